@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make play` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: play test lint bench models clean-venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+play: $(STAMP)
+	$(PY) main.py play
+
+test: $(STAMP)
+	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest
+	$(PY) -m ruff check .
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP)
+	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m bench.run_all
+
+models: $(STAMP)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) main.py build-models
+
+clean-venv:
+	rm -rf $(VENV)

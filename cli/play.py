@@ -1,0 +1,18 @@
+"""`play`: open the game window."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("play", help="open the game window (the default command)")
+    p.add_argument("--scene", default="menu", help="screen to open first (menu, drive, ...)")
+    p.add_argument("--track", default=None, help="track: shipped name, JSON path or gen:SEED")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from game.app import run_app
+
+    return run_app(first_scene=args.scene, track=args.track)

@@ -1,0 +1,135 @@
+"""One car on one track, with the lane metrics NVIDIA used to score PilotNet.
+
+An intervention happens when the car's centre leaves its lane (|offset| > lane_width / 2):
+the car is put back on the lane centre at the nearest point and driving goes on.
+Autonomy % = 100 * (1 - interventions * 6 s / elapsed simulated seconds), floored at 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from game.sim.car import DT, Car, CarParams
+from game.sim.geometry import wrap_angle
+from game.sim.track import Track
+
+INTERVENTION_PENALTY_S = 6.0
+
+
+def autonomy_pct(interventions: int, elapsed_s: float) -> float:
+    if elapsed_s <= 0:
+        return 100.0
+    return max(0.0, 100.0 * (1.0 - interventions * INTERVENTION_PENALTY_S / elapsed_s))
+
+
+@dataclass
+class LaneMetrics:
+    offset: float = 0.0  # m from the right lane's centre, positive = right
+    heading_error: float = 0.0  # rad, car heading minus track heading, positive = pointing right
+    s: float = 0.0  # arc length of the nearest centre-line point (m)
+    progress: float = 0.0  # m driven along the track since the start (unwrapped)
+
+
+class World:
+    """Deterministic driving world. `step(steering)` advances 1/60 s."""
+
+    def __init__(self, track: Track, car_params: CarParams | None = None,
+                 start_s: float = 0.0, start_speed: float = 0.0) -> None:
+        self.track = track
+        self.car = Car(car_params)
+        self.start_s = start_s
+        self._start_speed = start_speed
+        self.reset()
+
+    def reset(self) -> None:
+        x, y, yaw = self.track.lane_center(self.start_s)
+        self.car.place(x, y, yaw, speed=self._start_speed)
+        self.time = 0.0
+        self.steps = 0
+        self.interventions = 0
+        self.laps = 0
+        self.lap_start_time = 0.0
+        self.last_lap_time: float | None = None
+        self.best_lap_time: float | None = None
+        self.intervened = False  # True on the step an intervention happened
+        self.sum_abs_offset = 0.0
+        self.max_abs_offset = 0.0
+        self._index = self.track.project(x, y).index
+        self.metrics = LaneMetrics(s=self.start_s)
+        self._update_metrics(first=True)
+
+    # --- stepping ------------------------------------------------------------------------
+
+    def step(self, steering: float) -> None:
+        self.car.step(steering, DT)
+        self.time += DT
+        self.steps += 1
+        self.intervened = False
+        self._update_metrics()
+        if abs(self.metrics.offset) > self.track.lane_width / 2.0:
+            self._intervene()
+        a = abs(self.metrics.offset)
+        self.sum_abs_offset += a
+        self.max_abs_offset = max(self.max_abs_offset, a)
+
+    def _update_metrics(self, first: bool = False) -> None:
+        st = self.car.state
+        proj = self.track.project(st.x, st.y, hint=self._index)
+        self._index = proj.index
+        m = self.metrics
+        if not first:
+            ds = proj.s - m.s
+            half = self.track.length / 2.0
+            if ds < -half:
+                ds += self.track.length
+            elif ds > half:
+                ds -= self.track.length
+            m.progress += ds
+        m.s = proj.s
+        m.offset = self.track.lane_offset(proj.lateral)
+        m.heading_error = wrap_angle(proj.heading - st.yaw)
+        while m.progress >= (self.laps + 1) * self.track.length:
+            self.laps += 1
+            self.last_lap_time = self.time - self.lap_start_time
+            if self.best_lap_time is None or self.last_lap_time < self.best_lap_time:
+                self.best_lap_time = self.last_lap_time
+            self.lap_start_time = self.time
+
+    def _intervene(self) -> None:
+        """Put the car back on its lane centre at the nearest point, as a safety driver would."""
+        self.interventions += 1
+        self.intervened = True
+        x, y, yaw = self.track.lane_center(self.metrics.s)
+        self.car.place(x, y, yaw)
+        self._update_metrics()
+
+    # --- read-outs -----------------------------------------------------------------------
+
+    @property
+    def lap_time(self) -> float:
+        return self.time - self.lap_start_time
+
+    @property
+    def autonomy_pct(self) -> float:
+        return autonomy_pct(self.interventions, self.time)
+
+    @property
+    def mean_abs_offset(self) -> float:
+        return self.sum_abs_offset / self.steps if self.steps else 0.0
+
+    def summary(self) -> dict:
+        """The evaluation keys shared by every driver."""
+        return {
+            "track": self.track.name,
+            "laps_completed": self.laps,
+            "elapsed_s": round(self.time, 3),
+            "interventions": self.interventions,
+            "autonomy_pct": round(self.autonomy_pct, 2),
+            "mean_abs_offset_m": round(self.mean_abs_offset, 4),
+            "max_abs_offset_m": round(self.max_abs_offset, 4),
+        }
+
+    def heading_vector(self) -> tuple[float, float]:
+        yaw = self.car.state.yaw
+        return math.cos(yaw), math.sin(yaw)
