@@ -1,0 +1,129 @@
+"""Round-robin tournaments between registered agents.
+
+    result = round_robin(["iocaine", "markov", "rock"], rounds=1000, seeds=3)
+    result.net          # (n, n) mean net score of row vs column; net[a, b] == -net[b, a]
+    result.table()      # ranking rows: name, W, L, D, points, net
+
+Each pair plays once per seed (so the matrix is antisymmetric by construction). A match
+counts as a win only beyond the draw band (20 over 1000 rounds, scaled by sqrt(N)).
+Safe to run in a background thread: pass `progress(done, total)` and a `cancel` Event.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from agents.rps.base import make_agent
+from game.sim.rps import draw_band, match_verdict, play_match
+
+# Seed offset for the second agent of a pair, so two random-ish agents never share a stream.
+SECOND_SEED_OFFSET = 1_000_003
+
+
+@dataclass
+class TournamentResult:
+    names: list[str]
+    rounds: int
+    seeds: int
+    net: np.ndarray  # (n, n) mean net over seeds, row agent's view
+    matches: np.ndarray  # (n, n, seeds) net per match
+    wins: dict[str, int] = field(default_factory=dict)
+    losses: dict[str, int] = field(default_factory=dict)
+    draws: dict[str, int] = field(default_factory=dict)
+    complete: bool = True  # False when cancelled part-way
+
+    def points(self, name: str) -> float:
+        """Chess-style match points: 1 per win, 1/2 per draw."""
+        return self.wins[name] + 0.5 * self.draws[name]
+
+    def total_net(self, name: str) -> float:
+        """Mean net per opponent, summed over opponents."""
+        return float(self.net[self.names.index(name)].sum())
+
+    def ranking(self) -> list[str]:
+        """Names by points, then summed net score."""
+        return sorted(self.names, key=lambda n: (self.points(n), self.total_net(n)), reverse=True)
+
+    def table(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "rank": i + 1,
+                "name": name,
+                "wins": self.wins[name],
+                "losses": self.losses[name],
+                "draws": self.draws[name],
+                "points": self.points(name),
+                "net": round(self.total_net(name), 1),
+            }
+            for i, name in enumerate(self.ranking())
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "agents": self.names,
+            "rounds": self.rounds,
+            "seeds": self.seeds,
+            "draw_band": draw_band(self.rounds),
+            "complete": self.complete,
+            "net": np.round(self.net, 2).tolist(),
+            "ranking": self.table(),
+        }
+
+
+def round_robin(
+    names: Sequence[str],
+    rounds: int = 1000,
+    seeds: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> TournamentResult:
+    """Every pair of `names` plays `seeds` matches of `rounds` rounds (seed s = 0..seeds-1)."""
+    names = list(names)
+    if len(set(names)) != len(names):
+        raise ValueError("agent names must be distinct")
+    if seeds < 1 or rounds < 1:
+        raise ValueError("rounds and seeds must be >= 1")
+    n = len(names)
+    matches = np.zeros((n, n, seeds))
+    record = {name: [0, 0, 0] for name in names}  # wins, losses, draws
+    pairs = list(combinations(range(n), 2))
+    total, done, complete = len(pairs) * seeds, 0, True
+    for i, j in pairs:
+        for s in range(seeds):
+            if cancel is not None and cancel.is_set():
+                complete = False
+                break
+            a = make_agent(names[i], seed=s)
+            b = make_agent(names[j], seed=s + SECOND_SEED_OFFSET)
+            net = play_match(a, b, rounds).net
+            matches[i, j, s], matches[j, i, s] = net, -net
+            verdict = match_verdict(net, rounds)
+            if verdict == "draw":
+                record[names[i]][2] += 1
+                record[names[j]][2] += 1
+            else:
+                winner, loser = (i, j) if verdict == "win" else (j, i)
+                record[names[winner]][0] += 1
+                record[names[loser]][1] += 1
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        if not complete:
+            break
+    return TournamentResult(
+        names=names,
+        rounds=rounds,
+        seeds=seeds,
+        net=matches.mean(axis=2),
+        matches=matches,
+        wins={k: v[0] for k, v in record.items()},
+        losses={k: v[1] for k, v in record.items()},
+        draws={k: v[2] for k, v in record.items()},
+        complete=complete,
+    )

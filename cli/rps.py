@@ -1,0 +1,155 @@
+"""Rock-paper-scissors subcommands: matches, tournaments, the agent list, game data.
+
+(LSTM training lives in cli/rps_lstm.py.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("rps-match", help="play one RPS match between two agents")
+    p.add_argument("a", help="first agent (the score is from its side)")
+    p.add_argument("b", help="second agent")
+    p.add_argument("--rounds", type=_positive, default=1000, help="rounds (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of agent a; b gets seed+1")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=run_match)
+
+    p = sub.add_parser("rps-tournament", help="round-robin RPS tournament between agents")
+    p.add_argument("agents", nargs="*", help="agent names (see rps-agents)")
+    p.add_argument("--all", action="store_true", help="every registered agent")
+    p.add_argument("--rounds", type=_positive, default=1000, help="rounds per match")
+    p.add_argument("--seeds", type=_positive, default=1, help="matches per pair")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=run_tournament)
+
+    p = sub.add_parser("rps-agents", help="list the registered RPS agents")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(handler=run_agents)
+
+    p = sub.add_parser("rps-import", help="import games from a data.txt file (digits 0-2)")
+    p.add_argument("path", help="data.txt: one game per line, the person's moves")
+    p.set_defaults(handler=run_import)
+
+    p = sub.add_parser("rps-export", help="export saved and imported games as data.txt")
+    p.add_argument("path", help="output file")
+    p.set_defaults(handler=run_export)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def run_match(args: argparse.Namespace) -> int:
+    from agents.rps import make_agent
+    from game.sim.rps import play_match
+
+    a = make_agent(args.a, seed=args.seed)
+    b = make_agent(args.b, seed=args.seed + 1)
+    summary = play_match(a, b, args.rounds).summary()
+    summary.update(a=args.a, b=args.b, seed=args.seed)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(
+            f"{args.a} vs {args.b}, {summary['rounds']} rounds: net {summary['net']:+d} "
+            f"(W {summary['wins']} / L {summary['losses']} / D {summary['draws']}) -> "
+            f"{summary['verdict']} for {args.a} (draw band ±{summary['draw_band']:.1f})"
+        )
+    return 0
+
+
+def run_tournament(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from agents.rps import list_agents, make_agent
+    from agents.rps.tournament import round_robin
+    from game.errors import UserFacingError
+
+    names = [a.name for a in list_agents()] if args.all else list(args.agents)
+    if args.all and args.agents:
+        raise UserFacingError("give agent names or --all, not both")
+    if len(names) < 2:
+        raise UserFacingError("a tournament needs at least two agents (names, or --all)")
+    if len(set(names)) != len(names):
+        raise UserFacingError("each agent may appear only once")
+    for name in names:
+        make_agent(name)  # unknown names fail here, before any match is played
+
+    total = len(names) * (len(names) - 1) // 2 * args.seeds
+    with tqdm(total=total, desc="matches", unit="match", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        result = round_robin(names, rounds=args.rounds, seeds=args.seeds, progress=progress)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+        return 0
+    width = max(len(n) for n in names)
+    print(
+        f"{len(names)} agents, {args.rounds} rounds, {args.seeds} seed(s); "
+        "mean net of row vs column"
+    )
+    print(" " * width + "".join(f"{i + 1:>7}" for i in range(len(names))))
+    for i, name in enumerate(names):
+        cells = "".join(
+            "      ." if i == j else f"{result.net[i, j]:+7.0f}" for j in range(len(names))
+        )
+        print(f"{name:<{width}}{cells}   [{i + 1}]")
+    print()
+    print(f"{'rank':>4}  {'agent':<{width}}  {'W':>4} {'L':>4} {'D':>4}  {'points':>6}  {'net':>8}")
+    for row in result.table():
+        print(
+            f"{row['rank']:>4}  {row['name']:<{width}}  {row['wins']:>4} {row['losses']:>4} "
+            f"{row['draws']:>4}  {row['points']:>6.1f}  {row['net']:>+8.0f}"
+        )
+    return 0
+
+
+def run_agents(args: argparse.Namespace) -> int:
+    from agents.rps import list_agents
+
+    agents = list_agents()
+    if args.json:
+        print(
+            json.dumps(
+                [{"name": a.name, "kind": a.kind, "description": a.description} for a in agents],
+                indent=2,
+            )
+        )
+        return 0
+    width = max(len(a.name) for a in agents)
+    for a in agents:
+        print(f"{a.name:<{width}}  {a.kind:<9}  {a.description}")
+    return 0
+
+
+def _warn(problems: list) -> None:
+    for problem in problems:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from agents.rps.games import import_data_txt, imported_path
+
+    count, problems = import_data_txt(args.path)
+    _warn(problems)
+    print(f"imported {count} game(s) into {imported_path()}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from agents.rps.games import export_data_txt
+
+    count, problems = export_data_txt(args.path)
+    _warn(problems)
+    print(f"exported {count} game(s) to {args.path}")
+    return 0

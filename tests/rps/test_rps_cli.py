@@ -1,0 +1,70 @@
+"""The rps-* subcommands of cli/rps.py, through main()."""
+
+import json
+
+from main import main
+
+
+def test_rps_match_json(capsys):
+    assert main(["rps-match", "beat-last", "rock", "--rounds", "50", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["a"] == "beat-last" and data["rounds"] == 50
+    assert data["net"] >= 48 and data["verdict"] == "win"
+
+
+def test_rps_match_text(capsys):
+    assert main(["rps-match", "rock", "rotate", "--rounds", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "net +0" in out and "draw" in out
+
+
+def test_rps_match_unknown_agent(capsys):
+    assert main(["rps-match", "rock", "nobody", "--rounds", "5"]) == 2
+    assert "unknown agent 'nobody'" in capsys.readouterr().err
+
+
+def test_rps_tournament_json(capsys):
+    code = main(["rps-tournament", "rock", "rotate", "beat-last", "--rounds", "60", "--json"])
+    assert code == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["agents"] == ["rock", "rotate", "beat-last"]
+    assert data["ranking"][0]["name"] == "beat-last"
+    net = data["net"]
+    assert all(net[i][j] == -net[j][i] for i in range(3) for j in range(3))
+    assert "matches" in captured.err  # tqdm progress goes to stderr
+
+
+def test_rps_tournament_table(capsys):
+    assert main(["rps-tournament", "rock", "beat-last", "--rounds", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "rank" in out and "beat-last" in out
+
+
+def test_rps_tournament_needs_two_agents(capsys):
+    assert main(["rps-tournament", "rock"]) == 2
+    assert "at least two agents" in capsys.readouterr().err
+
+
+def test_rps_agents_lists_the_suite(capsys):
+    assert main(["rps-agents", "--json"]) == 0
+    agents = {a["name"]: a["kind"] for a in json.loads(capsys.readouterr().out)}
+    assert agents["rock"] == "bot" and agents["markov"] == "predictor"
+    assert agents["iocaine"] == "meta"
+
+
+def test_rps_import_export(tmp_path, capsys):
+    src = tmp_path / "data.txt"
+    src.write_text("0120\n01a\n22\n")
+    assert main(["rps-import", str(src)]) == 0
+    captured = capsys.readouterr()
+    assert "imported 2 game(s)" in captured.out
+    assert f"{src}:2:" in captured.err
+    out = tmp_path / "out.txt"
+    assert main(["rps-export", str(out)]) == 0
+    assert out.read_text() == "0120\n22\n"
+
+
+def test_rps_import_bad_file(tmp_path, capsys):
+    assert main(["rps-import", str(tmp_path / "missing.txt")]) == 2
+    assert "cannot read" in capsys.readouterr().err

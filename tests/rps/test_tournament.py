@@ -1,0 +1,100 @@
+"""Round-robin tournaments (agents/rps/tournament.py)."""
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from agents.rps.tournament import round_robin
+
+NAMES = ["rock", "rotate", "beat-last", "random", "iocaine"]
+
+
+@pytest.fixture(scope="module")
+def result():
+    return round_robin(NAMES, rounds=200, seeds=2)
+
+
+def test_net_matrix_is_antisymmetric(result):
+    n = len(NAMES)
+    assert result.net.shape == (n, n)
+    assert result.matches.shape == (n, n, 2)
+    assert np.array_equal(result.net, -result.net.T)
+    assert np.array_equal(result.matches, -result.matches.transpose(1, 0, 2))
+    assert np.all(np.diag(result.net) == 0)
+
+
+def test_known_results(result):
+    i = NAMES.index
+    assert result.net[i("beat-last"), i("rock")] == pytest.approx(199, abs=1)  # paper from round 2
+    assert result.net[i("rock"), i("rotate")] == -1  # (draw, loss, win) x 66, draw, loss
+    for bot in ("rock", "rotate", "beat-last"):
+        assert result.net[i("iocaine"), i(bot)] > 150
+
+
+def test_wins_losses_draws_add_up(result):
+    for name in NAMES:
+        assert result.wins[name] + result.losses[name] + result.draws[name] == (len(NAMES) - 1) * 2
+    assert sum(result.wins.values()) == sum(result.losses.values())
+    assert result.wins["iocaine"] >= 6  # beats the three patterned bots on both seeds
+    assert result.draws["rock"] >= 2  # rock vs rotate is inside the draw band
+
+
+def test_ranking_table(result):
+    table = result.table()
+    assert [row["rank"] for row in table] == list(range(1, len(NAMES) + 1))
+    assert table[0]["name"] == "iocaine"
+    points = [row["points"] for row in table]
+    assert points == sorted(points, reverse=True)
+    data = json.loads(json.dumps(result.to_json()))
+    assert data["agents"] == NAMES and data["complete"] is True
+    assert data["draw_band"] == pytest.approx(20 * (200 / 1000) ** 0.5)
+
+
+def test_seeded_tournaments_repeat():
+    a = round_robin(["random", "flat", "markov"], rounds=100, seeds=2)
+    b = round_robin(["random", "flat", "markov"], rounds=100, seeds=2)
+    assert np.array_equal(a.matches, b.matches)
+
+
+def test_progress_and_background_thread():
+    calls = []
+    out = {}
+
+    def work():
+        out["result"] = round_robin(
+            ["rock", "rotate", "random"],
+            rounds=50,
+            seeds=3,
+            progress=lambda d, t: calls.append((d, t)),
+        )
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=60)
+    assert calls == [(k, 9) for k in range(1, 10)]
+    assert out["result"].complete
+
+
+def test_cancel_stops_early():
+    cancel = threading.Event()
+    done = []
+
+    def progress(d, t):
+        done.append(d)
+        if d == 2:
+            cancel.set()
+
+    result = round_robin(
+        ["rock", "rotate", "random", "flat"], rounds=30, progress=progress, cancel=cancel
+    )
+    assert done == [1, 2]
+    assert not result.complete
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        round_robin(["rock", "rock"], rounds=10)
+    with pytest.raises(ValueError):
+        round_robin(["rock", "rotate"], rounds=0)
