@@ -1,0 +1,534 @@
+"""Recording sessions: a crash-safe writer and a tolerant reader of the session folder.
+
+A session folder holds
+
+    frames/NNNNNN.png   the dashcam images
+    log.csv             a header, then one row per frame (COLUMNS)
+    meta.json           camera parameters, track, app version, look, rate, created time
+
+Crash safety rests on write order: each PNG goes to a temporary name and is renamed into
+place (`os.replace` is atomic), and only then is its CSV row written. The CSV is flushed and
+fsynced at least once per second (wall clock or simulated), so a SIGKILL loses at most the
+last second of rows; their orphaned PNGs are harmless. The reader keeps every complete row,
+and reports, by line number, the truncated or malformed rows and rows whose image is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from game.errors import UserFacingError
+from game.paths import user_dir
+from game.sim.geometry import wrap_angle
+
+FORMAT_VERSION = 1
+FRAMES_DIR = "frames"
+LOG_NAME = "log.csv"
+META_NAME = "meta.json"
+COLUMNS = (
+    "frame", "steering", "throttle", "speed", "lane_offset", "heading_error",
+    "x", "y", "yaw", "track", "source", "t", "look", "cam_dx", "cam_dyaw",
+)  # fmt: skip
+FLOAT_COLUMNS = (
+    "steering", "throttle", "speed", "lane_offset", "heading_error",
+    "x", "y", "yaw", "t", "cam_dx", "cam_dyaw",
+)  # fmt: skip
+REQUIRED_COLUMNS = ("frame", "steering")
+SOURCES = ("human", "expert", "recovery", "takeover")
+FLUSH_EVERY_S = 1.0  # the most a SIGKILL may lose, in wall-clock or simulated seconds
+PNG_COMPRESS_LEVEL = 1  # fast: a 160x320 frame saves in ~2 ms instead of ~10 ms
+HIST_EDGES = np.linspace(-1.0, 1.0, 21)  # steering histogram bins for the Train screen
+
+
+def app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("neural-arcade")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def new_session_dir(track_name: str, root: str | os.PathLike[str] | None = None) -> Path:
+    """A fresh folder name <root>/<YYYYmmdd-HHMMSS>_<track> (root: the user's recordings)."""
+    base = Path(root) if root is not None else user_dir("recordings")
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", track_name).strip("-") or "track"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = base / f"{stamp}_{safe}"
+    n = 2
+    while path.exists():
+        path = base / f"{stamp}_{safe}-{n}"
+        n += 1
+    return path
+
+
+def _camera_dict(camera_params: Any) -> dict:
+    if camera_params is None:
+        return {}
+    if isinstance(camera_params, dict):
+        return dict(camera_params)
+    return camera_params.to_dict()
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _fmt(value: float) -> str:
+    return f"{float(value):.7g}"
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class Recorder:
+    """Writes a session while the sim runs; `update()` is called every 60 Hz step.
+
+    A sample is taken every 1/rate_hz simulated seconds. Callers render the dashcam only when
+    `wants_frame(world)` is true. An existing session folder is appended to, never replaced.
+    """
+
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str] | None,
+        camera_params: Any,
+        track_name: str,
+        look: str,
+        rate_hz: float = 20.0,
+        source: str = "human",
+    ) -> None:
+        if rate_hz <= 0:
+            raise UserFacingError(f"recording rate must be positive, got {rate_hz}")
+        self.dir = Path(out_dir) if out_dir is not None else new_session_dir(track_name)
+        self.frames_dir = self.dir / FRAMES_DIR
+        self.frames_dir.mkdir(parents=True, exist_ok=True)
+        self.camera_params = camera_params
+        self.track_name = track_name
+        self.look = look
+        self.rate_hz = float(rate_hz)
+        self.period = 1.0 / self.rate_hz
+        self.source = source
+        self._next_t: float | None = None  # sim time the next sample is due
+        self._last_t = -math.inf
+        self._sample = 0  # id of the current sample instant (recovery views share it)
+        self._rows: list[tuple[int, str]] = []  # (sample id, frame path) written by us
+        self._dashcam: tuple[str, Any] | None = None  # (track name, Dashcam) for _render
+        self._closed = False
+        self._synced_wall = time.monotonic()
+        self._synced_sim = 0.0
+
+        meta_path = self.dir / META_NAME
+        if not meta_path.exists():
+            _write_json_atomic(meta_path, self._meta())
+        log_path = self.dir / LOG_NAME
+        self._existing_rows, self._next_index = self._prepare_log(log_path)
+        self._file = open(log_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
+        self._csv = csv.writer(self._file, lineterminator="\n")
+        if self._file.tell() == 0:
+            self._csv.writerow(COLUMNS)
+        self._sync()
+
+    def _meta(self) -> dict:
+        return {
+            "format": FORMAT_VERSION,
+            "camera": _camera_dict(self.camera_params),
+            "track": self.track_name,
+            "app_version": app_version(),
+            "look": self.look,
+            "rate_hz": self.rate_hz,
+            "source": self.source,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+    def _prepare_log(self, log_path: Path) -> tuple[int, int]:
+        """(rows already in an existing log, next free frame number); drops a torn last line."""
+        for stale in self.frames_dir.glob("*.png.tmp"):  # half-written by a killed run
+            stale.unlink(missing_ok=True)
+        taken = [int(p.stem) for p in self.frames_dir.glob("*.png") if p.stem.isdigit()]
+        next_index = max(taken, default=-1) + 1
+        if not log_path.exists():
+            return 0, next_index
+        data = log_path.read_bytes()
+        if not data.endswith(b"\n") and data:
+            # An incomplete row (or header) from a killed run: its data was lost anyway.
+            data = data[: data.rfind(b"\n") + 1]
+            with open(log_path, "r+b") as f:
+                f.truncate(len(data))
+        if not data:
+            return 0, next_index
+        header = data.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+        if tuple(header.split(",")) != COLUMNS:
+            raise UserFacingError(
+                f"{log_path} line 1: not a recording log this version can append to "
+                f"(header {header[:80]!r})"
+            )
+        return max(data.count(b"\n") - 1, 0), next_index
+
+    # --- sampling ---
+
+    def wants_frame(self, world) -> bool:
+        """True when the next `update(world, ...)` will write a sample (render the frame then)."""
+        if self._next_t is None or world.time < self._last_t:
+            return True  # first sample, or the world was reset: sample now
+        return world.time + 1e-6 >= self._next_t
+
+    def update(
+        self,
+        world,
+        frame: np.ndarray | None,
+        steering_cmd: float,
+        source: str | None = None,
+        look: str | None = None,
+    ) -> bool:
+        """Call every sim step. Writes a row when a sample is due; returns True if it did."""
+        if not self.wants_frame(world):
+            return False
+        t = world.time
+        if self._next_t is None or t < self._last_t:
+            self._next_t = t + self.period  # first sample, or a new run of the world
+        else:
+            self._next_t += self.period
+            if self._next_t <= t:  # fell behind (e.g. the caller skipped steps): resync
+                self._next_t = t + self.period
+        self._last_t = t
+        self._sample += 1
+        st = world.car.state
+        if frame is None:
+            frame = self._render(world)
+        self.write_row(
+            frame,
+            steering=steering_cmd,
+            throttle=st.throttle,
+            speed=st.speed,
+            lane_offset=world.metrics.offset,
+            heading_error=world.metrics.heading_error,
+            x=st.x,
+            y=st.y,
+            yaw=st.yaw,
+            track=world.track.name,
+            source=source or self.source,
+            t=t,
+            look=look,
+        )
+        return True
+
+    def _render(self, world) -> np.ndarray:
+        """Fallback when a caller passed no frame: render the dashcam ourselves."""
+        from game.sim.dashcam import CameraParams, Dashcam
+
+        if self._dashcam is None or self._dashcam[0] != world.track.name:
+            params = self.camera_params
+            if isinstance(params, dict):
+                params = CameraParams.from_dict(params) if params else None
+            self._dashcam = (world.track.name, Dashcam(world.track, params, self.look))
+        st = world.car.state
+        return self._dashcam[1].render(st.x, st.y, st.yaw)
+
+    def write_row(
+        self,
+        frame: np.ndarray,
+        *,
+        steering: float,
+        throttle: float,
+        speed: float,
+        lane_offset: float,
+        heading_error: float,
+        x: float,
+        y: float,
+        yaw: float,
+        track: str,
+        source: str,
+        t: float,
+        look: str | None = None,
+        cam_dx: float = 0.0,
+        cam_dyaw: float = 0.0,
+    ) -> str:
+        """Write one frame and its row at the current sample instant; returns the frame path.
+
+        `update()` calls this; the expert recorder also calls it for recovery views.
+        """
+        if self._closed:
+            raise RuntimeError("recorder is closed")
+        from PIL import Image
+
+        rel = f"{FRAMES_DIR}/{self._next_index:06d}.png"
+        self._next_index += 1
+        path = self.dir / rel
+        tmp = path.with_name(path.name + ".tmp")
+        Image.fromarray(np.ascontiguousarray(frame, dtype=np.uint8)).save(
+            tmp, format="PNG", compress_level=PNG_COMPRESS_LEVEL
+        )
+        os.replace(tmp, path)  # the image is complete before its row exists
+        steering = min(max(float(steering), -1.0), 1.0)
+        self._csv.writerow([
+            rel, _fmt(steering), _fmt(throttle), _fmt(speed), _fmt(lane_offset),
+            _fmt(heading_error), _fmt(x), _fmt(y), _fmt(yaw), track, source, f"{t:.4f}",
+            look or self.look, _fmt(cam_dx), _fmt(cam_dyaw),
+        ])  # fmt: skip
+        self._rows.append((self._sample, rel))
+        now = time.monotonic()
+        if now - self._synced_wall >= FLUSH_EVERY_S or abs(t - self._synced_sim) >= FLUSH_EVERY_S:
+            self._sync(t)
+        return rel
+
+    def _sync(self, sim_t: float | None = None) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._synced_wall = time.monotonic()
+        if sim_t is not None:
+            self._synced_sim = sim_t
+
+    # --- editing and closing ---
+
+    @property
+    def frame_count(self) -> int:
+        """Rows in the session's log (including any from before this recorder appended)."""
+        return self._existing_rows + len(self._rows)
+
+    def erase_last(self, seconds: float = 5.0) -> int:
+        """Remove the rows (and images) of the last `seconds` of samples; returns rows removed.
+
+        Only rows this recorder wrote are erased. The CSV is rewritten atomically first, then
+        the images are deleted, so a crash in between leaves only orphaned images.
+        """
+        n_samples = max(int(round(seconds * self.rate_hz)), 0)
+        if not self._rows or n_samples == 0:
+            return 0
+        sample_ids = sorted({s for s, _ in self._rows})
+        cutoff = sample_ids[-min(n_samples, len(sample_ids))]
+        gone = {rel for s, rel in self._rows if s >= cutoff}
+        self._file.close()
+        log_path = self.dir / LOG_NAME
+        with open(log_path, newline="", encoding="utf-8") as f:
+            lines = list(csv.reader(f))
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerows(row for row in lines if not row or row[0] not in gone)
+        tmp = log_path.with_name(log_path.name + ".tmp")
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            f.write(buf.getvalue())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, log_path)
+        for rel in gone:
+            (self.dir / rel).unlink(missing_ok=True)
+        self._rows = [(s, rel) for s, rel in self._rows if rel not in gone]
+        self._file = open(log_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
+        self._csv = csv.writer(self._file, lineterminator="\n")
+        return len(gone)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._sync()
+        self._file.close()
+        self._closed = True
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """A loaded session: every complete row whose image exists, columns as numpy arrays."""
+
+    dir: Path
+    meta: dict
+    frames: list[Path]
+    columns: dict[str, np.ndarray]
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> dict[str, np.ndarray]:
+        """Alias of `columns`."""
+        return self.columns
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+
+@dataclass
+class _Log:
+    columns: dict[str, list]
+    problems: list[str]
+    skipped: int
+
+
+def _read_meta(folder: Path) -> dict:
+    path = folder / META_NAME
+    if not path.exists():
+        raise UserFacingError(f"{path}: missing {META_NAME}; not a recording session folder")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UserFacingError(f"{path}: unreadable {META_NAME} ({e})") from None
+    if not isinstance(meta, dict):
+        raise UserFacingError(f"{path}: {META_NAME} must hold a JSON object")
+    return meta
+
+
+def _read_log(folder: Path, meta: dict) -> _Log:
+    """Parse log.csv, keeping every complete row whose image exists."""
+    path = folder / LOG_NAME
+    if not path.exists():
+        raise UserFacingError(f"{path}: missing {LOG_NAME}; not a recording session folder")
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as e:
+        raise UserFacingError(f"{path}: cannot read ({e})") from None
+    lines = [line.rstrip("\r") for line in text.lstrip("\ufeff").split("\n")]  # CRLF, BOM
+    torn_last = not text.endswith("\n")  # a killed writer may leave half a row
+    if not torn_last:
+        lines.pop()  # the empty string after the final newline
+    if not lines or not lines[0].strip():
+        raise UserFacingError(f"{path} line 1: missing header")
+    header = [h.strip() for h in next(csv.reader([lines[0]]))]
+    for col in REQUIRED_COLUMNS:
+        if col not in header:
+            raise UserFacingError(f"{path} line 1: header lacks the {col!r} column")
+    defaults = {
+        "look": str(meta.get("look", "")),
+        "cam_dx": "0",
+        "cam_dyaw": "0",
+        "track": str(meta.get("track", "")),
+        "source": str(meta.get("source", "")),
+    }
+    names = list(dict.fromkeys([*header, *(c for c in COLUMNS if c in defaults)]))
+    columns: dict[str, list] = {name: [] for name in names}
+    frames_dir = folder / FRAMES_DIR
+    present = set(os.listdir(frames_dir)) if frames_dir.is_dir() else set()
+    problems: list[str] = []
+
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        if torn_last and lineno == len(lines):
+            problems.append(f"{LOG_NAME} line {lineno}: truncated row")
+            continue
+        row = next(csv.reader([line]))
+        if len(row) != len(header):
+            problems.append(
+                f"{LOG_NAME} line {lineno}: expected {len(header)} fields, got {len(row)}"
+            )
+            continue
+        values = dict(zip(header, row, strict=True))
+        bad = _bad_value(values)
+        if bad:
+            problems.append(f"{LOG_NAME} line {lineno}: {bad}")
+            continue
+        rel = values["frame"]
+        parts = Path(rel).parts
+        if len(parts) != 2 or parts[0] != FRAMES_DIR or parts[1] not in present:
+            problems.append(f"{LOG_NAME} line {lineno}: missing image {rel}")
+            continue
+        for name in names:
+            columns[name].append(values.get(name, defaults.get(name, "")))
+    return _Log(columns, problems, len(problems))
+
+
+def _bad_value(values: dict[str, str]) -> str | None:
+    for name in FLOAT_COLUMNS:
+        if name in values:
+            try:
+                v = float(values[name])
+            except ValueError:
+                return f"bad number {values[name]!r} for {name}"
+            if not math.isfinite(v):
+                return f"bad number {values[name]!r} for {name}"
+    return None
+
+
+def _as_arrays(columns: dict[str, list]) -> dict[str, np.ndarray]:
+    out = {}
+    for name, vals in columns.items():
+        if name in FLOAT_COLUMNS:
+            out[name] = np.asarray(vals, dtype=np.float32)
+        else:
+            out[name] = np.asarray(vals, dtype=str)
+    return out
+
+
+def load_session(folder: str | os.PathLike[str]) -> Session:
+    """Read a session folder; bad rows are skipped and listed in `.problems`, never raised.
+
+    A missing or unreadable log.csv / meta.json, or a header without frame/steering, is a
+    UserFacingError naming the file.
+    """
+    folder = Path(folder)
+    meta = _read_meta(folder)
+    log = _read_log(folder, meta)
+    frames = [folder / rel for rel in log.columns["frame"]]
+    return Session(folder, meta, frames, _as_arrays(log.columns), log.skipped, log.problems)
+
+
+@dataclass
+class SessionSummary:
+    """What the Train screen lists for one session (no images loaded)."""
+
+    path: Path
+    frames: int
+    track: str
+    look: str
+    sources: dict[str, int]
+    steering_hist: np.ndarray  # counts over HIST_EDGES
+    skipped: int = 0
+    error: str | None = None  # set when the folder could not be read at all
+
+
+def summarize_session(folder: str | os.PathLike[str]) -> SessionSummary:
+    folder = Path(folder)
+    try:
+        meta = _read_meta(folder)
+        log = _read_log(folder, meta)
+    except UserFacingError as e:
+        return SessionSummary(folder, 0, "", "", {}, np.zeros(len(HIST_EDGES) - 1, int), 0, str(e))
+    steering = np.asarray(log.columns["steering"], dtype=np.float32)
+    hist, _ = np.histogram(np.clip(steering, -1, 1), bins=HIST_EDGES)
+    return SessionSummary(
+        path=folder,
+        frames=len(steering),
+        track=str(meta.get("track", "")),
+        look=str(meta.get("look", "")),
+        sources=dict(Counter(log.columns["source"])),
+        steering_hist=hist,
+        skipped=log.skipped,
+    )
+
+
+def list_sessions(root: str | os.PathLike[str] | None = None) -> list[SessionSummary]:
+    """Summaries of the session folders directly under `root` (default: user recordings)."""
+    root = Path(root) if root is not None else user_dir("recordings")
+    if (root / LOG_NAME).exists():
+        return [summarize_session(root)]
+    if not root.is_dir():
+        return []
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / LOG_NAME).exists())
+    return [summarize_session(p) for p in folders]
+
+
+def view_metrics(track, x: float, y: float, yaw: float, hint: int | None = None):
+    """(lane_offset, heading_error, projection index) of any camera pose on `track`."""
+    proj = track.project(x, y, hint=hint)
+    return track.lane_offset(proj.lateral), wrap_angle(proj.heading - yaw), proj.index
