@@ -29,6 +29,7 @@ SAMPLE_SPACING_M = 1.0
 CAR_MIN_TURN_RADIUS_M = 4.6
 BEND_MARGIN = 1.5
 MIN_POINTS = 4
+MAX_TRACK_LENGTH_M = 50_000.0  # longer loops are a units mistake and would not fit in memory
 
 
 class TrackError(UserFacingError):
@@ -195,7 +196,11 @@ def validate_centerline(points: np.ndarray, lane_width: float, where: str) -> No
                          " (NaN or infinity)")
     if not (np.isfinite(lane_width) and 2.0 <= lane_width <= 10.0):
         raise TrackError(f"{where}: lane_width {lane_width} must be between 2 and 10 metres")
-    seg = np.linalg.norm(np.roll(points, -1, axis=0) - points, axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        seg = np.linalg.norm(np.roll(points, -1, axis=0) - points, axis=1)
+    if not seg.sum() <= MAX_TRACK_LENGTH_M:
+        raise TrackError(f"{where}: the loop is longer than {MAX_TRACK_LENGTH_M / 1000:.0f} km"
+                         " (coordinates are metres)")
     if (seg < 1e-6).any():
         raise TrackError(f"{where}: centerline point {int(np.argmax(seg < 1e-6))} repeats the next"
                          " point")
@@ -222,8 +227,8 @@ def build_track(name: str, points, lane_width: float = DEFAULT_LANE_WIDTH, sourc
     if track.min_radius < limit:
         i = int(np.argmax(np.abs(track.curvature)))
         x, y = track.centerline[i]
-        raise TrackError(f"{where}: bend at ({x:.0f}, {y:.0f}) m has radius {track.min_radius:.1f} m;"
-                         f" the car needs at least {limit:.1f} m")
+        raise TrackError(f"{where}: bend at ({x:.0f}, {y:.0f}) m has radius"
+                         f" {track.min_radius:.1f} m; the car needs at least {limit:.1f} m")
     return track
 
 
@@ -255,9 +260,11 @@ def track_from_dict(data, where: str) -> Track:
 def load_track_file(path: str | Path) -> Track:
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise TrackError(f"{path}: cannot read track file ({e.strerror or e})") from e
+    except UnicodeDecodeError as e:
+        raise TrackError(f"{path}: not a JSON text file (not UTF-8 at byte {e.start})") from e
     try:
         data = json.loads(text, parse_constant=lambda c: float("nan"))
     except json.JSONDecodeError as e:

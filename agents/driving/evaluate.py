@@ -1,0 +1,87 @@
+"""Headless evaluation: one driver, one track, N laps, scored like NVIDIA scored PilotNet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agents.driving.drivers import Driver
+from game.sim.track import Track
+from game.sim.world import World
+
+# A run that has not finished its laps after this many times the expected lap time is stopped:
+# a driver stuck against the lane edge must not hang the evaluation.
+TIME_CAP_FACTOR = 3.0
+
+
+def expected_seconds(track: Track, laps: int, speed: float) -> float:
+    return laps * track.length / max(speed, 1.0)
+
+
+def run_driver(
+    driver: Driver,
+    track: Track,
+    laps: int,
+    seed: int = 0,
+    look: str = "day",
+    max_seconds: float | None = None,
+    on_step: Callable[[World, float, object], None] | None = None,
+) -> dict:
+    """Drive `laps` laps (or until `max_seconds` of simulated time) and return World.summary().
+
+    The dashcam is rendered only for drivers that need it (`seed` and `look` set its texture
+    noise and colours). `on_step(world, steering, frame)` is called after every step, e.g. for
+    a recorder or a progress bar. Adds `mean_inference_ms` when the driver reports one.
+    """
+    world = World(track)
+    camera = None
+    if driver.needs_camera:
+        from game.sim.dashcam import Dashcam  # numpy-heavy set-up: only when a driver looks
+
+        camera = Dashcam(track, look=look, seed=seed)
+    if max_seconds is None:
+        max_seconds = TIME_CAP_FACTOR * expected_seconds(track, laps, world.car.cruise_speed)
+    driver.reset(world)
+    max_steps = int(round(max_seconds * 60.0))
+    frame = None
+    while world.laps < laps and world.steps < max_steps:
+        if camera is not None:
+            frame = camera.render_world(world)
+        steering = driver.steer(world, frame)
+        world.step(steering)
+        if on_step is not None:
+            on_step(world, steering, frame)
+    result = world.summary()
+    if driver.mean_inference_ms is not None:
+        result["mean_inference_ms"] = round(float(driver.mean_inference_ms), 3)
+    return result
+
+
+def compare_table(rows: list[dict], markdown: bool = True) -> str:
+    """Format evaluation results (one dict per driver/track) as a table.
+
+    Columns are the union of the rows' keys in first-seen order; a missing value shows as "-".
+    """
+    if not rows:
+        return "(no results)"
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        padded = [v.ljust(w) for v, w in zip(values, widths, strict=True)]
+        return ("| " + " | ".join(padded) + " |") if markdown else "  ".join(padded).rstrip()
+
+    rule = ["-" * w for w in widths]
+    out = [line(columns), ("|-" + "-|-".join(rule) + "-|") if markdown else "  ".join(rule)]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+    return str(value)

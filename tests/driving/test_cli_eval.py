@@ -1,0 +1,96 @@
+"""The `evaluate`, `tracks`, `track-check` and `track-gen` commands, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL_KEYS = {
+    "track",
+    "laps_completed",
+    "elapsed_s",
+    "interventions",
+    "autonomy_pct",
+    "mean_abs_offset_m",
+    "max_abs_offset_m",
+}
+
+
+def cli(*args: str, home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "main.py", "--home", str(home), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_evaluate_expert_prints_one_json_object(tmp_path):
+    r = cli(
+        "evaluate", "--driver", "expert", "--track", "oval", "--laps", "1", "--json", home=tmp_path
+    )
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert set(result) == EVAL_KEYS
+    assert result["track"] == "Oval"
+    assert result["laps_completed"] == 1
+    assert result["interventions"] == 0
+    assert result["autonomy_pct"] == 100.0
+
+
+def test_evaluate_accepts_a_generated_track_and_a_file(tmp_path):
+    out = tmp_path / "g.json"
+    r = cli("track-gen", "12", "--out", str(out), home=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert out.is_file()
+    r = cli("evaluate", "--track", str(out), "--laps", "1", "--json", home=tmp_path)
+    assert r.returncode == 0, r.stderr
+    from_file = json.loads(r.stdout)
+    r = cli("evaluate", "--track", "gen:12", "--laps", "1", "--json", home=tmp_path)
+    assert json.loads(r.stdout)["mean_abs_offset_m"] == from_file["mean_abs_offset_m"]
+    # An existing file is not overwritten without --force.
+    r = cli("track-gen", "13", "--out", str(out), home=tmp_path)
+    assert r.returncode == 2 and "--force" in r.stderr
+    assert json.loads(out.read_text())["name"] == "gen:12"
+
+
+def one_line_error(r: subprocess.CompletedProcess) -> str:
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_evaluate_bad_track_is_one_line_error(tmp_path):
+    line = one_line_error(cli("evaluate", "--track", "atlantis", "--json", home=tmp_path))
+    assert "atlantis" in line and "oval" in line
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "x",\n "centerline": [1, 2]}')
+    line = one_line_error(cli("evaluate", "--track", str(bad), home=tmp_path))
+    assert str(bad) in line and "centerline" in line
+
+
+def test_evaluate_unknown_driver_is_one_line_error(tmp_path):
+    line = one_line_error(cli("evaluate", "--driver", "ghost", "--track", "oval", home=tmp_path))
+    assert "ghost" in line and "expert" in line
+
+
+def test_track_check(tmp_path):
+    r = cli("track-check", str(ROOT / "assets" / "tracks" / "kidney.json"), home=tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("OK")
+    bad = tmp_path / "tight.json"
+    bad.write_text(json.dumps({"name": "t", "centerline": [[0, 0], [6, 0], [6, 6], [0, 6]]}))
+    line = one_line_error(cli("track-check", str(bad), home=tmp_path))
+    assert "radius" in line
+
+
+def test_tracks_lists_every_shipped_track(tmp_path):
+    r = cli("tracks", home=tmp_path)
+    assert r.returncode == 0
+    for name in ("oval", "kidney", "hairpin", "spielberg", "norisring", "brands_hatch"):
+        assert name in r.stdout
