@@ -1,0 +1,277 @@
+"""The game window: a stack of scenes run by a fixed-timestep loop.
+
+The sim advances in exact 1/60 s steps (`Scene.update`), however fast or slow frames are
+drawn; drawing is capped at 60 FPS. The app owns what every screen shares: the window, the
+scene stack, global keys (F12 screenshot, H help overlay), held-key / mouse / gamepad state,
+and toasts, where a bad file or other UserFacingError is shown instead of crashing.
+
+Headless use (tests, benchmarks): ``App(headless=True)`` opens no window (SDL dummy driver)
+and ``run_frames(n, events_per_frame=fn)`` plays n frames with scripted events.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pygame
+
+from game.errors import UserFacingError
+from game.paths import user_dir
+from game.render import theme
+from game.render.widgets import Toasts, draw_help_overlay
+from game.scenes import SCENE_ERRORS, SCENES, discover_scenes
+from game.scenes.base import Scene
+
+WINDOW_SIZE = (1280, 720)
+FPS = 60
+SIM_DT = 1.0 / 60.0
+MAX_STEPS_PER_FRAME = 5  # after a long stall, drop sim time rather than spiral
+GLOBAL_HELP = [
+    ("H", "show / hide this help"),
+    ("F12", "save a screenshot"),
+    ("Esc", "back / main menu"),
+]
+
+EventSource = Callable[[int], Iterable[pygame.event.Event]]
+
+
+class App:
+    def __init__(
+        self, headless: bool = False, track: str | None = None, size: tuple[int, int] = WINDOW_SIZE
+    ) -> None:
+        if headless:
+            os.environ["SDL_VIDEODRIVER"] = "dummy"
+            os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        # Only what the game uses: no audio device needed (pygame.init() would open one).
+        pygame.display.init()
+        pygame.font.init()
+        theme.clear_caches()  # fonts from an earlier pygame session are no longer valid
+        pygame.joystick.init()
+        self.headless = headless
+        self.screen = pygame.display.set_mode(size)
+        pygame.display.set_caption("Neural Arcade")
+        self.clock = pygame.time.Clock()
+        self.track_spec = track  # the --track the game was started with (a scene may use it)
+        self.stack: list[Scene] = []
+        self.toasts = Toasts()
+        self.help_visible = False
+        self.running = True
+        self.keys_down: set[int] = set()
+        self.mouse_pos = (0, 0)
+        self.joysticks: dict[int, pygame.joystick.JoystickType] = {}
+        self.frame_index = 0
+        self.sim_steps = 0
+        # Sim time owed, started half a step in: frames that take about one step (60 FPS
+        # drawing, 60 Hz sim) then get exactly one step each despite timer jitter.
+        self._accumulator = SIM_DT / 2.0
+        self._screenshot_pending = False
+        self.last_screenshot: Path | None = None
+        discover_scenes()
+        for module, error in SCENE_ERRORS.items():
+            self.toast(f"screen {module!r} failed to load: {error}", "error", seconds=10.0)
+
+    # --- scene stack ---------------------------------------------------------------------
+    @property
+    def scene(self) -> Scene | None:
+        return self.stack[-1] if self.stack else None
+
+    def make_scene(self, name: str, **kwargs) -> Scene:
+        if name not in SCENES:
+            known = ", ".join(sorted(SCENES))
+            raise UserFacingError(f"unknown screen {name!r}; known screens: {known}")
+        return SCENES[name].cls(self, **kwargs)
+
+    def push(self, name: str, **kwargs) -> Scene | None:
+        """Open screen `name` on top. Returns it, or None if it could not open (toast shown)."""
+        try:
+            scene = self.make_scene(name, **kwargs)
+        except UserFacingError as e:
+            self.toast(str(e), "error")
+            return None
+        self._reset_input()
+        self.stack.append(scene)
+        self._guard(scene.on_enter)
+        return scene
+
+    def pop(self) -> None:
+        """Close the top screen; closing the last one quits the app."""
+        if not self.stack:
+            return
+        scene = self.stack.pop()
+        self._guard(scene.on_exit)
+        self._reset_input()
+        if self.stack:
+            self._guard(self.stack[-1].on_resume)
+        else:
+            self.running = False
+
+    def replace(self, name: str, **kwargs) -> Scene | None:
+        """Swap the top screen for `name` (the previous one gets on_exit)."""
+        if self.stack:
+            self._guard(self.stack.pop().on_exit)
+        return self.push(name, **kwargs)
+
+    def quit(self) -> None:
+        self.running = False
+
+    def close(self) -> None:
+        """Clean shutdown: every scene gets on_exit (recordings are closed), then pygame quits."""
+        while self.stack:
+            self._guard(self.stack.pop().on_exit)
+        self.running = False
+        theme.clear_caches()
+        pygame.quit()
+
+    # --- messages ------------------------------------------------------------------------
+    def toast(self, message: str, kind: str = "info", seconds: float | None = None) -> None:
+        """Show a short message at the bottom of the screen; kind "error" shows it in red."""
+        self.toasts.push(message, kind, seconds)
+
+    def _guard(self, fn: Callable, *args) -> None:
+        """Run a scene callback; a user-facing problem becomes a toast, not a crash."""
+        try:
+            fn(*args)
+        except (UserFacingError, OSError) as e:
+            self.toast(str(e), "error")
+
+    # --- input state shared by scenes ----------------------------------------------------
+    def key_held(self, *keys: int) -> bool:
+        """True while any of `keys` is held (tracked from events, so scripted events work)."""
+        return any(k in self.keys_down for k in keys)
+
+    def gamepad_axis(self, axis: int = 0) -> float | None:
+        """Position of an analog stick axis (-1..1) on the first gamepad, None if none."""
+        for joy in self.joysticks.values():
+            if joy.get_numaxes() > axis:
+                return float(joy.get_axis(axis))
+        return None
+
+    def _reset_input(self) -> None:
+        self.keys_down.clear()
+
+    # --- screenshots ---------------------------------------------------------------------
+    def request_screenshot(self) -> None:
+        """Save the next drawn frame (before toasts and overlays are added)."""
+        self._screenshot_pending = True
+
+    def _save_screenshot(self) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        name = self.scene.scene_name if self.scene else "app"
+        path = user_dir("screenshots") / f"{name}-{stamp}-{self.frame_index:06d}.png"
+        pygame.image.save(self.screen, str(path))
+        self.last_screenshot = path
+        self.toast(f"screenshot saved: {path}")
+
+    # --- the loop ------------------------------------------------------------------------
+    def run(self) -> None:
+        """Play until the window closes or the last scene is popped."""
+        last = time.perf_counter()
+        while self.running and self.stack:
+            self.clock.tick(FPS)  # the frame-rate cap; its whole-millisecond result is too coarse
+            now = time.perf_counter()
+            elapsed, last = now - last, now
+            self.frame(pygame.event.get(), elapsed)
+
+    def run_frames(self, n: int, events_per_frame: EventSource | None = None) -> int:
+        """Play n frames of exactly one sim step each; `events_per_frame(i)` gives frame i's
+        scripted events. Returns the frames played (fewer if the app quit)."""
+        played = 0
+        for i in range(n):
+            if not (self.running and self.stack):
+                break
+            events = list(pygame.event.get())
+            if events_per_frame is not None:
+                events.extend(events_per_frame(i) or ())
+            self.frame(events, SIM_DT)
+            played += 1
+        return played
+
+    def frame(self, events: Iterable[pygame.event.Event], elapsed: float) -> None:
+        """One drawn frame: events, as many fixed sim steps as `elapsed` covers, draw."""
+        for event in events:
+            self._dispatch(event)
+            if not self.running:
+                return
+        self._accumulator += elapsed
+        steps = 0
+        while self._accumulator >= SIM_DT and steps < MAX_STEPS_PER_FRAME:
+            scene = self.scene
+            if scene is not None and not (self.help_visible and scene.paused_by_overlay):
+                self._guard(scene.update, SIM_DT)
+            self._accumulator -= SIM_DT
+            self.sim_steps += 1
+            steps += 1
+        if steps == MAX_STEPS_PER_FRAME and self._accumulator >= SIM_DT:
+            self._accumulator = SIM_DT / 2.0  # after a stall, drop the backlog
+        self.toasts.update(elapsed)
+        self._draw()
+        self.frame_index += 1
+
+    def _dispatch(self, event: pygame.event.Event) -> None:
+        et = event.type
+        if et == pygame.QUIT:
+            self.running = False
+            return
+        if et == pygame.KEYDOWN:
+            self.keys_down.add(event.key)
+            if event.key == pygame.K_F12:
+                self.request_screenshot()
+                return
+            if event.key == pygame.K_h:
+                self.help_visible = not self.help_visible
+                return
+            if self.help_visible:
+                if event.key == pygame.K_ESCAPE:
+                    self.help_visible = False
+                return  # the overlay swallows keys meant for the scene below
+        elif et == pygame.KEYUP:
+            self.keys_down.discard(event.key)
+        elif et == pygame.MOUSEMOTION:
+            self.mouse_pos = event.pos
+        elif et == pygame.WINDOWFOCUSLOST:
+            self._reset_input()  # a key released in another window never sends KEYUP here
+        elif et == pygame.JOYDEVICEADDED:
+            joy = pygame.joystick.Joystick(event.device_index)
+            self.joysticks[joy.get_instance_id()] = joy
+            self.toast(f"gamepad connected: {joy.get_name()}")
+        elif et == pygame.JOYDEVICEREMOVED:
+            self.joysticks.pop(event.instance_id, None)
+            self.toast("gamepad disconnected")
+        if self.scene is not None:
+            self._guard(self.scene.handle_event, event)
+
+    def _draw(self) -> None:
+        scene = self.scene
+        if scene is None:
+            return
+        scene.draw(self.screen)
+        if self._screenshot_pending:
+            self._screenshot_pending = False
+            self._guard(self._save_screenshot)
+        if self.help_visible:
+            info = SCENES.get(scene.scene_name)
+            title = scene.title or (info.label if info else "Help")
+            draw_help_overlay(self.screen, f"{title} - keys", scene.help() + GLOBAL_HELP)
+        self.toasts.draw(self.screen)
+        pygame.display.flip()
+
+
+def run_app(first_scene: str = "menu", track: str | None = None) -> int:
+    """Open the game window on `first_scene` (with the menu underneath it). Returns 0."""
+    discover_scenes()
+    if first_scene not in SCENES:
+        raise UserFacingError(
+            f"unknown screen {first_scene!r}; known screens: {', '.join(sorted(SCENES))}"
+        )
+    app = App(track=track)
+    try:
+        app.push("menu")
+        if first_scene != "menu":
+            app.push(first_scene)
+        app.run()
+    finally:
+        app.close()
+    return 0

@@ -1,0 +1,60 @@
+"""The dashcam panel: the camera array shown 1:1, exactly those pixels, inside a frame.
+
+What a CNN later sees is exactly what is on screen here, so the image is copied straight
+from the array (no scaling, no filtering). The frame and caption are drawn outside the
+image rectangle, never on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+
+from game.render import theme
+
+
+class DashcamPanel:
+    """Draws an (H, W, 3) uint8 camera array with its top-left pixel at `image_topleft`."""
+
+    def __init__(
+        self,
+        image_topleft: tuple[int, int],
+        size: tuple[int, int] = (320, 160),
+        caption: str = "DASHCAM",
+    ) -> None:
+        self.image_rect = pygame.Rect(image_topleft, size)  # exactly the camera's pixels
+        self.caption = caption
+
+    @property
+    def outer_rect(self) -> pygame.Rect:
+        """The panel including its frame and caption bar (for layout)."""
+        return self.image_rect.inflate(12, 12).union(
+            pygame.Rect(self.image_rect.x - 6, self.image_rect.y - 30, self.image_rect.w + 12, 30)
+        )
+
+    def draw(self, surface: pygame.Surface, frame: np.ndarray | None, note: str = "") -> None:
+        r = self.image_rect
+        theme.draw_panel(surface, self.outer_rect, theme.PANEL_DARK, theme.PANEL_EDGE, radius=8)
+        theme.blit_text(
+            surface, self.caption, (r.x, r.y - 15), theme.SMALL, theme.ACCENT, anchor="midleft"
+        )
+        if note:
+            theme.blit_text(
+                surface, note, (r.right, r.y - 15), theme.SMALL, theme.TEXT_MUTED, anchor="midright"
+            )
+        if frame is None:
+            pygame.draw.rect(surface, (0, 0, 0), r)
+            return
+        h, w = frame.shape[:2]
+        if (w, h) != r.size:
+            raise ValueError(f"camera frame is {w}x{h}, the panel shows {r.w}x{r.h} pixels 1:1")
+        # frombuffer wraps the array's memory (no copy); blit copies the pixels unchanged.
+        image = pygame.image.frombuffer(np.ascontiguousarray(frame), (w, h), "RGB")
+        surface.blit(image, r)
+
+
+def grab_pixels(surface: pygame.Surface, rect: pygame.Rect) -> np.ndarray:
+    """The (H, W, 3) uint8 RGB pixels of `rect` on `surface` (e.g. the screen)."""
+    sub = surface.subsurface(rect)
+    raw = pygame.image.tobytes(sub, "RGB")
+    return np.frombuffer(raw, np.uint8).reshape(rect.h, rect.w, 3)

@@ -1,0 +1,205 @@
+"""Driving HUD pieces: speed, steering gauge, lane-offset bar, lap stats, REC mark.
+
+Each piece is a function of plain values (or a World for the stats card), so the Drive,
+Autopilot and Race screens share them. `draw_dashboard` puts speed, steering and lane offset
+on one translucent card; `draw_stats_card` lists the lap and scoring figures.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from game.render import theme
+from game.render.widgets import draw_bar, draw_label_value
+from game.sim.world import World
+
+KMH_PER_MS = 3.6
+
+
+def draw_speed(
+    surface: pygame.Surface,
+    center: tuple[int, int],
+    speed_ms: float,
+    cruise_ms: float | None = None,
+) -> None:
+    """Big km/h read-out with the cruise-control set speed under it."""
+    cx, cy = center
+    theme.blit_text(
+        surface,
+        f"{speed_ms * KMH_PER_MS:3.0f}",
+        (cx, cy - 8),
+        theme.HUGE,
+        theme.TEXT,
+        anchor="center",
+    )
+    theme.blit_text(surface, "km/h", (cx, cy + 26), theme.SMALL, theme.TEXT_MUTED, anchor="center")
+    if cruise_ms is not None:
+        theme.blit_text(
+            surface,
+            f"cruise {cruise_ms * KMH_PER_MS:.0f}",
+            (cx, cy + 44),
+            theme.SMALL,
+            theme.ACCENT,
+            anchor="center",
+        )
+
+
+def draw_steering_gauge(
+    surface: pygame.Surface,
+    center: tuple[int, int],
+    radius: int,
+    steering: float,
+    command: float | None = None,
+) -> None:
+    """A half-dial: the needle is the wheel's position (-1 left .. +1 right, right positive);
+    the small amber tick is what the driver asks for (the wheel follows at a limited rate)."""
+    cx, cy = center
+    rect = pygame.Rect(cx - radius, cy - radius, 2 * radius, 2 * radius)
+    pygame.draw.arc(surface, theme.PANEL_EDGE, rect, 0.0, math.pi, 6)
+    # Dial angle: 90 degrees is straight up; full right lock points right (0 degrees).
+    for k in range(-4, 5):
+        a = math.pi / 2 - k * (math.pi / 2) / 4
+        r0 = radius - (12 if k % 2 == 0 else 7)
+        pygame.draw.line(
+            surface,
+            theme.TEXT_DIM,
+            (cx + r0 * math.cos(a), cy - r0 * math.sin(a)),
+            (cx + radius * math.cos(a), cy - radius * math.sin(a)),
+            2,
+        )
+    if command is not None:
+        a = math.pi / 2 - max(-1.0, min(1.0, command)) * math.pi / 2
+        pygame.draw.circle(
+            surface,
+            theme.ACCENT,
+            (cx + (radius + 8) * math.cos(a), cy - (radius + 8) * math.sin(a)),
+            5,
+        )
+    a = math.pi / 2 - max(-1.0, min(1.0, steering)) * math.pi / 2
+    tip = (cx + (radius - 4) * math.cos(a), cy - (radius - 4) * math.sin(a))
+    pygame.draw.line(surface, theme.ACCENT_2, (cx, cy), tip, 4)
+    pygame.draw.circle(surface, theme.ACCENT_2, (cx, cy), 7)
+    theme.blit_text(surface, "STEER", (cx, cy + 16), theme.SMALL, theme.TEXT_MUTED, anchor="center")
+
+
+def offset_color(offset: float, half_lane: float) -> theme.Color:
+    """Green near the lane centre, amber halfway out, red at the lane edge."""
+    t = min(abs(offset) / max(half_lane, 1e-6), 1.0)
+    if t < 0.5:
+        return theme.lerp_color(theme.GOOD, theme.WARN, t * 2)
+    return theme.lerp_color(theme.WARN, theme.BAD, (t - 0.5) * 2)
+
+
+def draw_lane_offset_bar(
+    surface: pygame.Surface, rect: pygame.Rect, offset: float, half_lane: float
+) -> None:
+    """Signed offset from the lane centre (right positive); the bar ends are the lane edges."""
+    rect = pygame.Rect(rect)
+    theme.blit_text(
+        surface,
+        "LANE OFFSET",
+        (rect.x, rect.y - 14),
+        theme.SMALL,
+        theme.TEXT_MUTED,
+        anchor="midleft",
+    )
+    theme.blit_text(
+        surface,
+        f"{offset:+.2f} m",
+        (rect.right, rect.y - 14),
+        theme.SMALL,
+        offset_color(offset, half_lane),
+        anchor="midright",
+    )
+    draw_bar(
+        surface, rect, offset, -half_lane, half_lane, offset_color(offset, half_lane), centered=True
+    )
+    theme.blit_text(
+        surface, "L", (rect.x + 2, rect.bottom + 10), theme.SMALL, theme.TEXT_DIM, anchor="midleft"
+    )
+    theme.blit_text(
+        surface,
+        "R",
+        (rect.right - 2, rect.bottom + 10),
+        theme.SMALL,
+        theme.TEXT_DIM,
+        anchor="midright",
+    )
+
+
+def draw_dashboard(
+    surface: pygame.Surface, rect: pygame.Rect, world: World, steering_cmd: float | None = None
+) -> None:
+    """Speed, steering gauge and lane-offset bar on one translucent card."""
+    rect = pygame.Rect(rect)
+    theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.PANEL_EDGE, radius=14, alpha=215)
+    st = world.car.state
+    third = rect.w // 3
+    draw_speed(surface, (rect.x + third // 2, rect.centery - 6), st.speed, world.car.cruise_speed)
+    draw_steering_gauge(
+        surface, (rect.x + third + third // 2, rect.centery + 14), 44, st.steering, steering_cmd
+    )
+    bar = pygame.Rect(rect.x + 2 * third + 8, rect.centery - 4, third - 28, 14)
+    draw_lane_offset_bar(surface, bar, world.metrics.offset, world.track.lane_width / 2.0)
+
+
+def draw_stats_card(
+    surface: pygame.Surface, rect: pygame.Rect, world: World, title: str = "SESSION"
+) -> None:
+    """Lap, lap times, interventions and autonomy % of a World, one per line."""
+    rect = pygame.Rect(rect)
+    theme.draw_panel(surface, rect, theme.PANEL, theme.PANEL_EDGE, radius=10)
+    theme.blit_text(
+        surface, title, (rect.x + 14, rect.y + 16), theme.SMALL, theme.ACCENT, anchor="midleft"
+    )
+    autonomy = world.autonomy_pct
+    rows = [
+        ("Lap", f"{world.laps + 1}", theme.TEXT),
+        ("Lap time", theme.format_time(world.lap_time), theme.TEXT),
+        ("Best lap", theme.format_time(world.best_lap_time), theme.GOOD),
+        ("Last lap", theme.format_time(world.last_lap_time), theme.TEXT),
+        (
+            "Interventions",
+            f"{world.interventions}",
+            theme.BAD if world.interventions else theme.TEXT,
+        ),
+        (
+            "Autonomy",
+            f"{autonomy:.1f} %",
+            theme.GOOD if autonomy >= 90 else theme.WARN if autonomy >= 50 else theme.BAD,
+        ),
+    ]
+    y = rect.y + 44
+    step = (rect.bottom - 16 - y) / max(len(rows) - 1, 1)
+    for label, value, color in rows:
+        draw_label_value(surface, (rect.x + 14, int(y)), label.upper(), value, rect.w - 28, color)
+        y += step
+
+
+def draw_rec_mark(
+    surface: pygame.Surface, topleft: tuple[int, int], frame_count: int, blink_on: bool = True
+) -> pygame.Rect:
+    """A red REC pill with the number of frames recorded; returns its rect."""
+    label = theme.text(f"REC  {frame_count} frames", theme.BODY, theme.TEXT)
+    card = pygame.Rect(topleft, (label.get_width() + 48, 34))
+    theme.draw_panel(surface, card, (60, 12, 16), theme.REC, radius=17, alpha=220)
+    if blink_on:
+        pygame.draw.circle(surface, theme.REC, (card.x + 18, card.centery), 7)
+    surface.blit(label, label.get_rect(midleft=(card.x + 34, card.centery)))
+    return card
+
+
+def draw_pill(
+    surface: pygame.Surface,
+    topleft: tuple[int, int],
+    text: str,
+    color: theme.Color = theme.TEXT_MUTED,
+) -> pygame.Rect:
+    """A small rounded label (input mode, paused, look, ...); returns its rect."""
+    label = theme.text(text, theme.SMALL, color)
+    card = pygame.Rect(topleft, (label.get_width() + 24, 26))
+    theme.draw_panel(surface, card, theme.PANEL_DARK, theme.PANEL_EDGE, radius=13, alpha=210)
+    surface.blit(label, label.get_rect(center=card.center))
+    return card

@@ -1,0 +1,101 @@
+"""The main menu: the game's title over an attract-mode car lapping a generated track.
+
+Lists every registered screen with `in_menu` (see game/scenes/__init__.py), in menu order,
+plus Quit. Keyboard: Up/Down/Enter; mouse: hover and click.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from agents.driving.expert import ExpertDriver
+from game.render import theme
+from game.render.widgets import MenuItem, MenuList
+from game.render.world_view import CarSprite, WorldView, lead_point
+from game.scenes import menu_entries, register_scene
+from game.scenes.base import Scene
+from game.sim.trackgen import generate_track
+from game.sim.world import World
+
+QUIT = "__quit__"
+ATTRACT_TRACK_SEED = 7
+SUBTITLE = "drive, record and train neural networks  -  then take them on"
+MENU_TOP, MENU_BOTTOM = 262, 600  # the entries share this band, however many there are
+
+
+@register_scene("menu", label="Main menu", in_menu=False)
+class MenuScene(Scene):
+    help_lines = [("Up / Down", "choose"), ("Enter / click", "open"), ("Esc", "quit")]
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        items = [MenuItem(s.name, s.label, s.description) for s in menu_entries()]
+        items.append(MenuItem(QUIT, "Quit", "Close the game"))
+        item_height = min(58, (MENU_BOTTOM - MENU_TOP) // len(items))
+        self.menu = MenuList(
+            items,
+            (90, MENU_TOP),
+            380,
+            item_height=item_height,
+            size=theme.LARGE if item_height >= 48 else theme.BODY + 4,
+        )
+        w, h = app.screen.get_size()
+        self._shade = _left_shade((w, h))
+        # Attract mode: the expert laps a generated track behind the menu.
+        track = generate_track(ATTRACT_TRACK_SEED)
+        self.world = World(track, start_s=track.length * 0.3, start_speed=14.0)
+        self.world.car.set_cruise(14.0)
+        self.driver = ExpertDriver()
+        self.driver.reset(self.world)
+        self.view = WorldView(track, scale=7.0)
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.app.quit()
+            return
+        chosen = self.menu.handle_event(event)
+        if chosen == QUIT:
+            self.app.quit()
+        elif chosen is not None:
+            self.app.push(chosen)
+
+    def update(self, dt: float) -> None:
+        self.world.step(self.driver.steer(self.world, None))
+
+    def draw(self, surface: pygame.Surface) -> None:
+        st = self.world.car.state
+        w, h = surface.get_size()
+        # Keep the car in the right half of the screen, where the menu does not cover it.
+        cx, cy = lead_point(st.x, st.y, st.yaw, st.speed)
+        center = (cx - (w * 0.2) / self.view.scale, cy)
+        self.view.draw(
+            surface,
+            surface.get_rect(),
+            center,
+            [CarSprite(st.x, st.y, st.yaw, theme.CAR_COLORS[0])],
+        )
+        surface.blit(self._shade, (0, 0))
+
+        theme.blit_text(surface, "NEURAL", (93, 73), theme.HUGE, (0, 0, 0))
+        theme.blit_text(surface, "NEURAL", (90, 70), theme.HUGE, theme.ACCENT)
+        theme.blit_text(surface, "ARCADE", (93, 143), theme.HUGE, (0, 0, 0))
+        theme.blit_text(surface, "ARCADE", (90, 140), theme.HUGE, theme.TEXT)
+        theme.blit_text(surface, SUBTITLE, (92, 220), theme.BODY, theme.TEXT_MUTED)
+        self.menu.draw(surface)
+        item = self.menu.current
+        if item is not None and item.description:
+            y = self.menu.item_rect(len(self.menu.items) - 1).bottom + 22
+            theme.blit_text(surface, item.description, (92, y), theme.BODY, theme.ACCENT_2)
+        hint = "Up/Down choose   Enter open   H help   F12 screenshot   Esc quit"
+        theme.blit_text(surface, hint, (92, h - 30), theme.SMALL, theme.TEXT_DIM, anchor="midleft")
+
+
+def _left_shade(size: tuple[int, int]) -> pygame.Surface:
+    """Dark on the left (behind the menu), fading to a light tint on the right."""
+    w, h = size
+    shade = pygame.Surface((w, h), pygame.SRCALPHA)
+    for x in range(w):
+        t = min(max((x - 420) / 520, 0.0), 1.0)
+        alpha = int(235 - 165 * t)
+        pygame.draw.line(shade, (*theme.BG, alpha), (x, 0), (x, h))
+    return shade
