@@ -1,0 +1,439 @@
+"""Drawing and helpers shared by the three rock-paper-scissors screens (no scene here).
+
+- vector-drawn hands (`draw_hand`, `draw_hand_badge`), move colours and keys;
+- prediction bars ("I expected rock 62%"), the coloured history strip;
+- `AgentPicker`: a drop-down list of registered agents (mouse) that the screens also
+  cycle from the keyboard;
+- `agent_job`: builds an agent in a background worker, warmed up, so an LSTM's TensorFlow
+  import and first traces never freeze a frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import pygame
+
+from game.render import theme
+from game.render.theme import Color
+from game.render.widgets import draw_bar
+from game.sim.rps import MOVE_NAMES
+from game.workers import WorkerContext
+
+MOVE_KEYS = {
+    pygame.K_r: 0, pygame.K_1: 0, pygame.K_KP1: 0,
+    pygame.K_p: 1, pygame.K_2: 1, pygame.K_KP2: 1,
+    pygame.K_s: 2, pygame.K_3: 2, pygame.K_KP3: 2,
+}  # fmt: skip
+MOVE_COLORS: tuple[Color, ...] = ((236, 120, 64), (64, 170, 236), (186, 104, 236))
+OUTCOME_COLORS = {1: theme.GOOD, 0: theme.TEXT_DIM, -1: theme.BAD}
+SKIN = (250, 212, 170)
+SKIN_EDGE = (86, 54, 40)
+
+# --- hands ---------------------------------------------------------------------------------
+# Each hand is a palm (rounded rect: x0, y0, x1, y1) plus capsules (x0, y0, x1, y1, width),
+# in units of the icon size, centred on (0, 0), fingers up. Drawn outline-first so the
+# shapes merge into one silhouette.
+_PALM = {
+    0: (-0.42, -0.28, 0.42, 0.46),
+    1: (-0.36, -0.04, 0.36, 0.5),
+    2: (-0.36, 0.0, 0.36, 0.5),
+}
+_FINGERS = {
+    0: [
+        (-0.31, -0.3, -0.31, -0.16, 0.21),
+        (-0.1, -0.34, -0.1, -0.16, 0.21),
+        (0.11, -0.34, 0.11, -0.16, 0.21),
+        (0.31, -0.3, 0.31, -0.16, 0.21),
+    ],
+    1: [
+        (-0.27, 0.0, -0.29, -0.5, 0.16),
+        (-0.09, 0.0, -0.09, -0.64, 0.16),
+        (0.09, 0.0, 0.1, -0.6, 0.16),
+        (0.27, 0.0, 0.3, -0.44, 0.16),
+        (-0.3, 0.28, -0.62, -0.04, 0.17),
+    ],
+    2: [
+        (-0.1, 0.08, -0.36, -0.62, 0.17),
+        (0.1, 0.08, 0.3, -0.62, 0.17),
+        (0.14, 0.06, 0.16, 0.0, 0.2),
+        (0.3, 0.08, 0.3, 0.02, 0.18),
+    ],
+}
+# Drawn on top with their own outline: the thumb folded across a fist.
+_THUMBS = {
+    0: [(-0.36, 0.1, 0.14, 0.1, 0.2)],
+    1: [],
+    2: [(-0.34, 0.26, 0.1, 0.26, 0.18)],
+}
+
+
+def _capsule(
+    surface: pygame.Surface,
+    color: Color,
+    a: tuple[float, float],
+    b: tuple[float, float],
+    width: float,
+) -> None:
+    r = max(int(round(width / 2)), 1)
+    pygame.draw.line(surface, color, a, b, 2 * r)
+    pygame.draw.circle(surface, color, a, r)
+    pygame.draw.circle(surface, color, b, r)
+
+
+def draw_hand(
+    surface: pygame.Surface,
+    move: int,
+    center: tuple[float, float],
+    size: float,
+    skin: Color = SKIN,
+    edge: Color = SKIN_EDGE,
+) -> None:
+    """A hand showing `move` (0 rock fist, 1 paper open palm, 2 scissors V), `size` px tall."""
+    cx, cy = center
+    outline = max(2.0, size * 0.05)
+
+    def pt(x: float, y: float) -> tuple[float, float]:
+        return (cx + x * size, cy + y * size)
+
+    x0, y0, x1, y1 = _PALM[move]
+    palm = pygame.Rect(0, 0, (x1 - x0) * size, (y1 - y0) * size)
+    palm.topleft = pt(x0, y0)
+    radius = int(size * 0.16)
+    caps = [(pt(a, b), pt(c, d), w * size) for a, b, c, d, w in _FINGERS[move]]
+    thumbs = [(pt(a, b), pt(c, d), w * size) for a, b, c, d, w in _THUMBS[move]]
+    pad = int(outline)
+    pygame.draw.rect(surface, edge, palm.inflate(2 * pad, 2 * pad), border_radius=radius + pad)
+    for a, b, w in caps:
+        _capsule(surface, edge, a, b, w + 2 * outline)
+    pygame.draw.rect(surface, skin, palm, border_radius=radius)
+    for a, b, w in caps:
+        _capsule(surface, skin, a, b, w)
+    for a, b, w in thumbs:
+        _capsule(surface, edge, a, b, w + 2 * outline)
+        _capsule(surface, skin, a, b, w)
+    if move == 0:  # knuckle creases make the fist read as a fist
+        for x in (-0.2, 0.0, 0.21):
+            pygame.draw.line(surface, edge, pt(x, -0.3), pt(x, -0.14), max(1, int(outline * 0.6)))
+
+
+def draw_hand_badge(
+    surface: pygame.Surface,
+    move: int | None,
+    center: tuple[float, float],
+    radius: float,
+    ring: Color | None = None,
+    dim: bool = False,
+    label: str | None = None,
+    color: Color | None = None,
+) -> None:
+    """A round badge with a hand in it; `move=None` draws a '?' (not chosen yet).
+    `color` replaces the move's colour (e.g. neutral fists during the countdown)."""
+    cx, cy = center
+    base = color or (MOVE_COLORS[move] if move is not None else theme.PANEL_EDGE)
+    fill = theme.lerp_color(theme.PANEL_DARK, base, 0.35 if dim else 0.75)
+    pygame.draw.circle(surface, theme.lerp_color(fill, (0, 0, 0), 0.5), (cx + 4, cy + 6), radius)
+    pygame.draw.circle(surface, fill, (cx, cy), radius)
+    pygame.draw.circle(
+        surface,
+        theme.lerp_color(base, (255, 255, 255), 0.3),
+        (cx, cy),
+        radius,
+        max(2, int(radius * 0.06)),
+    )
+    if ring is not None:
+        pygame.draw.circle(surface, ring, (cx, cy), radius + 7, max(3, int(radius * 0.07)))
+    if move is None:
+        theme.blit_text(
+            surface, "?", (cx, cy), int(radius * 1.3), theme.TEXT_MUTED, anchor="center"
+        )
+    else:
+        skin = theme.lerp_color(SKIN, theme.PANEL_DARK, 0.45) if dim else SKIN
+        draw_hand(surface, move, (cx, cy + radius * 0.04), radius * 1.2, skin)
+    if label:
+        theme.blit_text(
+            surface,
+            label,
+            (cx, cy + radius + 22),
+            theme.BODY,
+            theme.TEXT_MUTED if dim else theme.TEXT,
+            anchor="center",
+        )
+
+
+def pop_scale(t: float) -> float:
+    """0..1 -> a scale that overshoots a little and settles at 1 (a 'pop' in)."""
+    t = min(max(t, 0.0), 1.0)
+    return 1.0 + 0.25 * math.sin(math.pi * t) * (1.0 - t) - 0.4 * (1.0 - t) ** 3
+
+
+# --- read-outs -----------------------------------------------------------------------------
+def draw_prediction_bars(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    probs: Sequence[float],
+    actual: int | None = None,
+    row_h: int = 34,
+) -> None:
+    """Three bars, P(rock), P(paper), P(scissors); the `actual` move's row is outlined."""
+    rect = pygame.Rect(rect)
+    top = max(range(3), key=lambda m: probs[m])
+    for m in range(3):
+        y = rect.y + m * row_h
+        row = pygame.Rect(rect.x, y, rect.w, row_h - 6)
+        if m == actual:
+            pygame.draw.rect(surface, theme.ACCENT, row.inflate(8, 6), width=2, border_radius=8)
+        draw_hand_badge(surface, m, (row.x + row.h // 2, row.centery), row.h * 0.45)
+        theme.blit_text(
+            surface,
+            MOVE_NAMES[m],
+            (row.x + row.h + 8, row.centery),
+            theme.BODY,
+            theme.TEXT if m == top else theme.TEXT_MUTED,
+            anchor="midleft",
+        )
+        bar = pygame.Rect(row.x + row.h + 96, row.centery - 8, row.w - row.h - 160, 16)
+        draw_bar(surface, bar, float(probs[m]), 0.0, 1.0, MOVE_COLORS[m])
+        theme.blit_text(
+            surface,
+            f"{100 * probs[m]:.0f}%",
+            (row.right, row.centery),
+            theme.BODY,
+            theme.TEXT if m == top else theme.TEXT_MUTED,
+            anchor="midright",
+        )
+
+
+def draw_history_strip(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    moves: Sequence[int],
+    outcomes: Sequence[int],
+    cell: int = 22,
+) -> None:
+    """The latest rounds, oldest on the left: one tile per round coloured by outcome
+    (for the first player), showing the first player's move as R / P / S."""
+    rect = pygame.Rect(rect)
+    fit = max(rect.w // (cell + 3), 1)
+    start = max(0, len(outcomes) - fit)
+    x = rect.x
+    for move, out in zip(moves[start:], outcomes[start:], strict=True):
+        tile = pygame.Rect(x, rect.y, cell, cell)
+        pygame.draw.rect(surface, OUTCOME_COLORS[int(out)], tile, border_radius=5)
+        theme.blit_text(
+            surface, "RPS"[int(move)], tile.center, theme.SMALL, theme.BG, anchor="center"
+        )
+        x += cell + 3
+
+
+def moving_average(values: Sequence[float], window: int) -> list[float]:
+    """Trailing mean over up to `window` values, one output per input."""
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v
+        if i >= window:
+            total -= values[i - window]
+        out.append(total / min(i + 1, window))
+    return out
+
+
+# --- picking agents ------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _registry() -> dict[str, Any]:
+    # The registry is fixed once the agent modules are imported; screens ask every frame.
+    from agents.rps import list_agents
+
+    return {a.name: a for a in list_agents()}
+
+
+def agent_names() -> list[str]:
+    """Registered agents, in registry order (bots, predictors, meta, LSTMs)."""
+    return list(_registry())
+
+
+def agent_kind(name: str) -> str:
+    info = _registry().get(name)
+    return info.kind if info else ""
+
+
+def agent_description(name: str) -> str:
+    info = _registry().get(name)
+    return info.description if info else ""
+
+
+class AgentPicker:
+    """A button showing the current agent; a click opens a list of every agent.
+
+    `handle_event` returns the newly chosen name (or None). While open it swallows clicks.
+    """
+
+    ROW = 24
+
+    def __init__(
+        self, rect: pygame.Rect, names: Sequence[str], current: str, title: str = ""
+    ) -> None:
+        self.rect = pygame.Rect(rect)
+        self.names = list(names)
+        self.current = current
+        self.title = title
+        self.open = False
+        self.hovered = False
+        self.hover_index: int | None = None
+        self.focused = False  # the keyboard's target (drawn highlighted)
+
+    def list_rect(self) -> pygame.Rect:
+        h = self.ROW * len(self.names) + 8
+        r = pygame.Rect(self.rect.x, self.rect.bottom + 4, max(self.rect.w, 220), h)
+        screen_h = (
+            pygame.display.get_surface().get_height() if pygame.display.get_surface() else 720
+        )
+        if r.bottom > screen_h - 4:
+            r.bottom = screen_h - 4
+        return r
+
+    def _index_at(self, pos: tuple[int, int]) -> int | None:
+        lr = self.list_rect()
+        if not lr.collidepoint(pos):
+            return None
+        i = (pos[1] - lr.y - 4) // self.ROW
+        return i if 0 <= i < len(self.names) else None
+
+    def cycle(self, step: int) -> str:
+        i = self.names.index(self.current) if self.current in self.names else 0
+        self.current = self.names[(i + step) % len(self.names)]
+        return self.current
+
+    def handle_event(self, event: pygame.event.Event) -> str | None:
+        if event.type == pygame.MOUSEMOTION:
+            self.hovered = self.rect.collidepoint(event.pos)
+            self.hover_index = self._index_at(event.pos) if self.open else None
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            if self.open:
+                i = self._index_at(event.pos)
+                self.open = False
+                if i is not None and self.names[i] != self.current:
+                    self.current = self.names[i]
+                    return self.current
+            elif self.rect.collidepoint(event.pos):
+                self.open = True
+                self.hover_index = None
+        elif event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and self.open:
+            self.open = False
+        return None
+
+    def draw(self, surface: pygame.Surface) -> None:
+        active = self.hovered or self.open or self.focused
+        theme.draw_panel(
+            surface, self.rect, theme.PANEL, theme.ACCENT if active else theme.PANEL_EDGE, radius=8
+        )
+        if self.title:
+            theme.blit_text(
+                surface,
+                self.title,
+                (self.rect.x + 12, self.rect.centery),
+                theme.SMALL,
+                theme.TEXT_MUTED,
+                anchor="midleft",
+            )
+        theme.blit_text(
+            surface,
+            self.current,
+            (self.rect.right - 34, self.rect.centery),
+            theme.BODY,
+            theme.TEXT,
+            anchor="midright",
+        )
+        cx, cy = self.rect.right - 18, self.rect.centery
+        pygame.draw.polygon(
+            surface,
+            theme.ACCENT if active else theme.TEXT_MUTED,
+            [(cx - 6, cy - 3), (cx + 6, cy - 3), (cx, cy + 4)],
+        )
+
+    def draw_list(self, surface: pygame.Surface) -> None:
+        """The open list; draw it last so it covers the rest of the screen."""
+        if not self.open:
+            return
+        lr = self.list_rect()
+        theme.draw_panel(surface, lr, theme.PANEL_DARK, theme.ACCENT, radius=8)
+        kind = ""
+        for i, name in enumerate(self.names):
+            row = pygame.Rect(lr.x + 4, lr.y + 4 + i * self.ROW, lr.w - 8, self.ROW)
+            if i == self.hover_index or name == self.current:
+                pygame.draw.rect(
+                    surface,
+                    theme.PANEL_EDGE
+                    if name != self.current
+                    else theme.lerp_color(theme.PANEL, theme.ACCENT, 0.35),
+                    row,
+                    border_radius=5,
+                )
+            theme.blit_text(
+                surface, name, (row.x + 10, row.centery), theme.BODY, theme.TEXT, anchor="midleft"
+            )
+            k = agent_kind(name)
+            if k != kind:
+                kind = k
+                theme.blit_text(
+                    surface,
+                    k,
+                    (row.right - 8, row.centery),
+                    theme.SMALL,
+                    theme.TEXT_DIM,
+                    anchor="midright",
+                )
+
+
+# --- building agents off the main thread ---------------------------------------------------
+WARMUP_ROUNDS = 12  # enough for an LSTM agent's first online fine-tune (traces it)
+
+
+def needs_worker(name: str) -> bool:
+    """LSTM agents import TensorFlow and trace functions on first use: build them off-frame."""
+    return agent_kind(name) == "lstm"
+
+
+def make_agent_now(name: str, seed: int, **kwargs: Any):
+    from agents.rps import make_agent
+
+    return make_agent(name, seed=seed, **kwargs)
+
+
+def agent_job(name: str, seed: int, **kwargs: Any):
+    """A worker job that builds agent `name` and plays a short throw-away match so that the
+    first real moves are as fast as the rest; returns the reset agent."""
+
+    def job(ctx: WorkerContext):
+        from game.sim.rps import Match
+
+        ctx.progress(None, f"loading {name}...")
+        agent = make_agent_now(name, seed, **kwargs)
+        ctx.progress(0.5, f"warming up {name}...")
+        sparring = make_agent_now("rotate", 0)
+        match = Match(agent, sparring, rounds=WARMUP_ROUNDS, record_predictions=True)
+        while not match.done and not ctx.cancelled:
+            match.step()
+        agent.reset()
+        return agent
+
+    return job
+
+
+def draw_progress(
+    surface: pygame.Surface, rect: pygame.Rect, fraction: float | None, label: str, clock: float
+) -> None:
+    """A progress bar with a label; `fraction=None` (amount unknown) shows a sliding block."""
+    rect = pygame.Rect(rect)
+    if fraction is None:
+        draw_bar(surface, rect, 0.0, 0.0, 1.0)
+        w = rect.w // 4
+        x = rect.x + int((math.sin(clock * 2.5) * 0.5 + 0.5) * (rect.w - w))
+        pygame.draw.rect(surface, theme.ACCENT, (x, rect.y, w, rect.h), border_radius=rect.h // 2)
+        text = label
+    else:
+        draw_bar(surface, rect, fraction, 0.0, 1.0, theme.ACCENT)
+        text = f"{label}  {100 * fraction:.0f}%" if label else f"{100 * fraction:.0f}%"
+    theme.blit_text(surface, text, rect.center, theme.SMALL, theme.TEXT, anchor="center")

@@ -1,0 +1,156 @@
+"""Run slow work (training, tournaments, model loading) in a background thread.
+
+Scenes must stay responsive, so anything that may take more than a frame runs here. The
+job is a plain callable that takes a `WorkerContext`; it reports progress through it and
+checks `ctx.cancel` (a threading.Event) now and then. The scene polls the worker once per
+update: `poll()` drains the events into `fraction`, `message`, `state`, `result`, `error`.
+
+    def job(ctx: WorkerContext) -> int:
+        for i in range(100):
+            if ctx.cancelled:
+                return i
+            ctx.progress((i + 1) / 100, f"step {i + 1}")
+        return 100
+
+    worker = Worker(job, name="demo").start()
+    ...                                   # every frame:
+    for event in worker.poll(): ...      # or just read worker.fraction / worker.state
+    worker.cancel()                       # Esc
+
+Heavy imports (TensorFlow) belong inside the job, so only the worker thread pays for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from game.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+# Worker states: a worker goes idle -> running -> one of the three finished states.
+IDLE, RUNNING, DONE, FAILED, CANCELLED = "idle", "running", "done", "failed", "cancelled"
+FINISHED = (DONE, FAILED, CANCELLED)
+
+
+@dataclass(frozen=True)
+class WorkerEvent:
+    """One message from the worker thread. kind: progress | data | done | failed | cancelled."""
+
+    kind: str
+    fraction: float | None = None  # progress 0..1, None when unknown
+    text: str = ""
+    data: Any = None
+
+
+class WorkerContext:
+    """What a job sees: a cancel flag and ways to report back to the scene."""
+
+    def __init__(self, events: queue.Queue, cancel: threading.Event) -> None:
+        self._events = events
+        self.cancel = cancel
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+    def progress(self, fraction: float | None, text: str = "") -> None:
+        """Report progress (0..1, or None for 'busy, amount unknown') and a status line."""
+        if fraction is not None:
+            fraction = min(max(float(fraction), 0.0), 1.0)
+        self._events.put(WorkerEvent("progress", fraction, text))
+
+    def emit(self, data: Any, text: str = "") -> None:
+        """Send a partial result (e.g. a finished epoch's loss) for the scene to show."""
+        self._events.put(WorkerEvent("data", None, text, data))
+
+
+class Worker:
+    """One job on one daemon thread; results and errors come back through `poll()`."""
+
+    def __init__(self, job: Callable[[WorkerContext], Any], name: str = "worker") -> None:
+        self.job = job
+        self.name = name
+        self.state = IDLE
+        self.fraction: float | None = 0.0
+        self.message = ""
+        self.result: Any = None
+        self.error: str | None = None  # a message for the person when state is FAILED
+        self._events: queue.Queue[WorkerEvent] = queue.Queue()
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- control (scene side) ------------------------------------------------------------
+    def start(self) -> Worker:
+        if self._thread is not None:
+            raise RuntimeError(f"worker {self.name!r} was already started")
+        self.state = RUNNING
+        # Daemon: a job stuck in a long computation must not keep the closed game alive.
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        """Ask the job to stop; it finishes as CANCELLED at its next check."""
+        self._cancel.set()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self.state == RUNNING
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the thread (tests, shutdown). Call poll() afterwards to collect."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def poll(self) -> list[WorkerEvent]:
+        """Drain the events that arrived since the last call and update the read-outs."""
+        got: list[WorkerEvent] = []
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return got
+            got.append(event)
+            if event.kind == "progress":
+                self.fraction = event.fraction
+                if event.text:
+                    self.message = event.text
+            elif event.kind in FINISHED:
+                self.state = event.kind
+                self.result = event.data
+                if event.kind == FAILED:
+                    self.error = event.text
+                if event.kind == DONE:
+                    self.fraction = 1.0
+
+    # --- the thread ----------------------------------------------------------------------
+    def _run(self) -> None:
+        ctx = WorkerContext(self._events, self._cancel)
+        try:
+            result = self.job(ctx)
+        except UserFacingError as e:
+            final = WorkerEvent(CANCELLED if ctx.cancelled else FAILED, text=str(e))
+        except Exception as e:  # noqa: BLE001 - any failure must reach the screen, not vanish
+            if ctx.cancelled:  # e.g. a training loop that raises on cancel
+                final = WorkerEvent(CANCELLED, text=str(e))
+            else:
+                log.error("worker %s failed:\n%s", self.name, traceback.format_exc())
+                final = WorkerEvent(FAILED, text=f"{self.name} failed: {e}")
+        else:
+            final = WorkerEvent(CANCELLED if ctx.cancelled else DONE, data=result)
+        self._events.put(final)

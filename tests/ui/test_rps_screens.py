@@ -1,0 +1,298 @@
+"""Rock-paper-scissors screens (Arena, AI vs AI, Tournament) and the background worker,
+driven headless with scripted keys and clicks."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pygame
+import pytest
+
+from game.app import App
+from game.errors import UserFacingError
+from game.workers import CANCELLED, DONE, FAILED, Worker
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def key(k: int, mod: int = 0) -> list[pygame.event.Event]:
+    return [pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode="")]
+
+
+def click(pos: tuple[int, int]) -> list[pygame.event.Event]:
+    return [pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos)]
+
+
+def send(app: App, events: list[pygame.event.Event]) -> None:
+    app.run_frames(1, lambda i: events)
+
+
+def wait_until(app: App, condition, timeout: float = 20.0) -> None:
+    """Play frames until `condition()` holds (background work finishing)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for background work"
+        time.sleep(0.01)
+        app.run_frames(1)
+
+
+@pytest.fixture
+def app():
+    app = App(headless=True)
+    app.push("menu")
+    yield app
+    app.close()
+
+
+def round_frames(scene) -> int:
+    """Frames from a commit to the end of its reveal."""
+    return int((scene.countdown_s + scene.reveal_s) * 60) + 2
+
+
+# --- the worker ------------------------------------------------------------------------------
+
+
+def test_worker_reports_progress_and_result():
+    release = threading.Event()
+
+    def job(ctx):
+        ctx.progress(0.5, "half way")
+        release.wait(5)
+        return 42
+
+    worker = Worker(job, name="demo").start()
+    deadline = time.monotonic() + 5
+    while worker.message != "half way":  # progress arrives while the job is still running
+        assert time.monotonic() < deadline
+        worker.poll()
+    assert worker.running and worker.fraction == 0.5
+    release.set()
+    worker.join(5)
+    worker.poll()
+    assert (worker.state, worker.result, worker.fraction) == (DONE, 42, 1.0)
+
+
+def test_worker_cancel_and_failures_are_reported():
+    def endless(ctx):
+        while not ctx.cancelled:
+            time.sleep(0.001)
+        return "partial"
+
+    worker = Worker(endless).start()
+    worker.cancel()
+    worker.join(5)
+    worker.poll()
+    assert (worker.state, worker.result) == (CANCELLED, "partial")
+
+    def bad_input(ctx):
+        raise UserFacingError("games.csv:3: not a move")
+
+    def crash(ctx):
+        raise ValueError("boom")
+
+    for job, expected in ((bad_input, "games.csv:3: not a move"), (crash, "boom")):
+        worker = Worker(job, name="job").start()
+        worker.join(5)
+        worker.poll()
+        assert worker.state == FAILED and expected in worker.error
+
+
+# --- Arena -----------------------------------------------------------------------------------
+
+
+def test_arena_hides_prediction_until_reveal_and_saves_every_game(app):
+    from agents.rps.games import load_games
+
+    scene = app.push("rps-arena", opponent="markov", seed=3)
+    app.run_frames(2)
+    assert scene.opponent == "markov" and scene.shown_prediction is None
+
+    played = []
+    for k, move in ((pygame.K_p, 1), (pygame.K_r, 0), (pygame.K_3, 2), (pygame.K_2, 1)):
+        send(app, key(k))
+        played.append(move)
+        # Committed: the engine took the AI's prediction before the round, the screen hides it.
+        assert scene.phase == "countdown"
+        assert scene.pending is not None and scene.pending.pred_b is not None
+        assert scene.shown_prediction is None
+        assert scene.stats()["rounds"] == len(played) - 1  # the score waits for the reveal
+        send(app, key(pygame.K_s))  # keys during the countdown are not taken
+        assert len(scene.rounds) == len(played)
+        app.run_frames(round_frames(scene))
+        assert scene.phase == "ready" and scene.stats()["rounds"] == len(played)
+        shown = scene.shown_prediction
+        assert shown is scene.rounds[-1].pred_b
+        assert shown.shape == (3,) and abs(shown.sum() - 1) < 1e-6
+
+    # A click on the scissors hand plays scissors.
+    send(app, click(scene.hand_buttons[2].rect.center))
+    played.append(2)
+    app.run_frames(round_frames(scene))
+    assert [r.move_a for r in scene.rounds] == played
+    assert len(scene.p_actual) == len(played)  # one confidence point per revealed round
+
+    rounds, problems = load_games()
+    assert not problems
+    assert [r.human for r in rounds] == played
+    assert [r.ai for r in rounds] == [r.move_b for r in scene.rounds]
+    assert {r.opponent for r in rounds} == {"markov"}
+
+
+def test_arena_switches_opponents_by_key_and_list(app):
+    from agents.rps.games import load_games, sessions
+
+    scene = app.push("rps-arena", opponent="rock", countdown_s=0.1, reveal_s=0.1)
+    app.run_frames(2)
+    send(app, key(pygame.K_p))
+    app.run_frames(round_frames(scene))
+    # A bot that does not predict shows no bars, even after the reveal.
+    assert scene.revealed is not None and scene.shown_prediction is None
+    assert scene.rounds[-1].outcome == 1  # paper covers Good Ole Rock
+
+    names = scene.picker.names
+    send(app, key(pygame.K_TAB))
+    assert scene.opponent == names[(names.index("rock") + 1) % len(names)]
+    assert scene.rounds == []  # a new opponent starts a new match
+    send(app, key(pygame.K_TAB, pygame.KMOD_SHIFT))
+    assert scene.opponent == "rock"
+
+    send(app, click(scene.picker.rect.center))  # open the list with the mouse ...
+    assert scene.picker.open
+    row = names.index("frequency")
+    lr = scene.picker.list_rect()
+    send(app, click((lr.x + 20, lr.y + 4 + row * scene.picker.ROW + 10)))  # ... and pick
+    assert not scene.picker.open and scene.opponent == "frequency"
+    send(app, key(pygame.K_1))
+    app.run_frames(round_frames(scene))
+
+    rounds, _ = load_games()
+    by_session = sessions(rounds)
+    assert [g[0].opponent for g in by_session.values()] == ["rock", "frequency"]
+
+
+# --- AI vs AI --------------------------------------------------------------------------------
+
+
+def test_versus_plays_at_the_chosen_speed_with_prediction_bars(app):
+    from game.scenes.rps_versus import SPEEDS
+
+    scene = app.push("rps-versus", a="markov", b="rotate", speed=1)
+    app.run_frames(61)
+    assert scene.match.played == 1  # 1 round per second at 60 sim steps per second
+
+    send(app, key(pygame.K_SPACE))  # pause
+    app.run_frames(120)
+    assert scene.paused and scene.match.played == 1
+    send(app, key(pygame.K_SPACE))
+
+    for _ in range(3):
+        send(app, key(pygame.K_PLUS))
+    assert SPEEDS[scene.speed_i] == 10
+    send(app, key(pygame.K_MINUS))
+    assert SPEEDS[scene.speed_i] == 5
+    app.run_frames(120)
+    assert 10 <= scene.match.played <= 13
+
+    markov, rotate = scene.sides
+    assert markov.is_predictor and markov.pred is not None and abs(markov.pred.sum() - 1) < 1e-6
+    assert not rotate.is_predictor and rotate.pred is None
+    assert scene.net_chart.series["net"][-1][1] == scene.match.net
+    assert len(scene.conf_chart.series) == 1  # only the predictor has a confidence line
+
+    # Keyboard picking: Tab to side B, Down for the next agent: a new match starts.
+    send(app, key(pygame.K_TAB))
+    send(app, key(pygame.K_DOWN))
+    names = scene.sides[1].picker.names
+    assert scene.sides[1].name == names[(names.index("rotate") + 1) % len(names)]
+    assert scene.match.played == 0 and scene.match.agent_b is scene.sides[1].agent
+
+    # Flat out: a 1000-round match of cheap bots finishes within a few seconds of frames.
+    scene.speed_i = len(SPEEDS) - 1
+    wait_until(app, lambda: scene.match.done)
+    assert scene.match.played == 1000
+
+
+# --- Tournament ------------------------------------------------------------------------------
+
+
+def test_tournament_runs_in_background_and_matrix_is_antisymmetric(app):
+    names = ["rock", "rotate", "beat-last"]
+    scene = app.push("rps-tournament", agents=names, rounds=100)
+    app.run_frames(2)
+    send(app, key(pygame.K_RETURN))
+    assert scene.running
+    wait_until(app, lambda: scene.result is not None)
+    app.run_frames(2)  # draws the heat map and table
+    res = scene.result
+    assert res.names == names and res.complete and res.rounds == 100
+    assert np.allclose(res.net, -res.net.T)
+    assert res.net[2, 0] > 90  # Beat Last Move plays paper against Good Ole Rock from round 2
+    assert [row["name"] for row in res.table()] == res.ranking()
+    assert scene.worker.state == DONE
+
+
+def test_tournament_esc_cancels_then_goes_back(app):
+    scene = app.push(
+        "rps-tournament", agents=["iocaine", "pattern", "markov", "frequency"], rounds=3000, seeds=5
+    )
+    send(app, key(pygame.K_RETURN))
+    send(app, key(pygame.K_ESCAPE))
+    wait_until(app, lambda: scene.worker.finished)
+    assert scene.worker.state == CANCELLED and app.scene is scene
+    assert scene.result is not None and not scene.result.complete
+    send(app, key(pygame.K_ESCAPE))
+    assert app.scene is not scene
+
+
+# --- LSTM opponent and "Train on my games" ----------------------------------------------------
+
+
+def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkeypatch, tmp_path):
+    """A tiny untrained model stands in for the shipped one; training is replaced by writing
+    another tiny model, so the test checks the screen's wiring, not the learning."""
+    from agents.modelio import save_model_atomic
+    from agents.rps import lstm_agents
+    from agents.rps.lstm_agents import user_model_path
+    from agents.rps.lstm_models import lstm_joint
+    from game.scenes import rps_arena
+    from game.scenes.rps_common import agent_job
+
+    # No model file at all: a clear message, and the arena falls back to a classic opponent.
+    with monkeypatch.context() as m:  # (a context: undo() would also drop the tmp user home)
+        m.setattr(lstm_agents, "default_model_path", lambda *a: tmp_path / "missing.h5")
+        scene = app.push("rps-arena", opponent="lstm")
+        wait_until(app, lambda: not scene.loading, timeout=60)
+    assert scene.opponent == "iocaine" and scene.picker.current == "iocaine"
+    assert any("model file not found" in t.message for t in app.toasts.items)
+    app.pop()
+
+    assert user_model_path().is_relative_to(tmp_path)  # the test's own user home
+    save_model_atomic(lstm_joint(units=4), user_model_path())
+    scene = app.push("rps-arena", countdown_s=0.05, reveal_s=0.05)
+    assert scene.picker.current == "lstm" and scene.loading  # the default when a model exists
+    wait_until(app, lambda: not scene.loading, timeout=60)
+    assert scene.opponent == "lstm"
+    send(app, key(pygame.K_r))
+    app.run_frames(round_frames(scene))
+    first = scene.agent
+    assert scene.shown_prediction is not None and abs(scene.shown_prediction.sum() - 1) < 1e-6
+
+    def fake_train(seed):
+        def job(ctx):
+            ctx.progress(0.5, "training")
+            save_model_atomic(lstm_joint(units=4), user_model_path())
+            agent = agent_job("lstm", seed, model_path=user_model_path())(ctx)
+            return {"val_accuracy": 0.5}, agent
+
+        return job
+
+    monkeypatch.setattr(rps_arena, "train_job", fake_train)
+    send(app, key(pygame.K_t))
+    assert scene.trainer.running
+    send(app, key(pygame.K_p))  # the arena keeps playing while it trains
+    assert len(scene.rounds) == 2
+    wait_until(app, lambda: scene.trainer is None, timeout=60)
+    assert scene.last_training.state == DONE
+    assert scene.agent is not first and scene.opponent == "lstm" and scene.rounds == []
