@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserFacingError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a file or folder the user named can't be read or written
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -6,8 +6,6 @@ import os
 import sys
 from pathlib import Path
 
-from platformdirs import user_data_path
-
 APP_NAME = "NeuralArcade"
 HOME_ENV = "NEURAL_ARCADE_HOME"
 
@@ -41,6 +39,8 @@ def user_home() -> Path:
     elif os.environ.get(HOME_ENV):
         home = Path(os.environ[HOME_ENV]).expanduser().resolve()
     else:
+        from platformdirs import user_data_path  # only needed when nothing overrides it
+
         home = user_data_path(APP_NAME, appauthor=False)
     home.mkdir(parents=True, exist_ok=True)
     return home

@@ -1,0 +1,120 @@
+"""Autopilot screen frame time: the CNN steering from the dashcam with every panel drawn.
+
+    python -m bench.autopilot_frame_time [--model PATH] [--tracks oval gen:3] [--frames 1200]
+
+Runs the real App headless (SDL dummy video driver) and times whole frames: events, one
+60 Hz sim step (dashcam render, CNN inference through the tf.function, the expert's opinion
+for the HUD), and drawing the full screen. Each track is timed with the saliency overlay off
+and on (VisualBackProp every few steps). Without --model it uses the shipped default model,
+or, when that is absent, an untrained PilotNet (same cost per frame; it just drives badly).
+Target (issue 3): p99 <= 16 ms. Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pygame  # noqa: E402
+
+from game.app import SIM_DT, App  # noqa: E402
+from game.scenes.autopilot import AutopilotScene  # noqa: E402
+
+WARMUP_FRAMES = 60
+LOAD_TIMEOUT_S = 180.0
+
+
+def key(k: int) -> pygame.event.Event:
+    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0)
+
+
+def untrained_model(folder: Path) -> Path:
+    import keras
+
+    from agents.driving.models import pilotnet
+    from agents.driving.preprocess import spec_for
+    from agents.modelio import save_model_atomic, write_card
+
+    keras.utils.set_random_seed(0)
+    spec = spec_for("pilotnet")
+    path = folder / "untrained-pilotnet.h5"
+    save_model_atomic(pilotnet(spec), path)
+    write_card(path, {"architecture": "pilotnet", "input": spec.to_dict()})
+    return path
+
+
+def wait(app: App, done) -> None:
+    end = time.monotonic() + LOAD_TIMEOUT_S
+    while not done():
+        if time.monotonic() > end:
+            raise SystemExit("timed out loading the model")
+        app.frame([], SIM_DT)
+        time.sleep(0.005)
+
+
+def frame_times(spec: str, model: Path, frames: int, saliency: bool):
+    """Milliseconds per frame for `frames` frames of the Autopilot screen on track `spec`."""
+    app = App(headless=True)
+    try:
+        app.push("menu")
+        scene = app.push("autopilot", track=spec, model=str(model))
+        assert isinstance(scene, AutopilotScene)
+        wait(app, lambda: scene.loader is None)
+        if scene.driver is None:
+            raise SystemExit(f"model did not load: {scene.error}")
+        if saliency:
+            app.frame([key(pygame.K_v)], SIM_DT)
+            wait(app, lambda: scene.vbp is not None)
+        times = []
+        for i in range(WARMUP_FRAMES + frames):
+            start = time.perf_counter()
+            app.frame([], SIM_DT)
+            if i >= WARMUP_FRAMES:
+                times.append((time.perf_counter() - start) * 1000.0)
+        return np.array(times), scene
+    finally:
+        app.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, default=None, help="a .h5 driving model")
+    ap.add_argument("--tracks", nargs="+", default=["oval", "gen:3"])
+    ap.add_argument("--frames", type=int, default=1200, help="timed frames per run")
+    args = ap.parse_args(argv)
+    # Takeover recordings and models go to a throw-away folder, not the user's own.
+    home = tempfile.mkdtemp(prefix="bench-autopilot-")
+    os.environ["NEURAL_ARCADE_HOME"] = home
+    from agents.driving.cnn_driver import default_model_path
+
+    model = args.model or default_model_path()
+    if not model.exists():
+        print(f"({model} not found: timing an untrained PilotNet, same cost per frame)\n")
+        model = untrained_model(Path(home))
+    print(f"model: {model}\n")
+    print("| track | saliency | frames | p50 ms | p99 ms | max ms | CNN median ms |")
+    print("|---|---|---|---|---|---|---|")
+    for spec in args.tracks:
+        for saliency in (False, True):
+            t, scene = frame_times(spec, model, args.frames, saliency)
+            cnn = scene.median_inference_ms
+            print(
+                f"| {spec} | {'on' if saliency else 'off'} | {len(t)} "
+                f"| {np.percentile(t, 50):.2f} | {np.percentile(t, 99):.2f} | {t.max():.2f} "
+                f"| {cnn:.2f} |"
+            )
+    print("\ntarget: p99 <= 16 ms (whole frame: events, sim step, dashcam, CNN, drawing)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,220 @@
+"""Headless tests of the driving ML screens: Autopilot (CNN drives, bad model, takeover +
+fine-tune), Train (a 1-epoch run through the worker, cancel keeps the old file) and Race."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+from agents.driving.cnn_driver import default_model_path
+from agents.driving.recording import load_session
+from game.app import App
+from game.paths import user_dir
+from game.render.dashcam_panel import grab_pixels
+from game.scenes import autopilot
+from game.scenes.autopilot import (
+    AutopilotScene,
+    available_models,
+    card_sessions,
+    fine_tune_output,
+)
+from game.scenes.race import EXPERT, PERSON, RaceScene, standings
+from game.scenes.train import TrainScene
+
+TINY_TRACK = "gen:5100"  # a short generated track (651 m)
+LOAD_TIMEOUT_S = 120.0
+
+
+def key(k: int, up: bool = False) -> pygame.event.Event:
+    return pygame.event.Event(
+        pygame.KEYUP if up else pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0
+    )
+
+
+def run_until(app: App, done, timeout: float = LOAD_TIMEOUT_S) -> None:
+    """Play frames (the screen keeps drawing) until done() or the timeout."""
+    end = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < end, "timed out waiting for a background worker"
+        app.run_frames(1)
+        time.sleep(0.002)
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:
+    """The shipped default model; until it is committed, an untrained PilotNet with a card."""
+    shipped = default_model_path()
+    if shipped.exists():
+        return shipped
+    import keras
+
+    from agents.driving.models import pilotnet
+    from agents.driving.preprocess import spec_for
+    from agents.modelio import save_model_atomic, write_card
+
+    keras.utils.set_random_seed(0)
+    spec = spec_for("pilotnet")
+    path = tmp_path_factory.mktemp("models") / "untrained.h5"
+    save_model_atomic(pilotnet(spec), path)
+    write_card(path, {"architecture": "pilotnet", "input": spec.to_dict()})
+    return path
+
+
+@pytest.fixture
+def app():
+    a = App(headless=True)
+    a.push("menu")
+    yield a
+    a.close()
+
+
+def open_autopilot(app: App, model: Path) -> AutopilotScene:
+    scene = app.push("autopilot", track=TINY_TRACK, model=str(model))
+    assert isinstance(scene, AutopilotScene)
+    run_until(app, lambda: scene.loader is None)
+    return scene
+
+
+# --- Autopilot ----------------------------------------------------------------------
+def test_autopilot_cnn_drives_from_the_panel_pixels(app, model_path):
+    scene = open_autopilot(app, model_path)
+    assert scene.error is None and scene.driver is not None
+    app.run_frames(120)
+    assert scene.world.metrics.progress > 5.0  # cruise control moved the car
+    assert scene.median_inference_ms is not None and scene.cnn_cmd is not None
+    assert scene.takeovers == 0 and not scene.taking_over
+    # What the panel shows is exactly the frame the CNN steered from this step.
+    shown = grab_pixels(app.screen, scene.panel.image_rect)
+    assert np.array_equal(shown, scene._frame)
+    assert scene.cnn_cmd == pytest.approx(scene.driver.steer(scene.world, scene._frame), abs=1e-5)
+    if model_path == default_model_path():
+        assert scene.world.interventions == 0  # the shipped model keeps its lane
+    # The saliency overlay (V) comes up from its worker and tints the panel.
+    app.run_frames(1, lambda i: [key(pygame.K_v)])
+    run_until(app, lambda: scene.vbp is not None)
+    app.run_frames(6)
+    mask = scene.saliency_mask
+    assert mask is not None and mask.shape == scene._frame.shape[:2] and mask.max() > 0
+    assert not np.array_equal(grab_pixels(app.screen, scene.panel.image_rect), scene._frame)
+
+
+def test_corrupt_model_shows_error_and_the_app_keeps_running(app, tmp_path):
+    bad = tmp_path / "broken.h5"
+    bad.write_bytes(b"\x89HDF\r\n\x1a\n" + b"not really a model" * 40)
+    scene = open_autopilot(app, bad)
+    assert scene.driver is None
+    assert scene.error is not None and "broken.h5" in scene.error
+    assert any("broken.h5" in t.message and t.kind == "error" for t in app.toasts.items)
+    assert app.run_frames(90) == 90
+    assert app.running and app.scene is scene
+    assert scene.world.car.state.speed == 0.0  # no model: the car waits
+    app.run_frames(1, lambda i: [key(pygame.K_ESCAPE)])
+    assert app.scene.scene_name == "menu"
+
+
+def test_takeover_records_takeover_rows_and_fine_tunes(app, model_path, monkeypatch):
+    # The shipped model's original data may be thousands of frames: fine-tune on the
+    # takeovers only here (test_card_sessions covers reading the original sessions).
+    monkeypatch.setattr(autopilot, "card_sessions", lambda path: [])
+    scene = open_autopilot(app, model_path)
+    app.run_frames(30)
+    # Hold Right for 1.5 s: the person steers, the CNN's command is overridden and recorded.
+    app.run_frames(90, lambda i: [key(pygame.K_RIGHT)] if i == 0 else [])
+    assert scene.taking_over and scene.steering_cmd > 0
+    app.run_frames(30, lambda i: [key(pygame.K_RIGHT, up=True)] if i == 0 else [])
+    assert not scene.taking_over and scene.takeovers == 1
+    assert scene.takeover_frames >= 25
+    session_dir = scene.takeover_sessions[0]
+
+    original = scene.model_path
+    scene.fine_tune_epochs = 1  # the real default (3) only costs test time
+    app.run_frames(1, lambda i: [key(pygame.K_f)])  # fine-tune: closes the session first
+    session = load_session(session_dir)
+    assert len(session) == scene.takeover_frames
+    assert set(session.columns["source"]) == {"takeover"}
+    assert session.columns["steering"][-1] > 0  # the person was steering right
+    run_until(app, lambda: scene.tuner is None)
+    assert scene.model_path == fine_tune_output(original) and scene.model_path.exists()
+    assert scene.model_path.parent == user_dir("models")  # never over a shipped model
+    assert scene.driver is not None and scene.driver.model_path == scene.model_path
+    app.run_frames(10)
+    assert scene.median_inference_ms is not None
+
+
+def test_card_sessions_lists_the_original_data_that_exists(tmp_path):
+    from agents.modelio import write_card
+
+    here = tmp_path / "session"
+    here.mkdir()
+    (here / "log.csv").write_text("frame,steering\n")
+    model = tmp_path / "m.h5"
+    write_card(model, {"sessions": [{"path": str(here)}, {"path": str(tmp_path / "gone")}]})
+    assert card_sessions(model) == [here]
+    assert fine_tune_output(model) == user_dir("models") / "m-dagger.h5"
+    assert (
+        fine_tune_output(user_dir("models") / "m-dagger.h5") == user_dir("models") / "m-dagger.h5"
+    )
+
+
+# --- Train ----------------------------------------------------------------------
+def test_train_screen_trains_then_cancel_keeps_the_old_file(app):
+    from agents.driving.expert_recorder import record_expert
+
+    record_expert(TINY_TRACK, 1, user_dir("recordings") / "tiny", rate_hz=1.0, recovery=False)
+    scene = app.push("train", out_name="mine.h5")
+    assert isinstance(scene, TrainScene)
+    assert [s.path.name for s in scene.sessions] == ["tiny"] and scene.sessions[0].frames > 30
+    assert scene.sessions[0].steering_hist.sum() == scene.sessions[0].frames
+    events = [key(pygame.K_SPACE)] + [key(pygame.K_LEFT)] * 10 + [key(pygame.K_RETURN)]
+    app.run_frames(1, lambda i: events)
+    assert scene.epochs == 1 and scene.training
+    run_until(app, lambda: not scene.training)
+    out = user_dir("models") / "mine.h5"
+    assert scene.result is not None and scene.result.model_path == out and out.exists()
+    assert scene.bar.fraction == 1.0 and scene.chart.series["loss"]
+    assert np.isfinite(scene.result.best_val_loss)
+
+    before = out.read_bytes()
+    app.run_frames(1, lambda i: [key(pygame.K_RIGHT), key(pygame.K_RETURN), key(pygame.K_ESCAPE)])
+    run_until(app, lambda: not scene.training)
+    assert scene.status.startswith("cancelled")
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in user_dir("models").glob("*.h5")) == ["mine.h5"]  # no temp left
+
+    # "Drive with it" opens the Autopilot screen on the new model.
+    app.run_frames(1, lambda i: [key(pygame.K_d)])
+    assert isinstance(app.scene, AutopilotScene) and app.scene.model_path == out
+    assert out in [m.path for m in available_models()]
+
+
+# --- Race ----------------------------------------------------------------------
+def test_race_picker_by_keyboard(app):
+    scene = app.push("race", track="oval", drivers=[EXPERT])
+    assert isinstance(scene, RaceScene) and [e.key for e in scene.chosen] == [EXPERT]
+    # Down to "You", add; then down past the driver rows to Laps and step it.
+    app.run_frames(1, lambda i: [key(pygame.K_DOWN), key(pygame.K_SPACE)])
+    assert [e.key for e in scene.chosen] == [EXPERT, PERSON]
+    laps = scene.laps
+    app.run_frames(1, lambda i: [key(pygame.K_UP)] * 3 + [key(pygame.K_RIGHT)])
+    assert scene.cursor == len(scene.entries) + 1 and scene.laps != laps
+    app.run_frames(1, lambda i: [key(pygame.K_DOWN), key(pygame.K_RETURN)])
+    run_until(app, lambda: scene.racing)
+    assert [r.label for r in scene.racers] == ["Expert", "You"]
+
+
+def test_race_runs_expert_and_a_model(app, model_path):
+    scene = app.push("race", track="oval", drivers=[EXPERT, str(model_path)], laps=1, start=True)
+    assert isinstance(scene, RaceScene)
+    run_until(app, lambda: scene.racing)
+    assert len(scene.racers) == 2
+    scene.countdown = 0.0  # skip "3, 2, 1"
+    assert app.run_frames(200) == 200
+    expert, cnn = scene.racers
+    assert expert.progress > 20.0 and expert.world.interventions == 0
+    assert cnn.progress > 5.0 and cnn.inference_ms
+    order = standings(scene.racers)
+    assert [r.progress for r in order] == sorted((r.progress for r in order), reverse=True)
