@@ -1,0 +1,164 @@
+"""The RPS LSTMs: model shapes, encodings, .h5 files, online fine-tuning, training, determinism.
+
+Tiny models throughout (the shipped ones are exercised by the agent-contract tests).
+"""
+
+import threading
+
+import numpy as np
+import pytest
+
+from agents.modelio import ModelFileError, card_path, read_card, save_model_atomic
+from agents.rps import make_agent
+from agents.rps.lstm_models import (
+    JOINT_WINDOW,
+    classic_sequences,
+    encode_joint,
+    history_window,
+    joint_windows,
+    lstm_classic,
+    lstm_joint,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_joint_path(tmp_path_factory):
+    import keras
+
+    keras.utils.set_random_seed(1)
+    path = tmp_path_factory.mktemp("models") / "tiny_lstm.h5"
+    save_model_atomic(lstm_joint(units=8), path)
+    return path
+
+
+def test_model_shapes():
+    joint = lstm_joint(units=8)
+    assert joint(np.zeros((2, JOINT_WINDOW, 9), np.float32)).shape == (2, JOINT_WINDOW, 3)
+    classic = lstm_classic()
+    assert classic(np.zeros((1, 10, 1), np.float32)).shape == (1, 10, 3)
+    lstms = [layer for layer in classic.layers if layer.__class__.__name__ == "LSTM"]
+    assert [(layer.units, layer.activation.__name__) for layer in lstms] == [(64, "sigmoid")] * 3
+    assert classic.layers[-1].units == 3
+
+
+def test_encode_joint_one_hot_and_outcome():
+    x = encode_joint([0, 1, 2], [2, 1, 0])  # rock beats scissors; draw; scissors loses to rock
+    assert x.shape == (3, 9)
+    assert np.all(x.sum(axis=1) == 3)
+    assert x[0, 0] == 1 and x[0, 5] == 1 and x[0, 6] == 1  # own rock, opp scissors, win
+    assert x[1, 7] == 1  # draw
+    assert x[2, 8] == 1  # loss
+
+
+def test_joint_windows_target_is_next_opponent_move():
+    own, opp = [0, 1, 2, 0, 1], [1, 1, 2, 0, 2]
+    x, y = joint_windows(own, opp, window=3, stride=1)
+    assert x.shape[1:] == (3, 9) and y.shape[1:] == (3, 3)
+    # The last window's last step reads round 3 and targets the opponent's round-4 move.
+    np.testing.assert_array_equal(x[-1, -1], encode_joint([0], [0])[0])
+    assert y[-1, -1].argmax() == 2
+    # The first window is left-padded: no history yet.
+    assert x[0, 0].sum() == 0 and x[0, -1].sum() == 3
+    window = history_window(own, opp, window=8)
+    assert window.shape == (1, 8, 9) and window[0, :3].sum() == 0
+
+
+def test_classic_sequences_shift_by_one():
+    x, y = classic_sequences([[0, 1, 2, 0, 1, 2, 0]], length=4, stride=2)
+    assert x.shape[1:] == (4, 1) and y.shape[1:] == (4, 3)
+    np.testing.assert_array_equal(x[0, :, 0], [0, 1, 2, 0])
+    np.testing.assert_array_equal(y[0].argmax(axis=1), [1, 2, 0, 1])
+
+
+def test_h5_round_trip_gives_identical_outputs(tiny_joint_path):
+    import keras
+
+    from agents.modelio import load_model_checked
+
+    original = keras.models.load_model(tiny_joint_path, compile=False)
+    x = np.random.default_rng(0).random((2, JOINT_WINDOW, 9)).astype(np.float32)
+    again = tiny_joint_path.with_name("again.h5")
+    save_model_atomic(original, again)
+    loaded = load_model_checked(again)
+    np.testing.assert_array_equal(original(x).numpy(), loaded(x).numpy())
+
+
+def test_corrupt_h5_gives_clear_error(tmp_path):
+    bad = tmp_path / "broken.h5"
+    bad.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00garbage" * 50)
+    with pytest.raises(ModelFileError, match="broken.h5"):
+        make_agent("lstm", model_path=bad)
+    with pytest.raises(ModelFileError, match="not found"):
+        make_agent("lstm", model_path=tmp_path / "missing.h5")
+
+
+def test_online_update_changes_prediction(tiny_joint_path):
+    from agents.rps.lstm_agents import LSTMModel, joint_engine
+
+    engine = joint_engine(tiny_joint_path)
+    tuned = LSTMModel(engine, seed=0, every=10, steps=3)
+    frozen = LSTMModel(engine, seed=0, steps=0)
+    for i in range(20):  # the opponent always plays rock
+        tuned.update(i % 3, 0)
+        frozen.update(i % 3, 0)
+    assert tuned.updates == 2 and frozen.updates == 0
+    assert tuned.dist()[0] > frozen.dist()[0]  # more sure of rock after fine-tuning
+    assert abs(sum(tuned.dist()) - 1) < 1e-5
+
+
+def _moves_and_predictions(path, seed, rounds=30):
+    from game.sim.rps import Match
+
+    agent = make_agent("lstm", seed=seed, model_path=path)
+    match = Match(agent, make_agent("switching", seed=5), rounds, record_predictions=True)
+    steps = [match.step() for _ in range(rounds)]
+    return [r.move_a for r in steps], np.array([r.pred_a for r in steps])
+
+
+def test_lstm_agent_deterministic_by_seed(tiny_joint_path):
+    moves_1, preds_1 = _moves_and_predictions(tiny_joint_path, seed=3)
+    moves_2, preds_2 = _moves_and_predictions(tiny_joint_path, seed=3)
+    assert moves_1 == moves_2
+    np.testing.assert_array_equal(preds_1, preds_2)
+    assert set(moves_1) <= {0, 1, 2}
+    np.testing.assert_allclose(preds_1.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_lstm_agent_exposes_prediction_and_confidence(tiny_joint_path):
+    agent = make_agent("lstm", seed=0, model_path=tiny_joint_path)
+    for _ in range(5):
+        agent.observe(own=agent.act(), opponent=1)
+    assert agent.last_prediction.shape == (3,)
+    assert 1 / 3 - 1e-6 <= agent.confidence <= 1.0
+
+
+def test_train_classic_on_data_txt_smoke(tmp_path):
+    from agents.rps.lstm_train import TrainingCancelled, evaluate_classic, train_classic
+
+    data = tmp_path / "data.txt"
+    data.write_text("0120120120120120\n0011220011220011\n1010101010101\n")
+    out = tmp_path / "classic.h5"
+    calls = []
+    train_classic(data, out, epochs=1, callback=lambda e, b, logs: calls.append((e, b)))
+    assert out.exists() and card_path(out).exists()
+    assert read_card(out)["games"] == 3
+    assert (0, -1) in calls  # the epoch-end report a screen worker listens for
+    assert 0.0 <= evaluate_classic(out) <= 1.0
+
+    # A cancelled run leaves the previous model file untouched.
+    before = out.read_bytes()
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(TrainingCancelled):
+        train_classic(data, out, epochs=3, cancel=cancel)
+    assert out.read_bytes() == before
+
+
+def test_data_txt_problems_are_reported_not_fatal(tmp_path):
+    from agents.rps.lstm_train import read_data_txt
+
+    data = tmp_path / "data.txt"
+    data.write_text("012012\n01x2\n2211\n")
+    lines, problems = read_data_txt(data)
+    assert lines == [[0, 1, 2, 0, 1, 2], [2, 2, 1, 1]]
+    assert len(problems) == 1 and "data.txt:2" in problems[0]
