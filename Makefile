@@ -25,8 +25,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m bench.run_all
 
+# Rebuild every shipped model from data the project generates itself.
 models: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(PY) main.py build-models
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) main.py rps-build-model
 
 clean-venv:
 	rm -rf $(VENV)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from game.errors import UserFacingError
+from game.fileio import FILE_MODE, atomic_write_bytes
 
 
 class ModelFileError(UserFacingError):
@@ -27,23 +28,9 @@ def card_path(model_path: str | os.PathLike[str]) -> Path:
     return p.with_name(p.stem + ".card.json")
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_card(model_path: str | os.PathLike[str], card: dict[str, Any]) -> Path:
     path = card_path(model_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, (json.dumps(card, indent=2, sort_keys=True) + "\n").encode())
     return path
 
@@ -63,13 +50,14 @@ def read_card(model_path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def save_model_atomic(model: Any, path: str | os.PathLike[str]) -> Path:
-    """Save a Keras model as .h5 via a temp file + os.replace (an interrupted save keeps the old)."""
+    """Save a Keras model as .h5 via a temp file + os.replace: an interrupted save keeps the old."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=".tmp.h5")
     os.close(fd)
     try:
         model.save(tmp)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

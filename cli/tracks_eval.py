@@ -24,7 +24,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--track", required=True, help=TRACK_HELP)
     e.add_argument("--laps", type=int, default=3, help="laps to drive (default 3)")
     e.add_argument("--seed", type=int, default=0, help="seed for the dashcam's texture noise")
-    e.add_argument("--look", default="day", help="dashcam look for camera drivers (default day)")
+    e.add_argument(
+        "--look",
+        default="day",
+        help="dashcam look for camera drivers: day, dusk, ... (default day)",
+    )
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(handler=run_evaluate)
 
@@ -45,8 +49,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def run_evaluate(args: argparse.Namespace) -> int:
     from agents.driving.drivers import make_driver
     from agents.driving.evaluate import compare_table, run_driver
+    from game.sim.dashcam import LOOKS
     from game.sim.tracks_catalog import resolve_track
 
+    # Checked here rather than with argparse choices, which would load numpy at startup.
+    if args.look not in LOOKS:
+        raise UserFacingError(f"unknown --look {args.look!r}; choose one of {', '.join(LOOKS)}")
     if args.laps < 1:
         raise UserFacingError(f"--laps must be at least 1, got {args.laps}")
     track = resolve_track(args.track)
@@ -107,18 +115,22 @@ def run_track_check(args: argparse.Namespace) -> int:
 
 
 def run_track_gen(args: argparse.Namespace) -> int:
+    from game.fileio import atomic_write_text
     from game.sim.trackgen import generate_track
 
     if args.seed < 0:
         raise UserFacingError(f"the seed must not be negative, got {args.seed}")
     out = Path(args.out)
+    if out.is_dir():
+        raise UserFacingError(
+            f"{out} is a folder; --out needs a file name, e.g. {out / 'track.json'}"
+        )
     if out.exists() and not args.force:
         raise UserFacingError(f"{out} already exists; pass --force to overwrite it")
     if not out.parent.is_dir():
         raise UserFacingError(f"{out.parent}: no such folder")
     track = generate_track(args.seed)
-    tmp = out.with_name(out.name + ".tmp")
-    track.save(tmp)
-    tmp.replace(out)  # a half-written file never takes the place of a good one
+    # Atomic: a half-written file never takes the place of a good one.
+    atomic_write_text(out, json.dumps(track.to_json(), indent=1) + "\n")
     print(f"wrote {out}: {track.name}, {track.length:.0f} m")
     return 0

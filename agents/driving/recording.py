@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from game.errors import UserFacingError
+from game.fileio import atomic_write_text
 from game.paths import user_dir
 from game.sim.geometry import wrap_angle
 
@@ -83,17 +84,38 @@ def _camera_dict(camera_params: Any) -> dict:
     return camera_params.to_dict()
 
 
-def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _fmt(value: float) -> str:
     return f"{float(value):.7g}"
 
 
 # --- writing ---------------------------------------------------------------------------------
+
+
+def _prepare_log(log_path: Path) -> int:
+    """Rows already in an existing log (0 if none); drops a torn last line.
+
+    The header is checked first, so a file that is not our log is never modified.
+    """
+    if not log_path.exists():
+        return 0
+    data = log_path.read_bytes()
+    header_line = ",".join(COLUMNS)
+    first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if b"\n" in data:
+        ours = first == header_line
+    else:
+        ours = header_line.startswith(first)  # a header torn by a killed run (or empty file)
+    if not ours:
+        raise UserFacingError(
+            f"{log_path} line 1: not a recording log this version can append to "
+            f"(header {first.strip()[:80]!r})"
+        )
+    if not data.endswith(b"\n") and data:
+        # An incomplete row (or header) from a killed run: its data was lost anyway.
+        data = data[: data.rfind(b"\n") + 1]
+        with open(log_path, "r+b") as f:
+            f.truncate(len(data))
+    return max(data.count(b"\n") - 1, 0)
 
 
 class Recorder:
@@ -116,7 +138,6 @@ class Recorder:
             raise UserFacingError(f"recording rate must be positive, got {rate_hz}")
         self.dir = Path(out_dir) if out_dir is not None else new_session_dir(track_name)
         self.frames_dir = self.dir / FRAMES_DIR
-        self.frames_dir.mkdir(parents=True, exist_ok=True)
         self.camera_params = camera_params
         self.track_name = track_name
         self.look = look
@@ -132,11 +153,14 @@ class Recorder:
         self._synced_wall = time.monotonic()
         self._synced_sim = 0.0
 
+        # Check an existing log before touching anything: it may be someone else's file.
+        log_path = self.dir / LOG_NAME
+        self._existing_rows = _prepare_log(log_path)
+        self.frames_dir.mkdir(parents=True, exist_ok=True)
+        self._next_index = self._next_frame_index()
         meta_path = self.dir / META_NAME
         if not meta_path.exists():
-            _write_json_atomic(meta_path, self._meta())
-        log_path = self.dir / LOG_NAME
-        self._existing_rows, self._next_index = self._prepare_log(log_path)
+            atomic_write_text(meta_path, json.dumps(self._meta(), indent=2) + "\n")
         self._file = open(log_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._file, lineterminator="\n")
         if self._file.tell() == 0:
@@ -155,29 +179,12 @@ class Recorder:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
-    def _prepare_log(self, log_path: Path) -> tuple[int, int]:
-        """(rows already in an existing log, next free frame number); drops a torn last line."""
-        for stale in self.frames_dir.glob("*.png.tmp"):  # half-written by a killed run
+    def _next_frame_index(self) -> int:
+        """The next free frame number; drops images half-written by a killed run."""
+        for stale in self.frames_dir.glob("*.png.tmp"):
             stale.unlink(missing_ok=True)
         taken = [int(p.stem) for p in self.frames_dir.glob("*.png") if p.stem.isdigit()]
-        next_index = max(taken, default=-1) + 1
-        if not log_path.exists():
-            return 0, next_index
-        data = log_path.read_bytes()
-        if not data.endswith(b"\n") and data:
-            # An incomplete row (or header) from a killed run: its data was lost anyway.
-            data = data[: data.rfind(b"\n") + 1]
-            with open(log_path, "r+b") as f:
-                f.truncate(len(data))
-        if not data:
-            return 0, next_index
-        header = data.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-        if tuple(header.split(",")) != COLUMNS:
-            raise UserFacingError(
-                f"{log_path} line 1: not a recording log this version can append to "
-                f"(header {header[:80]!r})"
-            )
-        return max(data.count(b"\n") - 1, 0), next_index
+        return max(taken, default=-1) + 1
 
     # --- sampling ---
 
@@ -312,24 +319,22 @@ class Recorder:
         sample_ids = sorted({s for s, _ in self._rows})
         cutoff = sample_ids[-min(n_samples, len(sample_ids))]
         gone = {rel for s, rel in self._rows if s >= cutoff}
-        self._file.close()
         log_path = self.dir / LOG_NAME
-        with open(log_path, newline="", encoding="utf-8") as f:
-            lines = list(csv.reader(f))
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerows(row for row in lines if not row or row[0] not in gone)
-        tmp = log_path.with_name(log_path.name + ".tmp")
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            f.write(buf.getvalue())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, log_path)
-        for rel in gone:
-            (self.dir / rel).unlink(missing_ok=True)
-        self._rows = [(s, rel) for s, rel in self._rows if rel not in gone]
-        self._file = open(log_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
-        self._csv = csv.writer(self._file, lineterminator="\n")
+        try:
+            self._file.close()  # flushes our rows before the log is read back
+            with open(log_path, newline="", encoding="utf-8") as f:
+                lines = list(csv.reader(f))
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            writer.writerows(row for row in lines if not row or row[0] not in gone)
+            atomic_write_text(log_path, buf.getvalue())
+            for rel in gone:
+                (self.dir / rel).unlink(missing_ok=True)
+            self._rows = [(s, rel) for s, rel in self._rows if rel not in gone]
+        finally:
+            # Reopen even when the rewrite failed (e.g. disk full): recording must go on.
+            self._file = open(log_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
+            self._csv = csv.writer(self._file, lineterminator="\n")
         return len(gone)
 
     def close(self) -> None:
@@ -519,11 +524,11 @@ def summarize_session(folder: str | os.PathLike[str]) -> SessionSummary:
 
 def list_sessions(root: str | os.PathLike[str] | None = None) -> list[SessionSummary]:
     """Summaries of the session folders directly under `root` (default: user recordings)."""
+    if root is not None and not Path(root).is_dir():
+        raise UserFacingError(f"{root}: no such folder")
     root = Path(root) if root is not None else user_dir("recordings")
     if (root / LOG_NAME).exists():
         return [summarize_session(root)]
-    if not root.is_dir():
-        return []
     folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / LOG_NAME).exists())
     return [summarize_session(p) for p in folders]
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from game.errors import UserFacingError
+from game.fileio import atomic_write_text
 from game.paths import user_dir
 from game.sim.rps import outcome
 
@@ -237,19 +237,19 @@ def format_data_txt(games: Iterable[Sequence[int]]) -> str:
 
 
 def write_data_txt(path: Path | str, games: Iterable[Sequence[int]]) -> None:
-    """Write games in data.txt format, atomically (a crash leaves the old file intact)."""
+    """Write games in data.txt format, atomically (a crash leaves the old file intact).
+
+    The folder must exist: a typo in it is an error, not a new folder somewhere.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise UserFacingError(f"{path} is a folder; give a file name, e.g. {path / 'data.txt'}")
+    if not path.parent.is_dir():
+        raise UserFacingError(f"{path.parent}: no such folder")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(format_data_txt(games))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        atomic_write_text(path, format_data_txt(games))
+    except OSError as e:
+        raise UserFacingError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def import_data_txt(source: Path | str) -> tuple[int, list[LineProblem]]:

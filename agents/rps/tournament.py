@@ -7,6 +7,8 @@
 Each pair plays once per seed (so the matrix is antisymmetric by construction). A match
 counts as a win only beyond the draw band (20 over 1000 rounds, scaled by sqrt(N)).
 Safe to run in a background thread: pass `progress(done, total)` and a `cancel` Event.
+A cancelled tournament keeps what was played: unplayed matches are NaN, never 0, so they
+do not pull averages towards a draw; a pair with no match at all has net NaN.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ class TournamentResult:
     names: list[str]
     rounds: int
     seeds: int
-    net: np.ndarray  # (n, n) mean net over seeds, row agent's view
-    matches: np.ndarray  # (n, n, seeds) net per match
+    net: np.ndarray  # (n, n) mean net over the played seeds, row agent's view; NaN: unplayed
+    matches: np.ndarray  # (n, n, seeds) net per match; NaN where a match was not played
     wins: dict[str, int] = field(default_factory=dict)
     losses: dict[str, int] = field(default_factory=dict)
     draws: dict[str, int] = field(default_factory=dict)
@@ -42,24 +44,34 @@ class TournamentResult:
         """Chess-style match points: 1 per win, 1/2 per draw."""
         return self.wins[name] + 0.5 * self.draws[name]
 
+    def played(self, name: str) -> int:
+        """Matches this agent played (fewer than scheduled when cancelled)."""
+        return self.wins[name] + self.losses[name] + self.draws[name]
+
     def total_net(self, name: str) -> float:
-        """Mean net per opponent, summed over opponents."""
-        return float(self.net[self.names.index(name)].sum())
+        """Mean net per opponent, summed over the opponents it has played."""
+        return float(np.nansum(self.net[self.names.index(name)]))
 
     def ranking(self) -> list[str]:
-        """Names by points, then summed net score."""
-        return sorted(self.names, key=lambda n: (self.points(n), self.total_net(n)), reverse=True)
+        """Names by points, then summed net score; agents that played nothing come last."""
+        return sorted(
+            self.names,
+            key=lambda n: (self.played(n) > 0, self.points(n), self.total_net(n)),
+            reverse=True,
+        )
 
     def table(self) -> list[dict[str, Any]]:
+        """Ranking rows; `net` is None for an agent that played no match."""
         return [
             {
                 "rank": i + 1,
                 "name": name,
+                "played": self.played(name),
                 "wins": self.wins[name],
                 "losses": self.losses[name],
                 "draws": self.draws[name],
                 "points": self.points(name),
-                "net": round(self.total_net(name), 1),
+                "net": round(self.total_net(name), 1) if self.played(name) else None,
             }
             for i, name in enumerate(self.ranking())
         ]
@@ -71,7 +83,7 @@ class TournamentResult:
             "seeds": self.seeds,
             "draw_band": draw_band(self.rounds),
             "complete": self.complete,
-            "net": np.round(self.net, 2).tolist(),
+            "net": [[None if np.isnan(v) else round(float(v), 2) for v in row] for row in self.net],
             "ranking": self.table(),
         }
 
@@ -90,7 +102,8 @@ def round_robin(
     if seeds < 1 or rounds < 1:
         raise ValueError("rounds and seeds must be >= 1")
     n = len(names)
-    matches = np.zeros((n, n, seeds))
+    matches = np.full((n, n, seeds), np.nan)  # NaN until played
+    matches[np.arange(n), np.arange(n)] = 0.0  # an agent against itself: even by definition
     record = {name: [0, 0, 0] for name in names}  # wins, losses, draws
     pairs = list(combinations(range(n), 2))
     total, done, complete = len(pairs) * seeds, 0, True
@@ -120,10 +133,18 @@ def round_robin(
         names=names,
         rounds=rounds,
         seeds=seeds,
-        net=matches.mean(axis=2),
+        net=_mean_played(matches),
         matches=matches,
         wins={k: v[0] for k, v in record.items()},
         losses={k: v[1] for k, v in record.items()},
         draws={k: v[2] for k, v in record.items()},
         complete=complete,
     )
+
+
+def _mean_played(matches: np.ndarray) -> np.ndarray:
+    """Mean over seeds of the played matches only; NaN where a pair played none."""
+    played = ~np.isnan(matches)
+    count = played.sum(axis=2)
+    total = np.where(played, matches, 0.0).sum(axis=2)
+    return np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)

@@ -77,6 +77,25 @@ def blit_text(
     return rect
 
 
+def draw_heading(
+    surface: pygame.Surface,
+    title: str,
+    note: str,
+    pos: tuple[int, int],
+    gap: int = 38,
+    *,
+    title_size: int = BODY,
+    title_color: Color = TEXT,
+    note_size: int = SMALL,
+    note_color: Color = TEXT_MUTED,
+    anchor: str = "midleft",
+) -> None:
+    """A title at `pos` with a muted note `gap` px below it, both placed by `anchor`."""
+    x, y = pos
+    blit_text(surface, title, (x, y), title_size, title_color, anchor)
+    blit_text(surface, note, (x, y + gap), note_size, note_color, anchor)
+
+
 def clear_caches() -> None:
     """Forget cached fonts and text: they die with pygame.quit() (the app calls this)."""
     font.cache_clear()

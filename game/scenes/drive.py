@@ -209,7 +209,11 @@ class DriveScene(Scene):
         if self.recorder is None:
             self.app.toast("not recording: nothing to erase")
             return
-        n = self.recorder.erase_last(ERASE_SECONDS)
+        try:
+            n = self.recorder.erase_last(ERASE_SECONDS)
+        except OSError as e:  # e.g. disk full: the recording is intact and goes on
+            self.app.toast(f"could not erase: {e}", "error")
+            return
         self.app.toast(f"erased the last {ERASE_SECONDS:.0f} s ({n} frames)")
 
     def on_exit(self) -> None:
@@ -267,19 +271,22 @@ class DriveScene(Scene):
             mouse_x=self._mouse_x() if self.controls.mouse_mode else None,
             stick=app.gamepad_axis(0),
         )
+        # Record before stepping, like the expert recorder: each row pairs the frame of this
+        # state with the command applied from it (the frame is usually already rendered by draw).
+        if self.recorder is not None and self.recorder.wants_frame(self.world):
+            try:
+                self.recorder.update(
+                    self.world, self.camera_frame(), self.steering_cmd, look=self.look
+                )
+            except OSError as e:  # e.g. disk full: stop cleanly, keep what was written
+                self.app.toast(f"recording stopped: {e}", "error")
+                self.stop_recording()
         self.world.step(self.steering_cmd)
         self._frame = None
         if self.world.intervened:
             self._flash = 0.8
         self._flash = max(0.0, self._flash - dt)
         self._follow(dt)
-        if self.recorder is not None and self.recorder.wants_frame(self.world):
-            self._frame = self.dashcam.render_world(self.world)
-            try:
-                self.recorder.update(self.world, self._frame, self.steering_cmd, look=self.look)
-            except OSError as e:  # e.g. disk full: stop cleanly, keep what was written
-                self.app.toast(f"recording stopped: {e}", "error")
-                self.stop_recording()
 
     def _follow(self, dt: float) -> None:
         """Ease the camera's lead towards where the car is heading (no jerks when steering)."""
@@ -370,19 +377,13 @@ class DriveScene(Scene):
         card = pygame.Rect(0, 0, 340, 86)
         card.center = (VIEW.centerx, VIEW.y + 170)  # above the car, which sits mid-view
         theme.draw_panel(surface, card, theme.PANEL_DARK, theme.ACCENT, radius=14, alpha=225)
-        theme.blit_text(
+        theme.draw_heading(
             surface,
             title,
-            (card.centerx, card.centery - 10),
-            theme.TITLE,
-            theme.ACCENT,
-            anchor="center",
-        )
-        theme.blit_text(
-            surface,
             subtitle,
-            (card.centerx, card.bottom - 14),
-            theme.SMALL,
-            theme.TEXT_MUTED,
+            (card.centerx, card.centery - 10),
+            gap=39,  # the subtitle sits 14 px above the card's bottom edge
+            title_size=theme.TITLE,
+            title_color=theme.ACCENT,
             anchor="center",
         )

@@ -611,57 +611,27 @@ class ArenaScene(Scene):
         pred = self.shown_prediction
         rnd = self.revealed
         if self.phase != "ready":
-            theme.blit_text(
+            theme.draw_heading(
                 surface,
                 "WHAT I EXPECTED",
-                (x, rect.y + 18),
-                theme.BODY,
-                theme.TEXT,
-                anchor="midleft",
-            )
-            theme.blit_text(
-                surface,
                 "locked in: you will see it after the reveal",
-                (x, rect.y + 56),
-                theme.SMALL,
-                theme.TEXT_MUTED,
-                anchor="midleft",
+                (x, rect.y + 18),
             )
             return
         if rnd is None:
-            theme.blit_text(
+            theme.draw_heading(
                 surface,
                 "WHAT I EXPECTED",
-                (x, rect.y + 18),
-                theme.BODY,
-                theme.TEXT,
-                anchor="midleft",
-            )
-            theme.blit_text(
-                surface,
                 "shown after each reveal, never before you play",
-                (x, rect.y + 56),
-                theme.SMALL,
-                theme.TEXT_MUTED,
-                anchor="midleft",
+                (x, rect.y + 18),
             )
             return
         if pred is None:
-            theme.blit_text(
+            theme.draw_heading(
                 surface,
                 f"{self.opponent.upper()} DOES NOT PREDICT",
-                (x, rect.y + 18),
-                theme.BODY,
-                theme.TEXT,
-                anchor="midleft",
-            )
-            theme.blit_text(
-                surface,
                 "it just follows its own rule; pick a predictor,",
-                (x, rect.y + 56),
-                theme.SMALL,
-                theme.TEXT_MUTED,
-                anchor="midleft",
+                (x, rect.y + 18),
             )
             theme.blit_text(
                 surface,

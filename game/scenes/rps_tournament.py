@@ -8,6 +8,7 @@ tournament. The same runs from the command line: `rps-tournament NAMES --json`.
 
 from __future__ import annotations
 
+import numpy as np
 import pygame
 
 from game.render import theme
@@ -342,7 +343,7 @@ class TournamentScene(Scene):
         )
         grid, cell = self._matrix_geometry()
         n = len(res.names)
-        scale = max(float(abs(res.net).max()), 1.0)
+        scale = max(float(np.nan_to_num(np.abs(res.net)).max()), 1.0)  # NaN: not played
         for i in range(n):
             theme.blit_text(
                 surface,
@@ -363,7 +364,8 @@ class TournamentScene(Scene):
             for j in range(n):
                 r = pygame.Rect(grid.x + j * cell, grid.y + i * cell, cell - 2, cell - 2)
                 v = float(res.net[i, j])
-                if i == j:
+                unplayed = np.isnan(v)  # a cancelled tournament never got to this pair
+                if i == j or unplayed:
                     color = theme.PANEL_DARK
                 else:
                     target = theme.GOOD if v > 0 else theme.BAD
@@ -372,10 +374,10 @@ class TournamentScene(Scene):
                 if i != j and cell >= 40:
                     theme.blit_text(
                         surface,
-                        f"{v:+.0f}",
+                        "-" if unplayed else f"{v:+.0f}",
                         r.center,
                         theme.SMALL,
-                        theme.BG if abs(v) / scale > 0.5 else theme.TEXT,
+                        theme.BG if not unplayed and abs(v) / scale > 0.5 else theme.TEXT,
                         anchor="center",
                     )
         self._draw_legend(surface, pygame.Rect(grid.x, grid.bottom + 18, grid.w, 12), scale)
@@ -386,7 +388,9 @@ class TournamentScene(Scene):
         if self.hover_cell is not None:
             i, j = self.hover_cell
             if 0 <= i < n and 0 <= j < n and i != j:
-                tip = f"{res.names[i]} vs {res.names[j]}: {res.net[i, j]:+.1f} net per match"
+                v = res.net[i, j]
+                score = "not played" if np.isnan(v) else f"{v:+.1f} net per match"
+                tip = f"{res.names[i]} vs {res.names[j]}: {score}"
                 mx, my = self.app.mouse_pos
                 pos = (min(mx + 14, 1000), my + 18)
                 img = theme.text(tip, theme.BODY, theme.TEXT)
@@ -448,15 +452,12 @@ class TournamentScene(Scene):
         for row in rows:
             first = row["rank"] == 1
             color = theme.ACCENT if first else theme.TEXT
-            values = (
-                str(row["rank"]),
-                row["name"],
-                str(row["wins"]),
-                str(row["losses"]),
-                str(row["draws"]),
-                f"{row['points']:g}",
-                f"{row['net']:+.0f}",
-            )
+            if row["played"]:
+                scores = (str(row["wins"]), str(row["losses"]), str(row["draws"]))
+                scores += (f"{row['points']:g}", f"{row['net']:+.0f}")
+            else:  # cancelled before this agent's first match
+                scores = ("-",) * 5
+            values = (str(row["rank"]), row["name"], *scores)
             for (_, dx, anchor), value in zip(cols, values, strict=True):
                 theme.blit_text(surface, value, (rect.x + dx, y), theme.BODY, color, anchor=anchor)
             y += height

@@ -365,21 +365,8 @@ class VersusScene(Scene):
         )
         if not side.is_predictor:
             # Nothing to predict with: show what it has played instead.
-            theme.blit_text(
-                surface,
-                "a fixed rule, no predictions",
-                (x, rect.y + 86),
-                theme.BODY,
-                theme.TEXT,
-                anchor="midleft",
-            )
-            theme.blit_text(
-                surface,
-                "its moves so far:",
-                (x, rect.y + 118),
-                theme.SMALL,
-                theme.TEXT_MUTED,
-                anchor="midleft",
+            theme.draw_heading(
+                surface, "a fixed rule, no predictions", "its moves so far:", (x, rect.y + 86), 32
             )
             own = side.agent.own if side.agent is not None else []
             freq = np.bincount(np.asarray(own, dtype=int), minlength=3)[:3] if own else None

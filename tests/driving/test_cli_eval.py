@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from game.errors import UserFacingError
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_KEYS = {
@@ -94,3 +99,29 @@ def test_tracks_lists_every_shipped_track(tmp_path):
     assert r.returncode == 0
     for name in ("oval", "kidney", "hairpin", "spielberg", "norisring", "brands_hatch"):
         assert name in r.stdout
+
+
+def test_evaluate_rejects_an_unknown_look():
+    from cli.tracks_eval import run_evaluate
+
+    args = argparse.Namespace(
+        driver="expert", model=None, track="oval", laps=1, seed=0, look="sepia", json=True
+    )
+    with pytest.raises(UserFacingError, match="sepia.*day"):
+        run_evaluate(args)
+
+
+def test_track_gen_refuses_a_folder_and_leaves_no_temp_file(tmp_path, capsys):
+    from cli.tracks_eval import run_track_gen
+
+    folder = tmp_path / "tracks"
+    folder.mkdir()
+    for force in (False, True):
+        with pytest.raises(UserFacingError, match="is a folder"):
+            run_track_gen(argparse.Namespace(seed=3, out=str(folder), force=force))
+    assert list(folder.iterdir()) == []
+    out = folder / "t.json"
+    assert run_track_gen(argparse.Namespace(seed=3, out=str(out), force=False)) == 0
+    assert json.loads(out.read_text())["name"] == "gen:3"
+    assert out.stat().st_mode & 0o777 == 0o644  # readable like any exported file
+    assert [p.name for p in folder.iterdir()] == ["t.json"]  # no stray .tmp

@@ -119,6 +119,51 @@ def test_recorder_appends_to_an_existing_session(tmp_path, track):
     assert not list((folder / "frames").glob("*.tmp"))
 
 
+def test_recorder_leaves_a_foreign_log_untouched(tmp_path, track):
+    """Pointing a recording at someone else's folder: an error, and nothing changed there."""
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    foreign = b"date,amount\n2024-01-01,12\n2024-01-02,3"  # their last line has no newline
+    (folder / "log.csv").write_bytes(foreign)
+    with pytest.raises(UserFacingError, match=r"log.csv line 1: not a recording log"):
+        Recorder(folder, None, track.name, "day")
+    assert (folder / "log.csv").read_bytes() == foreign
+    assert [p.name for p in folder.iterdir()] == ["log.csv"]  # no frames/, no meta.json
+
+
+def test_recorder_repairs_a_torn_header(tmp_path, track):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "log.csv").write_text("frame,steering,thr")  # killed while writing the header
+    _record(folder, track, steps=6)
+    assert len(load_session(folder)) == 2
+
+
+def test_erase_last_failure_keeps_recording(tmp_path, track, monkeypatch):
+    from agents.driving import recording
+
+    folder = tmp_path / "s"
+    world = World(track, start_speed=12.0)
+    with Recorder(folder, None, track.name, "day") as rec:
+        for i in range(60):  # 1 s -> 20 samples
+            if rec.wants_frame(world):
+                rec.update(world, _frame(i), 0.0)
+            world.step(0.0)
+
+        def disk_full(*args):
+            raise OSError(28, "No space left on device")
+
+        with monkeypatch.context() as m:  # (undo() would also drop the tmp user home)
+            m.setattr(recording, "atomic_write_text", disk_full)
+            with pytest.raises(OSError, match="No space"):
+                rec.erase_last(0.5)
+        assert rec.frame_count == 20  # nothing erased
+        world.step(0.0)
+        assert rec.update(world, _frame(99), 0.0)  # the log is open again
+    s = load_session(folder)
+    assert len(s.frames) == 21 and s.problems == []
+
+
 def test_loader_tolerates_truncated_line_and_missing_images(tmp_path, track):
     folder = tmp_path / "s"
     _record(folder, track, steps=60)  # 20 rows: log lines 2..21
@@ -162,6 +207,16 @@ def test_list_sessions_and_default_folder(track):
     (summary,) = list_sessions()
     assert summary.path == folder and summary.frames == 10
     assert summary.sources == {"human": 10} and summary.track == track.name
+
+
+def test_list_sessions_of_a_missing_folder_or_a_file_is_an_error(tmp_path):
+    with pytest.raises(UserFacingError, match="nope: no such folder"):
+        list_sessions(tmp_path / "nope")
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("hi")
+    with pytest.raises(UserFacingError, match="notes.txt: no such folder"):
+        list_sessions(a_file)
+    assert list_sessions(tmp_path) == []  # an existing folder without sessions is fine
 
 
 def _rows_in(log: Path) -> int:

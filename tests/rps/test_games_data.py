@@ -128,11 +128,25 @@ def test_import_then_export_round_trip(tmp_path):
     seqs, problems = training_sequences()
     assert seqs == [[1, 0], [0, 0, 1, 1], [2, 1, 0, 2]]
     assert problems == []
-    out = tmp_path / "out" / "export.txt"
+    out = tmp_path / "export.txt"
     count, _ = export_data_txt(out)
     assert count == 3
     assert out.read_text() == "10\n0011\n2102\n"
+    assert out.stat().st_mode & 0o777 == 0o644  # readable, not mkstemp's private 0o600
     assert parse_data_txt(out) == (seqs, [])
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_export_to_a_missing_folder_or_a_folder_is_an_error(tmp_path):
+    src = tmp_path / "data.txt"
+    src.write_text("01\n")
+    import_data_txt(src)
+    with pytest.raises(UserFacingError, match=r"typo: no such folder"):
+        export_data_txt(tmp_path / "typo" / "export.txt")
+    assert not (tmp_path / "typo").exists()  # no folder made behind the person's back
+    with pytest.raises(UserFacingError, match="is a folder"):
+        export_data_txt(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.txt", "home"]  # no stray .tmp
 
 
 def test_import_appends(tmp_path):

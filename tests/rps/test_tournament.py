@@ -98,3 +98,28 @@ def test_bad_arguments():
         round_robin(["rock", "rock"], rounds=10)
     with pytest.raises(ValueError):
         round_robin(["rock", "rotate"], rounds=0)
+
+
+def test_cancelled_tournament_averages_only_played_matches():
+    """Unplayed matches are NaN, not 0: they must not drag a pair's mean towards a draw."""
+    cancel = threading.Event()
+    names = ["rock", "rotate", "beat-last", "flat"]
+
+    def progress(d, t):
+        if d == 3:  # rock-rotate twice, then rock-beat-last once
+            cancel.set()
+
+    result = round_robin(names, rounds=30, seeds=2, progress=progress, cancel=cancel)
+    assert not result.complete
+    net, m = result.net, result.matches
+    assert net[0, 2] == m[0, 2, 0] < -20  # one played match: its own score, not half of it
+    assert np.isnan(m[0, 2, 1]) and np.isnan(net[1, 2]) and np.isnan(net[0, 3])
+    assert np.array_equal(net, -net.T, equal_nan=True)  # net(a, b) == -net(b, a) still
+    assert np.all(np.diag(net) == 0)
+
+    table = result.table()
+    assert [row["name"] for row in table][-1] == "flat"  # never played: ranked last
+    assert table[-1]["played"] == 0 and table[-1]["net"] is None
+    assert {row["name"]: row["played"] for row in table}["rock"] == 3
+    data = json.loads(json.dumps(result.to_json(), allow_nan=False))  # strict JSON: no NaN
+    assert data["net"][0][3] is None and data["net"][0][2] == pytest.approx(net[0, 2])

@@ -141,6 +141,29 @@ def test_dashcam_panel_shows_exactly_the_camera_pixels(app, drive):
     assert drive.look != "day"
 
 
+def test_recording_pairs_each_frame_with_the_command_applied_from_it(app, drive):
+    """Like the expert recorder: a row's frame and pose are the state the sim was in when its
+    steering command was applied (record, then step), not the state that command led to."""
+    applied: dict[float, float] = {}  # sim time of a state -> command applied from it
+    seen: list[float] = []  # sim time at the start of each frame
+
+    def events(i: int) -> list[pygame.event.Event]:
+        if seen:
+            applied[round(seen[-1], 4)] = drive.steering_cmd  # set by the last frame's update
+        seen.append(drive.world.time)
+        return {0: [key(pygame.K_r), key(pygame.K_RIGHT)]}.get(i, [])
+
+    app.run_frames(40, events)  # the wheel ramps every frame, so neighbours differ
+    applied[round(seen[-1], 4)] = drive.steering_cmd
+    folder = drive.recorder.dir
+    drive.stop_recording()
+    session = load_session(folder)
+    assert len(session) >= 10
+    assert session.columns["t"][0] == pytest.approx(seen[0], abs=1e-4)  # the state before step 1
+    for t, steering in zip(session.columns["t"], session.columns["steering"], strict=True):
+        assert steering == pytest.approx(applied[round(float(t), 4)], abs=1e-5)
+
+
 def test_keyboard_steering_ramps_smoothly(app, drive):
     held = {0: [key(pygame.K_RIGHT)], 60: [key(pygame.K_RIGHT, up=True)]}
     values = []  # values[k]: the steering command after k frames
