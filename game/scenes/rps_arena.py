@@ -1,10 +1,16 @@
 """RPS Arena: a person plays rock-paper-scissors against an AI from the agent registry.
 
-Flow of a round: the person commits (R/P/S, 1/2/3 or a click on a hand) -> the round is
-played and saved at once -> "rock... paper... scissors!" countdown -> animated reveal ->
-the AI's prediction for the move just played is shown. The prediction is taken by the
-engine before the round and kept hidden until the reveal (`shown_prediction` is what the
-screen draws), so it can never help or hint before the person commits.
+Flow of a round: the person commits (R/P/S, 1/2/3 or a click on a hand) -> the AI's side
+of the round (Match.step: its act, then observe and any online fine-tune) runs in a
+background worker while the "rock... paper... scissors!" countdown plays; the round is saved
+as soon as it is played -> animated reveal (the countdown holds its last beat if the AI is
+still busy) -> the AI's prediction for the move just played is shown. The prediction is
+taken by the engine before the round and kept hidden until the reveal (`shown_prediction` is
+what the screen draws), so it can never help or hint before the person commits.
+
+Only one round is ever in flight, and the agent is only touched by that round's thread
+while it runs: anything else that uses the agent (new match, switch, model swap, leaving)
+first waits for the round with `_settle_round`.
 
 T trains the LSTM on the saved games in a background worker; when it finishes, an `lstm`
 opponent switches to the new model (the user's copy in user_dir("models")).
@@ -140,6 +146,7 @@ class ArenaScene(Scene):
         self.opponent = ""
         self.loader: Worker | None = None
         self.trainer: Worker | None = None  # the running "Train on my games", if any
+        self.player: Worker | None = None  # the AI's side of the committed round, in flight
         self.last_training: Worker | None = None
         self.recorder = None
         self.clock = 0.0
@@ -152,6 +159,7 @@ class ArenaScene(Scene):
         self.set_opponent(self._wanted)
 
     def on_exit(self) -> None:
+        self._settle_round()  # a committed round is saved even when the person leaves at once
         self._close_recorder()
         for worker in (self.loader, self.trainer):
             if worker is not None:
@@ -160,6 +168,7 @@ class ArenaScene(Scene):
     # --- match state ---------------------------------------------------------------------
     def new_match(self) -> None:
         """Score back to zero against the same opponent (a new saved session)."""
+        self._settle_round()  # Match() resets the agent: the round in flight must end first
         self._close_recorder()
         self._clear_rounds()
         self.match = Match(None, self.agent, rounds=ENDLESS, record_predictions=True)
@@ -171,6 +180,7 @@ class ArenaScene(Scene):
         self.phase = "ready"  # ready | countdown | reveal
         self.phase_t = 0.0
         self.p_actual: list[float] = []  # probability the AI gave to the person's move
+        self.exploited = False  # the agent's flag, read only while no round is in flight
         self.chart.clear()
 
     def set_opponent(self, name: str) -> None:
@@ -210,12 +220,36 @@ class ArenaScene(Scene):
         return self.revealed.pred_b
 
     def commit(self, move: int) -> bool:
-        """The person plays `move`. Returns False when the screen is not taking moves."""
+        """The person plays `move`: the AI's side of the round starts in a worker and the
+        countdown begins. Returns False when the screen is not taking moves (also while a
+        round is in flight: its phase stays "countdown" until the result is in)."""
         if self.agent is None or self.loading or self.phase == "countdown":
             return False
         if self.phase == "reveal":
             self._finish_reveal()
-        rnd = self.match.step(move_a=move)
+        match = self.match
+        # Off the main thread: an LSTM opponent fine-tunes every few rounds (~0.1-0.16 s),
+        # which would freeze the countdown. Match.step still asks the agent to act before it
+        # observes the person's move.
+        self.player = Worker(lambda ctx: match.step(move_a=move), name="the AI's move").start()
+        self.phase, self.phase_t = "countdown", 0.0
+        return True
+
+    def _poll_round(self, wait: bool = False) -> None:
+        """Take in the AI's round once its worker is done (`wait`: block until it is)."""
+        if self.player is None:
+            return
+        if wait:
+            self.player.join()
+        self.player.poll()
+        if not self.player.finished:
+            return
+        player, self.player = self.player, None
+        if player.state != DONE:
+            self.app.toast(player.error or "the AI's move was cancelled", "error")
+            self.phase, self.phase_t = "ready", 0.0  # nothing was played: play again
+            return
+        rnd = player.result
         if self.recorder is None:
             from agents.rps.games import GameRecorder
 
@@ -223,8 +257,11 @@ class ArenaScene(Scene):
         self.recorder.record(human=rnd.move_a, ai=rnd.move_b)  # saved before it is shown
         self.rounds.append(rnd)
         self.pending = rnd
-        self.phase, self.phase_t = "countdown", 0.0
-        return True
+        self.exploited = bool(getattr(self.agent, "exploited", False))
+
+    def _settle_round(self) -> None:
+        """Wait for the round in flight (it saves it): the agent is then free to reuse."""
+        self._poll_round(wait=True)
 
     def _finish_reveal(self) -> None:
         rnd = self.pending
@@ -245,7 +282,9 @@ class ArenaScene(Scene):
     @property
     def visible_rounds(self) -> list[Round]:
         """Rounds the screen may show: a committed round stays hidden during its countdown."""
-        return self.rounds[:-1] if self.phase == "countdown" else self.rounds
+        if self.phase == "countdown" and self.pending is not None:
+            return self.rounds[:-1]
+        return self.rounds
 
     def stats(self) -> dict:
         """Score read-outs over the visible rounds (the countdown must not give it away)."""
@@ -288,7 +327,8 @@ class ArenaScene(Scene):
                     self.picker.current = self.opponent
         if self.trainer is not None:
             self.trainer.poll()
-            if self.trainer.finished:
+            # A new model waits for the round on screen to be revealed before it takes over.
+            if self.trainer.finished and self.phase == "ready":
                 self.last_training, self.trainer = self.trainer, None
                 self._training_finished(self.last_training)
 
@@ -349,9 +389,11 @@ class ArenaScene(Scene):
     def update(self, dt: float) -> None:
         self.clock += dt
         self._poll_workers()
+        self._poll_round()
         if self.phase == "countdown":
-            self.phase_t += dt
-            if self.phase_t >= self.countdown_s:
+            # Hold the last beat until the AI's round is in (pending is set then).
+            self.phase_t = min(self.phase_t + dt, self.countdown_s)
+            if self.phase_t >= self.countdown_s and self.pending is not None:
                 self.phase, self.phase_t = "reveal", 0.0
         elif self.phase == "reveal":
             self.phase_t += dt
@@ -448,8 +490,9 @@ class ArenaScene(Scene):
             )
             return
         if self.phase == "countdown":
-            beat = min(int(self.phase_t / (self.countdown_s / 3)), 2)
-            frac = (self.phase_t / (self.countdown_s / 3)) % 1.0
+            # Just short of the end, so a held countdown rests on the end of its last beat.
+            beats = min(self.phase_t, 0.999 * self.countdown_s) / (self.countdown_s / 3)
+            beat, frac = min(int(beats), 2), beats % 1.0
             bob = abs(np.sin(np.pi * frac)) * 24  # fists pump once per beat
             for x in (YOU_X, AI_X):
                 draw_hand_badge(surface, 0, (x, STAGE_Y + bob), BADGE_R, color=theme.PANEL_EDGE)
@@ -545,7 +588,7 @@ class ArenaScene(Scene):
         state = "waiting for you..." if self.phase != "countdown" else "both moves locked in"
         if self.loading:
             state = "getting ready..."
-        if self.agent is not None and getattr(self.agent, "exploited", False):
+        if self.exploited:
             state = "you are exploiting me: I play at random for now"
         theme.blit_text(surface, state, (AI_X, 412), theme.BODY, theme.TEXT_MUTED, anchor="center")
 

@@ -10,6 +10,7 @@ import numpy as np
 import pygame
 import pytest
 
+from agents.rps import Agent
 from game.app import App
 from game.errors import UserFacingError
 from game.workers import CANCELLED, DONE, FAILED, IDLE, Worker
@@ -46,9 +47,13 @@ def app():
     app.close()
 
 
-def round_frames(scene) -> int:
-    """Frames from a commit to the end of its reveal."""
-    return int((scene.countdown_s + scene.reveal_s) * 60) + 2
+def finish_round(app: App, scene, timeout: float = 20.0) -> None:
+    """Play frames until the committed round has been revealed (the AI's side of it runs in
+    a worker, so the reveal may wait for it)."""
+    deadline = time.monotonic() + timeout
+    while scene.phase != "ready":
+        assert time.monotonic() < deadline, "timed out waiting for the reveal"
+        app.run_frames(1)
 
 
 # --- the worker ------------------------------------------------------------------------------
@@ -113,14 +118,15 @@ def test_arena_hides_prediction_until_reveal_and_saves_every_game(app):
     for k, move in ((pygame.K_p, 1), (pygame.K_r, 0), (pygame.K_3, 2), (pygame.K_2, 1)):
         send(app, key(k))
         played.append(move)
+        assert scene.phase == "countdown" and scene.shown_prediction is None
+        wait_until(app, lambda: scene.pending is not None)  # the AI's side of the round is in
         # Committed: the engine took the AI's prediction before the round, the screen hides it.
-        assert scene.phase == "countdown"
-        assert scene.pending is not None and scene.pending.pred_b is not None
+        assert scene.phase == "countdown" and scene.pending.pred_b is not None
         assert scene.shown_prediction is None
         assert scene.stats()["rounds"] == len(played) - 1  # the score waits for the reveal
         send(app, key(pygame.K_s))  # keys during the countdown are not taken
         assert len(scene.rounds) == len(played)
-        app.run_frames(round_frames(scene))
+        finish_round(app, scene)
         assert scene.phase == "ready" and scene.stats()["rounds"] == len(played)
         shown = scene.shown_prediction
         assert shown is scene.rounds[-1].pred_b
@@ -129,7 +135,7 @@ def test_arena_hides_prediction_until_reveal_and_saves_every_game(app):
     # A click on the scissors hand plays scissors.
     send(app, click(scene.hand_buttons[2].rect.center))
     played.append(2)
-    app.run_frames(round_frames(scene))
+    finish_round(app, scene)
     assert [r.move_a for r in scene.rounds] == played
     assert len(scene.p_actual) == len(played)  # one confidence point per revealed round
 
@@ -146,7 +152,7 @@ def test_arena_switches_opponents_by_key_and_list(app):
     scene = app.push("rps-arena", opponent="rock", countdown_s=0.1, reveal_s=0.1)
     app.run_frames(2)
     send(app, key(pygame.K_p))
-    app.run_frames(round_frames(scene))
+    finish_round(app, scene)
     # A bot that does not predict shows no bars, even after the reveal.
     assert scene.revealed is not None and scene.shown_prediction is None
     assert scene.rounds[-1].outcome == 1  # paper covers Good Ole Rock
@@ -165,11 +171,94 @@ def test_arena_switches_opponents_by_key_and_list(app):
     send(app, click((lr.x + 20, lr.y + 4 + row * scene.picker.ROW + 10)))  # ... and pick
     assert not scene.picker.open and scene.opponent == "frequency"
     send(app, key(pygame.K_1))
-    app.run_frames(round_frames(scene))
+    finish_round(app, scene)
 
     rounds, _ = load_games()
     by_session = sessions(rounds)
     assert [g[0].opponent for g in by_session.values()] == ["rock", "frequency"]
+
+
+class SlowAgent(Agent):
+    """Plays paper once `go` is set; records the thread of every act() and observe()."""
+
+    is_predictor = True
+
+    def __init__(self, seed: int = 0, fail: bool = False) -> None:
+        super().__init__(seed)
+        self.go = threading.Event()
+        self.fail = fail
+        self.threads: list[tuple[str, threading.Thread]] = []
+
+    def _act(self) -> int:
+        self.threads.append(("act", threading.current_thread()))
+        assert self.go.wait(10), "the test never let the agent play"
+        if self.fail:
+            raise ValueError("the model file vanished")
+        return 1
+
+    def _observe(self, own: int, opponent: int) -> None:
+        self.threads.append(("observe", threading.current_thread()))
+
+
+def arena_with(app: App, monkeypatch, agent: Agent):
+    from game.scenes import rps_arena
+
+    monkeypatch.setattr(rps_arena, "make_agent_now", lambda name, seed, **kw: agent)
+    scene = app.push("rps-arena", opponent="rock", countdown_s=0.1, reveal_s=0.1)
+    app.run_frames(1)
+    assert scene.agent is agent
+    return scene
+
+
+def test_arena_plays_the_ai_round_off_the_main_thread(app, monkeypatch):
+    from agents.rps.games import load_games
+
+    agent = SlowAgent()
+    scene = arena_with(app, monkeypatch, agent)
+    send(app, key(pygame.K_r))
+    # The agent is still deciding, yet frames go on: the countdown runs, then holds its last
+    # beat; nothing of the round is shown and further keys are ignored.
+    assert app.run_frames(30) == 30
+    assert [what for what, _ in agent.threads] == ["act"]
+    assert scene.phase == "countdown" and scene.phase_t == scene.countdown_s
+    assert scene.shown_prediction is None and scene.stats()["rounds"] == 0
+    send(app, key(pygame.K_s))
+    assert scene.player is not None and scene.rounds == []
+
+    agent.go.set()
+    finish_round(app, scene)
+    main = threading.main_thread()
+    assert [what for what, _ in agent.threads] == ["act", "observe"]  # one round, act first
+    assert all(t is not main for _, t in agent.threads)
+    assert scene.rounds[-1].move_a == 0 and scene.rounds[-1].move_b == 1
+    assert scene.shown_prediction is not None
+
+    # A new match while a round is in flight waits for it, and the round is still saved.
+    send(app, key(pygame.K_p))
+    agent.go.clear()
+    threading.Timer(0.05, agent.go.set).start()
+    send(app, key(pygame.K_n))
+    assert scene.player is None and scene.rounds == [] and scene.phase == "ready"
+    rounds, _ = load_games()
+    assert [(r.human, r.ai) for r in rounds] == [(0, 1), (1, 1)]
+    assert len(agent.own) == 0  # the new match reset the agent after the round had ended
+
+
+def test_arena_reports_a_failing_ai_move_and_plays_on(app, monkeypatch):
+    from agents.rps.games import load_games
+
+    agent = SlowAgent(fail=True)
+    agent.go.set()
+    scene = arena_with(app, monkeypatch, agent)
+    send(app, key(pygame.K_r))
+    finish_round(app, scene)
+    assert any("the model file vanished" in t.message for t in app.toasts.items)
+    assert scene.rounds == [] and scene.revealed is None
+    assert load_games()[0] == []  # nothing was played, so nothing was saved
+    agent.fail = False
+    send(app, key(pygame.K_r))  # the person can play again
+    finish_round(app, scene)
+    assert [(r.move_a, r.move_b) for r in scene.rounds] == [(0, 1)]
 
 
 # --- AI vs AI --------------------------------------------------------------------------------
@@ -296,7 +385,7 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
     wait_until(app, lambda: not scene.loading, timeout=60)
     assert scene.opponent == "lstm"
     send(app, key(pygame.K_r))
-    app.run_frames(round_frames(scene))
+    finish_round(app, scene)
     first = scene.agent
     assert scene.shown_prediction is not None and abs(scene.shown_prediction.sum() - 1) < 1e-6
 
@@ -313,6 +402,7 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
     send(app, key(pygame.K_t))
     assert scene.trainer.running
     send(app, key(pygame.K_p))  # the arena keeps playing while it trains
+    finish_round(app, scene)
     assert len(scene.rounds) == 2
     wait_until(app, lambda: scene.trainer is None, timeout=60)
     assert scene.last_training.state == DONE
