@@ -72,6 +72,6 @@ class Car:
 
 
 def steering_for_curvature(curvature: float, params: CarParams) -> float:
-    """Steering (-1..1, right positive) that makes the rear axle follow a left-positive curvature."""
+    """Steering (-1..1, right +) that makes the rear axle follow a curvature (left +)."""
     delta = math.atan(curvature * params.wheelbase)
     return min(max(-delta / params.max_steer, -1.0), 1.0)

@@ -34,7 +34,9 @@ def resample_closed(points: np.ndarray, spacing: float) -> np.ndarray:
     s = np.concatenate([[0.0], np.cumsum(seg)])
     n = max(8, int(round(s[-1] / spacing)))
     targets = np.linspace(0.0, s[-1], n, endpoint=False)
-    return np.column_stack([np.interp(targets, s, closed[:, 0]), np.interp(targets, s, closed[:, 1])])
+    return np.column_stack(
+        [np.interp(targets, s, closed[:, 0]), np.interp(targets, s, closed[:, 1])]
+    )
 
 
 def segments_intersect(points: np.ndarray) -> tuple[int, int] | None:

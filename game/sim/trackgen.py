@@ -26,7 +26,9 @@ def generate_points(seed: int) -> np.ndarray:
         harmonics = rng.integers(2, 6, size=3)
         amps = rng.uniform(0.05, 0.28, size=3) / np.sqrt(harmonics / 2.0)
         phases = rng.uniform(0.0, 2.0 * np.pi, size=3)
-        r = 1.0 + sum(a * np.cos(k * phi + p) for a, k, p in zip(amps, harmonics, phases))
+        r = 1.0 + sum(
+            a * np.cos(k * phi + p) for a, k, p in zip(amps, harmonics, phases, strict=True)
+        )
         if r.min() < 0.35:
             continue
         shape = np.column_stack([r * np.cos(phi), r * np.sin(phi)])
@@ -40,12 +42,20 @@ def generate_points(seed: int) -> np.ndarray:
         if rng.random() < 0.5:
             pts = pts[::-1].copy()
         track = Track(name="candidate", points=pts)
-        if track.min_radius >= GENERATED_MIN_RADIUS_M and MIN_LENGTH_M <= track.length <= MAX_LENGTH_M:
+        if (
+            track.min_radius >= GENERATED_MIN_RADIUS_M
+            and MIN_LENGTH_M <= track.length <= MAX_LENGTH_M
+        ):
             return pts
     raise RuntimeError(f"no drivable track found for seed {seed}")  # never seen in practice
 
 
 def generate_track(seed: int, lane_width: float = DEFAULT_LANE_WIDTH) -> Track:
     """A validated generated track named `gen:SEED`."""
-    return build_track(f"gen:{seed}", generate_points(seed), lane_width,
-                       source=f"procedural generator, seed {seed}", license="generated")
+    return build_track(
+        f"gen:{seed}",
+        generate_points(seed),
+        lane_width,
+        source=f"procedural generator, seed {seed}",
+        license="generated",
+    )

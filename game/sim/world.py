@@ -34,8 +34,13 @@ class LaneMetrics:
 class World:
     """Deterministic driving world. `step(steering)` advances 1/60 s."""
 
-    def __init__(self, track: Track, car_params: CarParams | None = None,
-                 start_s: float = 0.0, start_speed: float = 0.0) -> None:
+    def __init__(
+        self,
+        track: Track,
+        car_params: CarParams | None = None,
+        start_s: float = 0.0,
+        start_speed: float = 0.0,
+    ) -> None:
         self.track = track
         self.car = Car(car_params)
         self.start_s = start_s
