@@ -14,21 +14,20 @@ TensorFlow.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import textwrap
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pygame
 
+from agents.driving import dagger
 from agents.driving.expert import ExpertDriver
+from agents.driving.model_catalog import available_models, default_model
 from agents.driving.recording import Recorder
 from game.errors import UserFacingError
-from game.paths import shipped_models_dir, user_dir
 from game.render import theme
 from game.render.dashcam_panel import DashcamPanel
 from game.render.hud import draw_lane_offset_bar, draw_pill, draw_speed, draw_steering_gauge
@@ -54,60 +53,10 @@ DASHBOARD = pygame.Rect(VIEW.centerx - 380, VIEW.bottom - 134, 760, 118)
 CRUISE_RATE = 4.0  # m/s per second while Up/Down is held
 TAKEOVER_RATE_HZ = 20.0
 MIN_TAKEOVER_FRAMES = 20  # a fine-tune needs a few seconds of corrections to split 80/20
-FINE_TUNE_EPOCHS = 3
+FINE_TUNE_EPOCHS = dagger.DEFAULT_EPOCHS
 SALIENCY_EVERY = 3  # VisualBackProp costs ~3 ms: every 3rd step keeps frames under budget
 TIMING_WINDOW = 120  # steps of inference times behind the HUD's median
 FALLBACK_TRACK = "gen:1"
-
-
-# --- models on disk (the Race and Train screens use these too) -----------------------------------
-@dataclass(frozen=True)
-class ModelEntry:
-    path: Path
-    shipped: bool  # committed under models/: never overwritten, fine-tunes go to user models
-
-    @property
-    def label(self) -> str:
-        return self.path.stem + (" (shipped)" if self.shipped else "")
-
-
-def _is_driving_model(path: Path) -> bool:
-    """A card with an input spec marks a driving model (other games ship .h5 files too);
-    a bare .h5 with no card is offered as well: the CNN driver can infer its input."""
-    card = path.with_name(path.stem + ".card.json")
-    if not card.exists():
-        return True
-    try:
-        return "input" in json.loads(card.read_text())
-    except (OSError, ValueError):
-        return True  # broken card: list it, loading then says what is wrong
-
-
-def _model_files(folder: Path) -> list[Path]:
-    # One dot only: training and atomic saves write temporary "name.XXXX.h5" files beside.
-    return sorted(
-        p
-        for p in folder.glob("*.h5")
-        if p.name.count(".") == 1 and not p.name.startswith(".") and _is_driving_model(p)
-    )
-
-
-def available_models() -> list[ModelEntry]:
-    """The shipped models, then the user's own (user_dir("models")), by name."""
-    shipped = shipped_models_dir()
-    found = [ModelEntry(p, True) for p in _model_files(shipped)] if shipped.is_dir() else []
-    return found + [ModelEntry(p, False) for p in _model_files(user_dir("models"))]
-
-
-def default_model() -> Path | None:
-    """The shipped default model when present, else the first model found, else None."""
-    from agents.driving.cnn_driver import DEFAULT_MODEL_NAME  # no TF at import time
-
-    models = available_models()
-    for m in models:
-        if m.shipped and m.path.name == DEFAULT_MODEL_NAME:
-            return m.path
-    return models[0].path if models else None
 
 
 def load_driver_job(path: Path):
@@ -122,35 +71,13 @@ def load_driver_job(path: Path):
     return job
 
 
-def fine_tune_output(model_path: Path) -> Path:
-    """Where a fine-tune of `model_path` is saved: a user model, never a shipped one."""
-    stem = model_path.stem if model_path.stem.endswith("-dagger") else f"{model_path.stem}-dagger"
-    return user_dir("models") / f"{stem}.h5"
-
-
-def card_sessions(model_path: Path) -> list[Path]:
-    """The recording sessions a model was trained on (from its card) that exist here."""
-    from agents.modelio import read_card
-
-    out = []
-    for item in read_card(model_path).get("sessions", []):
-        path = Path(item.get("path", "") if isinstance(item, dict) else str(item))
-        if (path / "log.csv").exists():
-            out.append(path)
-    return out
-
-
 def fine_tune_job(model_path: Path, takeovers: list[Path], epochs: int = FINE_TUNE_EPOCHS):
-    """Worker job: fine-tune on the model's original sessions + takeovers, reload it."""
+    """Worker job: DAgger fine-tune (agents.driving.dagger), then reload the model."""
 
     def job(ctx: WorkerContext):
         from agents.driving.cnn_driver import CnnDriver
-        from agents.driving.train import train
 
-        original = card_sessions(model_path)
-        sessions = original + [t for t in takeovers if t not in original]
-        out = fine_tune_output(model_path)
-        ctx.progress(0.0, f"fine-tuning on {len(original)} original + {len(takeovers)} takeover")
+        ctx.progress(0.0, f"fine-tuning on your {len(takeovers)} takeover session(s)")
 
         def report(event: dict) -> None:
             if event.get("phase") == "train" and event.get("batches"):
@@ -160,18 +87,13 @@ def fine_tune_job(model_path: Path, takeovers: list[Path], epochs: int = FINE_TU
                     f"epoch {event['epoch']}/{event['epochs']}  loss {event['loss']:.4f}",
                 )
 
-        result = train(
-            sessions,
-            epochs=epochs,
-            out_path=out,
-            progress=report,
-            cancel=ctx.cancel,
-            initial_model=model_path,
+        result, n_original = dagger.fine_tune(
+            model_path, takeovers, epochs, progress=report, cancel=ctx.cancel
         )
         if result.cancelled or result.model_path is None:
             return None
         ctx.progress(1.0, "reloading the model")
-        return result, CnnDriver(result.model_path), len(original)
+        return result, CnnDriver(result.model_path), n_original
 
     return job
 

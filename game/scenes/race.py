@@ -16,13 +16,13 @@ import numpy as np
 import pygame
 
 from agents.driving.expert import ExpertDriver
+from agents.driving.model_catalog import available_models, default_model
 from game.errors import UserFacingError
 from game.render import theme
 from game.render.minimap import Minimap
 from game.render.widgets import Button, draw_bar
 from game.render.world_view import CarSprite, WorldView, lead_point
 from game.scenes import register_scene
-from game.scenes.autopilot import available_models, default_model
 from game.scenes.base import Scene
 from game.scenes.drive import SteeringControls, track_label
 from game.sim.dashcam import Dashcam

@@ -10,18 +10,15 @@ import numpy as np
 import pygame
 import pytest
 
+from agents.driving import dagger
 from agents.driving.cnn_driver import default_model_path
+from agents.driving.dagger import card_sessions, fine_tune_output
+from agents.driving.model_catalog import available_models
 from agents.driving.recording import load_session
 from game.app import App
 from game.paths import user_dir
 from game.render.dashcam_panel import grab_pixels
-from game.scenes import autopilot
-from game.scenes.autopilot import (
-    AutopilotScene,
-    available_models,
-    card_sessions,
-    fine_tune_output,
-)
+from game.scenes.autopilot import AutopilotScene
 from game.scenes.race import EXPERT, PERSON, RaceScene, standings
 from game.scenes.train import TrainScene
 
@@ -119,7 +116,7 @@ def test_corrupt_model_shows_error_and_the_app_keeps_running(app, tmp_path):
 def test_takeover_records_takeover_rows_and_fine_tunes(app, model_path, monkeypatch):
     # The shipped model's original data may be thousands of frames: fine-tune on the
     # takeovers only here (test_card_sessions covers reading the original sessions).
-    monkeypatch.setattr(autopilot, "card_sessions", lambda path: [])
+    monkeypatch.setattr(dagger, "card_sessions", lambda path: [])
     scene = open_autopilot(app, model_path)
     app.run_frames(30)
     # Hold Right for 1.5 s: the person steers, the CNN's command is overridden and recorded.

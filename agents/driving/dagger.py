@@ -1,0 +1,60 @@
+"""DAgger for the autopilot: fine-tune a model on its original data plus a person's takeovers.
+
+When the person takes over in the Autopilot screen, their corrections are recorded as
+source=takeover sessions. `fine_tune` trains from the current weights on the model card's
+original sessions (those that exist on this machine) plus those takeovers, and writes the
+result as a user model: a shipped model is never overwritten.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from agents.modelio import read_card
+from game.paths import user_dir
+
+DEFAULT_EPOCHS = 3
+
+
+def fine_tune_output(model_path: Path) -> Path:
+    """Where a fine-tune of `model_path` is saved: a user model, never a shipped one."""
+    stem = model_path.stem if model_path.stem.endswith("-dagger") else f"{model_path.stem}-dagger"
+    return user_dir("models") / f"{stem}.h5"
+
+
+def card_sessions(model_path: Path) -> list[Path]:
+    """The recording sessions a model was trained on (from its card) that exist here."""
+    out = []
+    for item in read_card(model_path).get("sessions", []):
+        path = Path(item.get("path", "") if isinstance(item, dict) else str(item))
+        if (path / "log.csv").exists():
+            out.append(path)
+    return out
+
+
+def fine_tune(
+    model_path: Path,
+    takeovers: list[Path],
+    epochs: int = DEFAULT_EPOCHS,
+    progress: Callable[[dict], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[Any, int]:
+    """Train from `model_path`'s weights on its sessions + `takeovers`.
+
+    Returns (train result, number of original sessions used)."""
+    from agents.driving.train import train  # TensorFlow only when training
+
+    original = card_sessions(model_path)
+    sessions = original + [t for t in takeovers if t not in original]
+    result = train(
+        sessions,
+        epochs=epochs,
+        out_path=fine_tune_output(model_path),
+        progress=progress,
+        cancel=cancel,
+        initial_model=model_path,
+    )
+    return result, len(original)
