@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: play test lint bench models clean-venv
+.PHONY: play test lint bench models bundle clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ bench: $(STAMP)
 models: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(PY) main.py build-models
 	TF_CPP_MIN_LOG_LEVEL=2 $(PY) main.py rps-build-model
+
+# Desktop bundle (onedir, ~1 GB): dist/NeuralArcade/NeuralArcade
+bundle: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bundle]'
+	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build packaging/neural_arcade.spec
 
 clean-venv:
 	rm -rf $(VENV)

@@ -8,6 +8,7 @@ import sys
 
 # Keep TensorFlow's C++ start-up chatter out of the terminal unless asked for.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from cli import COMMAND_MODULES  # noqa: E402
 from game.errors import UserFacingError  # noqa: E402

@@ -267,6 +267,14 @@ def run_app(first_scene: str = "menu", track: str | None = None) -> int:
             f"unknown screen {first_scene!r}; known screens: {', '.join(sorted(SCENES))}"
         )
     app = App(track=track)
+    if pygame.display.get_driver() in ("offscreen", "dummy") and not os.environ.get(
+        "SDL_VIDEODRIVER"
+    ):
+        # SDL fell back to an invisible window: say so instead of running unseen.
+        app.close()
+        raise UserFacingError(
+            "no display found (is DISPLAY set?); the game needs a desktop session"
+        )
     try:
         app.push("menu")
         if first_scene != "menu":
