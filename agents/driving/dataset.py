@@ -1,0 +1,292 @@
+"""Recorded sessions -> tf.data pipelines for training a steering CNN.
+
+- Split 80/20 by contiguous blocks of time within each session. Neighbouring frames are
+  near-duplicates, so a random-frame split would let validation see its training twins.
+- Steering balance: per-frame weights from a histogram of |steering| so the many
+  straight-road frames do not swamp the curves (and flips keep left/right symmetric).
+- Frames are decoded and preprocessed (crop, resize, colour: agents/driving/preprocess.py,
+  the same graph the CNN driver runs) in parallel, cached in RAM as small uint8 crops after
+  the first epoch, then shuffled, batched and augmented each epoch.
+- Augmentation: horizontal flip with negated steering, brightness/contrast jitter, shifts of
+  a few pixels (small enough that the steering label stays right).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from agents.driving.preprocess import InputSpec, preprocess_tf
+from agents.driving.recording import Session, load_session
+from game.errors import UserFacingError
+
+VAL_FRACTION = 0.2
+BLOCK_SECONDS = 10.0  # length of one contiguous split block
+BALANCE_BINS = 10  # histogram bins over |steering| in 0..1
+MAX_WEIGHT = 5.0  # cap so a handful of extreme frames cannot dominate a batch
+# Square-root rebalancing: full inverse-frequency weights (power 1) left straight roads so
+# little weight that the model drifted ~2 cm off centre there.
+BALANCE_POWER = 0.5
+SHUFFLE_BUFFER = 4096
+MAX_SHIFT_PX = (3, 2)  # (vertical, horizontal): vertical ~ pitch, horizontal < 0.5 deg yaw
+BRIGHTNESS = 25.0  # +- pixel levels
+CONTRAST = (0.75, 1.25)
+
+
+@dataclass
+class FrameTable:
+    """All frames of the chosen sessions, flattened: one entry per frame."""
+
+    paths: list[str]
+    steering: np.ndarray  # float32, -1..1, right +
+    block: np.ndarray  # int, a split block id unique across sessions
+    sessions: list[dict] = field(default_factory=list)  # {"path", "frames", "skipped"}
+    problems: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def _check_camera(session: Session, spec: InputSpec) -> None:
+    cam = session.meta.get("camera") or {}
+    h, w = cam.get("height_px", spec.frame_height), cam.get("width_px", spec.frame_width)
+    if (h, w) != (spec.frame_height, spec.frame_width):
+        raise UserFacingError(
+            f"{session.dir / 'meta.json'}: dashcam frames are {h}x{w}, the model needs "
+            f"{spec.frame_height}x{spec.frame_width}"
+        )
+
+
+def time_blocks(t: np.ndarray, rate_hz: float, block_seconds: float = BLOCK_SECONDS) -> np.ndarray:
+    """Block id per row: rows in time order cut into contiguous chunks of ~block_seconds.
+
+    Rows sharing a sample instant (a frame and its recovery views) always share a block.
+    A short session still gets at least 1 / VAL_FRACTION blocks, so it can be split.
+    """
+    n = len(t)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    # Instant index: increments whenever t changes (and after a reset, where t goes back).
+    instant = np.concatenate([[0], np.cumsum(np.diff(t) != 0)])
+    n_instants = int(instant[-1]) + 1
+    per_block = max(1, int(round(block_seconds * rate_hz)))
+    n_blocks = max(math.ceil(n_instants / per_block), round(1 / VAL_FRACTION))
+    n_blocks = min(n_blocks, n_instants)
+    return (instant * n_blocks) // n_instants
+
+
+def load_frames(dirs: list[str | os.PathLike[str]], spec: InputSpec) -> FrameTable:
+    """Read the session folders' logs (images stay on disk). Bad rows are skipped and listed."""
+    if not dirs:
+        raise UserFacingError("no recording sessions given")
+    paths: list[str] = []
+    steering, blocks = [], []
+    info, problems = [], []
+    next_block = 0
+    for d in dirs:
+        session = load_session(d)
+        _check_camera(session, spec)
+        problems += [f"{session.dir}: {p}" for p in session.problems]
+        info.append({"path": str(session.dir), "frames": len(session), "skipped": session.skipped})
+        if len(session) == 0:
+            continue
+        cols = session.columns
+        t = cols["t"] if "t" in cols else np.arange(len(session), dtype=np.float32)
+        rate = float(session.meta.get("rate_hz", 20.0) or 20.0)
+        b = time_blocks(np.asarray(t, dtype=np.float64), rate)
+        paths += [str(p) for p in session.frames]
+        steering.append(np.clip(cols["steering"].astype(np.float32), -1.0, 1.0))
+        blocks.append(b + next_block)
+        next_block += int(b.max()) + 1
+    if not paths:
+        raise UserFacingError(f"no usable frames in {', '.join(str(d) for d in dirs)}")
+    return FrameTable(paths, np.concatenate(steering), np.concatenate(blocks), info, problems)
+
+
+def block_split(
+    blocks: np.ndarray, seed: int = 0, val_fraction: float = VAL_FRACTION
+) -> tuple[np.ndarray, np.ndarray]:
+    """(train indices, val indices): whole blocks go to one side; every 1/val_fraction-th
+    block (seeded phase) validates, so validation spans every session, track and look."""
+    ids = np.unique(blocks)
+    stride = max(2, round(1 / val_fraction))
+    phase = np.random.default_rng(seed).integers(stride)
+    val_blocks = ids[(np.arange(len(ids)) + phase) % stride == 0]
+    is_val = np.isin(blocks, val_blocks)
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+
+
+def balance_weights(
+    steering: np.ndarray,
+    bins: int = BALANCE_BINS,
+    max_weight: float = MAX_WEIGHT,
+    power: float = BALANCE_POWER,
+) -> np.ndarray:
+    """Per-frame loss weights: frames whose |steering| is common weigh less.
+
+    weight ~ count(bin) ** -power (power 1 equalises the bins, 0 changes nothing); mean 1;
+    capped near max_weight so a handful of extreme frames cannot dominate.
+    """
+    a = np.clip(np.abs(steering), 0.0, 1.0)
+    idx = np.minimum((a * bins).astype(int), bins - 1)
+    counts = np.bincount(idx, minlength=bins).astype(np.float64)
+    w = counts[idx] ** -power
+    w /= w.mean()
+    w = np.minimum(w, max_weight)
+    return (w / w.mean()).astype(np.float32)
+
+
+# --- tf.data ---------------------------------------------------------------------------------
+
+
+def _decode(spec: InputSpec):
+    import tensorflow as tf
+
+    def decode(path, steering, weight):
+        frame = tf.io.decode_png(tf.io.read_file(path), channels=3)
+        frame = tf.ensure_shape(frame, (spec.frame_height, spec.frame_width, 3))
+        return preprocess_tf(frame, spec), steering, weight
+
+    return decode
+
+
+def flip(images, steering):
+    """Mirror left-right and negate steering (the road and the correction mirror together)."""
+    import tensorflow as tf
+
+    return tf.reverse(images, axis=[-2]), -tf.convert_to_tensor(steering)
+
+
+def augment(images, steering, spec: InputSpec, flip_prob: float = 0.5):
+    """Random flip, brightness/contrast jitter and small shifts of a uint8 batch -> float32.
+
+    Random ops take no op seed: with keras.utils.set_random_seed each gets its own
+    deterministic stream (equal op seeds would give every op the same numbers).
+    """
+    import tensorflow as tf
+
+    n = tf.shape(images)[0]
+    x = tf.cast(images, tf.float32)
+
+    do_flip = tf.random.uniform([n]) < flip_prob
+    flipped, neg = flip(x, steering)
+    x = tf.where(do_flip[:, None, None, None], flipped, x)
+    steering = tf.where(do_flip, neg, steering)
+
+    # Brightness/contrast on luminance only: in YUV that is channel 0, in RGB all channels.
+    mask = tf.constant([1.0, 0.0, 0.0] if spec.colour == "yuv" else [1.0, 1.0, 1.0])
+    contrast = tf.random.uniform([n, 1, 1, 1], *CONTRAST)
+    bright = tf.random.uniform([n, 1, 1, 1], -BRIGHTNESS, BRIGHTNESS)
+    mean = tf.reduce_mean(x, axis=[1, 2], keepdims=True)
+    jittered = (x - mean) * contrast + mean + bright
+    x = tf.clip_by_value(x + (jittered - x) * mask, 0.0, 255.0)
+
+    # Integer shifts with edge pixels repeated (a projective transform that only translates).
+    dy = tf.round(tf.random.uniform([n], -MAX_SHIFT_PX[0], MAX_SHIFT_PX[0]))
+    dx = tf.round(tf.random.uniform([n], -MAX_SHIFT_PX[1], MAX_SHIFT_PX[1]))
+    ones, zeros = tf.ones([n]), tf.zeros([n])
+    transforms = tf.stack([ones, zeros, dx, zeros, ones, dy, zeros, zeros], axis=1)
+    x = tf.raw_ops.ImageProjectiveTransformV3(
+        images=x,
+        transforms=transforms,
+        output_shape=tf.shape(x)[1:3],
+        fill_value=tf.constant(0.0),
+        interpolation="NEAREST",
+        fill_mode="NEAREST",
+    )
+    return x, steering
+
+
+@dataclass
+class Pipelines:
+    train: object  # tf.data.Dataset of (images float32, steering, weight) batches
+    val: object
+    train_frames: int
+    val_frames: int
+    train_batches: int
+    val_batches: int
+    table: FrameTable
+
+
+def make_pipelines(
+    table: FrameTable,
+    spec: InputSpec,
+    batch_size: int = 64,
+    seed: int = 0,
+    augment_train: bool = True,
+    balance: bool = True,
+    flip_prob: float = 0.5,
+) -> Pipelines:
+    """Train/val datasets for Keras fit: (x float32 0..255, steering (N,1), weight)."""
+    import tensorflow as tf
+
+    train_idx, val_idx = block_split(table.block, seed)
+    if len(train_idx) == 0 or len(val_idx) == 0:
+        raise UserFacingError(
+            f"too little data to split into training and validation ({len(table)} frames)"
+        )
+    weights = balance_weights(table.steering) if balance else np.ones(len(table), np.float32)
+    paths = np.asarray(table.paths)
+
+    def source(idx: np.ndarray, shuffle_files: bool):
+        if shuffle_files:  # once, so the cached order is already mixed across sessions
+            idx = np.random.default_rng(seed).permutation(idx)
+        ds = tf.data.Dataset.from_tensor_slices((paths[idx], table.steering[idx], weights[idx]))
+        ds = ds.map(_decode(spec), num_parallel_calls=tf.data.AUTOTUNE)
+        return ds.cache()
+
+    def finish(ds, aug: bool):
+        def to_model(images, steering, weight):
+            if aug:
+                x, s = augment(images, steering, spec, flip_prob)
+            else:
+                x, s = tf.cast(images, tf.float32), steering
+            return x, s[:, None], weight
+
+        ds = ds.batch(batch_size).map(to_model, num_parallel_calls=tf.data.AUTOTUNE)
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    train = source(train_idx, shuffle_files=True)
+    train = train.shuffle(min(SHUFFLE_BUFFER, len(train_idx)), seed=seed)
+    val = source(val_idx, shuffle_files=False)
+    return Pipelines(
+        train=finish(train, augment_train),
+        val=finish(val, False),
+        train_frames=len(train_idx),
+        val_frames=len(val_idx),
+        train_batches=math.ceil(len(train_idx) / batch_size),
+        val_batches=math.ceil(len(val_idx) / batch_size),
+        table=table,
+    )
+
+
+def load_arrays(table: FrameTable, spec: InputSpec, idx: np.ndarray | None = None):
+    """Decode and preprocess frames into memory: (uint8 images (N,h,w,3), steering)."""
+    import tensorflow as tf
+
+    idx = np.arange(len(table)) if idx is None else idx
+    paths = np.asarray(table.paths)[idx]
+    ds = tf.data.Dataset.from_tensor_slices((paths, table.steering[idx], np.ones(len(idx))))
+    ds = ds.map(_decode(spec), num_parallel_calls=tf.data.AUTOTUNE).batch(256)
+    images = [b[0].numpy() for b in ds]
+    return np.concatenate(images), table.steering[idx]
+
+
+def session_dirs(paths: list[str | os.PathLike[str]]) -> list[Path]:
+    """Expand each path: a session folder itself, or a folder of session folders."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if (p / "log.csv").exists():
+            out.append(p)
+        elif p.is_dir():
+            found = sorted(q for q in p.iterdir() if (q / "log.csv").exists())
+            if not found:
+                raise UserFacingError(f"{p}: no recording sessions (no log.csv) in this folder")
+            out += found
+        else:
+            raise UserFacingError(f"{p}: no such recording session folder")
+    return out
