@@ -96,6 +96,16 @@ def draw_heading(
     blit_text(surface, note, (x, y + gap), note_size, note_color, anchor)
 
 
+def draw_side_header(
+    surface: pygame.Surface, side: pygame.Rect, title: str, info: str, pad: int = 20
+) -> None:
+    """The driving screens' side column: background, edge line, title left and info right."""
+    pygame.draw.rect(surface, BG, side)
+    pygame.draw.line(surface, PANEL_EDGE, side.topleft, side.bottomleft, 2)
+    blit_text(surface, title, (side.x + pad, 26), LARGE, TEXT, anchor="midleft")
+    blit_text(surface, info, (side.right - 18, 28), SMALL, TEXT_MUTED, anchor="midright")
+
+
 def clear_caches() -> None:
     """Forget cached fonts and text: they die with pygame.quit() (the app calls this)."""
     font.cache_clear()

@@ -506,20 +506,8 @@ class AutopilotScene(Scene):
         self._draw_view_overlays(surface)
         self._draw_dashboard(surface)
 
-        pygame.draw.rect(surface, theme.BG, SIDE)
-        pygame.draw.line(surface, theme.PANEL_EDGE, SIDE.topleft, SIDE.bottomleft, 2)
-        theme.blit_text(
-            surface,
-            track_label(self.track),
-            (SIDE.x + 20, 26),
-            theme.LARGE,
-            theme.TEXT,
-            anchor="midleft",
-        )
         info = f"{self.track.length / 1000:.2f} km   look {self.look}"
-        theme.blit_text(
-            surface, info, (SIDE.right - 18, 28), theme.SMALL, theme.TEXT_MUTED, anchor="midright"
-        )
+        theme.draw_side_header(surface, SIDE, track_label(self.track), info)
         frame = self.camera_frame()
         if self.show_saliency and self.saliency_mask is not None:
             from agents.driving.saliency import saliency_overlay

@@ -313,20 +313,8 @@ class DriveScene(Scene):
         self._draw_view_overlays(surface)
         draw_dashboard(surface, DASHBOARD, self.world, self.steering_cmd)
 
-        pygame.draw.rect(surface, theme.BG, SIDE)
-        pygame.draw.line(surface, theme.PANEL_EDGE, SIDE.topleft, SIDE.bottomleft, 2)
-        theme.blit_text(
-            surface,
-            track_label(self.track),
-            (SIDE.x + 20, 26),
-            theme.LARGE,
-            theme.TEXT,
-            anchor="midleft",
-        )
         info = f"{self.track.length / 1000:.2f} km   lane {self.track.lane_width:.1f} m"
-        theme.blit_text(
-            surface, info, (SIDE.right - 18, 28), theme.SMALL, theme.TEXT_MUTED, anchor="midright"
-        )
+        theme.draw_side_header(surface, SIDE, track_label(self.track), info)
         self.panel.draw(surface, self.camera_frame(), note=f"look: {self.look}")
         draw_stats_card(surface, STATS, self.world)
         theme.draw_panel(surface, MAP_CARD, theme.PANEL, theme.PANEL_EDGE, radius=10)
