@@ -49,6 +49,25 @@ def lead_point(
     return x + math.cos(yaw) * d, y + math.sin(yaw) * d
 
 
+class FollowCamera:
+    """Eases the view's lead ahead of a car, so steering never jerks the picture."""
+
+    def __init__(self, time_constant_s: float = 0.5) -> None:
+        self.time_constant_s = time_constant_s
+        self.lead = (0.0, 0.0)
+
+    def reset(self) -> None:
+        self.lead = (0.0, 0.0)
+
+    def update(self, yaw: float, speed: float, dt: float) -> None:
+        tx, ty = lead_point(0.0, 0.0, yaw, speed)
+        k = 1.0 - math.exp(-dt / self.time_constant_s)
+        self.lead = (self.lead[0] + (tx - self.lead[0]) * k, self.lead[1] + (ty - self.lead[1]) * k)
+
+    def center(self, x: float, y: float) -> tuple[float, float]:
+        return x + self.lead[0], y + self.lead[1]
+
+
 class WorldView:
     """Draws `track` and cars into a rectangle of a surface, centred on a world point."""
 

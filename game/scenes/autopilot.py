@@ -14,7 +14,6 @@ TensorFlow.
 
 from __future__ import annotations
 
-import math
 import random
 import textwrap
 from collections import deque
@@ -33,7 +32,7 @@ from game.render.dashcam_panel import DashcamPanel
 from game.render.hud import draw_lane_offset_bar, draw_pill, draw_speed, draw_steering_gauge
 from game.render.minimap import Minimap
 from game.render.widgets import draw_bar, draw_label_value
-from game.render.world_view import CarSprite, WorldView, lead_point
+from game.render.world_view import CarSprite, FollowCamera, WorldView
 from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.scenes.drive import SteeringControls, track_label
@@ -164,7 +163,7 @@ class AutopilotScene(Scene):
         self.feature_maps: pygame.Surface | None = None
         self._frame: np.ndarray | None = None
         self._flash = 0.0
-        self._lead = (0.0, 0.0)
+        self.follow_cam = FollowCamera()
 
         spec = track or app.track_spec or self.track_names[0]
         for candidate in (spec, self.track_names[0], FALLBACK_TRACK):
@@ -192,7 +191,7 @@ class AutopilotScene(Scene):
         self.minimap = Minimap(track, (MAP_CARD.w - 16, MAP_CARD.h - 38))
         self.takeovers = 0
         self._frame = None
-        self._lead = (0.0, 0.0)
+        self.follow_cam = FollowCamera()
         return True
 
     def cycle_track(self, step: int) -> None:
@@ -471,16 +470,8 @@ class AutopilotScene(Scene):
         if self.world.intervened:
             self._flash = 0.8
         self._flash = max(0.0, self._flash - dt)
-        self._follow(dt)
-
-    def _follow(self, dt: float) -> None:
-        st = self.world.car.state
-        tx, ty = lead_point(0.0, 0.0, st.yaw, st.speed)
-        k = 1.0 - math.exp(-dt / 0.5)
-        self._lead = (
-            self._lead[0] + (tx - self._lead[0]) * k,
-            self._lead[1] + (ty - self._lead[1]) * k,
-        )
+        car = self.world.car.state
+        self.follow_cam.update(car.yaw, car.speed, dt)
 
     # --- read-outs -------------------------------------------------------------------------
     @property
@@ -501,7 +492,7 @@ class AutopilotScene(Scene):
     def draw(self, surface: pygame.Surface) -> None:
         st = self.world.car.state
         car = CarSprite(st.x, st.y, st.yaw, theme.CAR_COLORS[1])
-        center = (st.x + self._lead[0], st.y + self._lead[1])
+        center = self.follow_cam.center(st.x, st.y)
         self.view.draw(surface, VIEW, center, [car])
         self._draw_view_overlays(surface)
         self._draw_dashboard(surface)

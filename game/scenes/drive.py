@@ -20,7 +20,7 @@ from game.render import theme
 from game.render.dashcam_panel import DashcamPanel
 from game.render.hud import draw_dashboard, draw_pill, draw_rec_mark, draw_stats_card
 from game.render.minimap import Minimap
-from game.render.world_view import CarSprite, WorldView, lead_point
+from game.render.world_view import CarSprite, FollowCamera, WorldView
 from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.sim.dashcam import LOOKS, Dashcam
@@ -132,7 +132,7 @@ class DriveScene(Scene):
         self.cruise = None  # kept across track changes once the player sets it
         self._frame = None  # the dashcam image of the current sim state, if rendered
         self._flash = 0.0  # seconds left of the intervention flash
-        self._lead = (0.0, 0.0)
+        self.follow_cam = FollowCamera()
         self._pending: str | None = None  # a track to load once "loading" has been drawn
         self._loading_drawn = False
         self.panel = DashcamPanel(DASHCAM_AT)
@@ -162,7 +162,7 @@ class DriveScene(Scene):
         self.minimap = Minimap(track, (MAP_CARD.w - 16, MAP_CARD.h - 38))
         self.controls.reset()
         self._frame = None
-        self._lead = (0.0, 0.0)
+        self.follow_cam = FollowCamera()
         return True
 
     def request_track(self, spec: str) -> None:
@@ -286,17 +286,8 @@ class DriveScene(Scene):
         if self.world.intervened:
             self._flash = 0.8
         self._flash = max(0.0, self._flash - dt)
-        self._follow(dt)
-
-    def _follow(self, dt: float) -> None:
-        """Ease the camera's lead towards where the car is heading (no jerks when steering)."""
-        st = self.world.car.state
-        tx, ty = lead_point(0.0, 0.0, st.yaw, st.speed)
-        k = 1.0 - math.exp(-dt / 0.5)
-        self._lead = (
-            self._lead[0] + (tx - self._lead[0]) * k,
-            self._lead[1] + (ty - self._lead[1]) * k,
-        )
+        car = self.world.car.state
+        self.follow_cam.update(car.yaw, car.speed, dt)
 
     def camera_frame(self) -> np.ndarray:
         """The dashcam image for the current sim state (rendered at most once per state)."""
@@ -308,7 +299,7 @@ class DriveScene(Scene):
     def draw(self, surface: pygame.Surface) -> None:
         st = self.world.car.state
         car = CarSprite(st.x, st.y, st.yaw, theme.CAR_COLORS[0])
-        center = (st.x + self._lead[0], st.y + self._lead[1])
+        center = self.follow_cam.center(st.x, st.y)
         self.view.draw(surface, VIEW, center, [car])
         self._draw_view_overlays(surface)
         draw_dashboard(surface, DASHBOARD, self.world, self.steering_cmd)

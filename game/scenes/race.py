@@ -21,7 +21,7 @@ from game.errors import UserFacingError
 from game.render import theme
 from game.render.minimap import Minimap
 from game.render.widgets import Button, draw_bar
-from game.render.world_view import CarSprite, WorldView, lead_point
+from game.render.world_view import CarSprite, FollowCamera, WorldView, lead_point
 from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.scenes.drive import SteeringControls, track_label
@@ -152,7 +152,7 @@ class RaceScene(Scene):
         self.race_time = 0.0
         self.controls = SteeringControls()
         self.start_button = Button(pygame.Rect(0, 0, 220, 44), "START RACE", theme.BODY)
-        self._lead = (0.0, 0.0)
+        self.follow_cam = FollowCamera()
         if start:
             self.start_race()
 
@@ -374,16 +374,8 @@ class RaceScene(Scene):
         for racer in self.racers:
             if racer.finish_time is None:
                 self._step_racer(racer, dt)
-        self._follow(dt)
-
-    def _follow(self, dt: float) -> None:
-        st = self.racers[self.follow].world.car.state
-        tx, ty = lead_point(0.0, 0.0, st.yaw, st.speed)
-        k = 1.0 - math.exp(-dt / 0.5)
-        self._lead = (
-            self._lead[0] + (tx - self._lead[0]) * k,
-            self._lead[1] + (ty - self._lead[1]) * k,
-        )
+        car = self.racers[self.follow].world.car.state
+        self.follow_cam.update(car.yaw, car.speed, dt)
 
     # --- drawing -------------------------------------------------------------------------
     def _sprites(self) -> list[CarSprite]:
@@ -400,7 +392,7 @@ class RaceScene(Scene):
             return
         sprites = self._sprites()
         st = self.racers[self.follow].world.car.state
-        center = (st.x + self._lead[0], st.y + self._lead[1])
+        center = self.follow_cam.center(st.x, st.y)
         # The followed car is drawn last, on top of any car it is passing through.
         order = sprites[: self.follow] + sprites[self.follow + 1 :] + [sprites[self.follow]]
         self.view.draw(surface, VIEW, center, order)
