@@ -8,9 +8,13 @@ folders are an error, not created: callers decide whether a folder should be mad
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from game.errors import UserFacingError
 
 FILE_MODE = 0o644  # mkstemp makes 0o600 files; exported files should be readable like any other
 
@@ -34,3 +38,44 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` as UTF-8 to `path` atomically; newlines are written as given ("\\n")."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+MAX_JSON_BYTES = 20_000_000  # larger than any file the app writes; beyond it, refuse to read
+
+
+def read_json_file(
+    path: str | os.PathLike[str],
+    what: str = "JSON file",
+    max_bytes: int = MAX_JSON_BYTES,
+    allow_nan_words: bool = False,
+) -> Any:
+    """Parse a JSON file the user may have edited or corrupted, or raise UserFacingError.
+
+    Every failure names the file (and the line where there is one): unreadable, too large,
+    not UTF-8, invalid JSON, or nested so deeply that the parser would recurse out of stack.
+    `allow_nan_words` reads NaN/Infinity as float NaN so that callers can reject them by field.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise UserFacingError(
+                f"{path}: {size:,} bytes is too large for a {what} (limit {max_bytes:,})"
+            )
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise UserFacingError(f"{path}: is a folder, not a {what}") from None
+    except OSError as e:
+        raise UserFacingError(f"{path}: cannot read {what} ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UserFacingError(f"{path}: not a JSON text file (not UTF-8 at byte {e.start})") from None
+    kwargs = {"parse_constant": lambda _word: float("nan")} if allow_nan_words else {}
+    try:
+        return json.loads(text.lstrip("\ufeff"), **kwargs)
+    except json.JSONDecodeError as e:
+        raise UserFacingError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
+    except RecursionError:
+        # json's C parser guards its stack: 100k nested brackets end here, not in a crash.
+        raise UserFacingError(f"{path}: JSON nested too deeply to be a {what}") from None
