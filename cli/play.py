@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -15,4 +18,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from game.app import run_app
 
-    return run_app(first_scene=args.scene, track=args.track)
+    status = run_app(first_scene=args.scene, track=args.track)
+    # The app has closed every screen (recordings closed, files synced). Once TensorFlow has
+    # loaded, the interpreter's own teardown takes 1-2 s more, joining TF's threads: skip it
+    # so the window closes, and SIGTERM/SIGINT end the game, at once.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

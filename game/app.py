@@ -11,6 +11,7 @@ and ``run_frames(n, events_per_frame=fn)`` plays n frames with scripted events.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -18,12 +19,14 @@ from pathlib import Path
 
 import pygame
 
+from game.crashlog import write_crash_log
 from game.errors import UserFacingError
 from game.paths import user_dir
 from game.render import theme
 from game.render.widgets import Toasts, draw_help_overlay
 from game.scenes import SCENE_ERRORS, SCENES, discover_scenes
 from game.scenes.base import Scene
+from game.shutdown import QuitOnSignals
 
 WINDOW_SIZE = (1280, 720)
 FPS = 60
@@ -35,7 +38,25 @@ GLOBAL_HELP = [
     ("Esc", "back / main menu"),
 ]
 
+# After this many unexpected errors within MENU_CRASH_WINDOW_S on the menu itself there is
+# no screen left to fall back to: the app stops instead of looping on the same error.
+MENU_CRASH_LIMIT = 3
+MENU_CRASH_WINDOW_S = 10.0
+
 EventSource = Callable[[int], Iterable[pygame.event.Event]]
+log = logging.getLogger(__name__)
+
+
+def disable_framebuffer_acceleration() -> None:
+    """Keep SDL from loading the system's OpenGL driver for the window's framebuffer.
+
+    Why: on Linux SDL probes OpenGL to decide how to present the window. Mesa's drivers
+    (llvmpipe in VMs/WSL/Xvfb, AMD's radeonsi) link their own LLVM, and TensorFlow carries
+    another; with both in one process the game died with SIGSEGV/SIGABRT whenever TensorFlow
+    loaded. The plain software framebuffer (X11 shared memory) needs no OpenGL and easily
+    keeps 60 FPS at 1280x720 for our 2D drawing. It must be set before the display opens.
+    """
+    os.environ["SDL_FRAMEBUFFER_ACCELERATION"] = "0"
 
 
 class App:
@@ -45,13 +66,18 @@ class App:
         if headless:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-        # Only what the game uses: no audio device needed (pygame.init() would open one).
-        pygame.display.init()
-        pygame.font.init()
-        theme.clear_caches()  # fonts from an earlier pygame session are no longer valid
-        pygame.joystick.init()
+        disable_framebuffer_acceleration()
+        try:
+            # Only what the game uses: no audio device needed (pygame.init() would open one).
+            pygame.display.init()
+            pygame.font.init()
+            theme.clear_caches()  # fonts from an earlier pygame session are no longer valid
+            pygame.joystick.init()
+            self.screen = pygame.display.set_mode(size)
+        except pygame.error as e:
+            pygame.quit()
+            raise UserFacingError(f"cannot open the game window ({e}); is DISPLAY set?") from None
         self.headless = headless
-        self.screen = pygame.display.set_mode(size)
         pygame.display.set_caption("Neural Arcade")
         self.clock = pygame.time.Clock()
         self.track_spec = track  # the --track the game was started with (a scene may use it)
@@ -69,6 +95,9 @@ class App:
         self._accumulator = SIM_DT / 2.0
         self._screenshot_pending = False
         self.last_screenshot: Path | None = None
+        self.quit_reason = ""  # why the loop ended early (a signal), for the exit status
+        self.crash_logs: list[Path] = []  # crash logs written this session, newest last
+        self._menu_crash_times: list[float] = []
         discover_scenes()
         for module, error in SCENE_ERRORS.items():
             self.toast(f"screen {module!r} failed to load: {error}", "error", seconds=10.0)
@@ -91,9 +120,15 @@ class App:
         except UserFacingError as e:
             self.toast(str(e), "error")
             return None
+        except Exception as e:  # noqa: BLE001 - a screen that can't be built stays closed
+            path = write_crash_log(e, f"opening screen {name!r}")
+            where = f" (crash log: crashes/{path.name})" if path else ""
+            self.toast(f"screen {name!r} could not open{where}", "error", 10.0)
+            return None
         self._reset_input()
         self.stack.append(scene)
-        self._guard(scene.on_enter)
+        if not self._guard(scene.on_enter) and scene not in self.stack:
+            return None
         return scene
 
     def pop(self) -> None:
@@ -117,6 +152,11 @@ class App:
     def quit(self) -> None:
         self.running = False
 
+    def request_quit(self, reason: str) -> None:
+        """Stop at the end of this frame (safe from a signal handler): close() then runs."""
+        self.quit_reason = reason
+        self.running = False
+
     def close(self) -> None:
         """Clean shutdown: every scene gets on_exit (recordings are closed), then pygame quits."""
         while self.stack:
@@ -130,12 +170,60 @@ class App:
         """Show a short message at the bottom of the screen; kind "error" shows it in red."""
         self.toasts.push(message, kind, seconds)
 
-    def _guard(self, fn: Callable, *args) -> None:
-        """Run a scene callback; a user-facing problem becomes a toast, not a crash."""
+    def _guard(self, fn: Callable, *args) -> bool:
+        """Run a scene callback. A user-facing problem becomes a toast; any other exception
+        is a bug: its traceback goes to a crash log and the app returns to the menu.
+        Returns True when the callback finished normally."""
         try:
             fn(*args)
+            return True
         except (UserFacingError, OSError) as e:
             self.toast(str(e), "error")
+        except Exception as e:  # noqa: BLE001 - a bug in one screen must not end the game
+            self._recover_from_crash(e)
+        return False
+
+    def _recover_from_crash(self, error: Exception) -> None:
+        scene = self.scene
+        name = scene.scene_name if scene else "app"
+        info = SCENES.get(name)
+        label = info.label if info else name
+        path = write_crash_log(error, f"screen {name!r}")
+        log.error("unexpected error in screen %r (crash log: %s)", name, path)
+        if path is not None:
+            self.crash_logs.append(path)
+        where = f" (crash log: crashes/{path.name})" if path else ""
+        self.toast(f"{label} hit an unexpected error and was closed{where}", "error", 10.0)
+        self._back_to_menu(menu_failed=len(self.stack) <= 1)
+
+    def _back_to_menu(self, menu_failed: bool) -> None:
+        """Close every screen above the menu; a failing menu is replaced by a fresh one."""
+        while len(self.stack) > 1:
+            self._exit_quietly(self.stack.pop())
+        self._reset_input()
+        self.help_visible = False
+        if menu_failed:
+            now = time.monotonic()
+            recent = [t for t in self._menu_crash_times if now - t < MENU_CRASH_WINDOW_S]
+            self._menu_crash_times = [*recent, now]
+            if len(self._menu_crash_times) >= MENU_CRASH_LIMIT:
+                self.request_quit("the menu keeps failing")
+                return
+            if self.stack:
+                self._exit_quietly(self.stack.pop())
+            self.stack.append(self.make_scene("menu"))
+        elif self.stack:
+            try:
+                self.stack[-1].on_resume()
+            except Exception as e:  # noqa: BLE001 - already recovering; log, don't recurse
+                write_crash_log(e, "menu on_resume")
+
+    def _exit_quietly(self, scene: Scene) -> None:
+        """on_exit for a scene being torn down after a crash: errors are logged, not raised."""
+        try:
+            scene.on_exit()
+        except Exception as e:  # noqa: BLE001
+            write_crash_log(e, f"screen {scene.scene_name!r} on_exit")
 
     # --- input state shared by scenes ----------------------------------------------------
     def key_held(self, *keys: int) -> bool:
@@ -174,6 +262,20 @@ class App:
             now = time.perf_counter()
             elapsed, last = now - last, now
             self.frame(pygame.event.get(), elapsed)
+
+    def play(self, first_scene: str = "menu") -> int:
+        """Open the menu (and `first_scene` on top), run until quit, close. Returns the exit
+        status: 0, or 128 + the signal's number when SIGINT/SIGTERM ended the game."""
+        with QuitOnSignals(self.request_quit) as signals:
+            try:
+                self.push("menu")
+                if first_scene != "menu":
+                    self.push(first_scene)
+                self.run()
+            finally:
+                self.close()
+                signals.finished()
+        return signals.exit_status or 0
 
     def run_frames(self, n: int, events_per_frame: EventSource | None = None) -> int:
         """Play n frames of exactly one sim step each; `events_per_frame(i)` gives frame i's
@@ -247,7 +349,11 @@ class App:
         scene = self.scene
         if scene is None:
             return
-        scene.draw(self.screen)
+        if not self._guard(scene.draw, self.screen):
+            scene = self.scene
+            if scene is None:
+                return
+            self.screen.fill(theme.BG)  # the failed frame may be half drawn
         if self._screenshot_pending:
             self._screenshot_pending = False
             self._guard(self._save_screenshot)
@@ -260,7 +366,8 @@ class App:
 
 
 def run_app(first_scene: str = "menu", track: str | None = None) -> int:
-    """Open the game window on `first_scene` (with the menu underneath it). Returns 0."""
+    """Open the game window on `first_scene` (with the menu underneath it). Returns the exit
+    status: 0, or 128 + the signal's number when SIGINT/SIGTERM ended the game."""
     discover_scenes()
     if first_scene not in SCENES:
         raise UserFacingError(
@@ -275,11 +382,4 @@ def run_app(first_scene: str = "menu", track: str | None = None) -> int:
         raise UserFacingError(
             "no display found (is DISPLAY set?); the game needs a desktop session"
         )
-    try:
-        app.push("menu")
-        if first_scene != "menu":
-            app.push(first_scene)
-        app.run()
-    finally:
-        app.close()
-    return 0
+    return app.play(first_scene)
