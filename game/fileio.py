@@ -70,7 +70,8 @@ def read_json_file(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise UserFacingError(f"{path}: not a JSON text file (not UTF-8 at byte {e.start})") from None
+        where = f"not UTF-8 at byte {e.start}"
+        raise UserFacingError(f"{path}: not a JSON text file ({where})") from None
     kwargs = {"parse_constant": lambda _word: float("nan")} if allow_nan_words else {}
     try:
         return json.loads(text.lstrip("\ufeff"), **kwargs)
