@@ -92,6 +92,9 @@ def run_record(args: argparse.Namespace) -> int:
     return 0
 
 
+SESSION_PROBLEMS_SHOWN = 3  # per session; the rest are counted
+
+
 def run_sessions(args: argparse.Namespace) -> int:
     from agents.driving.recording import list_sessions
 
@@ -101,9 +104,14 @@ def run_sessions(args: argparse.Namespace) -> int:
         return 0
     for s in sessions:
         if s.error:
+            # One unreadable session is reported on its line; the others still list.
             print(f"{s.path}  unreadable: {s.error}")
             continue
         sources = ", ".join(f"{k} {v}" for k, v in sorted(s.sources.items()))
         skipped = f"  ({s.skipped} skipped)" if s.skipped else ""
         print(f"{s.path}  {s.frames} frames  track {s.track}  look {s.look}  [{sources}]{skipped}")
+        for problem in s.problems[:SESSION_PROBLEMS_SHOWN]:
+            print(f"    {problem}")
+        if len(s.problems) > SESSION_PROBLEMS_SHOWN:
+            print(f"    ... and {len(s.problems) - SESSION_PROBLEMS_SHOWN} more")
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,18 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+class _NotJsonNumber(ValueError):
+    pass
+
+
+def _nan_word(_word: str) -> float:
+    return float("nan")
+
+
+def _no_nan_word(word: str) -> float:
+    raise _NotJsonNumber(word)
+
+
 MAX_JSON_BYTES = 20_000_000  # larger than any file the app writes; beyond it, refuse to read
 
 
@@ -53,11 +66,17 @@ def read_json_file(
 
     Every failure names the file (and the line where there is one): unreadable, too large,
     not UTF-8, invalid JSON, or nested so deeply that the parser would recurse out of stack.
-    `allow_nan_words` reads NaN/Infinity as float NaN so that callers can reject them by field.
+    NaN/Infinity (which Python's json accepts but JSON does not) are an error, unless
+    `allow_nan_words`: then they read as float NaN so that callers can reject them by field.
     """
     path = Path(path)
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+            raise UserFacingError(f"{path}: not a regular file, so not a {what}")
+        size = st.st_size
         if size > max_bytes:
             raise UserFacingError(
                 f"{path}: {size:,} bytes is too large for a {what} (limit {max_bytes:,})"
@@ -72,9 +91,12 @@ def read_json_file(
     except UnicodeDecodeError as e:
         where = f"not UTF-8 at byte {e.start}"
         raise UserFacingError(f"{path}: not a JSON text file ({where})") from None
-    kwargs = {"parse_constant": lambda _word: float("nan")} if allow_nan_words else {}
     try:
-        return json.loads(text.lstrip("\ufeff"), **kwargs)
+        return json.loads(
+            text.lstrip("\ufeff"), parse_constant=_nan_word if allow_nan_words else _no_nan_word
+        )
+    except _NotJsonNumber as e:
+        raise UserFacingError(f"{path}: {e} is not a number in JSON") from None
     except json.JSONDecodeError as e:
         raise UserFacingError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
     except RecursionError:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import math
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from game.errors import UserFacingError
+from game.fileio import read_json_file
 from game.sim.geometry import (
+    TooDenseError,
     closed_catmull_rom,
     resample_closed,
     segments_intersect,
@@ -30,6 +33,13 @@ CAR_MIN_TURN_RADIUS_M = 4.6
 BEND_MARGIN = 1.5
 MIN_POINTS = 4
 MAX_TRACK_LENGTH_M = 50_000.0  # longer loops are a units mistake and would not fit in memory
+# A point every 0.25 m of the longest loop: far more than any real centre line needs, and the
+# checks and the spline over that many points still take well under a second each.
+MAX_POINTS = 200_000
+# Pairs of nearby segments the self-crossing check may test. A real loop of MAX_POINTS needs
+# about 1 million; only strands lying on each other need more.
+MAX_CROSSING_PAIRS = 20_000_000
+MAX_TRACK_FILE_BYTES = 20_000_000  # MAX_POINTS pairs of numbers written out take ~10 MB
 
 
 class TrackError(UserFacingError):
@@ -183,10 +193,17 @@ class Track:
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n")
 
 
+def _check_point_count(n: int, where: str) -> None:
+    if n > MAX_POINTS:
+        raise TrackError(f"{where}: centerline has {n:,} points; at most {MAX_POINTS:,} are"
+                         " allowed (one every 0.25 m of a 50 km loop)")
+
+
 def validate_centerline(points: np.ndarray, lane_width: float, where: str) -> None:
     """Raise TrackError naming the problem if the loop can't be a drivable track."""
     if points.ndim != 2 or points.shape[1] != 2:
         raise TrackError(f"{where}: centerline must be a list of [x, y] pairs")
+    _check_point_count(len(points), where)
     if len(points) < MIN_POINTS:
         raise TrackError(f"{where}: centerline has {len(points)} points; at least {MIN_POINTS}"
                          " are needed for a closed loop")
@@ -204,7 +221,11 @@ def validate_centerline(points: np.ndarray, lane_width: float, where: str) -> No
     if (seg < 1e-6).any():
         raise TrackError(f"{where}: centerline point {int(np.argmax(seg < 1e-6))} repeats the next"
                          " point")
-    hit = segments_intersect(points)
+    try:
+        hit = segments_intersect(points, max_pairs=MAX_CROSSING_PAIRS)
+    except TooDenseError:
+        raise TrackError(f"{where}: parts of the loop lie on top of each other too densely to"
+                         " check for crossings; simplify the centre line") from None
     if hit is not None:
         raise TrackError(f"{where}: the loop crosses itself (segment {hit[0]} meets segment"
                          f" {hit[1]})")
@@ -241,6 +262,8 @@ def track_from_dict(data, where: str) -> Track:
     if not isinstance(data["name"], str):
         raise TrackError(f"{where}: field 'name' must be a string")
     cl = data["centerline"]
+    if isinstance(cl, list):
+        _check_point_count(len(cl), where)  # before the per-point type checks below
     if not isinstance(cl, list) or not all(
         isinstance(p, list) and len(p) == 2
         and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in p)
@@ -260,13 +283,17 @@ def track_from_dict(data, where: str) -> Track:
 def load_track_file(path: str | Path) -> Track:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise TrackError(f"{path}: cannot read track file ({e.strerror or e})") from e
-    except UnicodeDecodeError as e:
-        raise TrackError(f"{path}: not a JSON text file (not UTF-8 at byte {e.start})") from e
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None  # read_json_file names the problem
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        # A pipe or device would block or never end; folders get read_json_file's message.
+        raise TrackError(f"{path}: not a regular file")
     try:
-        data = json.loads(text, parse_constant=lambda c: float("nan"))
-    except json.JSONDecodeError as e:
-        raise TrackError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from e
+        # NaN/Infinity are read as NaN so that the point holding one is named.
+        data = read_json_file(path, "track file", MAX_TRACK_FILE_BYTES, allow_nan_words=True)
+    except TrackError:
+        raise
+    except UserFacingError as e:
+        raise TrackError(str(e)) from None
     return track_from_dict(data, str(path))
