@@ -27,6 +27,7 @@ from game.render.widgets import Toasts, draw_help_overlay
 from game.scenes import SCENE_ERRORS, SCENES, discover_scenes
 from game.scenes.base import Scene
 from game.shutdown import QuitOnSignals
+from game.workers import Worker
 
 WINDOW_SIZE = (1280, 720)
 FPS = 60
@@ -42,6 +43,7 @@ GLOBAL_HELP = [
 # no screen left to fall back to: the app stops instead of looping on the same error.
 MENU_CRASH_LIMIT = 3
 MENU_CRASH_WINDOW_S = 10.0
+WORKER_JOIN_S = 30.0
 
 EventSource = Callable[[int], Iterable[pygame.event.Event]]
 log = logging.getLogger(__name__)
@@ -157,10 +159,18 @@ class App:
         self.quit_reason = reason
         self.running = False
 
-    def close(self) -> None:
-        """Clean shutdown: every scene gets on_exit (recordings are closed), then pygame quits."""
+    def close(self, wait_for_workers_s: float | None = None) -> None:
+        """Clean shutdown: every scene gets on_exit (recordings are closed), background work
+        is cancelled, then pygame quits. Headless (tests, benches) also waits for the workers,
+        up to 30 s by default: a worker thread still inside TensorFlow when the interpreter
+        exits aborts the process. The game itself ends with os._exit and does not wait."""
         while self.stack:
-            self._guard(self.stack.pop().on_exit)
+            self._exit_quietly(self.stack.pop())
+        if wait_for_workers_s is None:
+            wait_for_workers_s = WORKER_JOIN_S if self.headless else 0.0
+        stuck = Worker.cancel_and_join_all(wait_for_workers_s)
+        if stuck:
+            log.warning("background work still running at shutdown: %s", ", ".join(stuck))
         self.running = False
         theme.clear_caches()
         pygame.quit()

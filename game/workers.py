@@ -25,7 +25,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +76,22 @@ class WorkerContext:
 class Worker:
     """One job on one daemon thread; results and errors come back through `poll()`."""
 
+    # Every started worker, so that shutdown can wait for them: a daemon thread still inside
+    # TensorFlow when the interpreter exits aborts the process ("terminate called ...").
+    _live: weakref.WeakSet[Worker] = weakref.WeakSet()
+
+    @classmethod
+    def cancel_and_join_all(cls, timeout: float) -> list[str]:
+        """Cancel every running worker and wait up to `timeout` s in all; returns the names
+        of those still running after that."""
+        workers = [w for w in list(cls._live) if w._thread is not None and w._thread.is_alive()]
+        for w in workers:
+            w.cancel()
+        deadline = time.monotonic() + timeout
+        for w in workers:
+            w.join(max(0.0, deadline - time.monotonic()))
+        return [w.name for w in workers if w._thread is not None and w._thread.is_alive()]
+
     def __init__(self, job: Callable[[WorkerContext], Any], name: str = "worker") -> None:
         self.job = job
         self.name = name
@@ -94,6 +112,7 @@ class Worker:
         # Daemon: a job stuck in a long computation must not keep the closed game alive.
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
+        Worker._live.add(self)
         return self
 
     def cancel(self) -> None:
