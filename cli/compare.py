@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from cli import argtypes
 from game.errors import UserFacingError
 
 EXPERT = "expert"
@@ -192,8 +193,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--track", nargs="+", required=True, metavar="T", help="track names, JSON files or gen:SEED"
     )
-    p.add_argument("--laps", type=int, default=1, help="laps per run (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="dashcam texture seed")
+    p.add_argument("--laps", type=argtypes.count, default=1, help="laps per run (default 1)")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="dashcam texture seed")
     p.add_argument("--look", default="day", help="dashcam look (default day)")
     p.add_argument(
         "--jobs", type=int, default=1, help="worker processes (default 1; one per core is best)"

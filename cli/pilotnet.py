@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from cli import argtypes
 from game.errors import UserFacingError
 
 ARCHS = ("pilotnet", "pooled", "nopool")
@@ -44,10 +46,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="session folders, or folders holding session folders",
     )
-    p.add_argument("--arch", choices=ARCHS, default="pilotnet", help="architecture")
-    p.add_argument("--epochs", type=int, default=10, help="most epochs (early stopping: 5)")
+    p.add_argument(
+        "--arch",
+        choices=ARCHS,
+        help="architecture (default pilotnet; with --fine-tune, the model's own)",
+    )
+    p.add_argument(
+        "--epochs", type=argtypes.count, default=10, help="most epochs (early stopping: 5)"
+    )
     p.add_argument("--out", help="model file to write (.h5; default: user models/ARCH.h5)")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="random seed")
     p.add_argument(
         "--strategy",
         choices=("default", "mirrored"),
@@ -61,15 +69,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="devices for --strategy mirrored (default: every local GPU)",
     )
     p.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard logs here")
-    p.add_argument("--batch-size", type=int, default=64, help="batch size (default 64)")
+    p.add_argument("--batch-size", type=argtypes.count, default=64, help="batch size (default 64)")
     p.add_argument(
         "--fine-tune",
         metavar="MODEL",
-        help="start from this .h5 model (its architecture and input spec)",
+        help="start from this .h5 model (its architecture and input spec; another --arch "
+        "is an error)",
     )
     p.add_argument(
         "--flip",
-        type=float,
+        type=argtypes.number(0.0, 1.0),
         default=0.0,
         metavar="P",
         help="mirror this share of frames, negating steering (default 0: a mirrored frame "
@@ -96,24 +105,30 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=BUILD_TIGHT_TRACKS,
         help="extra shrunken generated tracks with tight bends",
     )
-    b.add_argument("--laps", type=int, default=BUILD_LAPS, help="laps per training track")
-    b.add_argument("--rate", type=float, default=BUILD_RATE_HZ, help="samples per second")
-    b.add_argument("--epochs", type=int, default=BUILD_EPOCHS, help="most epochs")
+    b.add_argument(
+        "--laps", type=argtypes.count, default=BUILD_LAPS, help="laps per training track"
+    )
+    b.add_argument(
+        "--rate", type=argtypes.rate_hz, default=BUILD_RATE_HZ, help="samples per second"
+    )
+    b.add_argument("--epochs", type=argtypes.count, default=BUILD_EPOCHS, help="most epochs")
     b.add_argument(
         "--time-limit",
-        type=float,
+        type=argtypes.number(1.0, 7 * 24 * 3600.0),
         default=BUILD_TIME_LIMIT_S,
         help="seconds of training after which no new epoch starts",
     )
-    b.add_argument("--seed", type=int, default=0, help="training seed")
-    b.add_argument("--jobs", type=int, default=2, help="tracks recorded in parallel")
+    b.add_argument("--seed", type=argtypes.seed, default=0, help="training seed")
+    b.add_argument("--jobs", type=argtypes.count, default=2, help="tracks recorded in parallel")
     b.set_defaults(handler=run_build_models)
 
 
 class _ProgressBar:
     """A tqdm bar over all batches of all epochs, driven by train()'s progress events.
 
-    Created at the first event, so an error found before training prints no empty bar.
+    Created at the first batch event, so an error found before training prints no empty bar.
+    The "data" event that lists skipped rows prints them first (count, the first few, and
+    how many more), each with its file and log.csv line.
     """
 
     def __init__(self, desc: str) -> None:
@@ -123,6 +138,13 @@ class _ProgressBar:
     def __call__(self, event: dict) -> None:
         from tqdm import tqdm
 
+        if event["phase"] == "data":
+            if "skipped" in event:
+                from agents.driving.dataset import summarize_problems
+
+                for line in summarize_problems(event["skipped"]):
+                    print(line, file=sys.stderr)
+            return
         if event["phase"] == "done":
             return
         total = event["epochs"] * event["batches"]
@@ -133,7 +155,7 @@ class _ProgressBar:
         done = (event["epoch"] - 1) * event["batches"] + event["batch"]
         bar.update(max(done - bar.n, 0))
         post = {"epoch": f"{event['epoch']}/{event['epochs']}", "loss": f"{event['loss']:.4f}"}
-        if event["val_loss"] is not None:
+        if event.get("val_loss") is not None:
             post["val_loss"] = f"{event['val_loss']:.4f}"
         bar.set_postfix(post, refresh=False)
 
@@ -158,19 +180,29 @@ def _train_with_bar(desc: str, **kwargs):
 
 def _report(result) -> None:
     card = result.card
+    skipped = f", {len(result.skipped)} bad rows skipped" if result.skipped else ""
     print(
         f"saved {result.model_path}: best val loss {result.best_val_loss:.5f} at epoch "
-        f"{card['epochs']['best']}/{result.epochs_run}, {card['frames']['total']} frames, "
-        f"{result.seconds:.0f} s"
+        f"{card['epochs']['best']}/{result.epochs_run}, {card['frames']['total']} frames"
+        f"{skipped}, {result.seconds:.0f} s"
     )
+
+
+def _model_arch(path: str) -> str | None:
+    """The architecture a model's card names (for the default output name), if any."""
+    from agents.modelio import read_card
+
+    arch = read_card(path).get("architecture")
+    return arch if arch in ARCHS else None
 
 
 def run_train(args: argparse.Namespace) -> int:
     from game.paths import user_dir
 
-    out = Path(args.out) if args.out else user_dir("models") / f"{args.arch}.h5"
+    arch = args.arch or (_model_arch(args.fine_tune) if args.fine_tune else None) or "pilotnet"
+    out = Path(args.out) if args.out else user_dir("models") / f"{arch}.h5"
     result = _train_with_bar(
-        f"training {args.arch}",
+        f"training {arch}",
         sessions=args.data,
         arch=args.arch,
         epochs=args.epochs,

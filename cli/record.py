@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from cli import argtypes
 from game.errors import UserFacingError
 
 
@@ -18,7 +19,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--driver", default="expert", choices=["expert"], help="who drives")
     p.add_argument("--track", required=True, help="shipped track name, JSON file, or gen:SEED")
-    p.add_argument("--laps", type=int, default=1, help="laps to drive (default 1)")
+    p.add_argument("--laps", type=argtypes.count, default=1, help="laps to drive (default 1)")
     p.add_argument(
         "--out",
         help="the session folder to write (default: a new folder under the user's recordings)",
@@ -35,8 +36,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         action="store_false",
         help="save only the normal dashcam frames",
     )
-    p.add_argument("--rate", type=float, default=20.0, help="samples per simulated second")
-    p.add_argument("--seed", type=int, default=0, help="seed for looks and recovery views")
+    p.add_argument(
+        "--rate", type=argtypes.rate_hz, default=20.0, help="samples per simulated second"
+    )
+    p.add_argument(
+        "--seed", type=argtypes.seed, default=0, help="seed for looks and recovery views"
+    )
     p.set_defaults(handler=run_record)
 
     s = sub.add_parser("sessions", help="list recorded sessions with their frame counts")

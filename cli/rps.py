@@ -7,23 +7,30 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+
+from cli.argtypes import whole
+
+MAX_ROUNDS = 10**12  # rounds of one match: a match is streamed, so this only stops typos
+MAX_SEEDS = 10_000  # matches per pair in a tournament (the result holds one net per match)
+MAX_SEED = 2**63 - 1
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rps-match", help="play one RPS match between two agents")
     p.add_argument("a", help="first agent (the score is from its side)")
     p.add_argument("b", help="second agent")
-    p.add_argument("--rounds", type=_positive, default=1000, help="rounds (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of agent a; b gets seed+1")
+    p.add_argument("--rounds", type=_rounds, default=1000, help="rounds (default 1000)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of agent a; b gets seed+1")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=run_match)
 
     p = sub.add_parser("rps-tournament", help="round-robin RPS tournament between agents")
     p.add_argument("agents", nargs="*", help="agent names (see rps-agents)")
     p.add_argument("--all", action="store_true", help="every registered agent")
-    p.add_argument("--rounds", type=_positive, default=1000, help="rounds per match")
-    p.add_argument("--seeds", type=_positive, default=1, help="matches per pair")
+    p.add_argument("--rounds", type=_rounds, default=1000, help="rounds per match")
+    p.add_argument("--seeds", type=_seeds, default=1, help="matches per pair")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=run_tournament)
 
@@ -40,21 +47,39 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_export)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+_rounds = whole(1, MAX_ROUNDS)
+_seeds = whole(1, MAX_SEEDS)
+_seed = whole(0, MAX_SEED - 1)  # agent b plays with seed + 1
+
+
+PROGRESS_EVERY = 500  # rounds between progress-bar updates (~3 ms for cheap bots)
 
 
 def run_match(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from agents.rps import make_agent
-    from game.sim.rps import play_match
+    from game.sim.rps import Match
 
     a = make_agent(args.a, seed=args.seed)
     b = make_agent(args.b, seed=args.seed + 1)
-    summary = play_match(a, b, args.rounds).summary()
+    # Streamed: only running totals are kept, so memory stays flat for any --rounds.
+    match = Match(a, b, args.rounds, keep_history=False)
+    interrupted = False
+    with tqdm(
+        total=args.rounds, unit="round", unit_scale=True, file=sys.stderr, leave=False
+    ) as bar:
+        try:
+            while not match.done:
+                match.play_rounds(PROGRESS_EVERY)
+                bar.update(match.played - bar.n)
+        except KeyboardInterrupt:
+            interrupted = True  # Ctrl-C: still report the rounds that were played
+    summary = match.totals().summary()
     summary.update(a=args.a, b=args.b, seed=args.seed)
+    if interrupted:
+        summary.update(interrupted=True, rounds_asked=args.rounds)
+        print(f"interrupted after {match.played:,} of {args.rounds:,} rounds", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -63,7 +88,7 @@ def run_match(args: argparse.Namespace) -> int:
             f"(W {summary['wins']} / L {summary['losses']} / D {summary['draws']}) -> "
             f"{summary['verdict']} for {args.a} (draw band ±{summary['draw_band']:.1f})"
         )
-    return 0
+    return 130 if interrupted else 0
 
 
 def run_tournament(args: argparse.Namespace) -> int:
@@ -138,9 +163,21 @@ def _warn(problems: list) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from agents.rps.games import import_data_txt, imported_path
 
-    count, problems = import_data_txt(args.path)
+    size = os.path.getsize(args.path) if os.path.isfile(args.path) else None
+    with tqdm(
+        total=size, unit="B", unit_scale=True, desc="reading", file=sys.stderr, leave=False
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            if total and bar.total != total:  # the file grew or shrank since it was measured
+                bar.total = total
+            bar.update(done - bar.n)
+
+        count, problems = import_data_txt(args.path, progress=progress)
     _warn(problems)
     print(f"imported {count} game(s) into {imported_path()}")
     return 0

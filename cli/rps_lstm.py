@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from cli import argtypes
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -23,8 +25,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="data.txt games (one per line, digits 0-2); with --classic trains lstm-classic",
     )
     p.add_argument("--classic", action="store_true", help="train lstm-classic on --data-txt")
-    p.add_argument("--epochs", type=int, default=60, help="maximum epochs (default 60)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=argtypes.count, default=60, help="maximum epochs (default 60)")
+    p.add_argument("--seed", type=argtypes.seed, default=0)
     p.add_argument("--out", help="output .h5 (default: your user model, used by `lstm`)")
     p.set_defaults(handler=run_train)
 
@@ -32,8 +34,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "rps-build-model",
         help="rebuild the shipped models/rps_lstm.h5 and models/rps_lstm_classic.h5 + cards",
     )
-    b.add_argument("--epochs", type=int, default=60)
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--epochs", type=argtypes.count, default=60)
+    b.add_argument("--seed", type=argtypes.seed, default=0)
     b.add_argument("--only", choices=["lstm", "classic"], help="rebuild just one of the two")
     b.set_defaults(handler=run_build)
 

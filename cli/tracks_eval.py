@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from cli import argtypes
 from game.errors import UserFacingError
 
 TRACK_HELP = "shipped track name, path to a track JSON file, or gen:SEED"
@@ -22,8 +23,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--driver", default="expert", help="who drives: expert, ... (default expert)")
     e.add_argument("--model", help="model file, for drivers that need one")
     e.add_argument("--track", required=True, help=TRACK_HELP)
-    e.add_argument("--laps", type=int, default=3, help="laps to drive (default 3)")
-    e.add_argument("--seed", type=int, default=0, help="seed for the dashcam's texture noise")
+    e.add_argument("--laps", type=argtypes.count, default=3, help="laps to drive (default 3)")
+    e.add_argument(
+        "--seed", type=argtypes.seed, default=0, help="seed for the dashcam's texture noise"
+    )
     e.add_argument(
         "--look",
         default="day",
@@ -40,7 +43,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(handler=run_track_check)
 
     g = sub.add_parser("track-gen", help="write a procedurally generated track to a JSON file")
-    g.add_argument("seed", type=int, help="generator seed (same seed, same track)")
+    g.add_argument("seed", type=argtypes.seed, help="generator seed (same seed, same track)")
     g.add_argument("--out", required=True, help="JSON file to write")
     g.add_argument("--force", action="store_true", help="overwrite an existing file")
     g.set_defaults(handler=run_track_gen)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pygame
 
+from agents.modelio import remove_stale_temporaries
 from game.crashlog import write_crash_log
 from game.errors import UserFacingError
 from game.paths import user_dir
@@ -100,6 +101,8 @@ class App:
         self.quit_reason = ""  # why the loop ended early (a signal), for the exit status
         self.crash_logs: list[Path] = []  # crash logs written this session, newest last
         self._menu_crash_times: list[float] = []
+        # A training run that was killed leaves its temporary model files behind.
+        remove_stale_temporaries(user_dir("models"))
         discover_scenes()
         for module, error in SCENE_ERRORS.items():
             self.toast(f"screen {module!r} failed to load: {error}", "error", seconds=10.0)

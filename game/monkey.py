@@ -141,6 +141,8 @@ class Monkey:
         screens = [e.name for e in menu_entries()]
         for _ in range(rounds):
             for name in screens:
+                if stop() or not app.running:
+                    break
                 sent = 0
                 while sent < events_per_screen and app.running and not stop():
                     if app.scene is None or app.scene.scene_name == "menu":
@@ -153,6 +155,8 @@ class Monkey:
                 self._play_frame(self.release_all(), report, real_time)
                 while app.running and len(app.stack) > 1:
                     app.pop()  # back to the menu for the next screen
+            if stop() or not app.running:
+                break
         report.seconds = time.perf_counter() - t0
         report.crash_logs = list(app.crash_logs)
         return report

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.driving.drivers import Driver, register_driver
+from agents.driving.drivers import Driver, check_command, register_driver
 from agents.driving.preprocess import InputSpec, preprocess_tf, spec_from_card
 from agents.modelio import ModelFileError, card_path, load_model_checked, read_card
 from game.errors import UserFacingError
@@ -29,20 +29,36 @@ def default_model_path() -> Path:
     return shipped_models_dir() / DEFAULT_MODEL_NAME
 
 
+def check_image_model(model: Any, where: str) -> None:
+    """Raise ModelFileError unless the model takes one (N, h, w, 3) image and gives one number.
+
+    Checked before a card's spec is trusted or guessed from the model, so a Dense-only or
+    multi-input .h5 is one clear line rather than an IndexError deep in preprocessing.
+    """
+    inputs, outputs = getattr(model, "inputs", None), getattr(model, "outputs", None)
+    if not inputs or not outputs or len(inputs) != 1 or len(outputs) != 1:
+        raise ModelFileError(f"{where}: expected a model with one input and one output")
+    in_shape = tuple(inputs[0].shape)
+    if len(in_shape) != 4 or in_shape[-1] != 3:
+        raise ModelFileError(
+            f"{where}: model input shape {in_shape[1:]} is not one colour image "
+            "(height, width, 3); not a driving model"
+        )
+    out_shape = tuple(outputs[0].shape[1:])
+    if out_shape not in ((1,), ()):
+        raise ModelFileError(f"{where}: model output shape {out_shape} is not one steering value")
+
+
 def check_model_matches_spec(
     model: Any, spec: InputSpec, where: str, spec_from: str = "its input spec"
 ) -> None:
     """Raise ModelFileError unless the model takes one spec-shaped image and gives one number."""
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise ModelFileError(f"{where}: expected a model with one input and one output")
+    check_image_model(model, where)
     in_shape = tuple(model.inputs[0].shape[1:])
     if in_shape != spec.shape:
         raise ModelFileError(
             f"{where}: model input shape {in_shape} does not match {spec.shape} from {spec_from}"
         )
-    out_shape = tuple(model.outputs[0].shape[1:])
-    if out_shape not in ((1,), ()):
-        raise ModelFileError(f"{where}: model output shape {out_shape} is not one steering value")
 
 
 def load_driving_model(path: str | os.PathLike[str]) -> tuple[Any, InputSpec, dict]:
@@ -50,6 +66,7 @@ def load_driving_model(path: str | os.PathLike[str]) -> tuple[Any, InputSpec, di
     model = load_model_checked(path)
     card = read_card(path)
     card_file = card_path(path)
+    check_image_model(model, str(path))
     try:
         spec = spec_from_card(card, model, where=str(card_file))
     except UserFacingError as e:
@@ -114,7 +131,20 @@ class CnnDriver(Driver):
         self.last_saliency: np.ndarray | None = None
         self.last_inference_ms: float | None = None
         self._vbp = None
-        self.rebuild()
+        self.frames = 0  # frames steered since reset(), for error messages
+        if self.model_path is None:
+            self.rebuild()
+            return
+        try:
+            self.rebuild()
+        except Exception as e:  # noqa: BLE001 - a loaded file that cannot run is a file problem
+            reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+            raise ModelFileError(f"{self.model_path}: cannot run model ({reason})") from e
+
+    @property
+    def label(self) -> str:
+        """The model's name for messages: its file, or "model" for one made in memory."""
+        return str(self.model_path) if self.model_path else "model"
 
     # --- inference -------------------------------------------------------------------------
 
@@ -174,10 +204,14 @@ class CnnDriver(Driver):
 
     def reset(self, world) -> None:
         self.last_saliency = None
+        self.frames = 0
         self.reset_timing()
 
     def steer(self, world, frame: np.ndarray | None) -> float:
-        return float(np.clip(self.predict(frame), -1.0, 1.0))
+        """Clipped model steering; a NaN or inf output is a DriverOutputError naming the model."""
+        self.frames += 1
+        value = check_command(self.predict(frame), f"model {self.label}", self.frames)
+        return min(max(value, -1.0), 1.0)
 
 
 register_driver("cnn", CnnDriver)

@@ -26,12 +26,22 @@ def fine_tune_output(model_path: Path) -> Path:
 
 
 def card_sessions(model_path: Path) -> list[Path]:
-    """The recording sessions a model was trained on (from its card) that exist here."""
+    """The recording sessions a model was trained on (from its card) that exist here.
+
+    A hand-edited card may hold anything: entries that are not paths are skipped.
+    """
     out = []
-    for item in read_card(model_path).get("sessions", []):
-        path = Path(item.get("path", "") if isinstance(item, dict) else str(item))
-        if (path / "log.csv").exists():
-            out.append(path)
+    items = read_card(model_path).get("sessions", [])
+    for item in items if isinstance(items, list) else []:
+        raw = item.get("path") if isinstance(item, dict) else item
+        if not isinstance(raw, str) or not raw:
+            continue
+        path = Path(raw)
+        try:
+            if (path / "log.csv").is_file():
+                out.append(path)
+        except OSError:
+            continue  # e.g. a name too long for the file system
     return out
 
 
@@ -44,7 +54,8 @@ def fine_tune(
 ) -> tuple[Any, int]:
     """Train from `model_path`'s weights on its sessions + `takeovers`.
 
-    Returns (train result, number of original sessions used)."""
+    Returns (train result, number of original sessions used). The model keeps its own
+    architecture; a NaN loss raises UserFacingError and leaves every model file as it was."""
     from agents.driving.train import train  # TensorFlow only when training
 
     original = card_sessions(model_path)

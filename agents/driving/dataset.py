@@ -7,15 +7,20 @@
 - Frames are decoded and preprocessed (crop, resize, colour: agents/driving/preprocess.py,
   the same graph the CNN driver runs) in parallel, cached in RAM as small uint8 crops after
   the first epoch, then shuffled, batched and augmented each epoch.
+- Before that, every image is decoded once (`drop_undecodable`): a frame that passes the
+  recording reader's header checks but still fails to decode (truncated data, junk after a
+  valid header) or has the wrong size is dropped and reported with its log.csv line, so one
+  bad file never aborts training with a TensorFlow error halfway through an epoch.
 - Augmentation: horizontal flip with negated steering, brightness/contrast jitter, shifts of
   a few pixels (small enough that the steering label stays right).
 """
 
 from __future__ import annotations
 
+import csv
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +51,9 @@ class FrameTable:
     block: np.ndarray  # int, a split block id unique across sessions
     sessions: list[dict] = field(default_factory=list)  # {"path", "frames", "skipped"}
     problems: list[str] = field(default_factory=list)
+    # Where each frame came from, for reporting: its index in `sessions` and its log.csv name.
+    session_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rel: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -84,7 +92,7 @@ def load_frames(dirs: list[str | os.PathLike[str]], spec: InputSpec) -> FrameTab
     if not dirs:
         raise UserFacingError("no recording sessions given")
     paths: list[str] = []
-    steering, blocks = [], []
+    steering, blocks, origin, rel = [], [], [], []
     info, problems = [], []
     next_block = 0
     for d in dirs:
@@ -99,12 +107,166 @@ def load_frames(dirs: list[str | os.PathLike[str]], spec: InputSpec) -> FrameTab
         rate = float(session.meta.get("rate_hz", 20.0) or 20.0)
         b = time_blocks(np.asarray(t, dtype=np.float64), rate)
         paths += [str(p) for p in session.frames]
+        rel += (
+            [str(r) for r in cols["frame"]]
+            if "frame" in cols
+            else [f"{Path(p).parent.name}/{Path(p).name}" for p in session.frames]
+        )
+        origin.append(np.full(len(session), len(info) - 1, dtype=np.int64))
         steering.append(np.clip(cols["steering"].astype(np.float32), -1.0, 1.0))
         blocks.append(b + next_block)
         next_block += int(b.max()) + 1
     if not paths:
-        raise UserFacingError(f"no usable frames in {', '.join(str(d) for d in dirs)}")
-    return FrameTable(paths, np.concatenate(steering), np.concatenate(blocks), info, problems)
+        raise UserFacingError(
+            f"no usable frames in {', '.join(str(d) for d in dirs)}{_first_problem(problems)}"
+        )
+    return FrameTable(
+        paths,
+        np.concatenate(steering),
+        np.concatenate(blocks),
+        info,
+        problems,
+        np.concatenate(origin),
+        rel,
+    )
+
+
+def _first_problem(problems: list[str]) -> str:
+    if not problems:
+        return ""
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"; first skipped row: {problems[0]}{more}"
+
+
+def summarize_problems(problems: list[str], first: int = 5) -> list[str]:
+    """Lines for the user: how many rows were skipped, the first few, and how many more."""
+    if not problems:
+        return []
+    n = len(problems)
+    lines = [f"skipped {n} bad row{'s' if n != 1 else ''}:"]
+    lines += [f"  {p}" for p in problems[:first]]
+    if n > first:
+        lines.append(f"  and {n - first} more")
+    return lines
+
+
+# --- decode check ------------------------------------------------------------------------------
+
+DECODE_REASONS = 20  # failures re-decoded one by one for their error text; the rest say why briefly
+
+
+def _log_lines(session_dir: Path, wanted: set[str]) -> dict[str, list[int]]:
+    """log.csv line numbers of each wanted frame (relative path), in file order."""
+    found: dict[str, list[int]] = {}
+    try:
+        with open(session_dir / "log.csv", newline="", encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return found
+    lines = text.lstrip("\ufeff").split("\n")
+    if not lines:
+        return found
+    header = [h.strip() for h in next(csv.reader([lines[0]]), [])]
+    if "frame" not in header:
+        return found
+    col = header.index("frame")
+    for lineno, line in enumerate(lines[1:], start=2):
+        row = next(csv.reader([line.rstrip("\r")]), [])
+        if len(row) > col and row[col] in wanted:
+            found.setdefault(row[col], []).append(lineno)
+    return found
+
+
+def _decode_reason(path: str, spec: InputSpec) -> str:
+    """Why one frame fails the decode check (run eagerly, only for the few that do)."""
+    import tensorflow as tf
+
+    try:
+        image = tf.io.decode_png(tf.io.read_file(path), channels=3)
+    except (tf.errors.OpError, ValueError) as e:
+        text = getattr(e, "message", None) or str(e)
+        return f"cannot decode the PNG image ({text.strip().splitlines()[0][:120]})"
+    h, w = int(image.shape[0]), int(image.shape[1])
+    return f"image is {w}x{h}, expected {spec.frame_width}x{spec.frame_height}"
+
+
+def drop_undecodable(table: FrameTable, spec: InputSpec) -> FrameTable:
+    """Decode every frame once; drop (and report, with file and log.csv line) those that fail.
+
+    The check runs in tf.data in parallel and keeps no pixels, so it costs one extra decode
+    per frame once per training (the real pipeline decodes again and caches the crops).
+    Failing rows are found by index: `ignore_errors` drops the elements whose decode raised.
+    """
+    import tensorflow as tf
+
+    n = len(table)
+    if n == 0:
+        return table
+    expected = tf.constant([spec.frame_height, spec.frame_width, 3], tf.int32)
+
+    def check(path, i):
+        image = tf.io.decode_png(tf.io.read_file(path), channels=3)
+        return i, tf.reduce_all(tf.shape(image) == expected)
+
+    ds = tf.data.Dataset.from_tensor_slices((np.asarray(table.paths), np.arange(n)))
+    ds = ds.map(check, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+    ds = ds.ignore_errors().batch(1024)
+    good = np.zeros(n, dtype=bool)
+    for idx, ok in ds:
+        good[idx.numpy()[ok.numpy()]] = True
+    if good.all():
+        return table
+    bad = np.flatnonzero(~good)
+    problems = list(table.problems)
+    sessions = [dict(s) for s in table.sessions]
+    by_session: dict[int, list[int]] = {}
+    for i in bad:
+        by_session.setdefault(_session_of(table, int(i)), []).append(int(i))
+    k = 0
+    for si, rows in by_session.items():
+        folder = Path(sessions[si]["path"]) if si >= 0 else Path(table.paths[rows[0]]).parent.parent
+        names = [(_rel_of(table, i), i) for i in rows]  # in table (= log) order
+        lines = _log_lines(folder, {rel for rel, _ in names})
+        for rel, i in names:
+            found = lines.get(rel)
+            where = f"log.csv line {found.pop(0)}" if found else "log.csv"
+            why = _decode_reason(table.paths[i], spec) if k < DECODE_REASONS else "bad image"
+            problems.append(f"{folder}: {where}: {rel}: {why}")
+            k += 1
+        if si >= 0:
+            sessions[si]["frames"] -= len(rows)
+            sessions[si]["skipped"] = sessions[si].get("skipped", 0) + len(rows)
+    keep = np.flatnonzero(good)
+    if len(keep) == 0:
+        raise UserFacingError(
+            f"no frame images could be decoded{_first_problem(problems[-len(bad) :])}"
+        )
+    return replace(
+        table,
+        paths=[table.paths[i] for i in keep],
+        steering=table.steering[keep],
+        block=table.block[keep],
+        sessions=sessions,
+        problems=problems,
+        session_index=table.session_index[keep] if _has_origin(table) else table.session_index,
+        rel=[table.rel[i] for i in keep] if _has_origin(table) else table.rel,
+    )
+
+
+def _has_origin(table: FrameTable) -> bool:
+    return len(table.session_index) == len(table) and len(table.rel) == len(table)
+
+
+def _session_of(table: FrameTable, i: int) -> int:
+    """Index into table.sessions of frame i (-1 when the table does not say)."""
+    return int(table.session_index[i]) if _has_origin(table) else -1
+
+
+def _rel_of(table: FrameTable, i: int) -> str:
+    if _has_origin(table):
+        return table.rel[i]
+    p = Path(table.paths[i])
+    return f"{p.parent.name}/{p.name}"
 
 
 def block_split(
@@ -221,9 +383,14 @@ def make_pipelines(
     balance: bool = True,
     flip_prob: float = 0.5,
 ) -> Pipelines:
-    """Train/val datasets for Keras fit: (x float32 0..255, steering (N,1), weight)."""
+    """Train/val datasets for Keras fit: (x float32 0..255, steering (N,1), weight).
+
+    Frames that fail to decode are dropped first (`drop_undecodable`); the returned
+    `Pipelines.table` is the table actually trained on, with those rows in `problems`.
+    """
     import tensorflow as tf
 
+    table = drop_undecodable(table, spec)
     train_idx, val_idx = block_split(table.block, seed)
     if len(train_idx) == 0 or len(val_idx) == 0:
         raise UserFacingError(
@@ -269,11 +436,15 @@ def load_arrays(table: FrameTable, spec: InputSpec, idx: np.ndarray | None = Non
     import tensorflow as tf
 
     idx = np.arange(len(table)) if idx is None else idx
-    paths = np.asarray(table.paths)[idx]
-    ds = tf.data.Dataset.from_tensor_slices((paths, table.steering[idx], np.ones(len(idx))))
+    sub = drop_undecodable(
+        replace(table, paths=[table.paths[i] for i in idx], steering=table.steering[idx],
+                block=table.block[idx], session_index=np.zeros(0, np.int64), rel=[]), spec
+    )  # fmt: skip
+    paths, steering = np.asarray(sub.paths), sub.steering
+    ds = tf.data.Dataset.from_tensor_slices((paths, steering, np.ones(len(paths))))
     ds = ds.map(_decode(spec), num_parallel_calls=tf.data.AUTOTUNE).batch(256)
     images = [b[0].numpy() for b in ds]
-    return np.concatenate(images), table.steering[idx]
+    return np.concatenate(images), steering
 
 
 def session_dirs(paths: list[str | os.PathLike[str]]) -> list[Path]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -27,6 +28,23 @@ class Driver:
 
     def steer(self, world, frame: np.ndarray | None) -> float:
         raise NotImplementedError
+
+
+class DriverOutputError(UserFacingError):
+    """A driver (usually a broken model) produced a command the car cannot take: NaN or inf."""
+
+
+def check_command(value: float, who: str, frame: int, what: str = "steering") -> float:
+    """`value` as a float when finite; else DriverOutputError naming the driver and frame.
+
+    A NaN command must stop the run loudly: clipped or ignored, a NaN model would drive
+    (or score 100 % autonomy) without ever saying so.
+    """
+    v = float(value)
+    if not math.isfinite(v):
+        word = "NaN" if math.isnan(v) else ("+inf" if v > 0 else "-inf")
+        raise DriverOutputError(f"{who} produced {word} {what} at frame {frame}")
+    return v
 
 
 DriverFactory = Callable[..., Driver]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agents.driving.drivers import Driver
+from agents.driving.drivers import Driver, check_command
 from game.sim.track import Track
 from game.sim.world import World
 
@@ -46,7 +46,10 @@ def run_driver(
     while world.laps < laps and world.steps < max_steps:
         if camera is not None:
             frame = camera.render_world(world)
-        steering = driver.steer(world, frame)
+        # A NaN command is an error naming the driver, never a silent "100 % autonomy" run.
+        steering = check_command(
+            driver.steer(world, frame), f"driver {driver.name}", world.steps + 1
+        )
         world.step(steering)
         if on_step is not None:
             on_step(world, steering, frame)

@@ -5,11 +5,14 @@ A file listing only: nothing here imports TensorFlow, so screens can call it eve
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from game.errors import UserFacingError
+from game.fileio import read_json_file
 from game.paths import shipped_models_dir, user_dir
+
+MAX_CARD_BYTES = 5_000_000  # as agents.modelio.MAX_CARD_BYTES (that module is not needed here)
 
 DEFAULT_MODEL_NAME = "pilotnet.h5"
 
@@ -31,9 +34,10 @@ def _is_driving_model(path: Path) -> bool:
     if not card.exists():
         return True
     try:
-        return "input" in json.loads(card.read_text())
-    except (OSError, ValueError):
+        data = read_json_file(card, what="model card", max_bytes=MAX_CARD_BYTES)
+    except UserFacingError:
         return True  # broken card: list it, loading then says what is wrong
+    return not isinstance(data, dict) or "input" in data
 
 
 def _model_files(folder: Path) -> list[Path]:

@@ -12,6 +12,7 @@ correctly with no extra flags.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Any
@@ -89,18 +90,85 @@ class InputSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "input spec") -> InputSpec:
-        """Build from a card's "input" dict; unknown keys are ignored, bad values are errors."""
+        """Build from a card's "input" dict; unknown keys are ignored, bad values are errors.
+
+        Every field is checked (type and range) before anything is built, so a hand-edited
+        card (e.g. frame_height 1e9) is one clear line, never a huge allocation.
+        """
         if not isinstance(data, dict):
-            raise UserFacingError(f"{where}: input spec must be a JSON object")
+            raise UserFacingError(f'{where}: bad input spec ("input" must be a JSON object)')
         known = {f.name for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for k, v in data.items():
+            if k not in known:
+                continue
+            if k == "colour":
+                if not isinstance(v, str) or v not in COLOURS:
+                    raise UserFacingError(
+                        f"{where}: bad input spec (input.colour must be one of "
+                        f"{', '.join(COLOURS)}, not {_short(v)})"
+                    )
+                kwargs[k] = v
+            else:
+                kwargs[k] = _whole_number(v, f"input.{k}", where)
+        _check_ranges(kwargs, where)
         try:
-            kwargs = {k: v for k, v in data.items() if k in known}
-            for k in kwargs:
-                if k != "colour":
-                    kwargs[k] = int(kwargs[k])
             return cls(**kwargs)
         except (TypeError, ValueError) as e:
             raise UserFacingError(f"{where}: bad input spec ({e})") from e
+
+
+MAX_MODEL_SIDE = 1024  # model input rows/columns; larger would only upsample the 160x320 frame
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _whole_number(value: Any, field: str, where: str) -> int:
+    """A JSON integer (or a float with an integer value, e.g. 160.0) as int, else an error."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserFacingError(
+            f"{where}: bad input spec ({field} must be a number, not {_short(value)})"
+        )
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise UserFacingError(
+            f"{where}: bad input spec ({field} must be a whole number, not {value})"
+        )
+    return int(value)
+
+
+def _check_ranges(kw: dict[str, int | str], where: str) -> None:
+    """Range checks naming the field: the frame must be the dashcam's, crops and sizes sane."""
+    for k, size, what in (
+        ("frame_height", FRAME_HEIGHT, "high"),
+        ("frame_width", FRAME_WIDTH, "wide"),
+    ):
+        if k in kw and kw[k] != size:
+            raise UserFacingError(
+                f"{where}: bad input spec (input.{k} is {kw[k]}, but dashcam frames are "
+                f"{size} pixels {what})"
+            )
+    for k in ("crop_top", "crop_bottom"):
+        if k in kw and not 0 <= kw[k] < FRAME_HEIGHT:
+            raise UserFacingError(
+                f"{where}: bad input spec (input.{k} is {kw[k]}; it must be 0-{FRAME_HEIGHT - 1})"
+            )
+    top, bottom = kw.get("crop_top", _FALLBACK_CROP[0]), kw.get("crop_bottom", _FALLBACK_CROP[1])
+    if top + bottom >= FRAME_HEIGHT:
+        raise UserFacingError(
+            f"{where}: bad input spec (input.crop_top {top} + input.crop_bottom {bottom} leave "
+            f"no rows of a {FRAME_HEIGHT}-row frame)"
+        )
+    for k in ("height", "width"):
+        if k in kw and not 1 <= kw[k] <= MAX_MODEL_SIDE:
+            raise UserFacingError(
+                f"{where}: bad input spec (input.{k} is {kw[k]}; it must be 1-{MAX_MODEL_SIDE})"
+            )
+    for k in ("height", "width"):
+        if k not in kw:
+            raise UserFacingError(f"{where}: bad input spec (input.{k} is missing)")
 
 
 def spec_for(arch: str) -> InputSpec:
@@ -113,10 +181,24 @@ def spec_for(arch: str) -> InputSpec:
     raise UserFacingError(f"unknown architecture {arch!r} (choose pilotnet, pooled or nopool)")
 
 
-def spec_for_shape(shape: tuple[int, ...]) -> InputSpec:
-    """A spec for a model whose card lacks one: guess from its input shape."""
+def spec_for_shape(shape: tuple[int, ...] | Any, where: str = "model") -> InputSpec:
+    """A spec for a model whose card lacks one: guess from its input shape (N, h, w, 3)."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = ()
+    ok = (
+        len(dims) == 4
+        and dims[-1] == 3
+        and all(isinstance(d, int) and 1 <= d <= MAX_MODEL_SIDE for d in dims[1:3])
+    )
+    if not ok:
+        raise UserFacingError(
+            f"{where}: input shape {_short(shape)} is not one image (height, width, 3); "
+            "not a driving model"
+        )
     top, bottom = default_crop()
-    h, w = int(shape[-3]), int(shape[-2])
+    h, w = int(dims[1]), int(dims[2])
     return InputSpec(h, w, top, bottom, "yuv" if (h, w) == (66, 200) else "rgb")
 
 
@@ -211,5 +293,5 @@ def spec_from_card(card: dict[str, Any], model: Any = None, where: str = "model 
     if "input" in card:
         return InputSpec.from_dict(card["input"], where=where)
     if model is not None:
-        return spec_for_shape(tuple(model.input_shape))
+        return spec_for_shape(model.input_shape, where=where)
     raise UserFacingError(f"{where}: has no input spec and no model to guess it from")

@@ -4,15 +4,17 @@ Used by the CLI (`train-driver`, `build-models`) and by the Train screen, which 
 `train()` in a worker thread with a `progress` callback and a `cancel` Event.
 
 The target .h5 is only ever replaced whole: ModelCheckpoint writes the best epoch into a
-temporary file beside it, and only a run that finishes (not cancelled, not interrupted)
-moves that file over the target with os.replace. The previous model survives otherwise.
+temporary file beside it, and only a run that finishes (not cancelled, not interrupted, no
+NaN loss) moves that file over the target, with its card as a pair (agents.modelio.save_pair).
+The training log NAME.training.csv is written beside under a temporary name too and replaces
+the previous run's log only when the model is replaced. Cancel, a kill, a failure, a NaN loss
+or a full disk leave the previous model, card and log as they were.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -24,8 +26,16 @@ from typing import Any
 import numpy as np
 
 from agents.driving.dataset import load_frames, make_pipelines, session_dirs
-from agents.driving.preprocess import InputSpec, spec_for, spec_from_card
-from agents.modelio import ModelFileError, load_model_checked, read_card, write_card
+from agents.driving.preprocess import InputSpec, spec_for
+from agents.modelio import (
+    Heartbeat,
+    ModelFileError,
+    partial_path,
+    read_card,
+    remove_stale_temporaries,
+    save_pair,
+    write_card,
+)
 from game.errors import UserFacingError
 
 STRATEGIES = ("default", "mirrored")
@@ -46,6 +56,7 @@ class TrainResult:
     seconds: float
     history: dict[str, list[float]] = field(default_factory=dict)
     card: dict[str, Any] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # bad rows left out, with file and line
 
 
 def update_card(path: str | os.PathLike[str], **fields: Any) -> dict[str, Any]:
@@ -74,6 +85,7 @@ def _progress_callback(
     batches: int,
     val_batches: int,
     time_limit_s: float | None = None,
+    heartbeat: Heartbeat | None = None,
 ):
     import keras
 
@@ -89,6 +101,7 @@ def _progress_callback(
             self.start = time.monotonic()
             self.steps_done = 0  # training + validation batches, for the ETA
             self.cancelled = False
+            self.nan_epoch: int | None = None  # first epoch (1-based) with a NaN/inf loss
 
         def _emit(self, batch: int, phase: str) -> None:
             if progress is None:
@@ -125,17 +138,26 @@ def _progress_callback(
         def on_train_batch_end(self, batch, logs=None):
             self.steps_done += 1
             self.loss = float((logs or {}).get("loss", math.nan))
+            if not math.isfinite(self.loss) and self.nan_epoch is None:
+                self.nan_epoch = self.epoch + 1  # TerminateOnNaN stops the run after this batch
             self._emit(batch + 1, "train")
             self._check_cancel()
+            if heartbeat is not None:
+                heartbeat.beat()
 
         def on_test_batch_end(self, batch, logs=None):
             self.steps_done += 1
             self._check_cancel()
+            if heartbeat is not None:
+                heartbeat.beat()
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
             self.history["loss"].append(float(logs.get("loss", math.nan)))
             self.history["val_loss"].append(float(logs.get("val_loss", math.nan)))
+            finite = all(math.isfinite(v[-1]) for v in self.history.values())
+            if not finite and self.nan_epoch is None:
+                self.nan_epoch = epoch + 1
             self._emit(batches, "epoch_end")
             if time_limit_s is not None:
                 elapsed = time.monotonic() - self.start
@@ -148,18 +170,48 @@ def _progress_callback(
     return Progress()
 
 
-def _initial(initial_model: str | os.PathLike[str]) -> tuple[Any, str, InputSpec]:
-    """(model, arch, spec) of a saved model to fine-tune."""
-    model = load_model_checked(initial_model)
-    card = read_card(initial_model)
-    spec = spec_from_card(card, model, where=str(initial_model))
-    arch = str(card.get("architecture", model.name))
-    return model, arch, spec
+def _initial(initial_model: str | os.PathLike[str], arch: str | None) -> tuple[Any, str, InputSpec]:
+    """(model, arch, spec) of a saved model to fine-tune; a clear error when it cannot be.
+
+    The model must be a driving model (one image in, one number out, matching its card) of
+    an architecture this app builds; asking for another architecture is an error naming both.
+    """
+    from agents.driving.cnn_driver import load_driving_model
+    from agents.driving.models import ARCHITECTURES
+
+    model, spec, card = load_driving_model(initial_model)
+    own = card.get("architecture")
+    own = own if isinstance(own, str) and own else str(model.name)
+    choices = ", ".join(ARCHITECTURES)
+    if own not in ARCHITECTURES:
+        raise ModelFileError(
+            f"{initial_model}: cannot fine-tune a model of architecture {own!r} "
+            f"(this app trains {choices})"
+        )
+    if arch is not None and arch != own:
+        raise UserFacingError(
+            f"{initial_model}: cannot fine-tune a {own} model as {arch}; leave out --arch "
+            f"(or give --arch {own}) to fine-tune it, or train a new {arch} model"
+        )
+    # The weights must fit the architecture the card names (checked before any data loads).
+    theirs = [tuple(w.shape) for w in model.get_weights()]
+    ours = [tuple(v.shape) for v in ARCHITECTURES[own](spec).weights]
+    if theirs != ours:
+        raise ModelFileError(
+            f"{initial_model}: its weights do not fit the {own} architecture with input "
+            f"{spec.shape} that its card names; cannot fine-tune it"
+        )
+    return model, own, spec
+
+
+def _data_event(progress: ProgressFn | None, **fields: Any) -> None:
+    if progress is not None:
+        progress({"phase": "data", **fields})
 
 
 def train(
     sessions: list[str | os.PathLike[str]],
-    arch: str = "pilotnet",
+    arch: str | None = None,
     epochs: int = 10,
     out_path: str | os.PathLike[str] = "pilotnet.h5",
     batch_size: int = 64,
@@ -179,8 +231,15 @@ def train(
     """Train `arch` (or fine-tune `initial_model`) on the sessions and save the best epoch.
 
     sessions: session folders, or folders holding session folders.
+    arch: the architecture to train (default pilotnet); with `initial_model`, None means the
+        model's own, and another one is an error.
     progress(event) gets dicts with phase, epoch, epochs, batch, batches, loss, val_loss,
-    eta_s and history; it is called from the training thread.
+    eta_s and history; it is called from the training thread. Before training, phase "data"
+    events carry a "message" and, once the frames are checked, "frames" and "skipped" (the
+    bad rows left out, each naming its file and log.csv line).
+    A NaN or inf loss stops training (TerminateOnNaN) and raises UserFacingError; a save
+    that fails (full disk, read-only folder) raises one naming the file. Either way
+    `out_path`, its card and its training log stay as they were.
     Setting `cancel` stops after the current batch and leaves `out_path` as it was.
     time_limit_s: no epoch starts that would end after this many seconds of training.
     flip_prob: share of training frames mirrored (with negated steering). Off by default:
@@ -202,12 +261,23 @@ def train(
         raise UserFacingError(f"{out_path}: the model file must end in .h5")
     keras.utils.set_random_seed(seed)
 
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_path.parent)  # a killed run's leftovers, never a live one's
     start_model = arch_spec = None
     if initial_model is not None:
-        start_model, arch, arch_spec = _initial(initial_model)
+        start_model, arch, arch_spec = _initial(initial_model, arch)
+    arch = arch or "pilotnet"
     spec = arch_spec or spec_for(arch)
     table = load_frames(session_dirs(sessions), spec)
+    _data_event(progress, message=f"checking {len(table)} frame images")
     data = make_pipelines(table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob)
+    table = data.table  # without the frames that failed to decode
+    _data_event(
+        progress,
+        message=f"{len(table)} frames, {len(table.problems)} bad rows skipped",
+        frames=len(table),
+        skipped=list(table.problems),
+    )
 
     dist = make_strategy(strategy, devices)
     with dist.scope():
@@ -224,26 +294,36 @@ def train(
                 lr = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=LR_FLOOR)
             model = build_model(arch, spec, lr)
 
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=out_path.stem + ".", suffix=".h5")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # ModelCheckpoint creates it at the first best epoch
+    csv_path = out_path.with_suffix(".training.csv")
+    try:
+        tmp = partial_path(out_path, ".h5")
+        tmp.unlink()  # ModelCheckpoint creates it at the first best epoch
+        csv_tmp = partial_path(csv_path)
+    except OSError as e:
+        raise _save_error(out_path, e) from e
     report = _progress_callback(
-        progress, cancel, epochs, data.train_batches, data.val_batches, time_limit_s
+        progress,
+        cancel,
+        epochs,
+        data.train_batches,
+        data.val_batches,
+        time_limit_s,
+        Heartbeat([tmp, csv_tmp]),
     )
     callbacks = [
         report,
+        keras.callbacks.TerminateOnNaN(),
         keras.callbacks.ModelCheckpoint(tmp, monitor="val_loss", save_best_only=True),
         keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=patience, restore_best_weights=True
         ),
-        keras.callbacks.CSVLogger(str(out_path.with_suffix(".training.csv"))),
+        keras.callbacks.CSVLogger(str(csv_tmp)),
     ]
     if tensorboard_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
 
     started = time.monotonic()
+    saved = False
     try:
         model.fit(
             data.train,
@@ -255,34 +335,59 @@ def train(
         )
         seconds = time.monotonic() - started
         history = report.history
-        if report.cancelled or not tmp.exists():
-            return TrainResult(None, True, None, len(history["loss"]), seconds, history)
-        os.replace(tmp, out_path)  # atomic: the old model stays until the new one is whole
+        if report.cancelled:
+            return TrainResult(
+                None, True, None, len(history["loss"]), seconds, history, {}, table.problems
+            )
+        if report.nan_epoch is not None:
+            raise UserFacingError(
+                f"training stopped: the loss became NaN in epoch {report.nan_epoch} (a broken "
+                f"starting model or too high a learning rate); {out_path} was not replaced"
+            )
+        val = np.asarray(history["val_loss"], dtype=float)
+        if not tmp.exists() or not np.isfinite(val).any():
+            raise UserFacingError(
+                f"training ended without a usable epoch; {out_path} was not replaced"
+            )
+        best = int(np.nanargmin(val))
+        card = {
+            "architecture": arch,
+            "input": spec.to_dict(),
+            "params": int(model.count_params()),
+            "sessions": table.sessions,
+            "frames": {"train": data.train_frames, "val": data.val_frames, "total": len(table)},
+            "skipped_rows": len(table.problems),
+            "epochs": {"requested": epochs, "run": len(val), "best": best + 1},
+            "best_val_loss": float(val[best]),
+            "training_seconds": round(seconds, 1),
+            "batch_size": batch_size,
+            "seed": seed,
+            "strategy": strategy,
+            "flip_prob": flip_prob,
+            "lr_decay": lr_decay and initial_model is None,
+            "fine_tuned_from": str(initial_model) if initial_model is not None else None,
+            "history": {k: [round(v, 6) for v in vs] for k, vs in history.items()},
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+        }
+        card = save_pair(tmp, out_path, card)  # the card first, then the model: see save_pair
+        saved = True
+    except OSError as e:
+        raise _save_error(out_path, e) from e
     finally:
         tmp.unlink(missing_ok=True)
+        if not saved:  # cancelled, NaN or failed: the previous run's log stays
+            csv_tmp.unlink(missing_ok=True)
+    try:
+        # The log of the run that made this model replaces the previous run's log.
+        os.replace(csv_tmp, csv_path)
+    except OSError as e:
+        csv_tmp.unlink(missing_ok=True)
+        raise UserFacingError(
+            f"{csv_path}: cannot save the training log ({e.strerror or e}); "
+            f"the model {out_path} was saved"
+        ) from e
 
-    val = np.asarray(history["val_loss"], dtype=float)
-    best = int(np.nanargmin(val)) if np.isfinite(val).any() else 0
-    card = {
-        "architecture": arch,
-        "input": spec.to_dict(),
-        "params": int(model.count_params()),
-        "sessions": table.sessions,
-        "frames": {"train": data.train_frames, "val": data.val_frames, "total": len(table)},
-        "epochs": {"requested": epochs, "run": len(val), "best": best + 1},
-        "best_val_loss": float(val[best]),
-        "training_seconds": round(seconds, 1),
-        "batch_size": batch_size,
-        "seed": seed,
-        "strategy": strategy,
-        "flip_prob": flip_prob,
-        "lr_decay": lr_decay and initial_model is None,
-        "fine_tuned_from": str(initial_model) if initial_model is not None else None,
-        "history": {k: [round(v, 6) for v in vs] for k, vs in history.items()},
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-    }
-    write_card(out_path, card)
     if progress is not None:
         progress(
             {
@@ -294,7 +399,17 @@ def train(
                 "model_path": str(out_path),
             }
         )
-    return TrainResult(out_path, False, card["best_val_loss"], len(val), seconds, history, card)
+    return TrainResult(
+        out_path, False, card["best_val_loss"], len(val), seconds, history, card, table.problems
+    )
+
+
+def _save_error(out_path: Path, e: OSError) -> UserFacingError:
+    """One line naming the file a save failed on (h5py often names none: then the model)."""
+    where = e.filename or out_path
+    return UserFacingError(
+        f"{where}: cannot save ({e.strerror or e}); {out_path} and its card are unchanged"
+    )
 
 
 __all__ = ["ModelFileError", "STRATEGIES", "TrainResult", "make_strategy", "train", "update_card"]

@@ -11,7 +11,7 @@ Every agent is deterministic for a given seed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,10 +25,83 @@ def beats(move: int) -> int:
     return (move + 1) % 3
 
 
+# Moves an agent keeps of its own past (per side). Far beyond a normal 1000-round match, so
+# play there is unchanged; it keeps a 10^9-round headless match from growing without bound.
+HISTORY_KEEP = 10_000
+
+
+class MoveHistory:
+    """A list of past moves that keeps only the latest `keep` of them.
+
+    `len()` still counts every move ever appended, so rules such as "round number mod 3"
+    keep working in long matches; `h[-1]`, `h[-48:]` and any index of a kept move work as
+    on a list. Asking for a move that was dropped raises IndexError rather than lying.
+    """
+
+    __slots__ = ("keep", "_items", "_dropped")
+
+    def __init__(self, keep: int = HISTORY_KEEP) -> None:
+        if keep < 1:
+            raise ValueError(f"keep must be at least 1, got {keep}")
+        self.keep = keep
+        self._items: list[int] = []
+        self._dropped = 0
+
+    def append(self, move: int) -> None:
+        items = self._items
+        items.append(move)
+        if len(items) >= 2 * self.keep:  # trim in batches: amortised O(1) per move
+            cut = len(items) - self.keep
+            del items[:cut]
+            self._dropped += cut
+
+    @property
+    def kept(self) -> list[int]:
+        """The moves still held (the latest ones), oldest first; a copy."""
+        return list(self._items)
+
+    def __len__(self) -> int:
+        return self._dropped + len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items) or self._dropped > 0
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        total = len(self)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(total)
+            if step != 1:
+                raise ValueError("move history slices must have step 1")
+            if stop <= start:
+                return []
+            if start < self._dropped:
+                raise IndexError(self._gone(start))
+            return self._items[start - self._dropped : stop - self._dropped]
+        if index < 0:
+            index += total
+        if not 0 <= index < total:
+            raise IndexError("move history index out of range")
+        if index < self._dropped:
+            raise IndexError(self._gone(index))
+        return self._items[index - self._dropped]
+
+    def __iter__(self) -> Iterator[int]:
+        if self._dropped:
+            raise IndexError(self._gone(0) + "; iterate over .kept instead")
+        return iter(self._items)
+
+    def _gone(self, index: int) -> str:
+        return f"move {index} is no longer kept (only the latest {self.keep} are)"
+
+    def __repr__(self) -> str:
+        return f"MoveHistory(len={len(self)}, kept={len(self._items)})"
+
+
 class Agent:
     """Base class. Subclasses override `_act` and optionally `_observe` / `predict`.
 
-    History lists `own` and `opp` are kept here so every agent sees the same view.
+    Histories `own` and `opp` are kept here so every agent sees the same view; they hold
+    the latest HISTORY_KEEP moves (see MoveHistory) while `len()` counts every round.
     """
 
     name: str = "agent"
@@ -42,8 +115,8 @@ class Agent:
 
     def reset(self) -> None:
         self.rng = np.random.default_rng(self.seed)
-        self.own: list[int] = []
-        self.opp: list[int] = []
+        self.own = MoveHistory()
+        self.opp = MoveHistory()
         self._reset()
 
     def _reset(self) -> None:

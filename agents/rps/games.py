@@ -12,20 +12,30 @@ every other one.
 
 The reference chapter's data.txt format is one game per line, the person's moves as
 digits 0-2. Imported games are kept in ``user_dir("rps")/imported.txt`` (same format).
+
+Every file here is read as a stream, in chunks, so a hostile file (one 50 MB line, a
+gigabyte of junk) costs bounded memory: a line longer than its limit is reported, not held,
+and at most MAX_LISTED_PROBLEMS problems are listed (the rest are counted).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
+import re
+import shutil
+import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from game.errors import UserFacingError
-from game.fileio import atomic_write_text
+from game.fileio import FILE_MODE
 from game.paths import user_dir
 from game.sim.rps import outcome
 
@@ -33,6 +43,15 @@ GAMES_FILE = "games.csv"
 IMPORTED_FILE = "imported.txt"
 FIELDS = ("time", "session", "opponent", "round", "human", "ai", "outcome")
 HEADER = ",".join(FIELDS)
+
+READ_CHUNK = 1 << 20  # characters read at a time
+MAX_GAME_MOVES = 1_000_000  # longest data.txt line (one game) we take; far beyond a real game
+MAX_ROW_CHARS = 4096  # longest games.csv row; a real one is about 70 characters
+MAX_LISTED_PROBLEMS = 1000  # problems listed per file; beyond that they are only counted
+_NOT_A_MOVE = re.compile(r"[^012]")
+_TO_MOVES = str.maketrans("012", "\x00\x01\x02")
+
+ProgressFn = Callable[[int, int], None]  # (bytes read, file size)
 
 
 @dataclass(frozen=True)
@@ -158,6 +177,83 @@ def _parse_row(fields: list[str]) -> GameRound:
     return GameRound(values["time"], values["session"], values["opponent"], **ints)
 
 
+@dataclass(frozen=True)
+class _Line:
+    number: int  # 1-based
+    text: str | None  # None when the line was longer than the limit (not kept)
+    length: int  # characters in the line, newline excluded
+    ended: bool  # False for a last line with no newline (a torn write)
+
+
+def _read_lines(
+    f: TextIO, max_chars: int, on_chunk: Callable[[], None] | None = None
+) -> Iterator[_Line]:
+    """The lines of a text stream, read in chunks: at most `max_chars` of a line are held."""
+    parts: list[str] = []
+    held = length = 0
+    number = 1
+    while chunk := f.read(READ_CHUNK):
+        start = 0
+        while True:
+            nl = chunk.find("\n", start)
+            end = len(chunk) if nl < 0 else nl
+            length += end - start
+            if held <= max_chars:  # past the limit the line is only measured
+                parts.append(chunk[start:end])
+                held += end - start
+                if held > max_chars:
+                    parts = []
+            if nl < 0:
+                break
+            yield _Line(number, "".join(parts) if held <= max_chars else None, length, True)
+            parts, held, length = [], 0, 0
+            number += 1
+            start = nl + 1
+        if on_chunk is not None:
+            on_chunk()
+    if length:
+        yield _Line(number, "".join(parts) if held <= max_chars else None, length, False)
+
+
+class _Problems:
+    """Collects a file's line problems; lists the first MAX_LISTED_PROBLEMS, counts the rest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.items: list[LineProblem] = []
+        self.unlisted = 0
+        self._first_unlisted = 0
+
+    def add(self, line: int, message: str) -> None:
+        if len(self.items) < MAX_LISTED_PROBLEMS:
+            self.items.append(LineProblem(self.path, line, message))
+        else:
+            self._first_unlisted = self._first_unlisted or line
+            self.unlisted += 1
+
+    def listed(self) -> list[LineProblem]:
+        if not self.unlisted:
+            return list(self.items)
+        more = LineProblem(
+            self.path,
+            self._first_unlisted,
+            f"and {self.unlisted:,} more bad line(s) from here on, not listed",
+        )
+        return [*self.items, more]
+
+
+def _open_text(
+    path: Path, encoding: str = "utf-8", newline: str | None = None
+) -> tuple[BinaryIO, TextIO]:
+    """Open a file the person gave us for streaming; UserFacingError naming it if we cannot."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - wrapped and closed by the caller's `with`
+    except OSError as e:
+        raise UserFacingError(f"cannot read {path}: {e.strerror or e}") from None
+    # Undecodable bytes become U+FFFD and are reported as bad characters on their line.
+    return raw, io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=newline)
+
+
 def load_games(path: Path | None = None) -> tuple[list[GameRound], list[LineProblem]]:
     """Every readable round in the games file, plus a problem per unreadable line.
 
@@ -167,24 +263,29 @@ def load_games(path: Path | None = None) -> tuple[list[GameRound], list[LineProb
     if not path.exists():
         return [], []
     rounds: list[GameRound] = []
-    problems: list[LineProblem] = []
-    with open(path, encoding="utf-8", errors="replace", newline="") as f:
-        lines = f.read().split("\n")
-    torn = lines[-1] != ""  # the file should end with a newline
-    for number, line in enumerate(lines, start=1):
-        text = line.rstrip("\r")
-        if not text or (number == 1 and text == HEADER):
-            continue
+    problems = _Problems(path)
+    raw, f = _open_text(path, newline="")  # rows end in "\n"; a stray "\r" is stripped below
+    with raw, f:
         try:
-            rounds.append(_parse_row(next(csv.reader([text]))))
-        except ValueError as e:
-            note = (
-                " (truncated last line: the game was interrupted)"
-                if torn and (number == len(lines))
-                else ""
-            )
-            problems.append(LineProblem(path, number, f"{e}{note}"))
-    return rounds, problems
+            for line in _read_lines(f, MAX_ROW_CHARS):
+                text = None if line.text is None else line.text.rstrip("\r")
+                if text == "" or (line.number == 1 and text == HEADER):
+                    continue
+                note = "" if line.ended else " (truncated last line: the game was interrupted)"
+                if text is None:
+                    problems.add(
+                        line.number,
+                        f"line is {line.length:,} characters long; a row is at most "
+                        f"{MAX_ROW_CHARS:,}{note}",
+                    )
+                    continue
+                try:
+                    rounds.append(_parse_row(next(csv.reader([text]))))
+                except (ValueError, csv.Error) as e:
+                    problems.add(line.number, f"{e}{note}")
+        except OSError as e:
+            raise UserFacingError(f"cannot read {path}: {e.strerror or e}") from None
+    return rounds, problems.listed()
 
 
 def sessions(rounds: Iterable[GameRound]) -> dict[str, list[GameRound]]:
@@ -200,40 +301,102 @@ def human_sequences(rounds: Iterable[GameRound]) -> list[list[int]]:
     return [[r.human for r in group] for group in sessions(rounds).values()]
 
 
+def _data_txt_games(
+    path: Path, problems: _Problems, progress: ProgressFn | None = None
+) -> Iterator[str]:
+    """The good games of a data.txt file, one string of digits each, read as a stream.
+
+    Bad lines go to `problems` with their line and column; blank lines are skipped.
+    """
+    raw, f = _open_text(path, encoding="utf-8-sig")  # a BOM (Windows editors) is not a move
+    with raw, f:
+        size = _size(raw)
+
+        def report() -> None:
+            if progress is not None:
+                progress(raw.tell(), size)
+
+        try:
+            for line in _read_lines(f, MAX_GAME_MOVES, on_chunk=report):
+                if line.text is None:
+                    problems.add(
+                        line.number,
+                        f"line is {line.length:,} characters long; a game is at most "
+                        f"{MAX_GAME_MOVES:,} moves (split it into several lines)",
+                    )
+                    continue
+                game = line.text.strip()
+                if not game:
+                    continue
+                bad = _NOT_A_MOVE.search(game)
+                if bad is not None:
+                    column = len(line.text) - len(line.text.lstrip()) + bad.start() + 1
+                    problems.add(
+                        line.number,
+                        f"unexpected character {bad.group()!r} at column {column} "
+                        "(a game is a line of digits 0, 1, 2)",
+                    )
+                    continue
+                yield game
+        except OSError as e:
+            raise UserFacingError(f"cannot read {path}: {e.strerror or e}") from None
+        report()
+
+
+def _size(f: BinaryIO) -> int:
+    try:
+        return os.fstat(f.fileno()).st_size
+    except OSError:
+        return 0
+
+
+def _moves(game: str) -> list[int]:
+    return list(game.translate(_TO_MOVES).encode("ascii"))
+
+
 def parse_data_txt(path: Path | str) -> tuple[list[list[int]], list[LineProblem]]:
     """Read a data.txt file: one game per line, digits 0-2. Blank lines are skipped.
 
-    A malformed line is reported with its line number; every good line is kept.
+    A malformed line is reported with its line number and column; every good line is kept.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise UserFacingError(f"cannot read {path}: {e.strerror or e}") from None
-    text = raw.decode("utf-8", errors="replace")
-    games: list[list[int]] = []
-    problems: list[LineProblem] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        game = line.strip()
-        if not game:
-            continue
-        bad = next((i for i, ch in enumerate(game) if ch not in "012"), None)
-        if bad is not None:
-            problems.append(
-                LineProblem(
-                    path,
-                    number,
-                    f"unexpected character {game[bad]!r} at column {bad + 1} "
-                    "(a game is a line of digits 0, 1, 2)",
-                )
-            )
-            continue
-        games.append([int(ch) for ch in game])
-    return games, problems
+    problems = _Problems(path)
+    games = [_moves(game) for game in _data_txt_games(path, problems)]
+    return games, problems.listed()
 
 
 def format_data_txt(games: Iterable[Sequence[int]]) -> str:
     return "".join("".join(str(int(m)) for m in game) + "\n" for game in games if len(game))
+
+
+def _check_destination(path: Path) -> None:
+    """The folder must exist: a typo in it is an error, not a new folder somewhere."""
+    if path.is_dir():
+        raise UserFacingError(f"{path} is a folder; give a file name, e.g. {path / 'data.txt'}")
+    if not path.parent.is_dir():
+        raise UserFacingError(f"{path.parent}: no such folder")
+
+
+@contextmanager
+def _atomic_stream(path: Path) -> Iterator[BinaryIO]:
+    """Write `path` as a stream, atomically: a temporary file in the same folder, fsync'ed
+    and renamed over it at the end; on any failure the old file is untouched."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise UserFacingError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            _sync(f)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserFacingError(f"cannot write {path}: {e.strerror or e}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_data_txt(path: Path | str, games: Iterable[Sequence[int]]) -> None:
@@ -242,26 +405,51 @@ def write_data_txt(path: Path | str, games: Iterable[Sequence[int]]) -> None:
     The folder must exist: a typo in it is an error, not a new folder somewhere.
     """
     path = Path(path)
-    if path.is_dir():
-        raise UserFacingError(f"{path} is a folder; give a file name, e.g. {path / 'data.txt'}")
-    if not path.parent.is_dir():
-        raise UserFacingError(f"{path.parent}: no such folder")
+    _check_destination(path)
+    with _atomic_stream(path) as f:
+        for game in games:
+            if len(game):
+                f.write(("".join(str(int(m)) for m in game) + "\n").encode("ascii"))
+
+
+def import_data_txt(
+    source: Path | str, progress: ProgressFn | None = None
+) -> tuple[int, list[LineProblem]]:
+    """Append the good games of a data.txt file to the imported games; return (count, problems).
+
+    Streamed: the new imported file (old games, then the new ones) is written as the source is
+    read, and replaces the old one only once complete, so memory stays flat for any size and
+    a failure part-way imports nothing. `progress(bytes_read, source_size)` follows the read.
+    """
+    source = Path(source)
+    problems = _Problems(source)
+    dest = imported_path()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with _atomic_stream(dest) as out:
+        _copy_existing(dest, out)
+        for game in _data_txt_games(source, problems, progress):
+            out.write(game.encode("ascii") + b"\n")
+            count += 1
+        if not count:
+            listed = problems.listed()
+            detail = f"; first problem: {listed[0]}" if listed else ""
+            raise UserFacingError(f"{source}: no games found (one line of digits 0-2 each){detail}")
+    return count, problems.listed()
+
+
+def _copy_existing(path: Path, out: BinaryIO) -> None:
+    """Copy `path` (if it exists) to `out` in chunks, ending it on a newline."""
     try:
-        atomic_write_text(path, format_data_txt(games))
+        src = open(path, "rb")  # noqa: SIM115 - closed just below
+    except FileNotFoundError:
+        return
     except OSError as e:
-        raise UserFacingError(f"cannot write {path}: {e.strerror or e}") from None
-
-
-def import_data_txt(source: Path | str) -> tuple[int, list[LineProblem]]:
-    """Append the good games of a data.txt file to the imported games; return (count, problems)."""
-    games, problems = parse_data_txt(source)
-    if not games:
-        detail = f"; first problem: {problems[0]}" if problems else ""
-        raise UserFacingError(f"{source}: no games found (one line of digits 0-2 each){detail}")
-    with _open_append(imported_path(), header=None) as f:
-        f.write(format_data_txt(games).encode())
-        _sync(f)
-    return len(games), problems
+        raise UserFacingError(f"cannot read {path}: {e.strerror or e}") from None
+    with src:
+        shutil.copyfileobj(src, out, READ_CHUNK)
+        if out.tell() and src.seek(-1, os.SEEK_END) >= 0 and src.read(1) != b"\n":
+            out.write(b"\n")  # a torn last line stays reported, the next game on its own line
 
 
 def training_sequences() -> tuple[list[list[int]], list[LineProblem]]:
@@ -276,9 +464,21 @@ def training_sequences() -> tuple[list[list[int]], list[LineProblem]]:
 
 
 def export_data_txt(destination: Path | str) -> tuple[int, list[LineProblem]]:
-    """Write all saved and imported games to `destination` in data.txt format."""
-    games, problems = training_sequences()
-    if not games:
-        raise UserFacingError(f"no saved games to export (looked in {user_dir('rps')})")
-    write_data_txt(destination, games)
-    return len(games), problems
+    """Write all saved and imported games to `destination` in data.txt format (streamed)."""
+    destination = Path(destination)
+    _check_destination(destination)
+    rounds, problems = load_games()
+    count = 0
+    with _atomic_stream(destination) as out:
+        for game in human_sequences(rounds):
+            out.write(("".join(map(str, game)) + "\n").encode("ascii"))
+            count += 1
+        if imported_path().exists():
+            more = _Problems(imported_path())
+            for game in _data_txt_games(imported_path(), more):
+                out.write(game.encode("ascii") + b"\n")
+                count += 1
+            problems += more.listed()
+        if not count:
+            raise UserFacingError(f"no saved games to export (looked in {user_dir('rps')})")
+    return count, problems

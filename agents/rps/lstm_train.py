@@ -5,11 +5,13 @@
     card = train_classic("data.txt", out=path)   # the chapter's model on data.txt games
 
 Training writes the best epoch (by validation loss) to a temporary checkpoint; only a finished
-run replaces the output file (atomically), so a cancelled or crashed run keeps the old model.
+run replaces the output file and its card, as a pair (agents.modelio.save_pair), so a
+cancelled, crashed or diverged (NaN loss) run keeps the old model and card.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import threading
@@ -41,35 +43,45 @@ class TrainingCancelled(Exception):
     """Raised when the cancel event stops training; the previous model file is untouched."""
 
 
-def _progress_callback(callback: ProgressFn | None, cancel: threading.Event | None):
+def _progress_callback(callback: ProgressFn | None, cancel: threading.Event | None, heartbeat=None):
     import keras
 
     class Progress(keras.callbacks.Callback):
-        """Reports every batch and stops training as soon as `cancel` is set."""
+        """Reports every batch, stops training as soon as `cancel` is set, notes NaN losses."""
 
         def __init__(self) -> None:
             super().__init__()
             self.epoch = 0
             self.cancelled = False
+            self.nan_epoch: int | None = None  # first epoch (1-based) with a NaN/inf loss
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
 
+        def _note(self, logs: dict) -> None:
+            bad = any(k.endswith("loss") and not math.isfinite(float(v)) for k, v in logs.items())
+            if bad and self.nan_epoch is None:
+                self.nan_epoch = self.epoch + 1
+
         def on_train_batch_end(self, batch, logs=None):
+            self._note(dict(logs or {}))
             if callback is not None:
                 callback(self.epoch, batch, dict(logs or {}))
             if cancel is not None and cancel.is_set():
                 self.cancelled = True
                 self.model.stop_training = True
+            if heartbeat is not None:
+                heartbeat.beat()
 
         def on_epoch_end(self, epoch, logs=None):
+            self._note(dict(logs or {}))
             if callback is not None:
                 callback(epoch, -1, dict(logs or {}))  # batch -1: epoch finished, val logs in
 
     return Progress()
 
 
-def _fit_and_save(
+def _fit(
     model,
     x: np.ndarray,
     y: np.ndarray,
@@ -81,18 +93,22 @@ def _fit_and_save(
     callback: ProgressFn | None,
     cancel: threading.Event | None,
 ) -> dict:
-    """Shuffle-split 90/10, fit with best-checkpoint + early stopping, save atomically."""
+    """Shuffle-split 90/10, fit with best-checkpoint + early stopping; the model ends with the
+    best epoch's weights. Nothing is written to `out` (see `_save`): a cancelled run raises
+    TrainingCancelled, a NaN loss raises UserFacingError."""
     import keras
 
-    from agents.modelio import save_model_atomic
+    from agents.modelio import Heartbeat, partial_path, save_failure
+    from game.errors import UserFacingError
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     order = np.random.default_rng(seed).permutation(len(x))
     n_val = max(1, len(x) // 10)
     val, train = order[:n_val], order[n_val:]
-    ckpt = out.with_name(f".{out.stem}.{os.getpid()}.best.weights.h5")
-    progress = _progress_callback(callback, cancel)
+    ckpt = partial_path(out, ".weights.h5")
+    ckpt.unlink()  # ModelCheckpoint writes it at the first best epoch
+    progress = _progress_callback(callback, cancel, Heartbeat([ckpt]))
     started = time.perf_counter()
     try:
         history = model.fit(
@@ -104,6 +120,7 @@ def _fit_and_save(
             shuffle=True,
             verbose=0,
             callbacks=[
+                keras.callbacks.TerminateOnNaN(),
                 keras.callbacks.ModelCheckpoint(
                     ckpt, monitor="val_loss", save_best_only=True, save_weights_only=True
                 ),
@@ -113,13 +130,18 @@ def _fit_and_save(
         )
         if progress.cancelled:
             raise TrainingCancelled(f"training cancelled; {out} was left unchanged")
-        if ckpt.exists():
-            model.load_weights(ckpt)
+        val_loss = history.history.get("val_loss", [float("nan")])
+        if progress.nan_epoch is not None or not np.isfinite(val_loss).any() or not ckpt.exists():
+            epoch = progress.nan_epoch or len(val_loss)
+            raise UserFacingError(
+                f"training stopped: the loss became NaN in epoch {epoch}; {out} was not replaced"
+            )
+        model.load_weights(ckpt)
+    except OSError as e:  # e.g. a full disk while checkpointing: name the model being made
+        raise save_failure(out, e) from e
     finally:
         ckpt.unlink(missing_ok=True)
     seconds = time.perf_counter() - started
-    save_model_atomic(model, out)
-    val_loss = history.history.get("val_loss", [float("nan")])
     best = int(np.nanargmin(val_loss))
     return {
         "epochs_run": len(val_loss),
@@ -131,6 +153,17 @@ def _fit_and_save(
         "training_seconds": round(seconds, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
     }
+
+
+def _save(model, out: str | os.PathLike[str], card: dict, evaluate: Callable[[Path], float]):
+    """Write the model and its card as a pair, then add the validation-sequence accuracy
+    (measured on the saved file, as every later reader will load it)."""
+    from agents.modelio import save_model_with_card, write_card
+
+    card = save_model_with_card(model, out, card)
+    card["validation_sequence_accuracy"] = evaluate(Path(out))
+    write_card(out, card)
+    return card
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,8 +317,6 @@ def train_joint(
     extra: dict | None = None,
 ) -> dict:
     """Train `lstm_joint` on games (own, opponent) and write `out` + its model card."""
-    from agents.modelio import write_card
-
     if not games:
         from game.errors import UserFacingError
 
@@ -293,7 +324,7 @@ def train_joint(
     _seed_everything(seed)
     x, y = joint_dataset(games)
     model = lstm_joint()
-    stats = _fit_and_save(model, x, y, out, epochs, seed, batch_size, 5, callback, cancel)
+    stats = _fit(model, x, y, out, epochs, seed, batch_size, 5, callback, cancel)
     card = {
         "model": "lstm_joint",
         "architecture": (
@@ -305,12 +336,10 @@ def train_joint(
         "games": len(games), "rounds": int(sum(len(o) for o, _ in games)),
         "seed": seed,
         **stats,
-        "validation_sequence_accuracy": evaluate_joint(out),
         "rebuild": "neural-arcade rps-build-model",
         **(extra or {}),
     }  # fmt: skip
-    write_card(out, card)
-    return card
+    return _save(model, out, card, evaluate_joint)
 
 
 def train_classic(
@@ -328,8 +357,6 @@ def train_classic(
     The chapter fits each game for 100 epochs, one game per step; small batches of shuffled
     chunks keep a similar number of gradient steps on a small file.
     """
-    from agents.modelio import write_card
-
     problems: list[str] = []
     if lines is None:
         if data_txt_path is None:
@@ -343,7 +370,7 @@ def train_classic(
         detail = f"; first problem: {problems[0]}" if problems else ""
         raise UserFacingError(f"{data_txt_path}: no games with at least 2 moves{detail}")
     model = lstm_classic()
-    stats = _fit_and_save(model, x, y, out, epochs, seed, batch_size, 10, callback, cancel)
+    stats = _fit(model, x, y, out, epochs, seed, batch_size, 10, callback, cancel)
     card = {
         "model": "lstm_classic",
         "architecture": (
@@ -354,11 +381,9 @@ def train_classic(
         "data": str(data_txt_path) if data_txt_path else f"{len(lines)} data.txt-format games",
         "games": len(lines), "skipped_lines": problems, "seed": seed,
         **stats,
-        "validation_sequence_accuracy": evaluate_classic(out),
         "rebuild": "neural-arcade rps-build-model",
     }  # fmt: skip
-    write_card(out, card)
-    return card
+    return _save(model, out, card, evaluate_classic)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ import numpy as np
 from agents.rps.base import Agent, register
 
 UNIFORM = (1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0)
+# Rounds of history a pattern matcher searches. Far beyond a 1000-round match (play there is
+# unchanged); it keeps memory and the per-round search bounded in a 10^9-round match.
+PATTERN_WINDOW = 10_000
 
 
 def normalise(counts: Sequence[float], prior: float) -> list[float]:
@@ -100,7 +103,7 @@ class MarkovModel(HistoryModel):
 
     def reset(self) -> None:
         self.tables: list[dict[tuple[int, ...], list[float]]] = [{} for _ in range(self.order + 1)]
-        self.symbols: list[int] = []
+        self.symbols: list[int] = []  # the last `order` rounds: no context is longer
 
     def update(self, own: int, opp: int) -> None:
         n = len(self.symbols)
@@ -115,6 +118,8 @@ class MarkovModel(HistoryModel):
             counts[2] *= d
             counts[opp] += 1.0
         self.symbols.append(own * 3 + opp)
+        if len(self.symbols) > self.order:
+            del self.symbols[0]
 
     def dist(self) -> list[float]:
         n = len(self.symbols)
@@ -131,16 +136,23 @@ class PatternModel(HistoryModel):
 
     `source` picks the history matched: "joint" (both moves), "opp" or "own". The next
     moves after the (up to `votes`) latest earlier occurrences of that longest stretch are
-    counted, the latest weighted most.
+    counted, the latest weighted most. Only the latest `window` to 2 * `window` rounds are
+    searched, which bounds memory and time per round in very long matches.
     """
 
     SOURCES = ("joint", "opp", "own")
 
     def __init__(
-        self, source: str = "joint", max_len: int = 20, votes: int = 3, prior: float = 0.1
+        self,
+        source: str = "joint",
+        max_len: int = 20,
+        votes: int = 3,
+        prior: float = 0.1,
+        window: int = PATTERN_WINDOW,
     ) -> None:
         if source not in self.SOURCES:
             raise ValueError(f"source must be one of {self.SOURCES}, got {source!r}")
+        self.window = window
         self.source = source
         self.max_len = max_len
         self.votes = votes
@@ -157,6 +169,10 @@ class PatternModel(HistoryModel):
         self.text += chr(48 + symbol)
         self.opp.append(opp)
         self._cache = None
+        if len(self.opp) >= 2 * self.window:  # keep the latest `window` rounds (in batches)
+            cut = len(self.opp) - self.window
+            self.text = self.text[cut:]
+            del self.opp[:cut]
 
     def match(self) -> tuple[int, int]:
         """(length, position) of the longest suffix seen earlier, ending before the last round."""

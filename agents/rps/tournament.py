@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 
 from agents.rps.base import make_agent
-from game.sim.rps import draw_band, match_verdict, play_match
+from game.sim.rps import Match, draw_band, match_verdict
 
 # Seed offset for the second agent of a pair, so two random-ish agents never share a stream.
 SECOND_SEED_OFFSET = 1_000_003
+CANCEL_CHECK_ROUNDS = 250  # a cancel is noticed within this many rounds, even mid-match
 
 
 @dataclass
@@ -114,7 +115,10 @@ def round_robin(
                 break
             a = make_agent(names[i], seed=s)
             b = make_agent(names[j], seed=s + SECOND_SEED_OFFSET)
-            net = play_match(a, b, rounds).net
+            net = _play(a, b, rounds, cancel)
+            if net is None:  # cancelled mid-match: that match stays unplayed (NaN)
+                complete = False
+                break
             matches[i, j, s], matches[j, i, s] = net, -net
             verdict = match_verdict(net, rounds)
             if verdict == "draw":
@@ -140,6 +144,17 @@ def round_robin(
         draws={k: v[2] for k, v in record.items()},
         complete=complete,
     )
+
+
+def _play(a: Any, b: Any, rounds: int, cancel: threading.Event | None) -> int | None:
+    """a's net score over a streamed match (running totals only: flat memory for any
+    length); None when `cancel` is set before it ends."""
+    match = Match(a, b, rounds, keep_history=False)
+    while not match.done:
+        if cancel is not None and cancel.is_set():
+            return None
+        match.play_rounds(CANCEL_CHECK_ROUNDS)
+    return match.net
 
 
 def _mean_played(matches: np.ndarray) -> np.ndarray:

@@ -281,6 +281,15 @@ class AutopilotScene(Scene):
         if self.show_saliency or self.show_maps:
             self._prepare_saliency()
 
+    def _model_failed(self, message: str) -> None:
+        """The loaded model cannot drive on: the car waits and the banner says why."""
+        self.driver = None
+        self.vbp = None
+        self.cnn_cmd = None
+        self.error = message
+        self._apply_cruise()
+        self.app.toast(message, "error")
+
     # --- saliency --------------------------------------------------------------------------
     def toggle_saliency(self, maps: bool = False) -> None:
         if maps:
@@ -450,7 +459,11 @@ class AutopilotScene(Scene):
         self._frame = frame  # the panel shows exactly the pixels the CNN steers from
         self.expert_cmd = self.expert.steer(self.world, None)
         if self.driver is not None:
-            self.cnn_cmd = self.driver.steer(self.world, frame)
+            try:
+                self.cnn_cmd = self.driver.steer(self.world, frame)
+            except UserFacingError as e:  # e.g. the model output NaN: park and say so
+                self._model_failed(str(e))
+        if self.driver is not None:
             if self.driver.last_inference_ms is not None:
                 self.inference_ms.append(self.driver.last_inference_ms)
             self._update_saliency(frame)

@@ -62,6 +62,7 @@ class Racer:
     grid_m: float = 0.0  # how far behind the start line this car started
     finish_time: float | None = None
     inference_ms: list[float] = field(default_factory=list)
+    retired: str = ""  # why the car stopped (e.g. its model produced NaN); "" while racing
 
     @property
     def progress(self) -> float:
@@ -94,10 +95,12 @@ def load_models_job(paths: list[Path]):
 
 
 def standings(racers: list[Racer]) -> list[Racer]:
-    """Finished cars by finish time first, then the others by distance driven."""
+    """Finished cars by finish time first, then the others by distance driven; retired
+    cars last."""
     return sorted(
         racers,
         key=lambda r: (
+            bool(r.retired),
             r.finish_time is None,
             r.finish_time if r.finish_time is not None else -r.progress,
         ),
@@ -309,10 +312,14 @@ class RaceScene(Scene):
 
     @property
     def finished(self) -> bool:
-        return bool(self.racers) and all(r.finish_time is not None for r in self.racers)
+        return bool(self.racers) and all(
+            r.finish_time is not None or r.retired for r in self.racers
+        )
 
     def _step_racer(self, racer: Racer, dt: float) -> None:
         world = racer.world
+        if racer.retired:
+            return
         if racer.driver is None:
             app = self.app
             cmd = self.controls.update(
@@ -325,7 +332,12 @@ class RaceScene(Scene):
             frame = None
             if racer.driver.needs_camera and self.dashcam is not None:
                 frame = self.dashcam.render_world(world)
-            cmd = racer.driver.steer(world, frame)
+            try:
+                cmd = racer.driver.steer(world, frame)
+            except UserFacingError as e:  # a broken model: its car stops, the race goes on
+                racer.retired = str(e)
+                self.app.toast(f"{racer.label} retired: {e}", "error")
+                return
             ms = getattr(racer.driver, "last_inference_ms", None)
             if ms is not None:
                 racer.inference_ms.append(ms)

@@ -4,11 +4,19 @@ Shows the running net score, each predictor's live prediction bars (its P(the ot
 move), with the move that came outlined) and a chart of how much probability each predictor
 gave to the move that was actually played. Preset L pits the LSTM against a patterned bot,
 the reference chapter's lesson about sequence memory: watch its confidence climb.
+
+The agents play in a background worker (game.workers, as in the Arena): choosing a move,
+observing the result and an LSTM's online fine-tune all run there, a little ahead of the
+screen, and each played round comes back as a worker event. The main thread only takes
+finished rounds in at the chosen speed, so no frame ever waits on an agent or TensorFlow.
+A player worker owns the agents while it runs; the next match's worker waits for the
+previous one to end before it resets them, so two threads never touch an agent at once.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import deque
 
@@ -33,10 +41,14 @@ from game.scenes.rps_common import (
     needs_worker,
 )
 from game.sim.rps import Match, Round, draw_band, match_verdict
-from game.workers import DONE, Worker
+from game.workers import DONE, FAILED, Worker, WorkerContext
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 300, 1000, math.inf)  # rounds per second; inf = flat out
-FLAT_OUT_BUDGET_S = 0.010  # at "max", play rounds for this long per sim step
+FLAT_OUT_BUDGET_S = 0.005  # at "max", take finished rounds in for at most this long per step
+LOOKAHEAD_S = 0.5  # the player may run this many seconds of rounds ahead of the screen
+FLAT_OUT_AHEAD = 500  # ... and this many rounds at "max"
+CREDIT_WAIT_S = 0.05  # how often a player waiting for the screen checks for a cancel
+HISTORY_SHOWN = 14  # rounds in the centre's history strip
 MATCH_ROUNDS = 1000
 CONFIDENCE_WINDOW = 20
 PATTERNED = ("rotate", "de-bruijn", "beat-last", "switching", "copy-drift")
@@ -46,6 +58,72 @@ FALLBACK_AGENT = "iocaine"  # when an LSTM cannot load (e.g. no model file)
 
 def speed_label(rate: float) -> str:
     return "max" if math.isinf(rate) else f"{rate:g}/s"
+
+
+def rounds_ahead(rate: float) -> int:
+    """How many rounds the player may have played beyond what the screen has shown."""
+    return FLAT_OUT_AHEAD if math.isinf(rate) else max(2, math.ceil(rate * LOOKAHEAD_S))
+
+
+def player_job(
+    agent_a, agent_b, rounds: int, credits: threading.Semaphore, previous: Worker | None
+):
+    """Worker job: play a match, sending each Round to the screen with ctx.emit.
+
+    Each round first takes a credit from `credits` (the screen hands them out as it shows
+    rounds), which keeps the player a bounded distance ahead. `previous` is the last match's
+    player: it was cancelled, and it must be done with the agents before they are reset.
+    Returns the rounds played.
+    """
+
+    def job(ctx: WorkerContext) -> int:
+        if previous is not None:
+            previous.join()
+        if ctx.cancelled:
+            return 0
+        match = Match(agent_a, agent_b, rounds=rounds, record_predictions=True)
+        while not match.done:
+            while not credits.acquire(timeout=CREDIT_WAIT_S):
+                if ctx.cancelled:
+                    return match.played
+            if ctx.cancelled:
+                return match.played
+            ctx.emit(match.step())
+        return match.played
+
+    return job
+
+
+class MatchView:
+    """The match as the screen shows it: the rounds taken in so far (main thread only).
+
+    The match itself is played by the player worker, a little ahead of this view.
+    """
+
+    def __init__(self, agent_a, agent_b, rounds: int) -> None:
+        self.agent_a = agent_a
+        self.agent_b = agent_b
+        self.rounds = rounds
+        self.played = self.net = self.wins = self.losses = 0
+        self.recent: deque[Round] = deque(maxlen=HISTORY_SHOWN)
+        self.move_counts = ([0, 0, 0], [0, 0, 0])  # how often side A / B played each move
+
+    @property
+    def draws(self) -> int:
+        return self.played - self.wins - self.losses
+
+    @property
+    def done(self) -> bool:
+        return self.played >= self.rounds
+
+    def add(self, rnd: Round) -> None:
+        self.played += 1
+        self.net = rnd.net
+        self.wins += rnd.outcome == 1
+        self.losses += rnd.outcome == -1
+        self.recent.append(rnd)
+        self.move_counts[0][rnd.move_a] += 1
+        self.move_counts[1][rnd.move_b] += 1
 
 
 class Side:
@@ -99,7 +177,12 @@ class VersusScene(Scene):
         ]
         self.focus = 0
         self.sides[0].picker.focused = True
-        self.speed_i = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
+        # The nearest offered speed; inf - inf is NaN, so "max" is matched by hand.
+        self.speed_i = (
+            len(SPEEDS) - 1
+            if math.isinf(speed)
+            else min(range(len(SPEEDS) - 1), key=lambda i: abs(SPEEDS[i] - speed))
+        )
         self.rounds_total = rounds
         self.seed = 0
         self.paused = False
@@ -115,10 +198,15 @@ class VersusScene(Scene):
             f"Confidence: P given to the move played (avg {CONFIDENCE_WINDOW})",
             y_range=(0.0, 1.0),
         )
-        self.match: Match | None = None
+        self.match: MatchView | None = None
         self.last: Round | None = None
         self.clock = 0.0
         self._budget = 0.0
+        self.player: Worker | None = None  # plays the current match in the background
+        self._previous: Worker | None = None  # the latest player started (to wait for)
+        self._credits = threading.Semaphore(0)
+        self._granted = 0  # rounds the current player has been allowed to play
+        self._ready: deque[Round] = deque()  # played by the worker, not yet shown
 
     # --- lifecycle -----------------------------------------------------------------------
     def on_enter(self) -> None:
@@ -126,6 +214,7 @@ class VersusScene(Scene):
             self.set_agent(i, side.picker.current)
 
     def on_exit(self) -> None:
+        self._stop_player()
         for side in self.sides:
             if side.loader is not None:
                 side.loader.cancel()
@@ -146,6 +235,7 @@ class VersusScene(Scene):
         if side.loader is not None:
             side.loader.cancel()
             side.loader = None
+        self._stop_player()  # the old match ends now, even while the new agent loads
         self.match = None
         seed = self.seed + i  # a different seed per side, so two random players differ
         if needs_worker(name):
@@ -157,6 +247,7 @@ class VersusScene(Scene):
 
     def restart(self) -> None:
         """A new match between the current agents (once both are ready)."""
+        self._stop_player()
         self.match = None
         self.last = None
         self._budget = 0.0
@@ -167,8 +258,42 @@ class VersusScene(Scene):
         if self.loading or any(s.agent is None for s in self.sides):
             return
         a, b = (s.agent for s in self.sides)
-        self.match = Match(a, b, rounds=self.rounds_total, record_predictions=True)
+        self.match = MatchView(a, b, self.rounds_total)
+        self._credits = threading.Semaphore(0)
+        self._granted = 0
+        self._grant()
+        job = player_job(a, b, self.rounds_total, self._credits, self._previous)
+        self.player = self._previous = Worker(job, name="AI vs AI match").start()
         self.net_chart.add("net", 0, x=0)
+
+    def _stop_player(self) -> None:
+        """Cancel the current match's player (never waits: the next player waits for it)."""
+        if self.player is not None:
+            self.player.cancel()
+            self.player = None
+        self._ready.clear()
+
+    def _grant(self) -> None:
+        """Let the player run up to rounds_ahead(speed) rounds beyond what is shown."""
+        if self.match is None:
+            return
+        target = min(self.match.played + rounds_ahead(self.speed), self.match.rounds)
+        if target > self._granted:
+            self._credits.release(target - self._granted)
+            self._granted = target
+
+    def _poll_player(self) -> None:
+        """Collect the rounds the player has finished; report it if it failed."""
+        if self.player is None:
+            return
+        for event in self.player.poll():
+            if event.kind == "data":
+                self._ready.append(event.data)
+        if self.player.state == FAILED:
+            self.app.toast(f"the match stopped: {self.player.error}", "error")
+            self.player = None
+        elif self.player.finished:
+            self.player = None
 
     def preset(self) -> None:
         """LSTM against the next patterned bot, at a speed where you can watch it learn."""
@@ -196,11 +321,13 @@ class VersusScene(Scene):
                 self.restart()
 
     # --- playing -------------------------------------------------------------------------
-    def play_round(self) -> Round | None:
-        """Play one round and update every read-out; None when there is no match to play."""
-        if self.match is None or self.match.done:
+    def take_round(self) -> Round | None:
+        """Show the next round the player has finished and update every read-out; None when
+        there is none ready (the player is still busy, or there is no match)."""
+        if self.match is None or self.match.done or not self._ready:
             return None
-        rnd = self.match.step()
+        rnd = self._ready.popleft()
+        self.match.add(rnd)
         self.last = rnd
         self.net_chart.add("net", rnd.net, x=rnd.index + 1)
         for side, pred, actual in (
@@ -222,16 +349,20 @@ class VersusScene(Scene):
     def update(self, dt: float) -> None:
         self.clock += dt
         self._poll_loaders()
+        self._poll_player()
         if self.paused or self.match is None or self.match.done:
             return
         if math.isinf(self.speed):
             deadline = time.perf_counter() + FLAT_OUT_BUDGET_S
-            while time.perf_counter() < deadline and self.play_round() is not None:
+            while time.perf_counter() < deadline and self.take_round() is not None:
                 pass
-            return
-        self._budget += self.speed * dt
-        while self._budget >= 1.0 and self.play_round() is not None:
-            self._budget -= 1.0
+        else:
+            self._budget += self.speed * dt
+            while self._budget >= 1.0 and self.take_round() is not None:
+                self._budget -= 1.0
+            if not self._ready:  # waiting on the player: no burst of rounds once it catches up
+                self._budget = min(self._budget, 1.0)
+        self._grant()
 
     # --- input ---------------------------------------------------------------------------
     def _set_focus(self, i: int) -> None:
@@ -368,9 +499,8 @@ class VersusScene(Scene):
             theme.draw_heading(
                 surface, "a fixed rule, no predictions", "its moves so far:", (x, rect.y + 86), 32
             )
-            own = side.agent.own if side.agent is not None else []
-            freq = np.bincount(np.asarray(own, dtype=int), minlength=3)[:3] if own else None
-            share = freq / freq.sum() if freq is not None else np.full(3, 1 / 3)
+            freq = np.asarray(self.match.move_counts[i] if self.match else (0, 0, 0), float)
+            share = freq / freq.sum() if freq.sum() else np.full(3, 1 / 3)
             draw_prediction_bars(
                 surface,
                 pygame.Rect(x + 4, rect.y + 204, rect.w - 40, 120),
@@ -429,7 +559,7 @@ class VersusScene(Scene):
             anchor="center",
         )
         if self.match is not None and played:
-            res = self.match.result()
+            res = self.match
             wld = f"A won {res.wins}   lost {res.losses}   drew {res.draws}"
             theme.blit_text(
                 surface, wld, (cx, rect.y + 144), theme.SMALL, theme.TEXT_MUTED, anchor="center"
@@ -470,10 +600,12 @@ class VersusScene(Scene):
             )
         # History strip of A's moves, coloured by A's outcome.
         if self.match is not None and played:
-            res = self.match.result()
-            n = min(played, 14)
+            shown = self.match.recent
+            n = len(shown)
             strip = pygame.Rect(cx - n * 25 // 2, rect.y + 214, n * 25, 22)
-            draw_history_strip(surface, strip, res.moves_a[-n:], res.outcomes[-n:])
+            draw_history_strip(
+                surface, strip, [r.move_a for r in shown], [r.outcome for r in shown]
+            )
         # Speed control.
         self.pause_button.label = "Space  play" if self.paused else "Space  pause"
         self.pause_button.draw(surface, focused=self.paused)

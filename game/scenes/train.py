@@ -34,6 +34,10 @@ LIST = pygame.Rect(20, 84, 690, 588)
 SETTINGS = pygame.Rect(730, 84, 530, 168)
 PROGRESS = pygame.Rect(730, 264, 530, 70)
 CHART = pygame.Rect(730, 346, 530, 220)
+# When rows were skipped, the chart shrinks and the first few are listed below it.
+CHART_SHORT = pygame.Rect(730, 346, 530, 90)
+SKIPPED = pygame.Rect(730, 444, 530, 122)
+SKIPPED_SHOWN = 4  # problems listed on screen, then "and N more"
 RESULT = pygame.Rect(730, 578, 530, 122)
 ROW_H = 52
 LIST_TOP = LIST.y + 40  # first session row
@@ -46,12 +50,17 @@ def train_job(sessions: list[Path], arch: str, epochs: int, out_path: Path):
         ctx.progress(None, "starting TensorFlow")
         from agents.driving.train import train
 
+        def progress(event: dict) -> None:
+            if event.get("phase") == "data":  # checking the frames: a status line meanwhile
+                ctx.progress(None, event.get("message", ""))
+            ctx.emit(event)
+
         return train(
             sessions,
             arch=arch,
             epochs=epochs,
             out_path=out_path,
-            progress=lambda event: ctx.emit(event),
+            progress=progress,
             cancel=ctx.cancel,
         )
 
@@ -111,6 +120,7 @@ class TrainScene(Scene):
         self.out_path: Path | None = None
         self.result = None  # TrainResult of the last finished run
         self.status = ""  # one line about the last run: cancelled, failed, ...
+        self.skipped: list[str] = []  # bad rows the current / last run left out (file: line)
         self.started = 0.0
         self.last_event: dict = {}
         self.chart = LineChart(CHART, "Loss", y_label="epoch")
@@ -188,6 +198,8 @@ class TrainScene(Scene):
         self.out_path = user_dir("models") / self.output_name
         # self.result stays: the last finished model is still there (cancel keeps it).
         self.status = ""
+        self.skipped = []
+        self.chart.rect = pygame.Rect(CHART)
         self.last_event = {}
         self.chart.clear()
         self.started = time.monotonic()
@@ -201,6 +213,11 @@ class TrainScene(Scene):
 
     def _on_event(self, event: dict) -> None:
         """A progress dict from agents.driving.train: update the bar and the curves."""
+        if event.get("phase") == "data":
+            if event.get("skipped"):
+                self.skipped = [str(p) for p in event["skipped"]]
+                self.chart.rect = pygame.Rect(CHART_SHORT)
+            return
         self.last_event = event
         epochs = max(int(event.get("epochs", 1)), 1)
         batches = max(int(event.get("batches") or 1), 1)
@@ -233,7 +250,9 @@ class TrainScene(Scene):
         if worker.state == DONE and worker.result is not None and not worker.result.cancelled:
             self.result = worker.result
             self.status = ""
-            self.app.toast(f"model saved: {self.result.model_path}")
+            n = len(self.skipped)
+            note = f" ({n} bad row{'s' if n != 1 else ''} skipped)" if n else ""
+            self.app.toast(f"model saved: {self.result.model_path}{note}")
         elif worker.state == CANCELLED or (worker.result is not None and worker.result.cancelled):
             self.status = "cancelled: no model was written, earlier models are unchanged"
             self.app.toast("training cancelled")
@@ -362,6 +381,8 @@ class TrainScene(Scene):
         self._draw_settings(surface)
         self._draw_progress(surface)
         self.chart.draw(surface)
+        if self.skipped:
+            self._draw_skipped(surface)
         self._draw_result(surface)
 
     def _draw_list(self, surface: pygame.Surface) -> None:
@@ -446,6 +467,9 @@ class TrainScene(Scene):
         else:
             detail = f"{s.track}  {s.look}   {_short_sources(s)}"
             color = theme.TEXT_DIM
+            if s.skipped:
+                detail += f"   {s.skipped} bad rows"
+                color = theme.WARN
         theme.blit_text(
             surface, detail, (rect.x + 42, rect.y + 33), theme.SMALL, color, anchor="midleft"
         )
@@ -535,6 +559,40 @@ class TrainScene(Scene):
         line = line if len(line) <= 70 else line[:67] + "..."
         theme.blit_text(surface, line, (r.x + 14, r.y + 20), theme.BODY, color, anchor="midleft")
         self.bar.draw(surface)
+
+    def skipped_lines(self) -> list[str]:
+        """What the skipped-rows panel lists: the first few rows (session folder name, log.csv
+        line, why) and how many more."""
+        lines = []
+        for problem in self.skipped[:SKIPPED_SHOWN]:
+            folder, sep, rest = problem.partition(": ")
+            text = f"{Path(folder).name}: {rest}" if sep else problem
+            lines.append(text if len(text) <= 64 else text[:61] + "...")
+        if len(self.skipped) > SKIPPED_SHOWN:
+            lines.append(f"and {len(self.skipped) - SKIPPED_SHOWN} more")
+        return lines
+
+    def _draw_skipped(self, surface: pygame.Surface) -> None:
+        r = SKIPPED
+        theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
+        n = len(self.skipped)
+        theme.blit_text(
+            surface,
+            f"SKIPPED {n} BAD ROW{'S' if n != 1 else ''}",
+            (r.x + 14, r.y + 16),
+            theme.SMALL,
+            theme.WARN,
+            anchor="midleft",
+        )
+        for k, line in enumerate(self.skipped_lines()):
+            theme.blit_text(
+                surface,
+                line,
+                (r.x + 14, r.y + 38 + 19 * k),
+                theme.SMALL,
+                theme.TEXT_MUTED,
+                anchor="midleft",
+            )
 
     def _draw_result(self, surface: pygame.Surface) -> None:
         r = RESULT

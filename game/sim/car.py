@@ -41,6 +41,7 @@ class Car:
         self.cruise_speed = self.params.default_cruise
 
     def place(self, x: float, y: float, yaw: float, speed: float | None = None) -> None:
+        _finite("pose", x, y, yaw, 0.0 if speed is None else speed)
         s = self.state
         s.x, s.y, s.yaw = x, y, yaw
         s.steering = 0.0
@@ -48,10 +49,12 @@ class Car:
             s.speed = speed
 
     def set_cruise(self, speed: float) -> None:
+        _finite("cruise speed", speed)
         self.cruise_speed = min(max(speed, 0.0), self.params.max_speed)
 
     def step(self, steering_cmd: float, dt: float = DT) -> None:
         """Advance one step. `steering_cmd` in -1..1 is where the driver wants the wheel."""
+        _finite("steering command", steering_cmd)
         p, s = self.params, self.state
         cmd = min(max(steering_cmd, -1.0), 1.0)
         max_delta = p.max_steer_rate * dt
@@ -69,6 +72,14 @@ class Car:
         s.y += s.speed * math.sin(s.yaw + beta) * dt
         s.yaw += s.speed * math.cos(beta) * math.tan(delta) / p.wheelbase * dt
         s.yaw = (s.yaw + math.pi) % (2.0 * math.pi) - math.pi
+
+
+def _finite(what: str, *values: float) -> None:
+    """Reject NaN/inf before it reaches the state: min/max would pass a NaN straight through,
+    and one NaN step poisons the car's pose and every lane metric after it."""
+    for v in values:
+        if not math.isfinite(v):
+            raise ValueError(f"{what} must be a finite number, got {v}")
 
 
 def steering_for_curvature(curvature: float, params: CarParams) -> float:

@@ -12,13 +12,15 @@ Agents are duck-typed (this module never imports `agents`): anything with
     match = Match(agent_a, agent_b, rounds=100)   # round by round, for screens
     while not match.done:
         rnd = match.step()                 # or match.step(move_a=human_key) for a person
+
+    totals = play_match_totals(agent_a, agent_b, rounds=10**9)   # streamed: flat memory
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -28,6 +30,10 @@ MOVE_NAMES = ("rock", "paper", "scissors")
 
 # Kaggle's RPS competition counted a 1000-round match as won only beyond +20 net.
 DRAW_BAND_1000 = 20.0
+
+
+class ProgressFn(Protocol):
+    def __call__(self, played: int) -> None: ...
 
 
 def outcome(a: int, b: int) -> int:
@@ -73,6 +79,43 @@ class Round:
     pred_b: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class MatchTotals:
+    """Running totals of a match, from a's point of view: all a long match needs to keep."""
+
+    wins: int = 0
+    losses: int = 0
+    draws: int = 0
+    name_a: str = "a"
+    name_b: str = "b"
+
+    @property
+    def rounds(self) -> int:
+        return self.wins + self.losses + self.draws
+
+    @property
+    def net(self) -> int:
+        return self.wins - self.losses
+
+    @property
+    def verdict(self) -> str:
+        return match_verdict(self.net, self.rounds)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly summary."""
+        return {
+            "a": self.name_a,
+            "b": self.name_b,
+            "rounds": self.rounds,
+            "net": self.net,
+            "wins": self.wins,
+            "losses": self.losses,
+            "draws": self.draws,
+            "draw_band": draw_band(self.rounds),
+            "verdict": self.verdict,
+        }
+
+
 @dataclass
 class MatchResult:
     """Everything about a finished (or partly played) match, from a's point of view."""
@@ -108,19 +151,12 @@ class MatchResult:
     def verdict(self) -> str:
         return match_verdict(self.net, self.rounds)
 
+    def totals(self) -> MatchTotals:
+        return MatchTotals(self.wins, self.losses, self.draws, self.name_a, self.name_b)
+
     def summary(self) -> dict[str, Any]:
         """JSON-friendly summary (no per-round arrays)."""
-        return {
-            "a": self.name_a,
-            "b": self.name_b,
-            "rounds": self.rounds,
-            "net": self.net,
-            "wins": self.wins,
-            "losses": self.losses,
-            "draws": self.draws,
-            "draw_band": draw_band(self.rounds),
-            "verdict": self.verdict,
-        }
+        return self.totals().summary()
 
 
 def _name(agent: Any, default: str) -> str:
@@ -137,6 +173,8 @@ class Match:
     `agent_a` may be None for a person: then every step() must pass `move_a`.
     With record_predictions=True each Round carries predictor agents' P(opponent's move)
     taken *before* the round, so a screen can reveal it afterwards.
+    With keep_history=False only running totals are kept (memory stays flat however long
+    the match); result() then needs the history and raises, totals() still works.
     """
 
     def __init__(
@@ -146,6 +184,7 @@ class Match:
         rounds: int = 1000,
         record_predictions: bool = False,
         reset: bool = True,
+        keep_history: bool = True,
     ) -> None:
         if rounds < 1:
             raise ValueError(f"rounds must be >= 1, got {rounds}")
@@ -153,6 +192,7 @@ class Match:
         self.agent_b = agent_b
         self.rounds = rounds
         self.record_predictions = record_predictions
+        self.keep_history = keep_history
         if reset:
             for agent in (agent_a, agent_b):
                 if agent is not None:
@@ -160,11 +200,14 @@ class Match:
         self._a: list[int] = []
         self._b: list[int] = []
         self._out: list[int] = []
+        self.played = 0
         self.net = 0
+        self.wins = 0
+        self.losses = 0
 
     @property
-    def played(self) -> int:
-        return len(self._out)
+    def draws(self) -> int:
+        return self.played - self.wins - self.losses
 
     @property
     def done(self) -> bool:
@@ -180,6 +223,10 @@ class Match:
         if self.done:
             raise RuntimeError("match is over")
         pred_a, pred_b = self._predict(self.agent_a), self._predict(self.agent_b)
+        a, b, out = self._play(move_a, move_b)
+        return Round(self.played - 1, a, b, out, self.net, pred_a, pred_b)
+
+    def _play(self, move_a: int | None, move_b: int | None) -> tuple[int, int, int]:
         a = self._move(self.agent_a, move_a, "a")
         b = self._move(self.agent_b, move_b, "b")
         if self.agent_a is not None:
@@ -187,11 +234,24 @@ class Match:
         if self.agent_b is not None:
             self.agent_b.observe(own=b, opponent=a)
         out = outcome(a, b)
+        self.played += 1
         self.net += out
-        self._a.append(a)
-        self._b.append(b)
-        self._out.append(out)
-        return Round(self.played - 1, a, b, out, self.net, pred_a, pred_b)
+        if out == 1:
+            self.wins += 1
+        elif out == -1:
+            self.losses += 1
+        if self.keep_history:
+            self._a.append(a)
+            self._b.append(b)
+            self._out.append(out)
+        return a, b, out
+
+    def play_rounds(self, n: int) -> None:
+        """Play up to `n` agent-vs-agent rounds (fewer at the end of the match) without
+        building Round objects: the fast path for long headless matches."""
+        play = self._play
+        for _ in range(min(n, self.rounds - self.played)):
+            play(None, None)
 
     @staticmethod
     def _move(agent: Any, given: int | None, side: str) -> int:
@@ -204,8 +264,16 @@ class Match:
             raise ValueError(f"player {side} played invalid move {given!r}")
         return move
 
+    def totals(self) -> MatchTotals:
+        """The running totals so far (kept with or without the history)."""
+        return MatchTotals(
+            self.wins, self.losses, self.draws, _name(self.agent_a, "a"), _name(self.agent_b, "b")
+        )
+
     def result(self) -> MatchResult:
-        """The match so far (complete once `done`)."""
+        """The match so far (complete once `done`), with every round's moves."""
+        if not self.keep_history:
+            raise RuntimeError("this match keeps no history (keep_history=False): use totals()")
         return MatchResult(
             moves_a=np.array(self._a, dtype=np.int8),
             moves_b=np.array(self._b, dtype=np.int8),
@@ -221,3 +289,20 @@ def play_match(agent_a: Any, agent_b: Any, rounds: int = 1000) -> MatchResult:
     while not match.done:
         match.step()
     return match.result()
+
+
+def play_match_totals(
+    agent_a: Any,
+    agent_b: Any,
+    rounds: int = 1000,
+    progress: ProgressFn | None = None,
+    every: int = 10_000,
+) -> MatchTotals:
+    """Like play_match, but streamed: running totals only, so memory stays flat for any
+    number of rounds. `progress(played)` is called every `every` rounds and at the end."""
+    match = Match(agent_a, agent_b, rounds, keep_history=False)
+    while not match.done:
+        match.play_rounds(every)
+        if progress is not None:
+            progress(match.played)
+    return match.totals()

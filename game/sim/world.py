@@ -67,6 +67,7 @@ class World:
     # --- stepping ------------------------------------------------------------------------
 
     def step(self, steering: float) -> None:
+        """Advance 1/60 s. A NaN or inf steering raises ValueError and changes nothing."""
         self.car.step(steering, DT)
         self.time += DT
         self.steps += 1

@@ -174,3 +174,22 @@ def test_a_signal_ends_the_game_cleanly_and_keeps_the_recording(tmp_path, sig):
     session = load_session(sessions[0])
     assert len(session) >= int(recorded)  # every frame recorded before the signal is kept ...
     assert session.problems == []  # ... and the log was closed, not torn
+
+
+def test_the_app_cleans_what_a_killed_training_left(tmp_path):
+    from agents.modelio import STALE_AFTER_S
+
+    models = user_dir("models")
+    stale = [models / ".my-pilotnet.abcd1234.partial.h5", models / "my-pilotnet.k2j4h5g6.tmp.h5"]
+    fresh = models / ".other.efgh5678.partial.h5"
+    mine = models / "my-pilotnet.h5"
+    for p in (*stale, fresh, mine):
+        p.write_bytes(b"x" * 100)
+    old = mine.stat().st_mtime - STALE_AFTER_S - 5
+    for p in stale:
+        os.utime(p, (old, old))
+    a = App(headless=True)
+    a.close()
+    assert not any(p.exists() for p in stale)  # a killed run's leftovers
+    assert fresh.exists()  # might belong to a training running now in another process
+    assert mine.exists()  # the person's own model is never touched

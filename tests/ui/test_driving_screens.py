@@ -215,3 +215,27 @@ def test_race_runs_expert_and_a_model(app, model_path):
     assert cnn.progress > 5.0 and cnn.inference_ms
     order = standings(scene.racers)
     assert [r.progress for r in order] == sorted((r.progress for r in order), reverse=True)
+
+
+def test_a_car_whose_driver_fails_retires_and_the_race_goes_on(app):
+    from agents.driving.drivers import DriverOutputError
+
+    class NanDriver:
+        needs_camera = False
+
+        def steer(self, world, frame):
+            raise DriverOutputError("model broken.h5 produced NaN steering at frame 1")
+
+    scene = app.push("race", track="oval", drivers=[EXPERT, PERSON], laps=1, start=True)
+    run_until(app, lambda: scene.racing)
+    scene.countdown = 0.0
+    expert, broken = scene.racers
+    broken.driver = NanDriver()  # "You" stands in for a car driven by a broken model
+    assert app.run_frames(120) == 120
+    assert "NaN steering" in broken.retired
+    assert broken.world.metrics.progress < 0.5  # stopped on its grid slot
+    assert expert.progress > 5.0  # the race went on
+    assert standings(scene.racers)[-1] is broken
+    errors = [t.message for t in app.toasts.items if "retired" in t.message]
+    assert len(errors) == 1  # said once, not every frame
+    assert app.crash_logs == []

@@ -264,11 +264,19 @@ def test_arena_reports_a_failing_ai_move_and_plays_on(app, monkeypatch):
 # --- AI vs AI --------------------------------------------------------------------------------
 
 
+def run_real_time(app: App, frames: int) -> None:
+    """Frames at about the real 60 FPS: the rounds are played by a worker thread a little
+    ahead of the screen, and an unpaced loop would outrun it on a busy machine."""
+    for _ in range(frames):
+        app.run_frames(1)
+        time.sleep(1 / 60)
+
+
 def test_versus_plays_at_the_chosen_speed_with_prediction_bars(app):
     from game.scenes.rps_versus import SPEEDS
 
     scene = app.push("rps-versus", a="markov", b="rotate", speed=1)
-    app.run_frames(61)
+    run_real_time(app, 61)
     assert scene.match.played == 1  # 1 round per second at 60 sim steps per second
 
     send(app, key(pygame.K_SPACE))  # pause
@@ -281,7 +289,7 @@ def test_versus_plays_at_the_chosen_speed_with_prediction_bars(app):
     assert SPEEDS[scene.speed_i] == 10
     send(app, key(pygame.K_MINUS))
     assert SPEEDS[scene.speed_i] == 5
-    app.run_frames(120)
+    run_real_time(app, 120)
     assert 10 <= scene.match.played <= 13
 
     markov, rotate = scene.sides
