@@ -89,21 +89,28 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_tracks(args: argparse.Namespace) -> int:
+    """Shipped tracks, then the user's own; a bad file is listed with its problem."""
     from agents.driving.evaluate import compare_table
-    from game.sim.tracks_catalog import list_tracks, resolve_track
+    from game.sim.tracks_catalog import track_entries
 
-    rows = []
-    for key in list_tracks():
-        t = resolve_track(key)
+    rows, problems = [], []
+    for entry in track_entries(user=True):
+        if entry.track is None:
+            problems.append(f"{entry.spec}: {entry.error}")
+            continue
+        t = entry.track
         rows.append(
             {
-                "track": key,
+                "track": entry.spec,
                 "name": t.name,
                 "length_m": round(t.length),
                 "min_radius_m": f"{t.min_radius:.1f}",
+                "from": "shipped" if entry.shipped else "yours",
             }
         )
     print(compare_table(rows, markdown=False))
+    for line in problems:
+        print(f"unusable: {line}")
     return 0
 
 

@@ -101,6 +101,18 @@ def test_tracks_lists_every_shipped_track(tmp_path):
         assert name in r.stdout
 
 
+def test_tracks_lists_your_tracks_and_names_a_bad_file(tmp_path):
+    from game.sim.trackgen import generate_track
+
+    (tmp_path / "tracks").mkdir()
+    generate_track(12).save(tmp_path / "tracks" / "mine.json")
+    (tmp_path / "tracks" / "bad.json").write_text('{"name": "x",\n "centerline": [[0, 0]')
+    r = cli("tracks", home=tmp_path)
+    assert r.returncode == 0
+    assert "oval" in r.stdout and "mine" in r.stdout  # one bad file hides nothing
+    assert f"unusable: bad: {tmp_path / 'tracks' / 'bad.json'}:2: not valid JSON" in r.stdout
+
+
 def test_evaluate_rejects_an_unknown_look():
     from cli.tracks_eval import run_evaluate
 
