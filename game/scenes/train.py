@@ -463,7 +463,8 @@ class TrainScene(Scene):
             anchor="midleft",
         )
         if s.error:
-            detail, color = s.error[:70], theme.BAD
+            # The row already names the session: show the problem from the file name on.
+            detail, color = s.error.replace(f"{s.path}/", "")[:70], theme.BAD
         else:
             detail = f"{s.track}  {s.look}   {_short_sources(s)}"
             color = theme.TEXT_DIM
