@@ -66,15 +66,6 @@ def crash_logs() -> list[Path]:
     return sorted(user_dir("crashes").glob("crash-*.log"))
 
 
-@pytest.fixture
-def app():
-    a = App(headless=True)
-    a.push("menu")
-    yield a
-    a.close()
-    SCENES.pop("test-menu-broken", None)
-
-
 @pytest.mark.parametrize("where", ["update", "draw", "event"])
 def test_a_screen_bug_is_logged_and_the_app_returns_to_the_menu(app, where):
     scene = app.push("test-broken", fail_in=where)

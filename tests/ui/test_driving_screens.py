@@ -61,14 +61,6 @@ def model_path(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def app():
-    a = App(headless=True)
-    a.push("menu")
-    yield a
-    a.close()
-
-
 def open_autopilot(app: App, model: Path) -> AutopilotScene:
     scene = app.push("autopilot", track=TINY_TRACK, model=str(model))
     assert isinstance(scene, AutopilotScene)

@@ -10,23 +10,12 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from agents.driving.recording import load_session
-from game.app import App
 from game.monkey import Monkey, plant_broken_files
 from game.paths import user_dir
 from game.scenes import SCENE_ERRORS, menu_entries
 
 EVENTS_PER_SCREEN = 450
-
-
-@pytest.fixture
-def app():
-    a = App(headless=True)
-    a.push("menu")
-    yield a
-    a.close()
 
 
 def test_monkey_over_every_screen_with_broken_files(app, caplog):

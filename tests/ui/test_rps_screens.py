@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pygame
-import pytest
 
 from agents.rps import Agent
 from game.app import App
@@ -37,14 +36,6 @@ def wait_until(app: App, condition, timeout: float = 20.0) -> None:
         assert time.monotonic() < deadline, "timed out waiting for background work"
         time.sleep(0.01)
         app.run_frames(1)
-
-
-@pytest.fixture
-def app():
-    app = App(headless=True)
-    app.push("menu")
-    yield app
-    app.close()
 
 
 def finish_round(app: App, scene, timeout: float = 20.0) -> None:

@@ -10,7 +10,6 @@ import threading
 import time
 
 import pygame
-import pytest
 
 from agents.rps import Agent
 from game.app import App
@@ -70,14 +69,6 @@ class SlowAgent(Agent):
     @property
     def acts(self) -> int:
         return sum(what == "act" for what, _ in self.calls)
-
-
-@pytest.fixture
-def app():
-    app = App(headless=True)
-    app.push("menu")
-    yield app
-    app.close()
 
 
 def wait_until(app: App, condition, timeout: float = 20.0) -> None:
