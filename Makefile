@@ -18,9 +18,11 @@ play: $(STAMP)
 test: $(STAMP)
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m bench.run_all
