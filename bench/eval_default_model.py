@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cli.compare import EXPERT, EvalJob, run_jobs
+from agents.driving.compare import EXPERT, EvalJob, run_jobs
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -20,6 +20,8 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from agents.driving.models import ARCHITECTURE_NAMES  # noqa: E402  (no Keras loaded)
+
 
 def _fit_rate(model, dataset, epochs: int, frames: int) -> float:
     start = time.perf_counter()
@@ -30,7 +32,7 @@ def _fit_rate(model, dataset, epochs: int, frames: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", nargs="+", help="session folders (default: record one)")
-    parser.add_argument("--arch", default="pilotnet", choices=["pilotnet", "pooled", "nopool"])
+    parser.add_argument("--arch", default="pilotnet", choices=ARCHITECTURE_NAMES)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--track", default="gen:1000", help="track to record without --data")

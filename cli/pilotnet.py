@@ -4,31 +4,21 @@ shipped default model from freshly generated expert data)."""
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
-import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from agents.driving.build import (
+    BUILD_EPOCHS,
+    BUILD_LAPS,
+    BUILD_RATE_HZ,
+    BUILD_TIGHT_TRACKS,
+    BUILD_TIME_LIMIT_S,
+    BUILD_TRAIN_SEEDS,
+)
+from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
+from agents.training import EARLY_STOP_PATIENCE
 from cli import argtypes
 from game.errors import UserFacingError
-
-ARCHS = ("pilotnet", "pooled", "nopool")
-
-# The default model's recipe. Training tracks are generated seeds; evaluation uses other
-# seeds and the shipped tracks, so the model is always judged on roads it never saw.
-BUILD_TRAIN_SEEDS = tuple(range(1000, 1012))
-BUILD_LAPS = 1
-BUILD_RATE_HZ = 10.0  # samples per simulated second (each with 2 recovery views)
-# Shipped circuits have hairpins down to ~10 m radius; generated tracks stay above 18 m. A few
-# generated tracks shrunk until their tightest bend is ~10-12 m teach the tight corners.
-TIGHT_SEEDS = range(1012, 1100)  # the first BUILD_TIGHT_TRACKS whose tightest bend <= 26 m
-BUILD_TIGHT_TRACKS = 8
-TIGHT_TARGET_RADII_M = (7.0, 8.0, 9.0)  # before the track's 1 m resampling smooths the bend
-BUILD_EPOCHS = 10
-BUILD_TIME_LIMIT_S = 15 * 60  # no training epoch starts that would end after this
-BUILD_FLIP_PROB = 0.0  # see train-driver --flip: mirrored frames swap which lane the car is in
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -48,11 +38,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--arch",
-        choices=ARCHS,
-        help="architecture (default pilotnet; with --fine-tune, the model's own)",
+        choices=ARCHITECTURE_NAMES,
+        help=f"architecture (default {DEFAULT_ARCHITECTURE}; with --fine-tune, the model's own)",
     )
     p.add_argument(
-        "--epochs", type=argtypes.count, default=10, help="most epochs (early stopping: 5)"
+        "--epochs",
+        type=argtypes.count,
+        default=10,
+        help=f"most epochs (early stopping: {EARLY_STOP_PATIENCE})",
     )
     p.add_argument("--out", help="model file to write (.h5; default: user models/ARCH.h5)")
     p.add_argument("--seed", type=argtypes.seed, default=0, help="random seed")
@@ -123,87 +116,58 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     b.set_defaults(handler=run_build_models)
 
 
-class _ProgressBar:
-    """A tqdm bar over all batches of all epochs, driven by train()'s progress events.
+def print_data_event(event) -> None:
+    """Phase.DATA events on stderr: what is being prepared, then the skipped rows (count, the
+    first few, how many more), each with its file and log.csv line."""
+    from agents.driving.dataset import summarize_problems
+    from agents.training import Phase
 
-    Created at the first batch event, so an error found before training prints no empty bar.
-    The "data" event that lists skipped rows prints them first (count, the first few, and
-    how many more), each with its file and log.csv line.
-    """
-
-    def __init__(self, desc: str) -> None:
-        self.desc = desc
-        self.bar = None
-
-    def __call__(self, event: dict) -> None:
-        from tqdm import tqdm
-
-        if event["phase"] == "data":
-            if "skipped" in event:
-                from agents.driving.dataset import summarize_problems
-
-                for line in summarize_problems(event["skipped"]):
-                    print(line, file=sys.stderr)
-            return
-        if event["phase"] == "done":
-            return
-        total = event["epochs"] * event["batches"]
-        if self.bar is None:
-            self.bar = tqdm(desc=self.desc, total=total, unit="batch", dynamic_ncols=True)
-        bar = self.bar
-        bar.total = total
-        done = (event["epoch"] - 1) * event["batches"] + event["batch"]
-        bar.update(max(done - bar.n, 0))
-        post = {"epoch": f"{event['epoch']}/{event['epochs']}", "loss": f"{event['loss']:.4f}"}
-        if event.get("val_loss") is not None:
-            post["val_loss"] = f"{event['val_loss']:.4f}"
-        bar.set_postfix(post, refresh=False)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+    if event.phase is not Phase.DATA:
+        return
+    if event.message:
+        print(event.message, file=sys.stderr)
+    for line in summarize_problems(list(event.skipped)):
+        print(line, file=sys.stderr)
 
 
-def _train_with_bar(desc: str, **kwargs):
+def tqdm_bar() -> list:
+    """tqdm's Keras callback (epochs, and batches within each), for `extra_callbacks`."""
     import logging
 
-    from agents.driving.train import train
+    from tqdm.keras import TqdmCallback
 
     # Keras warns at every checkpoint that .h5 is a legacy format; it is our chosen format.
     logging.getLogger("absl").setLevel(logging.ERROR)
-    bar = _ProgressBar(desc)
-    try:
-        return train(progress=bar, **kwargs)
-    finally:
-        bar.close()
+    return [TqdmCallback(verbose=1, dynamic_ncols=True)]
 
 
-def _report(result) -> None:
-    card = result.card
+def _report(result, card=None) -> None:
+    card = card or result.card
     skipped = f", {len(result.skipped)} bad rows skipped" if result.skipped else ""
     print(
         f"saved {result.model_path}: best val loss {result.best_val_loss:.5f} at epoch "
-        f"{card['epochs']['best']}/{result.epochs_run}, {card['frames']['total']} frames"
+        f"{card.best_epoch}/{result.epochs_run}, {card.details['frames']['total']} frames"
         f"{skipped}, {result.seconds:.0f} s"
     )
 
 
 def _model_arch(path: str) -> str | None:
     """The architecture a model's card names (for the default output name), if any."""
-    from agents.modelio import read_card
+    from agents.training import read_model_card
 
-    arch = read_card(path).get("architecture")
-    return arch if arch in ARCHS else None
+    card = read_model_card(path)
+    return card.architecture if card and card.architecture in ARCHITECTURE_NAMES else None
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from agents.driving.train import train
     from game.paths import user_dir
 
-    arch = args.arch or (_model_arch(args.fine_tune) if args.fine_tune else None) or "pilotnet"
+    fine_tuned = _model_arch(args.fine_tune) if args.fine_tune else None
+    arch = args.arch or fine_tuned or DEFAULT_ARCHITECTURE
     out = Path(args.out) if args.out else user_dir("models") / f"{arch}.h5"
-    result = _train_with_bar(
-        f"training {arch}",
-        sessions=args.data,
+    result = train(
+        args.data,
         arch=args.arch,
         epochs=args.epochs,
         out_path=out,
@@ -214,6 +178,8 @@ def run_train(args: argparse.Namespace) -> int:
         tensorboard_dir=args.tensorboard,
         initial_model=args.fine_tune,
         flip_prob=args.flip,
+        progress=print_data_event,
+        extra_callbacks=tqdm_bar,
     )
     _report(result)
     return 0
@@ -233,114 +199,22 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def training_track(seed: int, scale: float = 1.0):
-    """Generated track `seed`, shrunk by `scale` (< 1 tightens every bend)."""
-    from game.sim.track import build_track
-    from game.sim.trackgen import generate_points, generate_track
-
-    if scale == 1.0:
-        return generate_track(seed)
-    return build_track(
-        f"gen:{seed}x{scale:.2f}",
-        generate_points(seed) * scale,
-        source=f"procedural generator, seed {seed}, scaled {scale:.2f}",
-        license="generated",
-    )
-
-
-def tight_track_recipes(n: int) -> list[tuple[int, float]]:
-    """(seed, scale) of n generated tracks shrunk until their tightest bend is ~10-12 m."""
-    from game.sim.trackgen import generate_track
-
-    recipes: list[tuple[int, float]] = []
-    for seed in TIGHT_SEEDS:
-        if len(recipes) == n:
-            break
-        radius = generate_track(seed).min_radius
-        if radius <= 26.0:
-            target = TIGHT_TARGET_RADII_M[len(recipes) % len(TIGHT_TARGET_RADII_M)]
-            recipes.append((seed, round(target / radius, 2)))
-    return recipes
-
-
-def _record_one(job: tuple[int, float, int, float, str]) -> dict:
-    from agents.driving.expert_recorder import record_expert
-
-    seed, scale, laps, rate, out = job
-    track = training_track(seed, scale)
-    return record_expert(track, laps, out, look="mixed", rate_hz=rate, seed=seed, recovery=True)
-
-
-def record_training_data(
-    recipes: list[tuple[int, float]], laps: int, rate: float, work: Path, jobs: int = 2
-) -> list[dict]:
-    """Record the expert on each (seed, scale) track in parallel processes; summaries in order."""
-    from tqdm import tqdm
-
-    work.mkdir(parents=True, exist_ok=True)
-    todo = [(s, k, laps, rate, str(work / f"gen-{s}x{k:.2f}")) for s, k in recipes]
-    for *_, out in todo:
-        shutil.rmtree(out, ignore_errors=True)  # a fresh session, never an append
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        jobs_done = pool.map(_record_one, todo)
-        results = list(tqdm(jobs_done, total=len(todo), desc="recording expert", unit="track"))
-    return results
-
-
 def run_build_models(args: argparse.Namespace) -> int:
-    from agents.driving.train import update_card
+    from agents.driving.build import BuildRecipe, build_default_model
     from game.paths import shipped_models_dir
 
     out = Path(args.out) if args.out else shipped_models_dir() / "pilotnet.h5"
-    seeds = parse_seeds(args.seeds)
-    started = time.monotonic()
-    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="build-models-"))
-    try:
-        recipes = [(s, 1.0) for s in seeds] + tight_track_recipes(args.tight)
-        recorded = record_training_data(recipes, args.laps, args.rate, work, args.jobs)
-        record_s = time.monotonic() - started
-        print(f"recorded {sum(r['frames'] for r in recorded)} frames in {record_s:.0f} s")
-        result = _train_with_bar(
-            "training pilotnet",
-            sessions=[r["out_dir"] for r in recorded],
-            arch="pilotnet",
-            epochs=args.epochs,
-            out_path=out,
-            seed=args.seed,
-            time_limit_s=args.time_limit,
-            flip_prob=BUILD_FLIP_PROB,
-        )
-    finally:
-        if not args.work:
-            shutil.rmtree(work, ignore_errors=True)
-    if result.cancelled:
-        raise UserFacingError("training stopped before any epoch finished; model not replaced")
-    # Name the data by its recipe, not by temporary folder paths.
-    sessions = [
-        {
-            "track": r["track"],
-            "frames": r["frames"],
-            "expert_frames": r["expert_frames"],
-            "recovery_frames": r["recovery_frames"],
-        }
-        for r in recorded
-    ]
-    update_card(
-        out,
-        sessions=sessions,
-        data={
-            "tracks": [r["track"] for r in recorded],
-            "note": "gen:SEEDxK = generated track SEED scaled by K (tight bends)",
-            "laps": args.laps,
-            "rate_hz": args.rate,
-            "look": "mixed",
-            "recovery": True,
-        },
-        build={
-            "command": "python main.py build-models",
-            "seconds": round(time.monotonic() - started),
-            "recording_seconds": round(record_s),
-        },
+    recipe = BuildRecipe(
+        seeds=tuple(parse_seeds(args.seeds)),
+        tight=args.tight,
+        laps=args.laps,
+        rate_hz=args.rate,
+        epochs=args.epochs,
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+        jobs=args.jobs,
     )
-    _report(result)
+    work = Path(args.work) if args.work else None
+    result, card = build_default_model(out, recipe, work, print_data_event, tqdm_bar)
+    _report(result, card)
     return 0

@@ -44,6 +44,7 @@ class Action(Enum):
     MORE_SEEDS = auto()  # ]
     FEWER_SEEDS = auto()  # [
     PRESET = auto()  # Y: the screen's demo preset (AI vs AI: LSTM vs pattern)
+    OPEN_RESULT = auto()  # O: open what a job made (Train: drive with the new model)
 
 
 _KEYS: dict[int, Action] = {
@@ -83,6 +84,7 @@ _KEYS: dict[int, Action] = {
     pygame.K_RIGHTBRACKET: Action.MORE_SEEDS,
     pygame.K_LEFTBRACKET: Action.FEWER_SEEDS,
     pygame.K_y: Action.PRESET,
+    pygame.K_o: Action.OPEN_RESULT,
 }
 # Held keys that steer or change speed, for screens that poll App.key_held each step.
 STEER_LEFT_KEYS = (pygame.K_LEFT, pygame.K_a)

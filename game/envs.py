@@ -5,10 +5,11 @@
     env = gym.make("LaneFollow-v0")                      # dashcam pixels -> steering
     env = gym.make("RockPaperScissors-v0", opponent="rotate")
 
-Layering: the envs sit over game.sim. The lane env imports nothing else; the RPS env imports
-`agents.rps.make_agent` because its opponent *is* an agent from the registry, and building it
-by name there is the only way to offer every bot without duplicating the registry here. pygame
-is imported only when a "human" render window is opened.
+Layering: the envs sit over game.sim. The lane env steps its car through the one driving
+loop (agents.driving.loop, numpy only); the RPS env imports `agents.rps.make_agent` because
+its opponent *is* an agent from the registry, and building it by name there is the only way
+to offer every bot without duplicating the registry here. pygame is imported only when a
+"human" render window is opened.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from agents.driving.loop import CameraPart, DrivingLoop
 from game.sim.car import DT, CarParams
-from game.sim.rps import outcome
+from game.sim.rps import MOVE_NAMES, outcome
 from game.sim.track import Track
 from game.sim.trackgen import generate_track
 from game.sim.world import World
@@ -103,6 +105,8 @@ class LaneFollowEnv(gym.Env):
         start_s = float(self.np_random.uniform(0, self.track.length)) if self.random_start else 0.0
         start_s = float(options.get("start_s", start_s))
         self.world = World(self.track, start_s=start_s, start_speed=CarParams().default_cruise)
+        # The action is the loop's override: the env's agent steers where a person would.
+        self._loop = DrivingLoop(self.world, camera=CameraPart(self.dashcam, self.world))
         self._steps = 0
         self._frame = self._observe()
         if self.render_mode == "human":
@@ -117,8 +121,7 @@ class LaneFollowEnv(gym.Env):
         before = w.metrics.progress
         terminated = False
         for _ in range(self.frame_skip):
-            w.step(steering)
-            if w.intervened:
+            if self._loop.step(human=steering).intervened:
                 terminated = True
                 break
         self._steps += 1
@@ -133,8 +136,7 @@ class LaneFollowEnv(gym.Env):
         return self._frame, float(reward), terminated, truncated, self._info()
 
     def _observe(self) -> np.ndarray:
-        st = self.world.car.state
-        return self.dashcam.render(st.x, st.y, st.yaw)
+        return self._loop.camera.frame()
 
     def _info(self) -> dict:
         w = self.world
@@ -252,10 +254,10 @@ class RockPaperScissorsEnv(gym.Env):
             return None
         if self._last is None:
             return f"vs {self.opponent_name}: no rounds yet"
-        names = ("rock", "paper", "scissors")
         own, opp, r = self._last
         result = {1: "win", 0: "draw", -1: "loss"}[r]
-        return f"round {self._played}: {names[own]} vs {names[opp]} ({result}), net {self._net:+d}"
+        moves = f"{MOVE_NAMES[own]} vs {MOVE_NAMES[opp]}"
+        return f"round {self._played}: {moves} ({result}), net {self._net:+d}"
 
 
 def _register() -> None:

@@ -30,25 +30,48 @@ import traceback
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from game.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
-# Worker states: a worker goes idle -> running -> one of the three finished states.
-IDLE, RUNNING, DONE, FAILED, CANCELLED = "idle", "running", "done", "failed", "cancelled"
+class WorkerState(StrEnum):
+    """A worker goes IDLE -> RUNNING -> one of the three finished states."""
+
+    IDLE = "idle"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class EventKind(StrEnum):
+    PROGRESS = "progress"  # fraction and/or a status line
+    DATA = "data"  # a partial result for the screen
+    DONE = WorkerState.DONE.value  # the three finished kinds end the worker in that state
+    FAILED = WorkerState.FAILED.value
+    CANCELLED = WorkerState.CANCELLED.value
+
+
+IDLE, RUNNING = WorkerState.IDLE, WorkerState.RUNNING
+DONE, FAILED, CANCELLED = WorkerState.DONE, WorkerState.FAILED, WorkerState.CANCELLED
 FINISHED = (DONE, FAILED, CANCELLED)
 
 
 @dataclass(frozen=True)
 class WorkerEvent:
-    """One message from the worker thread. kind: progress | data | done | failed | cancelled."""
+    """One message from the worker thread."""
 
-    kind: str
+    kind: EventKind
     fraction: float | None = None  # progress 0..1, None when unknown
     text: str = ""
     data: Any = None
+
+
+def _finished(state: WorkerState) -> EventKind:
+    return EventKind(state.value)
 
 
 class WorkerContext:
@@ -66,11 +89,11 @@ class WorkerContext:
         """Report progress (0..1, or None for 'busy, amount unknown') and a status line."""
         if fraction is not None:
             fraction = min(max(float(fraction), 0.0), 1.0)
-        self._events.put(WorkerEvent("progress", fraction, text))
+        self._events.put(WorkerEvent(EventKind.PROGRESS, fraction, text))
 
     def emit(self, data: Any, text: str = "") -> None:
         """Send a partial result (e.g. a finished epoch's loss) for the scene to show."""
-        self._events.put(WorkerEvent("data", None, text, data))
+        self._events.put(WorkerEvent(EventKind.DATA, None, text, data))
 
 
 class Worker:
@@ -95,7 +118,7 @@ class Worker:
     def __init__(self, job: Callable[[WorkerContext], Any], name: str = "worker") -> None:
         self.job = job
         self.name = name
-        self.state = IDLE
+        self.state: WorkerState = IDLE
         self.fraction: float | None = 0.0
         self.message = ""
         self.result: Any = None
@@ -145,12 +168,12 @@ class Worker:
             except queue.Empty:
                 return got
             got.append(event)
-            if event.kind == "progress":
+            if event.kind is EventKind.PROGRESS:
                 self.fraction = event.fraction
                 if event.text:
                     self.message = event.text
             elif event.kind in FINISHED:
-                self.state = event.kind
+                self.state = WorkerState(event.kind)
                 self.result = event.data
                 if event.kind == FAILED:
                     self.error = event.text
@@ -163,13 +186,13 @@ class Worker:
         try:
             result = self.job(ctx)
         except UserFacingError as e:
-            final = WorkerEvent(CANCELLED if ctx.cancelled else FAILED, text=str(e))
+            final = WorkerEvent(_finished(CANCELLED if ctx.cancelled else FAILED), text=str(e))
         except Exception as e:  # noqa: BLE001 - any failure must reach the screen, not vanish
             if ctx.cancelled:  # e.g. a training loop that raises on cancel
-                final = WorkerEvent(CANCELLED, text=str(e))
+                final = WorkerEvent(EventKind.CANCELLED, text=str(e))
             else:
                 log.error("worker %s failed:\n%s", self.name, traceback.format_exc())
-                final = WorkerEvent(FAILED, text=f"{self.name} failed: {e}")
+                final = WorkerEvent(EventKind.FAILED, text=f"{self.name} failed: {e}")
         else:
-            final = WorkerEvent(CANCELLED if ctx.cancelled else DONE, data=result)
+            final = WorkerEvent(_finished(CANCELLED if ctx.cancelled else DONE), data=result)
         self._events.put(final)

@@ -72,3 +72,24 @@ def test_model_card_round_trip_and_broken_card(tmp_path):
     with pytest.raises(modelio.ModelFileError, match="m.card.json"):
         modelio.read_card(model_path)
     assert modelio.read_card(tmp_path / "other.h5") == {}
+
+
+def test_model_card_reads_both_schemas_and_round_trips(tmp_path):
+    from agents.training import CARD_SCHEMA_VERSION, ModelCard, read_model_card
+
+    old_rps = {"model": "lstm_joint", "architecture": "LSTM(48) ...", "epochs_run": 56,
+               "best_epoch": 51, "val_loss": 0.6481, "val_accuracy": 0.7, "seed": 0}  # fmt: skip
+    card = ModelCard.from_dict(old_rps)
+    assert (card.kind, card.architecture, card.schema_version) == ("rps", "lstm_joint", 1)
+    assert (card.epochs_run, card.best_epoch, card.best_val_loss) == (56, 51, 0.6481)
+    assert card.details == {"description": "LSTM(48) ...", "val_accuracy": 0.7}
+    old_driving = {"architecture": "pilotnet", "input": {"height": 66}, "epochs": {"best": 3}}
+    card = ModelCard.from_dict(old_driving)
+    assert (card.kind, card.best_epoch, card.details) == ("driving", 3, {"input": {"height": 66}})
+    # Written as schema 2, read back equal; hand-edited odd values become None, not errors.
+    new = ModelCard.from_dict({**card.to_dict(), "schema_version": CARD_SCHEMA_VERSION})
+    modelio.write_card(tmp_path / "m.h5", new.to_dict())
+    assert read_model_card(tmp_path / "m.h5") == new and new.schema_version == 2
+    odd = ModelCard.from_dict({"architecture": 3, "epochs": "ten", "seed": True, "history": []})
+    assert (odd.architecture, odd.epochs_run, odd.seed, odd.history) == ("", None, None, {})
+    assert read_model_card(tmp_path / "none.h5") is None

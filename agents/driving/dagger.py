@@ -13,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agents.driving.recording import LOG_NAME
 from agents.modelio import read_card
+from agents.training import TrainingProgress
 from game.paths import user_dir
 
 DEFAULT_EPOCHS = 3
@@ -38,7 +40,7 @@ def card_sessions(model_path: Path) -> list[Path]:
             continue
         path = Path(raw)
         try:
-            if (path / "log.csv").is_file():
+            if (path / LOG_NAME).is_file():
                 out.append(path)
         except OSError:
             continue  # e.g. a name too long for the file system
@@ -49,22 +51,24 @@ def fine_tune(
     model_path: Path,
     takeovers: list[Path],
     epochs: int = DEFAULT_EPOCHS,
-    progress: Callable[[dict], None] | None = None,
     cancel: threading.Event | None = None,
+    on_event: Callable[[TrainingProgress], None] | None = None,
 ) -> tuple[Any, int]:
     """Train from `model_path`'s weights on its sessions + `takeovers`.
 
     Returns (train result, number of original sessions used). The model keeps its own
-    architecture; a NaN loss raises UserFacingError and leaves every model file as it was."""
+    architecture; a NaN loss raises UserFacingError, a cancel TrainingCancelled, and either
+    leaves every model file as it was. `on_event` gets the TrainingProgress events."""
     from agents.driving.train import train  # TensorFlow only when training
 
     original = card_sessions(model_path)
     sessions = original + [t for t in takeovers if t not in original]
+
     result = train(
         sessions,
         epochs=epochs,
         out_path=fine_tune_output(model_path),
-        progress=progress,
+        progress=on_event,
         cancel=cancel,
         initial_model=model_path,
     )

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.driving.preprocess import InputSpec, preprocess_tf
-from agents.driving.recording import Session, load_session
+from agents.driving.recording import LOG_NAME, Session, load_session
 from game.errors import UserFacingError
 
 VAL_FRACTION = 0.2
@@ -159,7 +159,7 @@ def _log_lines(session_dir: Path, wanted: set[str]) -> dict[str, list[int]]:
     """log.csv line numbers of each wanted frame (relative path), in file order."""
     found: dict[str, list[int]] = {}
     try:
-        with open(session_dir / "log.csv", newline="", encoding="utf-8", errors="replace") as f:
+        with open(session_dir / LOG_NAME, newline="", encoding="utf-8", errors="replace") as f:
             text = f.read()
     except OSError:
         return found
@@ -229,7 +229,7 @@ def drop_undecodable(table: FrameTable, spec: InputSpec) -> FrameTable:
         lines = _log_lines(folder, {rel for rel, _ in names})
         for rel, i in names:
             found = lines.get(rel)
-            where = f"log.csv line {found.pop(0)}" if found else "log.csv"
+            where = f"{LOG_NAME} line {found.pop(0)}" if found else LOG_NAME
             why = _decode_reason(table.paths[i], spec) if k < DECODE_REASONS else "bad image"
             problems.append(f"{folder}: {where}: {rel}: {why}")
             k += 1
@@ -451,10 +451,10 @@ def session_dirs(paths: list[str | os.PathLike[str]]) -> list[Path]:
     """Expand each path: a session folder itself, or a folder of session folders."""
     out: list[Path] = []
     for p in map(Path, paths):
-        if (p / "log.csv").exists():
+        if (p / LOG_NAME).exists():
             out.append(p)
         elif p.is_dir():
-            found = sorted(q for q in p.iterdir() if (q / "log.csv").exists())
+            found = sorted(q for q in p.iterdir() if (q / LOG_NAME).exists())
             if not found:
                 raise UserFacingError(f"{p}: no recording sessions (no log.csv) in this folder")
             out += found

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agents.driving.drivers import Driver, check_command
+from agents.driving.drivers import Driver
+from agents.driving.loop import CameraPart, DrivingLoop
 from game.sim.track import Track
 from game.sim.world import World
 
@@ -37,22 +38,16 @@ def run_driver(
     if driver.needs_camera:
         from game.sim.dashcam import Dashcam  # numpy-heavy set-up: only when a driver looks
 
-        camera = Dashcam(track, look=look, seed=seed)
+        camera = CameraPart(Dashcam(track, look=look, seed=seed), world)
     if max_seconds is None:
         max_seconds = TIME_CAP_FACTOR * expected_seconds(track, laps, world.car.cruise_speed)
     driver.reset(world)
+    loop = DrivingLoop(world, driver, camera)
     max_steps = int(round(max_seconds * 60.0))
-    frame = None
     while world.laps < laps and world.steps < max_steps:
-        if camera is not None:
-            frame = camera.render_world(world)
-        # A NaN command is an error naming the driver, never a silent "100 % autonomy" run.
-        steering = check_command(
-            driver.steer(world, frame), f"driver {driver.name}", world.steps + 1
-        )
-        world.step(steering)
+        step = loop.step()
         if on_step is not None:
-            on_step(world, steering, frame)
+            on_step(world, step.command, step.frame)
     result = world.summary()
     if driver.mean_inference_ms is not None:
         result["mean_inference_ms"] = round(float(driver.mean_inference_ms), 3)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.driving.expert import ExpertDriver, expert_steering_from_pose
+from agents.driving.loop import DrivingLoop
 from agents.driving.recording import Recorder, view_metrics
 from game.errors import UserFacingError
 from game.sim.car import CarParams
@@ -63,6 +64,49 @@ def _resolve(track: Track | str) -> Track:
     return resolve_track(track)
 
 
+class _ExpertSamples:
+    """The recorder part of an expert run: at each sample the car's view in a (seeded) look,
+    then, with `recovery`, views from displaced cameras labelled with the expert's correction.
+    It renders its own views (the look changes per sample), so the loop needs no camera."""
+
+    def __init__(self, rec: Recorder, cams: dict, rng: np.random.Generator, recovery: bool,
+                 views_per_sample: int) -> None:  # fmt: skip
+        self.rec = rec
+        self.cams = cams
+        self.looks = list(cams)
+        self.rng = rng
+        self.recovery = recovery
+        self.views_per_sample = views_per_sample
+        self.hint: int | None = None
+        self.n_expert = self.n_recovery = 0
+
+    def wants_frame(self, world: World) -> bool:
+        return self.rec.wants_frame(world)
+
+    def record(self, world: World, frame: np.ndarray | None, command: float) -> bool:
+        st, track, rng = world.car.state, world.track, self.rng
+        view_look = self.looks[int(rng.integers(len(self.looks)))]
+        cam = self.cams[view_look]
+        self.rec.update(world, cam.render(st.x, st.y, st.yaw), command, "expert", view_look)
+        self.n_expert += 1
+        if not self.recovery:
+            return True
+        for dx, dyaw in recovery_offsets(rng, self.views_per_sample):
+            vx, vy, vyaw = displaced_pose(st.x, st.y, st.yaw, dx, dyaw)
+            offset, heading_error, self.hint = view_metrics(track, vx, vy, vyaw, self.hint)
+            label = expert_steering_from_pose(
+                track, vx, vy, vyaw, st.speed, hint=self.hint, params=world.car.params
+            )
+            self.rec.write_row(
+                cam.render(vx, vy, vyaw), steering=label, throttle=st.throttle,
+                speed=st.speed, lane_offset=offset, heading_error=heading_error,
+                x=vx, y=vy, yaw=vyaw, track=track.name, source="recovery",
+                t=world.time, look=view_look, cam_dx=dx, cam_dyaw=dyaw,
+            )  # fmt: skip
+            self.n_recovery += 1
+        return True
+
+
 def record_expert(
     track: Track | str,
     laps: int,
@@ -89,42 +133,23 @@ def record_expert(
     looks = list(LOOKS) if look == "mixed" else [look]
     params = CameraParams()
     cams = {name: Dashcam(track, params, look=name, seed=seed) for name in looks}
-    rng = np.random.default_rng(seed)
     expert = ExpertDriver()
     world = World(track, start_speed=CarParams().default_cruise)
     expert.reset(world)
     total_m = laps * track.length
     # A safety cap: the expert should never need 3x the time at cruise speed.
     max_steps = int(3 * total_m / max(world.car.cruise_speed, 1.0) * 60) + 600
-    hint: int | None = None
-    n_expert = n_recovery = 0
     with Recorder(out_dir, params, track.name, look, rate_hz, source="expert") as rec:
+        samples = _ExpertSamples(
+            rec, cams, np.random.default_rng(seed), recovery, views_per_sample
+        )
+        loop = DrivingLoop(world, expert, recorder=samples)
         while world.laps < laps and world.steps < max_steps:
-            cmd = expert.steer(world, None)
-            if rec.wants_frame(world):
-                st = world.car.state
-                view_look = looks[int(rng.integers(len(looks)))]
-                cam = cams[view_look]
-                frame = cam.render(st.x, st.y, st.yaw)
-                rec.update(world, frame, cmd, source="expert", look=view_look)
-                n_expert += 1
-                if recovery:
-                    for dx, dyaw in recovery_offsets(rng, views_per_sample):
-                        vx, vy, vyaw = displaced_pose(st.x, st.y, st.yaw, dx, dyaw)
-                        offset, heading_error, hint = view_metrics(track, vx, vy, vyaw, hint)
-                        label = expert_steering_from_pose(
-                            track, vx, vy, vyaw, st.speed, hint=hint, params=world.car.params
-                        )
-                        rec.write_row(
-                            cam.render(vx, vy, vyaw), steering=label, throttle=st.throttle,
-                            speed=st.speed, lane_offset=offset, heading_error=heading_error,
-                            x=vx, y=vy, yaw=vyaw, track=track.name, source="recovery",
-                            t=world.time, look=view_look, cam_dx=dx, cam_dyaw=dyaw,
-                        )  # fmt: skip
-                        n_recovery += 1
-                if progress is not None:
-                    progress(min(world.metrics.progress, total_m), total_m)
-            world.step(cmd)
+            step = loop.step()
+            if step.record_error is not None:
+                raise step.record_error  # e.g. disk full: the CLI says so in one line
+            if step.recorded and progress is not None:
+                progress(min(world.metrics.progress, total_m), total_m)
         if progress is not None:
             progress(min(world.metrics.progress, total_m), total_m)
         frames = rec.frame_count
@@ -132,8 +157,8 @@ def record_expert(
     summary.update(
         out_dir=str(Path(rec.dir)),
         frames=frames,
-        expert_frames=n_expert,
-        recovery_frames=n_recovery,
+        expert_frames=samples.n_expert,
+        recovery_frames=samples.n_recovery,
         look=look,
         rate_hz=rate_hz,
     )

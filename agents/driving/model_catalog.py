@@ -8,11 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from agents.training import read_model_card
 from game.errors import UserFacingError
-from game.fileio import read_json_file
 from game.paths import shipped_models_dir, user_dir
-
-MAX_CARD_BYTES = 5_000_000  # as agents.modelio.MAX_CARD_BYTES (that module is not needed here)
 
 DEFAULT_MODEL_NAME = "pilotnet.h5"
 
@@ -30,14 +28,11 @@ class ModelEntry:
 def _is_driving_model(path: Path) -> bool:
     """A card with an input spec marks a driving model (other games ship .h5 files too);
     a bare .h5 with no card is offered as well: the CNN driver can infer its input."""
-    card = path.with_name(path.stem + ".card.json")
-    if not card.exists():
-        return True
     try:
-        data = read_json_file(card, what="model card", max_bytes=MAX_CARD_BYTES)
+        card = read_model_card(path, verify=False)
     except UserFacingError:
         return True  # broken card: list it, loading then says what is wrong
-    return not isinstance(data, dict) or "input" in data
+    return card is None or card.kind == "driving"
 
 
 def _model_files(folder: Path) -> list[Path]:

@@ -3,20 +3,27 @@
 Every model takes uint8-valued pixels (as float32) of its InputSpec's shape and normalises
 them itself with layers.Rescaling (no Lambda layers, so .h5 files load in safe mode), and
 outputs one number: the steering command (-1..1, positive = right).
+
+`ARCHITECTURE_NAMES` is the one list of architectures (the CLI's choices, the Train screen's
+buttons, the model catalog): importing this module does not load Keras, each builder does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import keras
-from keras import layers
+from typing import TYPE_CHECKING
 
 from agents.driving.preprocess import InputSpec, spec_for
 from game.errors import UserFacingError
 
+if TYPE_CHECKING:
+    import keras
+
 
 def _normalised_input(spec: InputSpec, name: str = "dashcam") -> tuple:
+    import keras
+    from keras import layers
+
     inputs = keras.Input(shape=spec.shape, name=name)
     # Pixels 0..255 -> -1..1 inside the model, so callers only crop and resize.
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="normalise")(inputs)
@@ -25,6 +32,9 @@ def _normalised_input(spec: InputSpec, name: str = "dashcam") -> tuple:
 
 def pilotnet(spec: InputSpec | None = None) -> keras.Model:
     """PilotNet (Bojarski et al. 2016, "End to End Learning for Self-Driving Cars")."""
+    import keras
+    from keras import layers
+
     spec = spec or spec_for("pilotnet")
     inputs, x = _normalised_input(spec)
     x = layers.Conv2D(24, 5, strides=2, activation="relu", name="conv1")(x)
@@ -42,6 +52,9 @@ def pilotnet(spec: InputSpec | None = None) -> keras.Model:
 
 def _donkey(spec: InputSpec, pool_after: tuple[bool, bool, bool], dropout: float, name: str):
     """wroscoe's donkey-car lane-following autopilot, as the reference chapter builds it."""
+    import keras
+    from keras import layers
+
     inputs, x = _normalised_input(spec)
     for i, (filters, pool) in enumerate(zip((8, 16, 32), pool_after, strict=True), start=1):
         x = layers.Conv2D(filters, 3, name=f"conv{i}")(x)
@@ -70,10 +83,14 @@ ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
     "pooled": pooled,
     "nopool": nopool,
 }
+ARCHITECTURE_NAMES: tuple[str, ...] = tuple(ARCHITECTURES)
+DEFAULT_ARCHITECTURE = "pilotnet"
 
 
 def compile_model(model: keras.Model, learning_rate=1e-3) -> keras.Model:
     """Adam (learning_rate: a float or a keras LearningRateSchedule) on mean squared error."""
+    import keras
+
     # Full-name loss object: a "mse" string saves to .h5 but fails to load in Keras 3.
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),

@@ -16,14 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ROCK, PAPER, SCISSORS = 0, 1, 2
-MOVE_NAMES = ("rock", "paper", "scissors")
-
-
-def beats(move: int) -> int:
-    """The move that beats `move` (a beats b iff (a - b) % 3 == 1)."""
-    return (move + 1) % 3
-
+from game.sim.rps import MOVES  # the move encoding and rules: one source, game.sim.rps
 
 # Moves an agent keeps of its own past (per side). Far beyond a normal 1000-round match, so
 # play there is unchanged; it keeps a 10^9-round headless match from growing without bound.
@@ -144,7 +137,7 @@ class Agent:
         return np.full(3, 1.0 / 3.0)
 
     def random_move(self) -> int:
-        return int(self.rng.integers(3))
+        return int(self.rng.integers(len(MOVES)))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ foxtrot (every other move random), copy-drift and add-drift (random drift).
 
 from __future__ import annotations
 
-from agents.rps.base import ROCK, Agent, beats, register
+from agents.rps.base import Agent, register
+from game.sim.rps import MOVES, ROCK, beats, loses_to, outcome
 
 
 @register("random", "bot", "Random (Optimal): uniform random moves; cannot be exploited")
@@ -173,23 +174,19 @@ class CopyDriftBot(Agent):
             return self.random_move()
         if self.rng.random() < DRIFT_CHANCE:
             self.offset = (self.offset + 1) % 3
-        return (self.opp[-1] + self.offset) % 3
+        return (self._anchor() + self.offset) % 3
+
+    def _anchor(self) -> int:
+        return self.opp[-1]
 
 
 @register("add-drift", "bot", "Add-drift: sum of the last pair of moves plus a drifting offset")
-class AddDriftBot(Agent):
+class AddDriftBot(CopyDriftBot):
     """Random-ish: plays (own last + opponent last + offset) mod 3; the offset steps by
     +1 with probability 0.1 each move."""
 
-    def _reset(self) -> None:
-        self.offset = 0
-
-    def _act(self) -> int:
-        if not self.opp:
-            return self.random_move()
-        if self.rng.random() < DRIFT_CHANCE:
-            self.offset = (self.offset + 1) % 3
-        return (self.own[-1] + self.opp[-1] + self.offset) % 3
+    def _anchor(self) -> int:
+        return self.own[-1] + self.opp[-1]
 
 
 REACT_PERIOD = 10  # Add-react reviews its score this often
@@ -205,8 +202,7 @@ class AddReactBot(Agent):
         self.block_net = 0
 
     def _observe(self, own: int, opponent: int) -> None:
-        d = (own - opponent) % 3
-        self.block_net += 0 if d == 0 else (1 if d == 1 else -1)
+        self.block_net += outcome(own, opponent)
         if len(self.own) % REACT_PERIOD == 0:
             if self.block_net < 0:
                 self.shift = (self.shift + 1) % 3
@@ -232,8 +228,7 @@ class AntiRotnBot(Agent):
         self.score = 0
 
     def _observe(self, own: int, opponent: int) -> None:
-        d = (own - opponent) % 3
-        self.score += 0 if d == 0 else (1 if d == 1 else -1)
+        self.score += outcome(own, opponent)
         if len(self.opp) >= 2:
             self.rotations[(self.opp[-1] - self.opp[-2]) % 3] += 1
 
@@ -244,7 +239,7 @@ class AntiRotnBot(Agent):
         prob = [0, 0, 0]
         for r in range(3):
             prob[(last + r) % 3] = self.rotations[r]
-        ev = [prob[(x + 2) % 3] - prob[(x + 1) % 3] for x in range(3)]
+        ev = [prob[loses_to(x)] - prob[beats(x)] for x in MOVES]
         best = max(ev)
         choices = [x for x in range(3) if ev[x] == best]
         return choices[int(self.rng.integers(len(choices)))]

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.rps.base import Agent, beats, register
+from agents.rps.base import Agent, register
 from agents.rps.lstm_models import JOINT_FEATURES, JOINT_WINDOW, history_window, joint_windows
 from agents.rps.predictors import UNIFORM, HistoryModel
+from game.sim.rps import beats
 
 JOINT_MODEL_FILE = "rps_lstm.h5"
 CLASSIC_MODEL_FILE = "rps_lstm_classic.h5"

@@ -1,22 +1,21 @@
 """Offline training of the RPS LSTMs, with progress and cancel for a screen worker.
 
-    card = build_default_model()                 # the documented rebuild of models/rps_lstm.h5
-    card = train_joint(games, out=path, callback=fn, cancel=event)
+    card = train_joint(games, out=path, progress=fn, cancel=event)
     card = train_classic("data.txt", out=path)   # the chapter's model on data.txt games
 
-Training writes the best epoch (by validation loss) to a temporary checkpoint; only a finished
-run replaces the output file and its card, as a pair (agents.modelio.save_pair), so a
-cancelled, crashed or diverged (NaN loss) run keeps the old model and card.
+Training is the shared stack in agents.training: the best epoch (by validation loss) goes
+to a temporary checkpoint, and only a finished run replaces the output file, its card and
+its training log together, so a cancelled (TrainingCancelled), crashed or diverged (NaN
+loss) run keeps the old model and card. Functions return the ModelCard as written.
+The shipped models' recipes are in agents/rps/build.py.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import platform
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,59 +28,29 @@ from agents.rps.lstm_models import (
     lstm_classic,
     lstm_joint,
 )
+from agents.training import (
+    CLASSIC_EARLY_STOP_PATIENCE,
+    EARLY_STOP_PATIENCE,
+    FitOutcome,
+    ModelCard,
+    ProgressFn,
+    TrainingCancelled,
+    atomic_fit,
+    now_iso,
+    versions,
+)
 
 # The chapter's validation sequence (a person's moves, 0 rock 1 paper 2 scissors).
 VALIDATION_SEQUENCE = (
     "100101000110221110101002201101101101002201011012222210221011011101011122110010101010101"
 )
 
-ProgressFn = Callable[[int, int, dict], None]  # (epoch, batch, logs)
 Game = tuple[Sequence[int], Sequence[int]]  # (own moves, opponent moves); opponent is predicted
 
-
-class TrainingCancelled(Exception):
-    """Raised when the cancel event stops training; the previous model file is untouched."""
+__all__ = ["TrainingCancelled", "train_classic", "train_joint", "train_user_card"]
 
 
-def _progress_callback(callback: ProgressFn | None, cancel: threading.Event | None, heartbeat=None):
-    import keras
-
-    class Progress(keras.callbacks.Callback):
-        """Reports every batch, stops training as soon as `cancel` is set, notes NaN losses."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.epoch = 0
-            self.cancelled = False
-            self.nan_epoch: int | None = None  # first epoch (1-based) with a NaN/inf loss
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-
-        def _note(self, logs: dict) -> None:
-            bad = any(k.endswith("loss") and not math.isfinite(float(v)) for k, v in logs.items())
-            if bad and self.nan_epoch is None:
-                self.nan_epoch = self.epoch + 1
-
-        def on_train_batch_end(self, batch, logs=None):
-            self._note(dict(logs or {}))
-            if callback is not None:
-                callback(self.epoch, batch, dict(logs or {}))
-            if cancel is not None and cancel.is_set():
-                self.cancelled = True
-                self.model.stop_training = True
-            if heartbeat is not None:
-                heartbeat.beat()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self._note(dict(logs or {}))
-            if callback is not None:
-                callback(epoch, -1, dict(logs or {}))  # batch -1: epoch finished, val logs in
-
-    return Progress()
-
-
-def _fit(
+def _fit_and_save(
     model,
     x: np.ndarray,
     y: np.ndarray,
@@ -90,141 +59,66 @@ def _fit(
     seed: int,
     batch_size: int,
     patience: int,
-    callback: ProgressFn | None,
+    describe: Callable[[FitOutcome], ModelCard],
+    evaluate: Callable[[Path], float],
+    progress: ProgressFn | None,
     cancel: threading.Event | None,
-) -> dict:
-    """Shuffle-split 90/10, fit with best-checkpoint + early stopping; the model ends with the
-    best epoch's weights. Nothing is written to `out` (see `_save`): a cancelled run raises
-    TrainingCancelled, a NaN loss raises UserFacingError."""
-    import keras
+    extra_callbacks: Callable[[], list] | None,
+) -> ModelCard:
+    """Shuffle-split 90/10 and fit (agents.training.atomic_fit). The card adds the split,
+    the best epoch's validation accuracy and the validation-sequence accuracy, measured on
+    the checkpoint file before it replaces `out` (as every later reader will load it)."""
+    from dataclasses import replace
 
-    from agents.modelio import Heartbeat, partial_path, save_failure
-    from game.errors import UserFacingError
-
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     order = np.random.default_rng(seed).permutation(len(x))
     n_val = max(1, len(x) // 10)
     val, train = order[:n_val], order[n_val:]
-    ckpt = partial_path(out, ".weights.h5")
-    ckpt.unlink()  # ModelCheckpoint writes it at the first best epoch
-    progress = _progress_callback(callback, cancel, Heartbeat([ckpt]))
-    started = time.perf_counter()
-    try:
-        history = model.fit(
-            x[train],
-            y[train],
-            validation_data=(x[val], y[val]),
-            epochs=epochs,
-            batch_size=batch_size,
-            shuffle=True,
-            verbose=0,
-            callbacks=[
-                keras.callbacks.TerminateOnNaN(),
-                keras.callbacks.ModelCheckpoint(
-                    ckpt, monitor="val_loss", save_best_only=True, save_weights_only=True
-                ),
-                keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
-                progress,
-            ],
+
+    def card_for(outcome: FitOutcome, checkpoint: Path) -> ModelCard:
+        card = describe(outcome)
+        accuracy = outcome.best("val_accuracy")
+        details = {
+            **card.details,
+            "val_accuracy": round(accuracy, 4) if accuracy is not None else None,
+            "train_windows": int(len(train)),
+            "val_windows": int(len(val)),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+            "validation_sequence_accuracy": evaluate(checkpoint),
+        }
+        return replace(
+            card,
+            epochs_requested=epochs,
+            epochs_run=outcome.epochs_run,
+            best_epoch=outcome.best_epoch,
+            best_val_loss=round(outcome.best_val_loss, 4),
+            training_seconds=round(outcome.seconds, 1),
+            seed=seed,
+            created=now_iso(),
+            history=outcome.history,
+            versions=versions(),
+            details=details,
         )
-        if progress.cancelled:
-            raise TrainingCancelled(f"training cancelled; {out} was left unchanged")
-        val_loss = history.history.get("val_loss", [float("nan")])
-        if progress.nan_epoch is not None or not np.isfinite(val_loss).any() or not ckpt.exists():
-            epoch = progress.nan_epoch or len(val_loss)
-            raise UserFacingError(
-                f"training stopped: the loss became NaN in epoch {epoch}; {out} was not replaced"
-            )
-        model.load_weights(ckpt)
-    except OSError as e:  # e.g. a full disk while checkpointing: name the model being made
-        raise save_failure(out, e) from e
-    finally:
-        ckpt.unlink(missing_ok=True)
-    seconds = time.perf_counter() - started
-    best = int(np.nanargmin(val_loss))
-    return {
-        "epochs_run": len(val_loss),
-        "best_epoch": best + 1,
-        "val_loss": round(float(val_loss[best]), 4),
-        "val_accuracy": round(float(history.history.get("val_accuracy", [np.nan])[best]), 4),
-        "train_windows": int(len(train)),
-        "val_windows": int(len(val)),
-        "training_seconds": round(seconds, 1),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
-    }
 
-
-def _save(model, out: str | os.PathLike[str], card: dict, evaluate: Callable[[Path], float]):
-    """Write the model and its card as a pair, then add the validation-sequence accuracy
-    (measured on the saved file, as every later reader will load it)."""
-    from agents.modelio import save_model_with_card, write_card
-
-    card = save_model_with_card(model, out, card)
-    card["validation_sequence_accuracy"] = evaluate(Path(out))
-    write_card(out, card)
+    card, _ = atomic_fit(
+        model,
+        out,
+        x[train],
+        y[train],
+        validation_data=(x[val], y[val]),
+        epochs=epochs,
+        describe=card_for,
+        patience=patience,
+        progress=progress,
+        cancel=cancel,
+        extra_callbacks=extra_callbacks,
+        batch_size=batch_size,
+        shuffle=True,
+    )
     return card
 
 
 # ---------------------------------------------------------------------------------------------
 # Data
-
-
-def bot_suite_games(rounds: int = 300, seeds: Iterable[int] = (0, 1, 2)) -> list[Game]:
-    """Matches of every registered bot against a few readers, from the reader's side.
-
-    The readers (random, frequency, markov, pattern, iocaine) give the LSTM both plain bot
-    behaviour and bots reacting to a player who is trying to read them, as in real play.
-    """
-    from agents.rps.base import list_agents, make_agent
-    from game.sim.rps import play_match
-
-    readers = ["random", "frequency", "markov", "pattern", "iocaine"]
-    games: list[Game] = []
-    for info in list_agents("bot"):
-        for reader in readers:
-            for seed in seeds:
-                result = play_match(
-                    make_agent(reader, seed=seed), make_agent(info.name, seed=1000 + seed), rounds
-                )
-                games.append((result.moves_a.tolist(), result.moves_b.tolist()))
-    return games
-
-
-class _Replay:
-    """Plays back a recorded move sequence (a data.txt game): a non-reacting opponent."""
-
-    name = "replay"
-
-    def __init__(self, moves: Sequence[int]) -> None:
-        self.moves = list(moves)
-
-    def reset(self) -> None:
-        self.i = 0
-
-    def act(self) -> int:
-        return self.moves[self.i]
-
-    def observe(self, own: int, opponent: int) -> None:
-        self.i += 1
-
-
-def sequence_games(
-    lines: Sequence[Sequence[int]], readers: Sequence[str] = ("random", "iocaine"), seed: int = 0
-) -> list[Game]:
-    """data.txt games hold only the person's moves; replay them against readers so the
-    joint history has realistic own moves and outcomes."""
-    from agents.rps.base import make_agent
-    from game.sim.rps import play_match
-
-    games: list[Game] = []
-    for i, line in enumerate(lines):
-        if len(line) < 2:
-            continue
-        reader = make_agent(readers[i % len(readers)], seed=seed + i)
-        result = play_match(reader, _Replay(line), len(line))
-        games.append((result.moves_a.tolist(), result.moves_b.tolist()))
-    return games
 
 
 def joint_dataset(games: Sequence[Game], window: int = JOINT_WINDOW) -> tuple[np.ndarray, ...]:
@@ -234,38 +128,6 @@ def joint_dataset(games: Sequence[Game], window: int = JOINT_WINDOW) -> tuple[np
         xs.append(x)
         ys.append(y)
     return np.concatenate(xs), np.concatenate(ys)
-
-
-def synthetic_human_lines(n: int, seed: int = 0) -> list[list[int]]:
-    """data.txt-style games with habits people show: runs of one move, cycles up or down,
-    doubled cycles, two-move alternation, with random stretches in between."""
-    rng = np.random.default_rng(seed)
-    lines = []
-    for _ in range(n):
-        line: list[int] = []
-        target = int(rng.integers(20, 300))
-        while len(line) < target:
-            style = rng.integers(6)
-            a = int(rng.integers(3))
-            k = int(rng.integers(4, 30))
-            step = 1 if rng.random() < 0.5 else 2
-            if style == 0:  # a run of the same move
-                seg = [a] * k
-            elif style == 1:  # cycle 0 1 2 (or 0 2 1)
-                seg = [(a + step * i) % 3 for i in range(k)]
-            elif style == 2:  # doubled cycle 0 0 1 1 2 2
-                seg = [(a + step * (i // 2)) % 3 for i in range(k)]
-            elif style == 3:  # alternate two moves
-                b = (a + step) % 3
-                seg = [a if i % 2 == 0 else b for i in range(k)]
-            elif style == 4:  # the pattern: a, a, b (e.g. 1 0 0 1 0 0)
-                b = (a + step) % 3
-                seg = [(a, a, b)[i % 3] for i in range(k)]
-            else:  # random stretch
-                seg = rng.integers(3, size=k // 3 + 1).tolist()
-            line += seg
-        lines.append(line[:target])
-    return lines
 
 
 def load_recorded_games(
@@ -311,11 +173,12 @@ def train_joint(
     epochs: int = 60,
     seed: int = 0,
     batch_size: int = 64,
-    callback: ProgressFn | None = None,
+    progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     data_note: str = "",
     extra: dict | None = None,
-) -> dict:
+    extra_callbacks: Callable[[], list] | None = None,
+) -> ModelCard:
     """Train `lstm_joint` on games (own, opponent) and write `out` + its model card."""
     if not games:
         from game.errors import UserFacingError
@@ -324,22 +187,22 @@ def train_joint(
     _seed_everything(seed)
     x, y = joint_dataset(games)
     model = lstm_joint()
-    stats = _fit(model, x, y, out, epochs, seed, batch_size, 5, callback, cancel)
-    card = {
-        "model": "lstm_joint",
-        "architecture": (
+    details = {
+        "description": (
             f"input (T, 9) one-hot own move + opponent move + outcome; LSTM({JOINT_UNITS}); "
             f"Dense(3, softmax) per step; window {JOINT_WINDOW} rounds"
         ),
         "loss": "CategoricalCrossentropy", "optimizer": "Adam",
         "data": data_note or f"{len(games)} games",
         "games": len(games), "rounds": int(sum(len(o) for o, _ in games)),
-        "seed": seed,
-        **stats,
         "rebuild": "neural-arcade rps-build-model",
         **(extra or {}),
     }  # fmt: skip
-    return _save(model, out, card, evaluate_joint)
+    return _fit_and_save(
+        model, x, y, out, epochs, seed, batch_size, EARLY_STOP_PATIENCE,
+        lambda outcome: ModelCard("rps", "lstm_joint", details=details),
+        evaluate_joint, progress, cancel, extra_callbacks,
+    )  # fmt: skip
 
 
 def train_classic(
@@ -348,10 +211,11 @@ def train_classic(
     epochs: int = 60,
     seed: int = 0,
     lines: Sequence[Sequence[int]] | None = None,
-    callback: ProgressFn | None = None,
+    progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     batch_size: int = 8,
-) -> dict:
+    extra_callbacks: Callable[[], list] | None = None,
+) -> ModelCard:
     """Train the chapter's model on data.txt games (a file, or `lines` directly).
 
     The chapter fits each game for 100 epochs, one game per step; small batches of shuffled
@@ -370,20 +234,21 @@ def train_classic(
         detail = f"; first problem: {problems[0]}" if problems else ""
         raise UserFacingError(f"{data_txt_path}: no games with at least 2 moves{detail}")
     model = lstm_classic()
-    stats = _fit(model, x, y, out, epochs, seed, batch_size, 10, callback, cancel)
-    card = {
-        "model": "lstm_classic",
-        "architecture": (
+    details = {
+        "description": (
             "hjpulkki/RPS as in the reference chapter: input (T, 1) raw move; "
             "3x LSTM(64, sigmoid, return_sequences); Dense 64 relu x2; Dense 3 softmax"
         ),
         "loss": "CategoricalCrossentropy", "optimizer": "Adam",
         "data": str(data_txt_path) if data_txt_path else f"{len(lines)} data.txt-format games",
-        "games": len(lines), "skipped_lines": problems, "seed": seed,
-        **stats,
+        "games": len(lines), "skipped_lines": problems,
         "rebuild": "neural-arcade rps-build-model",
     }  # fmt: skip
-    return _save(model, out, card, evaluate_classic)
+    return _fit_and_save(
+        model, x, y, out, epochs, seed, batch_size, CLASSIC_EARLY_STOP_PATIENCE,
+        lambda outcome: ModelCard("rps", "lstm_classic", details=details),
+        evaluate_classic, progress, cancel, extra_callbacks,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,61 +290,18 @@ def evaluate_joint(
     return round(hits / (len(moves) - 1), 4)
 
 
-# ---------------------------------------------------------------------------------------------
-# The documented rebuild
-
-
-def default_training_games(
-    recorded: Sequence[Game] = (), person_lines: Sequence[Sequence[int]] = (), seed: int = 0
-) -> tuple[list[Game], str]:
-    """The default model's data: bot-suite games, synthetic habit games, plus any given."""
-    suite = bot_suite_games()
-    habits = sequence_games(synthetic_human_lines(150, seed), seed=seed)
-    people = sequence_games(person_lines, seed=seed) if person_lines else []
-    note = (
-        f"{len(suite)} bot-suite games (each bot vs random/frequency/markov/pattern/iocaine, "
-        f"3 seeds, 300 rounds) + {len(habits)} synthetic habit sequences replayed"
-    )
-    if recorded:
-        note += f" + {len(recorded)} recorded arena games"
-    if people:
-        note += f" + {len(people)} data.txt games replayed"
-    return suite + habits + list(recorded) + people, note
-
-
-def build_default_model(
-    out: str | os.PathLike[str] = "models/rps_lstm.h5",
-    games: Sequence[str | os.PathLike[str]] = (),
-    data_txt: Sequence[str | os.PathLike[str]] = (),
-    epochs: int = 60,
-    seed: int = 0,
-    callback: ProgressFn | None = None,
-    cancel: threading.Event | None = None,
-) -> dict:
-    """Rebuild the shipped default `lstm` model (`neural-arcade rps-build-model`)."""
-    recorded, problems = load_recorded_games(games) if games else ([], [])
-    lines: list[list[int]] = []
-    for path in data_txt:
-        more, bad = read_data_txt(path)
-        lines += more
-        problems += bad
-    all_games, note = default_training_games(recorded, lines, seed)
-    extra = {"skipped_lines": problems} if problems else None
-    return train_joint(
-        all_games, out, epochs, seed, callback=callback, cancel=cancel, data_note=note, extra=extra
-    )
-
-
-def train_user_model(
+def train_user_card(
     out: str | os.PathLike[str] | None = None,
     epochs: int = 60,
     seed: int = 0,
-    callback: ProgressFn | None = None,
+    progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
-) -> dict:
+    extra_callbacks: Callable[[], list] | None = None,
+) -> ModelCard:
     """The in-app "Train on my games": the default data plus this user's saved and imported
     games, written to the user's model file, which `lstm` then prefers over the shipped one."""
     from agents.rps import games as games_mod
+    from agents.rps.build import default_training_games
     from agents.rps.lstm_agents import user_model_path
 
     recorded, problems = load_recorded_games(None)
@@ -495,23 +317,8 @@ def train_user_model(
     out = out or user_model_path()
     extra = {"skipped_lines": problems}
     return train_joint(
-        all_games, out, epochs, seed, callback=callback, cancel=cancel, data_note=note, extra=extra
-    )
+        all_games, out, epochs, seed, progress=progress, cancel=cancel, data_note=note,
+        extra=extra, extra_callbacks=extra_callbacks,
+    )  # fmt: skip
 
 
-def build_classic_model(
-    out: str | os.PathLike[str] = "models/rps_lstm_classic.h5",
-    data_txt: str | os.PathLike[str] | None = None,
-    epochs: int = 40,
-    seed: int = 0,
-    callback: ProgressFn | None = None,
-    cancel: threading.Event | None = None,
-) -> dict:
-    """Rebuild the shipped `lstm-classic` model: a data.txt file, else synthetic habit games
-    (the chapter's own data.txt has no licence, so it is not shipped)."""
-    if data_txt is not None:
-        return train_classic(data_txt, out, epochs, seed, callback=callback, cancel=cancel)
-    lines = synthetic_human_lines(200, seed)
-    return train_classic(
-        None, out, epochs, seed, lines=lines, callback=callback, cancel=cancel, batch_size=16
-    )

@@ -39,9 +39,9 @@ from agents.rps.predictors import (
     PatternModel,
     counter_move,
 )
+from game.sim.rps import OUTCOME_BY_DIFF
 
-# outcome(a, b) indexed by (a - b) % 3
-_OUTCOME = np.array([0, 1, -1], dtype=np.int8)
+_OUTCOME = np.array(OUTCOME_BY_DIFF, dtype=np.int8)  # outcome(a, b) at (a - b) % 3
 
 
 def rotate(dist: Sequence[float], k: int) -> list[float]:

@@ -34,8 +34,14 @@ class LineChart:
         y_range: tuple[float, float] | None = None,
         max_points: int = 2000,
         colors: Sequence[Color] = theme.SERIES,
+        reference: tuple[float, str] | None = None,
+        hint: str = "",
     ) -> None:
+        """`reference`: (y, label) drawn as a dashed line (e.g. pure chance); `hint`: what
+        the chart will show, written under it while it has no data."""
         self.rect = pygame.Rect(rect)
+        self.reference = reference
+        self.hint = hint
         self.title = title
         self.y_label = y_label
         self.y_range = y_range
@@ -61,6 +67,24 @@ class LineChart:
         i = list(self.series).index(name) if name in self.series else len(self.series)
         return self.colors[i % len(self.colors)]
 
+    def plot_rect(self) -> pygame.Rect:
+        """The area inside the axes."""
+        r = self.rect
+        return pygame.Rect(
+            r.x + PAD_LEFT, r.y + PAD_TOP, r.w - PAD_LEFT - PAD_RIGHT, r.h - PAD_TOP - PAD_BOTTOM
+        )
+
+    def _draw_reference(self, surface: pygame.Surface, plot: pygame.Rect) -> None:
+        if self.reference is None or self.y_range is None:
+            return
+        value, label = self.reference
+        y0, y1 = self.y_range
+        y = plot.bottom - plot.h * (value - y0) / (y1 - y0)
+        for x in range(plot.x, plot.right, 12):
+            pygame.draw.line(surface, theme.TEXT_MUTED, (x, y), (min(x + 6, plot.right), y))
+        at = (plot.right - 2, y - 9)
+        theme.blit_text(surface, label, at, theme.SMALL, theme.TEXT_MUTED, anchor="midright")
+
     def _bounds(self) -> tuple[float, float, float, float]:
         pts = [p for s in self.series.values() for p in s]
         x0 = min(p[0] for p in pts)
@@ -82,9 +106,7 @@ class LineChart:
         theme.blit_text(
             surface, self.title, (r.x + 14, r.y + 18), theme.BODY, theme.TEXT, anchor="midleft"
         )
-        plot = pygame.Rect(
-            r.x + PAD_LEFT, r.y + PAD_TOP, r.w - PAD_LEFT - PAD_RIGHT, r.h - PAD_TOP - PAD_BOTTOM
-        )
+        plot = self.plot_rect()
         # Legend: name and latest value, right-aligned in the title row.
         lx = r.right - 14
         for name in reversed(list(self.series)):
@@ -101,6 +123,9 @@ class LineChart:
             theme.blit_text(
                 surface, "no data yet", plot.center, theme.SMALL, theme.TEXT_DIM, anchor="center"
             )
+            at = (r.centerx, r.bottom - 16)
+            theme.blit_text(surface, self.hint, at, theme.SMALL, theme.TEXT_DIM, anchor="center")
+            self._draw_reference(surface, plot)
             return
         x0, x1, y0, y1 = self._bounds()
         for k in range(5):  # horizontal grid with y values
@@ -115,22 +140,9 @@ class LineChart:
                 theme.TEXT_MUTED,
                 anchor="midright",
             )
-        theme.blit_text(
-            surface,
-            _fmt(x0),
-            (plot.x, plot.bottom + 12),
-            theme.SMALL,
-            theme.TEXT_MUTED,
-            anchor="midleft",
-        )
-        theme.blit_text(
-            surface,
-            _fmt(x1),
-            (plot.right, plot.bottom + 12),
-            theme.SMALL,
-            theme.TEXT_MUTED,
-            anchor="midright",
-        )
+        for xv, px, anchor in ((x0, plot.x, "midleft"), (x1, plot.right, "midright")):
+            at = (px, plot.bottom + 12)
+            theme.blit_text(surface, _fmt(xv), at, theme.SMALL, theme.TEXT_MUTED, anchor=anchor)
         if self.y_label:
             theme.blit_text(
                 surface,
@@ -156,3 +168,4 @@ class LineChart:
                 pygame.draw.lines(surface, color, False, xy, 2)
             pygame.draw.circle(surface, color, xy[-1], 4)
         surface.set_clip(old_clip)
+        self._draw_reference(surface, plot)

@@ -129,6 +129,11 @@ def draw_lane_offset_bar(
     )
 
 
+def autonomy_color(pct: float) -> theme.Color:
+    """Green from 90 %, amber from 50 %, red below."""
+    return theme.GOOD if pct >= 90 else theme.WARN if pct >= 50 else theme.BAD
+
+
 def draw_dashboard(
     surface: pygame.Surface, rect: pygame.Rect, world: World, steering_cmd: float | None = None
 ) -> None:
@@ -149,11 +154,6 @@ def draw_stats_card(
     surface: pygame.Surface, rect: pygame.Rect, world: World, title: str = "SESSION"
 ) -> None:
     """Lap, lap times, interventions and autonomy % of a World, one per line."""
-    rect = pygame.Rect(rect)
-    theme.draw_panel(surface, rect, theme.PANEL, theme.PANEL_EDGE, radius=10)
-    theme.blit_text(
-        surface, title, (rect.x + 14, rect.y + 16), theme.SMALL, theme.ACCENT, anchor="midleft"
-    )
     autonomy = world.autonomy_pct
     rows = [
         ("Lap", f"{world.laps + 1}", theme.TEXT),
@@ -165,12 +165,23 @@ def draw_stats_card(
             f"{world.interventions}",
             theme.BAD if world.interventions else theme.TEXT,
         ),
-        (
-            "Autonomy",
-            f"{autonomy:.1f} %",
-            theme.GOOD if autonomy >= 90 else theme.WARN if autonomy >= 50 else theme.BAD,
-        ),
+        ("Autonomy", f"{autonomy:.1f} %", autonomy_color(autonomy)),
     ]
+    draw_rows_card(surface, rect, title, rows)
+
+
+def draw_rows_card(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    title: str,
+    rows: list[tuple[str, str, theme.Color]],
+) -> None:
+    """A titled card of `LABEL ..... value` rows spread evenly down it."""
+    rect = pygame.Rect(rect)
+    theme.draw_panel(surface, rect, theme.PANEL, theme.PANEL_EDGE, radius=10)
+    theme.blit_text(
+        surface, title, (rect.x + 14, rect.y + 16), theme.SMALL, theme.ACCENT, anchor="midleft"
+    )
     y = rect.y + 44
     step = (rect.bottom - 16 - y) / max(len(rows) - 1, 1)
     for label, value, color in rows:

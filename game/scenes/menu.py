@@ -9,6 +9,7 @@ from __future__ import annotations
 import pygame
 
 from agents.driving.expert import ExpertDriver
+from agents.driving.loop import DrivingLoop
 from game.render import theme
 from game.render.widgets import MenuItem, MenuList
 from game.render.world_view import CarSprite, WorldView, lead_point
@@ -45,8 +46,9 @@ class MenuScene(Scene):
         track = generate_track(ATTRACT_TRACK_SEED)
         self.world = World(track, start_s=track.length * 0.3, start_speed=14.0)
         self.world.car.set_cruise(14.0)
-        self.driver = ExpertDriver()
-        self.driver.reset(self.world)
+        driver = ExpertDriver()
+        driver.reset(self.world)
+        self.loop = DrivingLoop(self.world, driver)
         self.view = WorldView(track, scale=7.0)
 
     def handle_event(self, event: pygame.event.Event) -> None:
@@ -60,7 +62,7 @@ class MenuScene(Scene):
             self.app.push(chosen)
 
     def update(self, dt: float) -> None:
-        self.world.step(self.driver.steer(self.world, None))
+        self.loop.step()
 
     def draw(self, surface: pygame.Surface) -> None:
         st = self.world.car.state

@@ -4,71 +4,64 @@ Training (agents/driving/train.py) runs in a background worker, so the screen ke
 at full rate: a progress bar with epoch, batch and ETA, and the loss / val-loss curves fill
 in live. Cancel leaves every existing model file as it was. When training finishes, the
 result card offers "Drive with it", which opens the Autopilot screen with the new model.
-Models are written to the user's models folder, never over the shipped ones.
+Models are written to the user's models folder, never over the shipped ones. The state and
+its rules are game/sessions/training.py; this module turns input into calls and draws.
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pygame
 
-from agents.driving.recording import SessionSummary, list_sessions
-from game.paths import user_dir
+from agents.driving.models import ARCHITECTURE_NAMES
+from agents.driving.recording import SessionSummary
+from game.actions import Action, action_for
 from game.render import theme
 from game.render.charts import LineChart
-from game.render.widgets import Button, ProgressBar
+from game.render.controls import CheckList, CheckRow, ProgressBar, Stepper
+from game.render.widgets import Button
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
+from game.sessions.training import EPOCH_CHOICES, SKIPPED_SHOWN, TrainScreenState
 
-# The names in agents/driving/models.py ARCHITECTURES (that module imports Keras: not here).
-ARCHITECTURES = ("pilotnet", "pooled", "nopool")
-EPOCH_CHOICES = (1, 2, 3, 5, 10, 15, 20, 30, 50)
-DEFAULT_EPOCHS = 10
+__all__ = ["SKIPPED_SHOWN", "TrainScene", "TrainLayout", "draw_histogram"]
 
-# --- layout (1280 x 720) ----------------------------------------------------------------------
-LIST = pygame.Rect(20, 84, 690, 588)
-SETTINGS = pygame.Rect(730, 84, 530, 168)
-PROGRESS = pygame.Rect(730, 264, 530, 70)
-CHART = pygame.Rect(730, 346, 530, 220)
-# When rows were skipped, the chart shrinks and the first few are listed below it.
-CHART_SHORT = pygame.Rect(730, 346, 530, 90)
-SKIPPED = pygame.Rect(730, 444, 530, 122)
-SKIPPED_SHOWN = 4  # problems listed on screen, then "and N more"
-RESULT = pygame.Rect(730, 578, 530, 122)
 ROW_H = 52
-LIST_TOP = LIST.y + 40  # first session row
+GAP = 20
 
 
-def train_job(sessions: list[Path], arch: str, epochs: int, out_path: Path):
-    """Worker job: train and save `out_path`; progress events go to the screen as data."""
+@dataclass(frozen=True)
+class TrainLayout:
+    """Every panel's rectangle, from the window size (the list left, the run right)."""
 
-    def job(ctx: WorkerContext):
-        ctx.progress(None, "starting TensorFlow")
-        from agents.driving.train import train
+    list: pygame.Rect
+    rows: pygame.Rect  # the session rows inside the list panel
+    settings: pygame.Rect
+    progress: pygame.Rect
+    chart: pygame.Rect
+    chart_short: pygame.Rect  # when skipped rows are listed below the chart
+    skipped: pygame.Rect
+    result: pygame.Rect
 
-        def progress(event: dict) -> None:
-            if event.get("phase") == "data":  # checking the frames: a status line meanwhile
-                ctx.progress(None, event.get("message", ""))
-            ctx.emit(event)
-
-        return train(
-            sessions,
-            arch=arch,
-            epochs=epochs,
-            out_path=out_path,
-            progress=progress,
-            cancel=ctx.cancel,
-        )
-
-    return job
-
-
-def _short_sources(s: SessionSummary) -> str:
-    return "  ".join(f"{k} {v}" for k, v in sorted(s.sources.items()))
+    @classmethod
+    def for_size(cls, size: tuple[int, int]) -> TrainLayout:
+        w, h = size
+        top = max(h * 84 // 720, 60)
+        left_w = (w - 3 * GAP) * 690 // 1220
+        right_x, right_w = 2 * GAP + left_w, w - 3 * GAP - left_w
+        lst = pygame.Rect(GAP, top, left_w, h - top - 48)
+        col = h - top - 3 * 12 - 20  # the right column: settings, progress, chart, result
+        settings = pygame.Rect(right_x, top, right_w, col * 29 // 100)
+        progress = pygame.Rect(right_x, settings.bottom + 12, right_w, col * 12 // 100)
+        chart = pygame.Rect(right_x, progress.bottom + 12, right_w, col * 38 // 100)
+        short = pygame.Rect(chart.x, chart.y, right_w, chart.h * 41 // 100)
+        skipped = pygame.Rect(chart.x, short.bottom + 8, right_w, chart.bottom - short.bottom - 8)
+        result = pygame.Rect(right_x, chart.bottom + 12, right_w, h - 20 - chart.bottom - 12)
+        rows = pygame.Rect(lst.x + 8, lst.y + 40, lst.w - 16, lst.h - 40 - 64)
+        return cls(lst, rows, settings, progress, chart, short, skipped, result)
 
 
 def draw_histogram(surface: pygame.Surface, rect: pygame.Rect, counts: np.ndarray) -> None:
@@ -85,537 +78,228 @@ def draw_histogram(surface: pygame.Surface, rect: pygame.Rect, counts: np.ndarra
     pygame.draw.line(surface, theme.TEXT_DIM, (rect.centerx, rect.y), (rect.centerx, rect.bottom))
 
 
-@register_scene(
-    "train",
-    label="Train",
-    order=20,
-    description="Train a CNN on your recordings and watch the loss fall",
-)
+def session_row(s: SessionSummary, checked: bool) -> CheckRow:
+    """A session as a check-list row: name, track / look / sources (or its problem), frames."""
+    name = s.path.name if len(s.path.name) <= 34 else s.path.name[:33] + "..."
+    if s.error:  # the row already names the session: show the problem from the file name on
+        return CheckRow(name, s.error.replace(f"{s.path}/", "")[:70], "", checked, False, theme.BAD)
+    sources = "  ".join(f"{k} {v}" for k, v in sorted(s.sources.items()))
+    detail, color = f"{s.track}  {s.look}   {sources}", theme.TEXT_DIM
+    if s.skipped:
+        detail, color = detail + f"   {s.skipped} bad rows", theme.WARN
+    return CheckRow(name, detail, f"{s.frames} frames", checked, s.frames > 0, color)
+
+
+def _text(surface, s, pos, size=theme.SMALL, color=theme.TEXT_MUTED, anchor="midleft") -> None:
+    theme.blit_text(surface, s, pos, size, color, anchor=anchor)
+
+
+def _panel(surface: pygame.Surface, rect: pygame.Rect, title: str, color=theme.ACCENT) -> None:
+    theme.draw_panel(surface, rect, theme.PANEL, theme.PANEL_EDGE, radius=10)
+    _text(surface, title, (rect.x + 14, rect.y + 18), color=color)
+
+
+@register_scene("train", label="Train", order=20,
+                description="Train a CNN on your recordings and watch the loss fall")  # fmt: skip
 class TrainScene(Scene):
     title = "Train"
     help_lines = [
-        ("Up / Down", "choose a session"),
-        ("Space / click", "select / deselect the session"),
-        ("A", "select all / none"),
-        ("Tab", "next architecture"),
-        ("Left / Right, - / +", "fewer / more epochs"),
-        ("Enter", "start training"),
+        ("Up / Down", "choose a session"), ("Space / click", "select / deselect the session"),
+        ("Ctrl+A", "select all / none"), ("Tab", "next architecture"),
+        ("Left / Right", "fewer / more epochs"), ("Enter", "start training"),
         ("Esc", "cancel training (keeps the old model) / back"),
-        ("D", "drive with the new model"),
-        ("R", "reload the session list"),
-    ]
+        ("O / click DRIVE WITH IT", "drive with the new model"), ("F5", "reload the session list"),
+    ]  # fmt: skip
     # Training goes on while the help overlay is open.
     paused_by_overlay = False
 
     def __init__(self, app, out_name: str | None = None) -> None:
         super().__init__(app)
-        self.out_name = out_name  # file name in the user's models folder
-        self.arch = ARCHITECTURES[0]
-        self.epochs = DEFAULT_EPOCHS
-        self.sessions: list[SessionSummary] = []
-        self.selected: set[Path] = set()
-        self.cursor = 0
-        self.scroll = 0
-        self.worker: Worker | None = None
-        self.out_path: Path | None = None
-        self.result = None  # TrainResult of the last finished run
-        self.status = ""  # one line about the last run: cancelled, failed, ...
-        self.skipped: list[str] = []  # bad rows the current / last run left out (file: line)
-        self.started = 0.0
-        self.last_event: dict = {}
-        self.chart = LineChart(CHART, "Loss", y_label="epoch")
-        self.bar = ProgressBar(pygame.Rect(PROGRESS.x + 14, PROGRESS.y + 40, PROGRESS.w - 28, 18))
-        self.arch_buttons = [
-            Button(pygame.Rect(SETTINGS.x + 150 + i * 120, SETTINGS.y + 40, 110, 34), name)
-            for i, name in enumerate(ARCHITECTURES)
-        ]
-        self.minus = Button(pygame.Rect(SETTINGS.x + 150, SETTINGS.y + 84, 34, 34), "-")
-        self.plus = Button(pygame.Rect(SETTINGS.x + 250, SETTINGS.y + 84, 34, 34), "+")
-        self.start_button = Button(
-            pygame.Rect(SETTINGS.right - 180, SETTINGS.y + 84, 166, 34), "START"
-        )
-        self.drive_button = Button(
-            pygame.Rect(RESULT.right - 180, RESULT.bottom - 48, 166, 36), "DRIVE WITH IT  (D)"
-        )
+        self.state = TrainScreenState(out_name, notify=app.toast)
+        self.layout = TrainLayout.for_size(app.screen.get_size())
+        self.list = CheckList(self.layout.rows, ROW_H, self._draw_hist, reserve_right=140)
+        self.chart = LineChart(self.layout.chart, "Loss", y_label="epoch")
+        self.bar = ProgressBar(pygame.Rect(0, 0, 1, 1))
+        self.epoch_stepper = Stepper(pygame.Rect(0, 0, 1, 1), "Epochs", EPOCH_CHOICES, 10)
+        self.arch_buttons = [Button(pygame.Rect(0, 0, 1, 1), n) for n in ARCHITECTURE_NAMES]
+        self.start_button = Button(pygame.Rect(0, 0, 1, 1), "START")
+        self.drive_button = Button(pygame.Rect(0, 0, 1, 1), "DRIVE WITH IT  (O)")
+        self._size = app.screen.get_size()
+        self._place(self.layout)
         self._fps = 0.0
         self._last_draw: float | None = None
-        self.refresh()
 
-    # --- sessions ------------------------------------------------------------------------
-    def refresh(self) -> None:
-        self.sessions = list_sessions(user_dir("recordings"))
-        paths = {s.path for s in self.sessions}
-        self.selected &= paths
-        self.cursor = min(self.cursor, max(len(self.sessions) - 1, 0))
+    def _place(self, lay: TrainLayout) -> None:
+        """Put the controls into the layout's panels."""
+        self.layout = lay
+        self.list.rect = pygame.Rect(lay.rows)
+        s = lay.settings
+        row = max(s.h // 4, 30)
+        for i, b in enumerate(self.arch_buttons):
+            b.rect = pygame.Rect(s.x + 150 + i * 120, s.y + row + 6, 110, row - 8)
+        self.epoch_stepper.place(pygame.Rect(s.x + 14, s.y + 2 * row + 6, 270, row - 8))
+        self.start_button.rect = pygame.Rect(s.right - 180, s.y + 2 * row + 6, 166, row - 8)
+        p = lay.progress
+        self.bar.rect = pygame.Rect(p.x + 14, p.bottom - 30, p.w - 28, 18)
+        r = lay.result
+        self.drive_button.rect = pygame.Rect(r.right - 180, r.bottom - 48, 166, 36)
 
-    def toggle(self, i: int) -> None:
-        if not 0 <= i < len(self.sessions):
-            return
-        s = self.sessions[i]
-        if s.error or s.frames == 0:
-            self.app.toast(s.error or f"{s.path.name}: no frames to train on", "error")
-            return
-        self.selected ^= {s.path}
-
-    def toggle_all(self) -> None:
-        usable = {s.path for s in self.sessions if not s.error and s.frames > 0}
-        self.selected = set() if usable <= self.selected else usable
-
-    @property
-    def visible_rows(self) -> int:
-        return (LIST.bottom - 44 - LIST_TOP) // ROW_H
-
-    def _scroll_to_cursor(self) -> None:
-        if self.cursor < self.scroll:
-            self.scroll = self.cursor
-        elif self.cursor >= self.scroll + self.visible_rows:
-            self.scroll = self.cursor - self.visible_rows + 1
-
-    def _row_at(self, pos: tuple[int, int]) -> int | None:
-        x, y = pos
-        if not LIST.collidepoint(pos) or y < LIST_TOP:
-            return None
-        i = self.scroll + (y - LIST_TOP) // ROW_H
-        return i if i < min(len(self.sessions), self.scroll + self.visible_rows) else None
-
-    # --- training ------------------------------------------------------------------------
-    @property
-    def output_name(self) -> str:
-        # One file per architecture: a new run replaces it only when it finishes.
-        return self.out_name or f"my-{self.arch}.h5"
-
-    @property
-    def training(self) -> bool:
-        return self.worker is not None
-
-    def start(self) -> None:
-        if self.training:
-            return
-        chosen = [s.path for s in self.sessions if s.path in self.selected]
-        if not chosen:
-            self.app.toast("select at least one recorded session (Space or click)", "error")
-            return
-        self.out_path = user_dir("models") / self.output_name
-        # self.result stays: the last finished model is still there (cancel keeps it).
-        self.status = ""
-        self.skipped = []
-        self.chart.rect = pygame.Rect(CHART)
-        self.last_event = {}
-        self.chart.clear()
-        self.started = time.monotonic()
-        job = train_job(chosen, self.arch, self.epochs, self.out_path)
-        self.worker = Worker(job, name="training").start()
-
-    def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.status = "cancelling after this batch..."
-
-    def _on_event(self, event: dict) -> None:
-        """A progress dict from agents.driving.train: update the bar and the curves."""
-        if event.get("phase") == "data":
-            if event.get("skipped"):
-                self.skipped = [str(p) for p in event["skipped"]]
-                self.chart.rect = pygame.Rect(CHART_SHORT)
-            return
-        self.last_event = event
-        epochs = max(int(event.get("epochs", 1)), 1)
-        batches = max(int(event.get("batches") or 1), 1)
-        epoch = int(event.get("epoch", 1))
-        phase = event.get("phase")
-        if phase == "train" and event.get("batch"):
-            x = epoch - 1 + event["batch"] / batches
-            self.bar.fraction = min(x / epochs, 1.0)
-            loss = event.get("loss")
-            if loss is not None and np.isfinite(loss):
-                self.chart.add("loss", loss, x=x)
-        elif phase == "epoch_end":
-            history = event.get("history", {})
-            val = history.get("val_loss", [])
-            if val and np.isfinite(val[-1]):
-                self.chart.add("val_loss", val[-1], x=epoch)
-        elif phase == "done":
-            self.bar.fraction = 1.0
-
-    def _poll(self) -> None:
-        worker = self.worker
-        if worker is None:
-            return
-        for ev in worker.poll():
-            if ev.kind == "data" and isinstance(ev.data, dict):
-                self._on_event(ev.data)
-        if not worker.finished:
-            return
-        self.worker = None
-        if worker.state == DONE and worker.result is not None and not worker.result.cancelled:
-            self.result = worker.result
-            self.status = ""
-            n = len(self.skipped)
-            note = f" ({n} bad row{'s' if n != 1 else ''} skipped)" if n else ""
-            self.app.toast(f"model saved: {self.result.model_path}{note}")
-        elif worker.state == CANCELLED or (worker.result is not None and worker.result.cancelled):
-            self.status = "cancelled: no model was written, earlier models are unchanged"
-            self.app.toast("training cancelled")
-        elif worker.state == FAILED:
-            self.status = f"failed: {worker.error}"
-            self.app.toast(worker.error or "training failed", "error")
-
-    def drive_with_it(self) -> None:
-        if self.result is None or self.result.model_path is None:
-            self.app.toast("train a model first")
-            return
-        self.app.push("autopilot", model=str(self.result.model_path))
-
-    def on_exit(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-
-    def on_resume(self) -> None:
-        self.refresh()
-
-    # --- input ---------------------------------------------------------------------------
-    def handle_event(self, event: pygame.event.Event) -> None:
-        if event.type == pygame.KEYDOWN:
-            self._key(event.key)
-        elif event.type == pygame.MOUSEWHEEL:
-            most = max(len(self.sessions) - self.visible_rows, 0)
-            self.scroll = min(max(self.scroll - event.y, 0), most)
-        elif event.type in (pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN):
-            self._mouse(event)
-
-    def _key(self, key: int) -> None:
-        if key == pygame.K_ESCAPE:
-            if self.training:
-                self.cancel()
-            else:
-                self.app.pop()
-        elif key in (pygame.K_UP, pygame.K_w) and self.sessions:
-            self.cursor = (self.cursor - 1) % len(self.sessions)
-            self._scroll_to_cursor()
-        elif key in (pygame.K_DOWN, pygame.K_s) and self.sessions:
-            self.cursor = (self.cursor + 1) % len(self.sessions)
-            self._scroll_to_cursor()
-        elif key == pygame.K_SPACE:
-            self.toggle(self.cursor)
-        elif key == pygame.K_a:
-            self.toggle_all()
-        elif key == pygame.K_r and not self.training:
-            self.refresh()
-        elif key == pygame.K_d:
-            self.drive_with_it()
-        elif self.training:
-            return  # settings are fixed while a run is going
-        elif key == pygame.K_TAB:
-            self.arch = ARCHITECTURES[(ARCHITECTURES.index(self.arch) + 1) % len(ARCHITECTURES)]
-        elif key in (pygame.K_LEFT, pygame.K_MINUS, pygame.K_KP_MINUS):
-            self._step_epochs(-1)
-        elif key in (pygame.K_RIGHT, pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
-            self._step_epochs(+1)
-        elif key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-            self.start()
-
-    def _step_epochs(self, step: int) -> None:
-        i = EPOCH_CHOICES.index(self.epochs) if self.epochs in EPOCH_CHOICES else 0
-        self.epochs = EPOCH_CHOICES[min(max(i + step, 0), len(EPOCH_CHOICES) - 1)]
-
-    def _mouse(self, event: pygame.event.Event) -> None:
-        buttons = [*self.arch_buttons, self.minus, self.plus, self.start_button, self.drive_button]
-        clicked = [b for b in buttons if b.handle_event(event)]
-        if event.type == pygame.MOUSEMOTION:
-            row = self._row_at(event.pos)
-            if row is not None:
-                self.cursor = row
-            return
-        if event.button != 1:
-            return
-        row = self._row_at(event.pos)
-        if row is not None:
-            self.cursor = row
-            self.toggle(row)
-        for b in clicked:
-            if b is self.start_button:
-                if self.training:
-                    self.cancel()
-                else:
-                    self.start()
-            elif b is self.drive_button:
-                self.drive_with_it()
-            elif self.training:
-                continue
-            elif b is self.minus:
-                self._step_epochs(-1)
-            elif b is self.plus:
-                self._step_epochs(+1)
-            else:
-                self.arch = b.label
-
-    # --- per frame -----------------------------------------------------------------------
-    def update(self, dt: float) -> None:
-        self._poll()
-
-    def draw(self, surface: pygame.Surface) -> None:
-        now = time.perf_counter()
-        if self._last_draw is not None:
-            dt = max(now - self._last_draw, 1e-6)
-            self._fps = 1.0 / dt if self._fps == 0 else 0.9 * self._fps + 0.1 / dt
-        self._last_draw = now
-        surface.fill(theme.BG)
-        theme.blit_text(surface, "TRAIN", (22, 40), theme.TITLE, theme.ACCENT, anchor="midleft")
-        theme.blit_text(
-            surface,
-            "a steering CNN on your recordings",
-            (200, 48),
-            theme.BODY,
-            theme.TEXT_MUTED,
-            anchor="midleft",
-        )
-        theme.blit_text(
-            surface,
-            f"{self._fps:4.0f} FPS",
-            (1260, 40),
-            theme.SMALL,
-            theme.TEXT_DIM,
-            anchor="midright",
-        )
-        self._draw_list(surface)
-        self._draw_settings(surface)
-        self._draw_progress(surface)
-        self.chart.draw(surface)
-        if self.skipped:
-            self._draw_skipped(surface)
-        self._draw_result(surface)
-
-    def _draw_list(self, surface: pygame.Surface) -> None:
-        theme.draw_panel(surface, LIST, theme.PANEL, theme.PANEL_EDGE, radius=10)
-        n_sel = len(self.selected)
-        frames = sum(s.frames for s in self.sessions if s.path in self.selected)
-        theme.blit_text(
-            surface,
-            "RECORDED SESSIONS",
-            (LIST.x + 14, LIST.y + 20),
-            theme.SMALL,
-            theme.ACCENT,
-            anchor="midleft",
-        )
-        theme.blit_text(
-            surface,
-            f"{n_sel} selected   {frames} frames",
-            (LIST.right - 14, LIST.y + 20),
-            theme.SMALL,
-            theme.TEXT,
-            anchor="midright",
-        )
-        if not self.sessions:
-            lines = (
-                "No recordings yet.",
-                "Open Drive and press R to record a few laps,",
-                f"or put session folders in {user_dir('recordings')}",
-            )
-            for k, line in enumerate(lines):
-                theme.blit_text(
-                    surface,
-                    line,
-                    (LIST.centerx, LIST.centery - 30 + 28 * k),
-                    theme.BODY,
-                    theme.TEXT_MUTED,
-                    anchor="center",
-                )
-        end = min(len(self.sessions), self.scroll + self.visible_rows)
-        for i in range(self.scroll, end):
-            self._draw_row(surface, i, LIST_TOP + (i - self.scroll) * ROW_H)
-        if len(self.sessions) > self.visible_rows:
-            more = f"{self.scroll + 1}-{end} of {len(self.sessions)}  (wheel / Up / Down)"
-            theme.blit_text(
-                surface,
-                more,
-                (LIST.centerx, LIST.bottom - 52),
-                theme.SMALL,
-                theme.TEXT_DIM,
-                anchor="center",
-            )
-        hint = "Space select   A all   Tab architecture   Left/Right epochs   Enter train"
-        theme.blit_text(
-            surface,
-            hint,
-            (LIST.centerx, LIST.bottom - 22),
-            theme.SMALL,
-            theme.TEXT_DIM,
-            anchor="center",
-        )
-
-    def _draw_row(self, surface: pygame.Surface, i: int, y: int) -> None:
-        s = self.sessions[i]
-        rect = pygame.Rect(LIST.x + 8, y, LIST.w - 16, ROW_H - 6)
-        chosen = s.path in self.selected
-        if i == self.cursor:
-            theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.ACCENT, radius=8)
-        box = pygame.Rect(rect.x + 12, rect.centery - 9, 18, 18)
-        pygame.draw.rect(surface, theme.TEXT_MUTED, box, width=2, border_radius=4)
-        if chosen:
-            pygame.draw.rect(surface, theme.GOOD, box.inflate(-6, -6), border_radius=2)
-        name = s.path.name if len(s.path.name) <= 34 else s.path.name[:33] + "..."
-        theme.blit_text(
-            surface,
-            name,
-            (rect.x + 42, rect.y + 14),
-            theme.BODY,
-            theme.TEXT if chosen else theme.TEXT_MUTED,
-            anchor="midleft",
-        )
-        if s.error:
-            # The row already names the session: show the problem from the file name on.
-            detail, color = s.error.replace(f"{s.path}/", "")[:70], theme.BAD
-        else:
-            detail = f"{s.track}  {s.look}   {_short_sources(s)}"
-            color = theme.TEXT_DIM
-            if s.skipped:
-                detail += f"   {s.skipped} bad rows"
-                color = theme.WARN
-        theme.blit_text(
-            surface, detail, (rect.x + 42, rect.y + 33), theme.SMALL, color, anchor="midleft"
-        )
-        theme.blit_text(
-            surface,
-            f"{s.frames}",
-            (rect.right - 160, rect.y + 14),
-            theme.BODY,
-            theme.TEXT,
-            anchor="midright",
-        )
-        theme.blit_text(
-            surface,
-            "frames",
-            (rect.right - 160, rect.y + 33),
-            theme.SMALL,
-            theme.TEXT_DIM,
-            anchor="midright",
-        )
-        draw_histogram(
-            surface, pygame.Rect(rect.right - 140, rect.y + 5, 128, rect.h - 10), s.steering_hist
-        )
-
-    def _draw_settings(self, surface: pygame.Surface) -> None:
-        r = SETTINGS
-        theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
-        theme.blit_text(
-            surface, "SETTINGS", (r.x + 14, r.y + 18), theme.SMALL, theme.ACCENT, anchor="midleft"
-        )
-        theme.blit_text(
-            surface,
-            "Architecture",
-            (r.x + 14, r.y + 57),
-            theme.BODY,
-            theme.TEXT_MUTED,
-            anchor="midleft",
-        )
-        for b in self.arch_buttons:
-            # Stays enabled (clicks are ignored while training) so the choice stays visible.
-            b.draw(surface, focused=b.label == self.arch)
-        theme.blit_text(
-            surface, "Epochs", (r.x + 14, r.y + 101), theme.BODY, theme.TEXT_MUTED, anchor="midleft"
-        )
-        self.minus.enabled = self.plus.enabled = not self.training
-        self.minus.draw(surface)
-        self.plus.draw(surface)
-        theme.blit_text(
-            surface,
-            str(self.epochs),
-            (r.x + 217, r.y + 101),
-            theme.LARGE,
-            theme.TEXT,
-            anchor="center",
-        )
-        self.start_button.label = "CANCEL" if self.training else "START"
-        self.start_button.draw(surface, focused=self.training)
-        out = self.output_name
-        theme.blit_text(
-            surface,
-            f"saves to  models/{out}  (early stop: 5 epochs)",
-            (r.x + 14, r.bottom - 18),
-            theme.SMALL,
-            theme.TEXT_DIM,
-            anchor="midleft",
-        )
-
-    def _draw_progress(self, surface: pygame.Surface) -> None:
-        r = PROGRESS
-        theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
-        ev = self.last_event
-        if self.training and ev.get("batches"):
-            eta = ev.get("eta_s")
-            line = (
-                f"epoch {ev['epoch']}/{ev['epochs']}   batch {ev['batch']}/{ev['batches']}"
-                f"   ETA {theme.format_time(eta) if eta is not None else '--'}"
-            )
-        elif self.training:
-            line = self.worker.message or "preparing the data"
-        elif self.status:
-            line = self.status
-        elif self.result is not None:
-            line = "done"
-        else:
-            line = "ready: choose sessions, then START"
-            self.bar.fraction = 0.0
-        color = theme.BAD if self.status.startswith("failed") else theme.TEXT
-        line = line if len(line) <= 70 else line[:67] + "..."
-        theme.blit_text(surface, line, (r.x + 14, r.y + 20), theme.BODY, color, anchor="midleft")
-        self.bar.draw(surface)
+    # The state under the names the screen had before game/sessions/training.py.
+    sessions = property(lambda self: self.state.sessions)
+    epochs = property(lambda self: self.state.epochs)
+    training = property(lambda self: self.state.training)
+    result = property(lambda self: self.state.result)
+    status = property(lambda self: self.state.status)
 
     def skipped_lines(self) -> list[str]:
-        """What the skipped-rows panel lists: the first few rows (session folder name, log.csv
-        line, why) and how many more."""
-        lines = []
-        for problem in self.skipped[:SKIPPED_SHOWN]:
-            folder, sep, rest = problem.partition(": ")
-            text = f"{Path(folder).name}: {rest}" if sep else problem
-            lines.append(text if len(text) <= 64 else text[:61] + "...")
-        if len(self.skipped) > SKIPPED_SHOWN:
-            lines.append(f"and {len(self.skipped) - SKIPPED_SHOWN} more")
-        return lines
+        return self.state.run.skipped_lines() if self.state.run is not None else []
 
-    def _draw_skipped(self, surface: pygame.Surface) -> None:
-        r = SKIPPED
+    # --- input ---------------------------------------------------------------------------
+    def _sync_rows(self) -> None:
+        st = self.state
+        self.list.rows = [session_row(s, s.path in st.selected) for s in st.sessions]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        self._sync_rows()
+        tick = self.list.handle_event(event)
+        if tick is not None:
+            self.state.toggle_all() if tick.row is None else self.state.toggle(tick.row)
+            return
+        action = action_for(event)
+        if action is Action.BACK:
+            self.state.cancel() if self.state.training else self.app.pop()
+        elif action is Action.CONFIRM:
+            self.state.start()
+        elif action is Action.NEXT:
+            self.state.next_arch()
+        elif action in (Action.LEFT, Action.RIGHT, Action.LESS, Action.MORE):
+            self._step(-1 if action in (Action.LEFT, Action.LESS) else +1)
+        elif action is Action.RESTART and not self.state.training:
+            self.state.refresh()
+        elif action is Action.OPEN_RESULT:
+            self.drive_with_it()
+        elif event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION):
+            self._mouse(event)
+
+    def _step(self, delta: int) -> None:
+        self.epoch_stepper.enabled = self.state.editable
+        if self.epoch_stepper.step(delta):
+            self.state.set_epochs(self.epoch_stepper.value)
+
+    def _mouse(self, event: pygame.event.Event) -> None:
+        self.epoch_stepper.enabled = self.state.editable
+        if self.epoch_stepper.handle_event(event):
+            self.state.set_epochs(self.epoch_stepper.value)
+        for b in self.arch_buttons:
+            if b.handle_event(event):
+                self.state.set_arch(b.label)
+        if self.start_button.handle_event(event):
+            self.state.cancel() if self.state.training else self.state.start()
+        if self.drive_button.handle_event(event):
+            self.drive_with_it()
+
+    def drive_with_it(self) -> None:
+        path = self.state.model_path()
+        if path is None:
+            self.app.toast("train a model first")
+            return
+        self.app.push("autopilot", model=str(path))
+
+    def on_exit(self) -> None:
+        self.state.cancel()
+
+    def on_resume(self) -> None:
+        self.state.refresh()
+
+    def update(self, dt: float) -> None:
+        self.state.update()
+
+    # --- drawing -------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface) -> None:
+        size = surface.get_size()
+        if size != self._size:
+            self._size = size
+            self._place(TrainLayout.for_size(size))
+        now = time.perf_counter()
+        if self._last_draw is not None:  # the screen keeps its frame rate while training
+            rate = 1.0 / max(now - self._last_draw, 1e-6)
+            self._fps = rate if self._fps == 0 else 0.9 * self._fps + 0.1 * rate
+        self._last_draw = now
+        surface.fill(theme.BG)
+        y = self.layout.list.y // 2
+        _text(surface, "TRAIN", (22, y), theme.TITLE, theme.ACCENT)
+        _text(surface, "a steering CNN on your recordings", (200, y + 8), theme.BODY)
+        _text(surface, f"{self._fps:4.0f} FPS", (size[0] - 20, y), color=theme.TEXT_DIM,
+              anchor="midright")  # fmt: skip
+        self._draw_list(surface)
+        self._draw_settings(surface)
+        self._draw_run(surface)
+        self._draw_result(surface)
+
+    def _draw_hist(self, surface: pygame.Surface, i: int, rect: pygame.Rect) -> None:
+        draw_histogram(surface, rect, self.state.sessions[i].steering_hist)
+
+    def _draw_list(self, surface: pygame.Surface) -> None:
+        st, lst = self.state, self.layout.list
+        _panel(surface, lst, "RECORDED SESSIONS")
+        _text(surface, f"{len(st.selected)} selected   {st.frames_selected} frames",
+              (lst.right - 14, lst.y + 20), color=theme.TEXT, anchor="midright")  # fmt: skip
+        self._sync_rows()
+        self.list.draw(surface)
+        if not st.sessions:
+            for k, line in enumerate(st.empty_lines()):
+                _text(surface, line, (lst.centerx, lst.centery - 30 + 28 * k), theme.BODY,
+                      anchor="center")  # fmt: skip
+        if len(st.sessions) > self.list.visible_rows:
+            end = min(len(st.sessions), self.list.scroll + self.list.visible_rows)
+            more = f"{self.list.scroll + 1}-{end} of {len(st.sessions)}  (wheel / Up / Down)"
+            _text(surface, more, (lst.centerx, lst.bottom - 52), color=theme.TEXT_DIM,
+                  anchor="center")  # fmt: skip
+        hint = "Space select   Ctrl+A all   Tab architecture   Left/Right epochs   Enter train"
+        _text(surface, hint, (lst.centerx, lst.bottom - 22), color=theme.TEXT_DIM, anchor="center")
+
+    def _draw_settings(self, surface: pygame.Surface) -> None:
+        st, r = self.state, self.layout.settings
+        _panel(surface, r, "SETTINGS")
+        _text(surface, "Architecture", (r.x + 14, self.arch_buttons[0].rect.centery), theme.BODY)
+        for b in self.arch_buttons:  # stays enabled while training so the choice stays visible
+            b.draw(surface, focused=b.label == st.arch)
+        self.epoch_stepper.set(st.epochs)
+        self.epoch_stepper.enabled = st.editable
+        self.epoch_stepper.draw(surface)
+        self.start_button.label = "CANCEL" if st.training else "START"
+        self.start_button.draw(surface, focused=st.training)
+        _text(surface, st.saves_to, (r.x + 14, r.bottom - 18), color=theme.TEXT_DIM)
+
+    def _draw_run(self, surface: pygame.Surface) -> None:
+        st, lay = self.state, self.layout
+        r = lay.progress
         theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
-        n = len(self.skipped)
-        theme.blit_text(
-            surface,
-            f"SKIPPED {n} BAD ROW{'S' if n != 1 else ''}",
-            (r.x + 14, r.y + 16),
-            theme.SMALL,
-            theme.WARN,
-            anchor="midleft",
-        )
-        for k, line in enumerate(self.skipped_lines()):
-            theme.blit_text(
-                surface,
-                line,
-                (r.x + 14, r.y + 38 + 19 * k),
-                theme.SMALL,
-                theme.TEXT_MUTED,
-                anchor="midleft",
-            )
+        run = st.run
+        line = st.status_line()
+        color = theme.BAD if line.startswith("failed") else theme.TEXT
+        _text(surface, line if len(line) <= 70 else line[:67] + "...", (r.x + 14, r.y + 20),
+              theme.BODY, color)  # fmt: skip
+        # Unknown while TensorFlow starts and the frames are checked: a sliding block.
+        known = run is not None and (run.active or run.fraction is not None)
+        self.bar.fraction = run.fraction if known else 0.0
+        self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
+        skipped = run.skipped_lines() if run is not None else []
+        self.chart.rect = pygame.Rect(lay.chart_short if skipped else lay.chart)
+        if run is not None:
+            self.chart.series = {k: v[-self.chart.max_points :] for k, v in run.curves.items() if v}
+        self.chart.draw(surface)
+        if skipped:
+            n = len(run.skipped)
+            _panel(surface, lay.skipped, f"SKIPPED {n} BAD ROW{'S' if n != 1 else ''}", theme.WARN)
+            for k, text in enumerate(skipped):
+                _text(surface, text, (lay.skipped.x + 14, lay.skipped.y + 40 + 19 * k))
 
     def _draw_result(self, surface: pygame.Surface) -> None:
-        r = RESULT
-        theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
-        theme.blit_text(
-            surface,
-            "LAST FINISHED RUN",
-            (r.x + 14, r.y + 18),
-            theme.SMALL,
-            theme.ACCENT,
-            anchor="midleft",
-        )
-        res = self.result
+        r, res = self.layout.result, self.state.result
+        _panel(surface, r, "LAST FINISHED RUN")
         if res is None:
-            theme.blit_text(
-                surface,
-                "no finished run yet",
-                (r.x + 14, r.y + 52),
-                theme.BODY,
-                theme.TEXT_DIM,
-                anchor="midleft",
-            )
+            _text(surface, "no finished run yet", (r.x + 14, r.y + 52), theme.BODY, theme.TEXT_DIM)
             return
         rows = (
             ("best val loss", f"{res.best_val_loss:.5f}"),
@@ -623,11 +307,6 @@ class TrainScene(Scene):
             ("saved", str(res.model_path.name)),
         )
         for k, (label, value) in enumerate(rows):
-            y = r.y + 44 + 24 * k
-            theme.blit_text(
-                surface, label, (r.x + 14, y), theme.SMALL, theme.TEXT_MUTED, anchor="midleft"
-            )
-            theme.blit_text(
-                surface, value, (r.x + 130, y), theme.BODY, theme.TEXT, anchor="midleft"
-            )
+            _text(surface, label, (r.x + 14, r.y + 44 + 24 * k))
+            _text(surface, value, (r.x + 130, r.y + 44 + 24 * k), theme.BODY, theme.TEXT)
         self.drive_button.draw(surface, focused=True)

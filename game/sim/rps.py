@@ -24,9 +24,19 @@ from typing import Any, Protocol
 
 import numpy as np
 
+# The one source of the move encoding and rules: agents, envs and screens import these.
 ROCK, PAPER, SCISSORS = 0, 1, 2
 MOVES = (ROCK, PAPER, SCISSORS)
 MOVE_NAMES = ("rock", "paper", "scissors")
+MOVE_LETTERS = ("R", "P", "S")
+# outcome(a, b) indexed by (a - b) % 3: equal draws, one step ahead wins, two steps loses.
+OUTCOME_BY_DIFF = (0, 1, -1)
+# How the winner of each winning pair (winner, loser) wins, for a person to read.
+WIN_PHRASES = {
+    (ROCK, SCISSORS): "rock crushes scissors",
+    (PAPER, ROCK): "paper covers rock",
+    (SCISSORS, PAPER): "scissors cut paper",
+}
 
 # Kaggle's RPS competition counted a 1000-round match as won only beyond +20 net.
 DRAW_BAND_1000 = 20.0
@@ -38,13 +48,24 @@ class ProgressFn(Protocol):
 
 def outcome(a: int, b: int) -> int:
     """+1 if move a beats move b, -1 if b beats a, 0 on a draw."""
-    d = (a - b) % 3
-    return 0 if d == 0 else (1 if d == 1 else -1)
+    return OUTCOME_BY_DIFF[(a - b) % 3]
 
 
 def beats(move: int) -> int:
-    """The move that beats `move`."""
+    """The move that beats `move` (the counter to it)."""
     return (move + 1) % 3
+
+
+def loses_to(move: int) -> int:
+    """The move that `move` beats."""
+    return (move + 2) % 3
+
+
+def round_phrase(a: int, b: int) -> str:
+    """Why a round came out as it did: "paper covers rock", or "both played rock"."""
+    if a == b:
+        return f"both played {MOVE_NAMES[a]}"
+    return WIN_PHRASES[(a, b) if outcome(a, b) == 1 else (b, a)]
 
 
 def draw_band(rounds: int) -> float:
@@ -167,7 +188,24 @@ def _wants_prediction(agent: Any) -> bool:
     return agent is not None and bool(getattr(agent, "is_predictor", False))
 
 
-class Match:
+class Tally:
+    """A match's running count from a's view; Match and a screen's view of one share it."""
+
+    rounds: int
+    played: int
+    wins: int
+    losses: int
+
+    @property
+    def draws(self) -> int:
+        return self.played - self.wins - self.losses
+
+    @property
+    def done(self) -> bool:
+        return self.played >= self.rounds
+
+
+class Match(Tally):
     """A match played one round at a time (screens step it; play_match runs it to the end).
 
     `agent_a` may be None for a person: then every step() must pass `move_a`.
@@ -204,14 +242,6 @@ class Match:
         self.net = 0
         self.wins = 0
         self.losses = 0
-
-    @property
-    def draws(self) -> int:
-        return self.played - self.wins - self.losses
-
-    @property
-    def done(self) -> bool:
-        return self.played >= self.rounds
 
     def _predict(self, agent: Any) -> np.ndarray | None:
         if self.record_predictions and _wants_prediction(agent):

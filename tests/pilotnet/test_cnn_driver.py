@@ -158,7 +158,7 @@ def test_committed_model_drives_a_held_out_lap_without_interventions():
 
 
 def test_compare_puts_the_expert_first_for_each_track():
-    from cli.compare import compare_jobs
+    from agents.driving.compare import compare_jobs
 
     jobs = compare_jobs(["a.h5", "b.h5"], ["oval", "gen:3"], laps=2)
     assert [(j.label, j.track) for j in jobs] == [

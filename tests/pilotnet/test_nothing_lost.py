@@ -188,9 +188,10 @@ def test_skipped_rows_summary_lists_the_first_five_and_how_many_more(capsys):
     assert lines[1:6] == [f"  {p}" for p in problems[:5]]
     assert summarize_problems([]) == []
 
-    from cli.pilotnet import _ProgressBar
+    from agents.training import report_data
+    from cli.pilotnet import print_data_event
 
-    _ProgressBar("training")({"phase": "data", "message": "7 frames", "skipped": problems})
+    report_data(print_data_event, "7 frames", problems)
     err = capsys.readouterr().err
     assert "skipped 7 bad rows" in err and "log.csv line 2" in err and "and 2 more" in err
 
@@ -205,7 +206,11 @@ def test_train_screen_lists_skipped_rows():
         scene = app.push("train")
         assert isinstance(scene, TrainScene)
         problems = [f"/rec/s1: log.csv line {n}: bad number 'x' for steering" for n in range(2, 9)]
-        scene._on_event({"phase": "data", "message": "", "frames": 100, "skipped": problems})
+        from agents.training import report_data
+        from game.sessions.training import TrainingRun
+
+        scene.state.run = TrainingRun()
+        report_data(scene.state.run.on_event, "100 frames", problems)
         lines = scene.skipped_lines()
         assert lines[0] == "s1: log.csv line 2: bad number 'x' for steering"
         assert len(lines) == SKIPPED_SHOWN + 1 and lines[-1] == f"and {7 - SKIPPED_SHOWN} more"
@@ -253,14 +258,16 @@ def test_training_replaces_model_card_and_log_together_or_not_at_all(
     assert (out.read_bytes(), card_path(out).read_bytes(), log.read_bytes()) == good
 
     # 3. A full disk (here: creating the new log): one line naming the file; all stays.
-    real_partial = train_mod.partial_path
+    from agents import training
+
+    real_partial = training.partial_path
 
     def full_disk(target, ext=None):
         if str(target).endswith(".csv"):
             raise ENOSPC
         return real_partial(target, ext)
 
-    monkeypatch.setattr(train_mod, "partial_path", full_disk)
+    monkeypatch.setattr(training, "partial_path", full_disk)
     with pytest.raises(UserFacingError, match="No space left on device") as err:
         train_mod.train([copy], "pilotnet", epochs=1, out_path=out, batch_size=32)
     assert str(err.value).startswith(f"{out}: cannot save")

@@ -16,6 +16,7 @@ import pytest
 from agents.driving.models import build_model
 from agents.driving.train import train, update_card
 from agents.modelio import ModelFileError, load_model_checked, read_card, save_model_atomic
+from agents.training import CARD_SCHEMA_VERSION, Phase, TrainingCancelled, read_model_card
 from tests.pilotnet.tiny_session import make_tiny_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,11 +28,11 @@ def session(tmp_path_factory):
 
 
 def test_one_short_epoch_trains_and_writes_model_and_card(session, tmp_path):
-    events: list[dict] = []
+    events = []
     out = tmp_path / "m.h5"
     result = train([session], "pilotnet", epochs=1, out_path=out, batch_size=32,
                    progress=events.append)  # fmt: skip
-    assert not result.cancelled and result.model_path == out and out.exists()
+    assert result.model_path == out and out.exists()
     assert np.isfinite(result.best_val_loss)
     card = read_card(out)
     assert card["architecture"] == "pilotnet"
@@ -39,9 +40,18 @@ def test_one_short_epoch_trains_and_writes_model_and_card(session, tmp_path):
     assert card["frames"]["train"] + card["frames"]["val"] == card["frames"]["total"]
     assert card["sessions"][0]["frames"] == card["frames"]["total"]
     assert card["best_val_loss"] == pytest.approx(result.best_val_loss)
-    batches = [e for e in events if e["phase"] == "train" and e["batch"] > 0]
-    assert batches and batches[-1]["batch"] == batches[-1]["batches"]
-    assert events[-1]["phase"] == "done"
+    assert card["schema_version"] == CARD_SCHEMA_VERSION and card["kind"] == "driving"
+    typed = read_model_card(out)
+    assert typed.architecture == "pilotnet" and typed.best_val_loss == card["best_val_loss"]
+    assert typed.epochs_requested == 1 and typed.details["input"] == card["input"]
+    batches = [e for e in events if e.phase is Phase.TRAIN and e.batch > 0]
+    assert batches and batches[-1].batch == batches[-1].batches
+    assert batches[-1].fraction == 1.0 and batches[0].fraction == pytest.approx(
+        1 / batches[0].batches
+    )
+    ends = [e for e in events if e.phase is Phase.EPOCH_END]
+    assert len(ends) == 1 and ends[0].val_loss == pytest.approx(result.best_val_loss)
+    assert events[-1].phase is Phase.DONE
     assert (tmp_path / "m.training.csv").exists()
     # The trained model loads and predicts finite steering.
     model = load_model_checked(out)
@@ -59,12 +69,12 @@ def test_cancelling_keeps_the_old_file(session, tmp_path):
     cancel = threading.Event()
 
     def progress(event):
-        if event["phase"] == "train" and event["batch"] >= 2:
+        if event.phase is Phase.TRAIN and event.batch >= 2:
             cancel.set()
 
-    result = train([session], "pilotnet", epochs=3, out_path=out, batch_size=16,
-                   progress=progress, cancel=cancel)  # fmt: skip
-    assert result.cancelled and result.model_path is None
+    with pytest.raises(TrainingCancelled, match="left unchanged"):
+        train([session], "pilotnet", epochs=3, out_path=out, batch_size=16,
+              progress=progress, cancel=cancel)  # fmt: skip
     assert out.read_bytes() == b"the previous model"
     assert sorted(p.name for p in tmp_path.glob("*.h5")) == ["m.h5"]  # no temp file left
 
@@ -103,7 +113,7 @@ def test_fine_tuning_starts_from_a_saved_model(session, tmp_path):
     update_card(base, architecture="pilotnet")
     out = tmp_path / "tuned.h5"
     result = train([session], epochs=1, out_path=out, batch_size=32, initial_model=base)
-    assert result.card["fine_tuned_from"] == str(base) and out.exists()
+    assert result.card.details["fine_tuned_from"] == str(base) and out.exists()
 
 
 MIRRORED = textwrap.dedent(

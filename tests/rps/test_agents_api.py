@@ -6,6 +6,7 @@ import pytest
 from agents.rps import list_agents, make_agent
 from agents.rps.meta import SicilianMeta, rotate
 from agents.rps.predictors import (
+    UNIFORM,
     FrequencyModel,
     MarkovModel,
     PatternModel,
@@ -108,8 +109,18 @@ def test_frequency_window_forgets():
     model = FrequencyModel(window=5)
     for m in [0] * 20 + [2] * 5:
         model.update(1, m)
-    assert np.argmax(model.dist()) == 2
-    assert np.argmax(FrequencyModel().dist()) in (0, 1, 2)
+    dist = model.dist()
+    assert np.argmax(dist) == 2
+    assert dist[0] == pytest.approx(dist[1])  # the 20 rocks before the window are forgotten
+    assert dist[2] > 0.8
+
+
+def test_frequency_predicts_the_most_frequent_move_and_nothing_before_any():
+    assert FrequencyModel().dist() == pytest.approx(UNIFORM)  # nothing seen: no move favoured
+    model = FrequencyModel()
+    for m in [1, 1, 0, 1, 2, 1]:  # paper four times out of six
+        model.update(0, m)
+    assert int(np.argmax(model.dist())) == 1
 
 
 def test_rotate():

@@ -12,6 +12,7 @@ import time
 import pygame
 
 from game.app import App
+from game.sessions.rps import Phase
 
 TIMEOUT_S = 240.0
 
@@ -52,12 +53,12 @@ def main() -> int:
     report["autopilot_inference_ms"] = autopilot.median_inference_ms
 
     arena = app.replace("rps-arena", opponent="lstm", seed=1)
-    report["arena_frames_while_loading"] = play_until(app, lambda: arena.loader is None)
+    report["arena_frames_while_loading"] = play_until(app, lambda: arena.session.loader is None)
     for k in (pygame.K_r, pygame.K_p, pygame.K_s, pygame.K_r):
         pygame.event.post(key_event(k))
-        play_until(app, lambda: arena.phase != "ready")
-        play_until(app, lambda: arena.phase == "ready")
-    report["arena_rounds"] = len(arena.rounds)
+        play_until(app, lambda: arena.session.phase != Phase.READY)
+        play_until(app, lambda: arena.session.phase == Phase.READY)
+    report["arena_rounds"] = len(arena.session.rounds)
     report["crash_logs"] = [str(p) for p in app.crash_logs]
     app.close()
     print(json.dumps(report), flush=True)

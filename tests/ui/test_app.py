@@ -14,7 +14,8 @@ from game.paths import user_dir
 from game.render.dashcam_panel import grab_pixels
 from game.scenes import SCENE_ERRORS, SCENES, menu_entries, register_scene
 from game.scenes.base import Scene
-from game.scenes.drive import DriveScene, SteeringControls
+from game.scenes.drive import DriveScene
+from game.sessions.controls import SteeringControls
 
 
 def key(k: int, up: bool = False) -> pygame.event.Event:

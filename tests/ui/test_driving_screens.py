@@ -42,23 +42,11 @@ def run_until(app: App, done, timeout: float = LOAD_TIMEOUT_S) -> None:
 
 
 @pytest.fixture(scope="module")
-def model_path(tmp_path_factory) -> Path:
-    """The shipped default model; until it is committed, an untrained PilotNet with a card."""
+def model_path() -> Path:
+    """The shipped default model (committed with the game)."""
     shipped = default_model_path()
-    if shipped.exists():
-        return shipped
-    import keras
-
-    from agents.driving.models import pilotnet
-    from agents.driving.preprocess import spec_for
-    from agents.modelio import save_model_atomic, write_card
-
-    keras.utils.set_random_seed(0)
-    spec = spec_for("pilotnet")
-    path = tmp_path_factory.mktemp("models") / "untrained.h5"
-    save_model_atomic(pilotnet(spec), path)
-    write_card(path, {"architecture": "pilotnet", "input": spec.to_dict()})
-    return path
+    assert shipped.exists(), f"the shipped model {shipped} is missing"
+    return shipped
 
 
 def open_autopilot(app: App, model: Path) -> AutopilotScene:
@@ -80,8 +68,7 @@ def test_autopilot_cnn_drives_from_the_panel_pixels(app, model_path):
     shown = grab_pixels(app.screen, scene.panel.image_rect)
     assert np.array_equal(shown, scene._frame)
     assert scene.cnn_cmd == pytest.approx(scene.driver.steer(scene.world, scene._frame), abs=1e-5)
-    if model_path == default_model_path():
-        assert scene.world.interventions == 0  # the shipped model keeps its lane
+    assert scene.world.interventions == 0  # the shipped model keeps its lane
     # The saliency overlay (V) comes up from its worker and tints the panel.
     app.run_frames(1, lambda i: [key(pygame.K_v)])
     run_until(app, lambda: scene.vbp is not None)
@@ -89,6 +76,10 @@ def test_autopilot_cnn_drives_from_the_panel_pixels(app, model_path):
     mask = scene.saliency_mask
     assert mask is not None and mask.shape == scene._frame.shape[:2] and mask.max() > 0
     assert not np.array_equal(grab_pixels(app.screen, scene.panel.image_rect), scene._frame)
+    # L is the dashcam look here as on Drive (it used to pick the model): the model stays.
+    model, look = scene.model_path, scene.session.look
+    app.run_frames(1, lambda i: [key(pygame.K_l)])
+    assert scene.session.look != look and scene.model_path == model and scene.loader is None
 
 
 def test_corrupt_model_shows_error_and_the_app_keeps_running(app, tmp_path):
@@ -120,7 +111,7 @@ def test_takeover_records_takeover_rows_and_fine_tunes(app, model_path, monkeypa
     session_dir = scene.takeover_sessions[0]
 
     original = scene.model_path
-    scene.fine_tune_epochs = 1  # the real default (3) only costs test time
+    scene.session.fine_tune_epochs = 1  # the real default (3) only costs test time
     app.run_frames(1, lambda i: [key(pygame.K_f)])  # fine-tune: closes the session first
     session = load_session(session_dir)
     assert len(session) == scene.takeover_frames
@@ -175,7 +166,10 @@ def test_train_screen_trains_then_cancel_keeps_the_old_file(app):
     assert sorted(p.name for p in user_dir("models").glob("*.h5")) == ["mine.h5"]  # no temp left
 
     # "Drive with it" opens the Autopilot screen on the new model.
-    app.run_frames(1, lambda i: [key(pygame.K_d)])
+    click = pygame.event.Event(
+        pygame.MOUSEBUTTONDOWN, button=1, pos=scene.drive_button.rect.center
+    )
+    app.run_frames(1, lambda i: [click])
     assert isinstance(app.scene, AutopilotScene) and app.scene.model_path == out
     assert out in [m.path for m in available_models()]
 
@@ -193,6 +187,20 @@ def test_race_picker_by_keyboard(app):
     app.run_frames(1, lambda i: [key(pygame.K_DOWN), key(pygame.K_RETURN)])
     run_until(app, lambda: scene.racing)
     assert [r.label for r in scene.racers] == ["Expert", "You"]
+    # F5 starts again from the grid; Esc goes back to the picker, where Enter on any row
+    # starts the race (it never changes a value).
+    scene.session.countdown = 0.0
+    app.run_frames(30)
+    assert scene.racers[0].world.steps > 0
+    app.run_frames(1, lambda i: [key(pygame.K_F5)])
+    run_until(app, lambda: scene.racing)
+    assert scene.session.countdown > 0 and scene.racers[0].world.steps == 0
+    app.run_frames(1, lambda i: [key(pygame.K_ESCAPE)])
+    assert not scene.racing and app.scene is scene
+    scene.session.cursor = 0
+    app.run_frames(1, lambda i: [key(pygame.K_RETURN)])
+    run_until(app, lambda: scene.racing)
+    assert [e.key for e in scene.chosen] == [EXPERT, PERSON]  # Enter toggled nothing
 
 
 def test_race_runs_expert_and_a_model(app, model_path):
@@ -200,7 +208,7 @@ def test_race_runs_expert_and_a_model(app, model_path):
     assert isinstance(scene, RaceScene)
     run_until(app, lambda: scene.racing)
     assert len(scene.racers) == 2
-    scene.countdown = 0.0  # skip "3, 2, 1"
+    scene.session.countdown = 0.0  # skip "3, 2, 1"
     assert app.run_frames(200) == 200
     expert, cnn = scene.racers
     assert expert.progress > 20.0 and expert.world.interventions == 0
@@ -220,7 +228,7 @@ def test_a_car_whose_driver_fails_retires_and_the_race_goes_on(app):
 
     scene = app.push("race", track="oval", drivers=[EXPERT, PERSON], laps=1, start=True)
     run_until(app, lambda: scene.racing)
-    scene.countdown = 0.0
+    scene.session.countdown = 0.0
     expert, broken = scene.racers
     broken.driver = NanDriver()  # "You" stands in for a car driven by a broken model
     assert app.run_frames(120) == 120
@@ -231,3 +239,20 @@ def test_a_car_whose_driver_fails_retires_and_the_race_goes_on(app):
     errors = [t.message for t in app.toasts.items if "retired" in t.message]
     assert len(errors) == 1  # said once, not every frame
     assert app.crash_logs == []
+
+
+def test_table_lays_columns_out_by_name_from_the_card_width(app):
+    from game.render.table import Cell, Column, Table
+
+    table = Table([Column("POS", 1), Column("DRIVER", 3, max_chars=5), Column("GAP", 2, "right")])
+    spans = table.cells(pygame.Rect(100, 0, 628, 200))  # 600 px inside the margins
+    assert spans == {"POS": (114, 214), "DRIVER": (214, 514), "GAP": (514, 714)}
+    with pytest.raises(ValueError, match="distinct names"):
+        Table([Column("A", 1), Column("A", 1)])
+    rect = pygame.Rect(0, 0, 400, 200)
+    app.screen.fill((0, 0, 0))
+    rows = [{"POS": Cell("1"), "DRIVER": Cell("a very long name", dot=(255, 0, 0))}]
+    table.draw(app.screen, rect, rows, highlight=0)  # a missing cell (GAP) is left blank
+    drawn = grab_pixels(app.screen, rect)
+    assert (drawn == (255, 0, 0)).all(axis=-1).any()  # the driver's colour dot
+    assert table.row_height(rect, 50) == (200 - 44) // 50  # many rows shrink to fit

@@ -12,6 +12,7 @@ import pygame
 from agents.rps import Agent
 from game.app import App
 from game.errors import UserFacingError
+from game.sessions.rps import Phase
 from game.workers import CANCELLED, DONE, FAILED, IDLE, Worker
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -42,7 +43,7 @@ def finish_round(app: App, scene, timeout: float = 20.0) -> None:
     """Play frames until the committed round has been revealed (the AI's side of it runs in
     a worker, so the reveal may wait for it)."""
     deadline = time.monotonic() + timeout
-    while scene.phase != "ready":
+    while scene.session.phase != Phase.READY:
         assert time.monotonic() < deadline, "timed out waiting for the reveal"
         app.run_frames(1)
 
@@ -103,37 +104,39 @@ def test_arena_hides_prediction_until_reveal_and_saves_every_game(app):
 
     scene = app.push("rps-arena", opponent="markov", seed=3)
     app.run_frames(2)
-    assert scene.opponent == "markov" and scene.shown_prediction is None
+    assert scene.session.opponent == "markov" and scene.session.shown_prediction is None
 
     played = []
     for k, move in ((pygame.K_p, 1), (pygame.K_r, 0), (pygame.K_3, 2), (pygame.K_2, 1)):
         send(app, key(k))
         played.append(move)
-        assert scene.phase == "countdown" and scene.shown_prediction is None
-        wait_until(app, lambda: scene.pending is not None)  # the AI's side of the round is in
+        assert scene.session.phase == Phase.COUNTDOWN and scene.session.shown_prediction is None
+        wait_until(
+            app, lambda: scene.session.pending is not None
+        )  # the AI's side of the round is in
         # Committed: the engine took the AI's prediction before the round, the screen hides it.
-        assert scene.phase == "countdown" and scene.pending.pred_b is not None
-        assert scene.shown_prediction is None
-        assert scene.stats()["rounds"] == len(played) - 1  # the score waits for the reveal
+        assert scene.session.phase == Phase.COUNTDOWN and scene.session.pending.pred_b is not None
+        assert scene.session.shown_prediction is None
+        assert scene.session.stats().rounds == len(played) - 1  # the score waits for the reveal
         send(app, key(pygame.K_s))  # keys during the countdown are not taken
-        assert len(scene.rounds) == len(played)
+        assert len(scene.session.rounds) == len(played)
         finish_round(app, scene)
-        assert scene.phase == "ready" and scene.stats()["rounds"] == len(played)
-        shown = scene.shown_prediction
-        assert shown is scene.rounds[-1].pred_b
+        assert scene.session.phase == Phase.READY and scene.session.stats().rounds == len(played)
+        shown = scene.session.shown_prediction
+        assert shown is scene.session.rounds[-1].pred_b
         assert shown.shape == (3,) and abs(shown.sum() - 1) < 1e-6
 
     # A click on the scissors hand plays scissors.
     send(app, click(scene.hand_buttons[2].rect.center))
     played.append(2)
     finish_round(app, scene)
-    assert [r.move_a for r in scene.rounds] == played
-    assert len(scene.p_actual) == len(played)  # one confidence point per revealed round
+    assert [r.move_a for r in scene.session.rounds] == played
+    assert len(scene.session.p_actual) == len(played)  # one confidence point per revealed round
 
     rounds, problems = load_games()
     assert not problems
     assert [r.human for r in rounds] == played
-    assert [r.ai for r in rounds] == [r.move_b for r in scene.rounds]
+    assert [r.ai for r in rounds] == [r.move_b for r in scene.session.rounds]
     assert {r.opponent for r in rounds} == {"markov"}
 
 
@@ -145,22 +148,22 @@ def test_arena_switches_opponents_by_key_and_list(app):
     send(app, key(pygame.K_p))
     finish_round(app, scene)
     # A bot that does not predict shows no bars, even after the reveal.
-    assert scene.revealed is not None and scene.shown_prediction is None
-    assert scene.rounds[-1].outcome == 1  # paper covers Good Ole Rock
+    assert scene.session.revealed is not None and scene.session.shown_prediction is None
+    assert scene.session.rounds[-1].outcome == 1  # paper covers Good Ole Rock
 
     names = scene.picker.names
     send(app, key(pygame.K_TAB))
-    assert scene.opponent == names[(names.index("rock") + 1) % len(names)]
-    assert scene.rounds == []  # a new opponent starts a new match
+    assert scene.session.opponent == names[(names.index("rock") + 1) % len(names)]
+    assert scene.session.rounds == []  # a new opponent starts a new match
     send(app, key(pygame.K_TAB, pygame.KMOD_SHIFT))
-    assert scene.opponent == "rock"
+    assert scene.session.opponent == "rock"
 
     send(app, click(scene.picker.rect.center))  # open the list with the mouse ...
     assert scene.picker.open
     row = names.index("frequency")
     lr = scene.picker.list_rect()
     send(app, click((lr.x + 20, lr.y + 4 + row * scene.picker.ROW + 10)))  # ... and pick
-    assert not scene.picker.open and scene.opponent == "frequency"
+    assert not scene.picker.open and scene.session.opponent == "frequency"
     send(app, key(pygame.K_1))
     finish_round(app, scene)
 
@@ -192,12 +195,12 @@ class SlowAgent(Agent):
 
 
 def arena_with(app: App, monkeypatch, agent: Agent):
-    from game.scenes import rps_arena
+    from game.sessions import rps as sessions
 
-    monkeypatch.setattr(rps_arena, "make_agent_now", lambda name, seed, **kw: agent)
+    monkeypatch.setattr(sessions, "make_agent_now", lambda name, seed, **kw: agent)
     scene = app.push("rps-arena", opponent="rock", countdown_s=0.1, reveal_s=0.1)
     app.run_frames(1)
-    assert scene.agent is agent
+    assert scene.session.agent is agent
     return scene
 
 
@@ -211,25 +214,32 @@ def test_arena_plays_the_ai_round_off_the_main_thread(app, monkeypatch):
     # beat; nothing of the round is shown and further keys are ignored.
     assert app.run_frames(30) == 30
     assert [what for what, _ in agent.threads] == ["act"]
-    assert scene.phase == "countdown" and scene.phase_t == scene.countdown_s
-    assert scene.shown_prediction is None and scene.stats()["rounds"] == 0
+    assert (
+        scene.session.phase == Phase.COUNTDOWN
+        and scene.session.phase_t == scene.session.countdown_s
+    )
+    assert scene.session.shown_prediction is None and scene.session.stats().rounds == 0
     send(app, key(pygame.K_s))
-    assert scene.player is not None and scene.rounds == []
+    assert scene.session.player is not None and scene.session.rounds == []
 
     agent.go.set()
     finish_round(app, scene)
     main = threading.main_thread()
     assert [what for what, _ in agent.threads] == ["act", "observe"]  # one round, act first
     assert all(t is not main for _, t in agent.threads)
-    assert scene.rounds[-1].move_a == 0 and scene.rounds[-1].move_b == 1
-    assert scene.shown_prediction is not None
+    assert scene.session.rounds[-1].move_a == 0 and scene.session.rounds[-1].move_b == 1
+    assert scene.session.shown_prediction is not None
 
     # A new match while a round is in flight waits for it, and the round is still saved.
     send(app, key(pygame.K_p))
     agent.go.clear()
     threading.Timer(0.05, agent.go.set).start()
-    send(app, key(pygame.K_n))
-    assert scene.player is None and scene.rounds == [] and scene.phase == "ready"
+    send(app, key(pygame.K_F2))
+    assert (
+        scene.session.player is None
+        and scene.session.rounds == []
+        and scene.session.phase == Phase.READY
+    )
     rounds, _ = load_games()
     assert [(r.human, r.ai) for r in rounds] == [(0, 1), (1, 1)]
     assert len(agent.own) == 0  # the new match reset the agent after the round had ended
@@ -244,12 +254,12 @@ def test_arena_reports_a_failing_ai_move_and_plays_on(app, monkeypatch):
     send(app, key(pygame.K_r))
     finish_round(app, scene)
     assert any("the model file vanished" in t.message for t in app.toasts.items)
-    assert scene.rounds == [] and scene.revealed is None
+    assert scene.session.rounds == [] and scene.session.revealed is None
     assert load_games()[0] == []  # nothing was played, so nothing was saved
     agent.fail = False
     send(app, key(pygame.K_r))  # the person can play again
     finish_round(app, scene)
-    assert [(r.move_a, r.move_b) for r in scene.rounds] == [(0, 1)]
+    assert [(r.move_a, r.move_b) for r in scene.session.rounds] == [(0, 1)]
 
 
 # --- AI vs AI --------------------------------------------------------------------------------
@@ -264,42 +274,45 @@ def run_real_time(app: App, frames: int) -> None:
 
 
 def test_versus_plays_at_the_chosen_speed_with_prediction_bars(app):
-    from game.scenes.rps_versus import SPEEDS
+    from game.sessions.rps import SPEEDS
 
     scene = app.push("rps-versus", a="markov", b="rotate", speed=1)
     run_real_time(app, 61)
-    assert scene.match.played == 1  # 1 round per second at 60 sim steps per second
+    assert scene.session.match.played == 1  # 1 round per second at 60 sim steps per second
 
     send(app, key(pygame.K_SPACE))  # pause
     app.run_frames(120)
-    assert scene.paused and scene.match.played == 1
+    assert scene.session.paused and scene.session.match.played == 1
     send(app, key(pygame.K_SPACE))
 
     for _ in range(3):
         send(app, key(pygame.K_PLUS))
-    assert SPEEDS[scene.speed_i] == 10
+    assert SPEEDS[scene.session.speed_i] == 10
     send(app, key(pygame.K_MINUS))
-    assert SPEEDS[scene.speed_i] == 5
+    assert SPEEDS[scene.session.speed_i] == 5
     run_real_time(app, 120)
-    assert 10 <= scene.match.played <= 13
+    assert 10 <= scene.session.match.played <= 13
 
-    markov, rotate = scene.sides
+    markov, rotate = scene.session.sides
     assert markov.is_predictor and markov.pred is not None and abs(markov.pred.sum() - 1) < 1e-6
     assert not rotate.is_predictor and rotate.pred is None
-    assert scene.net_chart.series["net"][-1][1] == scene.match.net
+    assert scene.net_chart.series["net"][-1][1] == scene.session.match.net
     assert len(scene.conf_chart.series) == 1  # only the predictor has a confidence line
 
     # Keyboard picking: Tab to side B, Down for the next agent: a new match starts.
     send(app, key(pygame.K_TAB))
     send(app, key(pygame.K_DOWN))
-    names = scene.sides[1].picker.names
-    assert scene.sides[1].name == names[(names.index("rotate") + 1) % len(names)]
-    assert scene.match.played == 0 and scene.match.agent_b is scene.sides[1].agent
+    names = scene.session.names
+    assert scene.session.sides[1].name == names[(names.index("rotate") + 1) % len(names)]
+    assert (
+        scene.session.match.played == 0
+        and scene.session.match.agent_b is scene.session.sides[1].agent
+    )
 
     # Flat out: a 1000-round match of cheap bots finishes within a few seconds of frames.
-    scene.speed_i = len(SPEEDS) - 1
-    wait_until(app, lambda: scene.match.done)
-    assert scene.match.played == 1000
+    scene.session.speed_i = len(SPEEDS) - 1
+    wait_until(app, lambda: scene.session.match.done)
+    assert scene.session.match.played == 1000
 
 
 # --- Tournament ------------------------------------------------------------------------------
@@ -311,15 +324,15 @@ def test_tournament_runs_in_background_and_matrix_is_antisymmetric(app):
     app.run_frames(2)
     send(app, key(pygame.K_RETURN))
     # Started (cheap bots may already have finished within that frame, so not `running`).
-    assert scene.worker is not None and scene.worker.state != IDLE
-    wait_until(app, lambda: scene.result is not None)
+    assert scene.session.worker is not None and scene.session.worker.state != IDLE
+    wait_until(app, lambda: scene.session.result is not None)
     app.run_frames(2)  # draws the heat map and table
-    res = scene.result
+    res = scene.session.result
     assert res.names == names and res.complete and res.rounds == 100
     assert np.allclose(res.net, -res.net.T)
     assert res.net[2, 0] > 90  # Beat Last Move plays paper against Good Ole Rock from round 2
     assert [row["name"] for row in res.table()] == res.ranking()
-    assert scene.worker.state == DONE
+    assert scene.session.worker.state == DONE
 
 
 def test_tournament_esc_cancels_then_goes_back(app):
@@ -328,9 +341,9 @@ def test_tournament_esc_cancels_then_goes_back(app):
     )
     send(app, key(pygame.K_RETURN))
     send(app, key(pygame.K_ESCAPE))
-    wait_until(app, lambda: scene.worker.finished)
-    assert scene.worker.state == CANCELLED and app.scene is scene
-    assert scene.result is not None and not scene.result.complete
+    wait_until(app, lambda: scene.session.worker.finished)
+    assert scene.session.worker.state == CANCELLED and app.scene is scene
+    assert scene.session.result is not None and not scene.session.result.complete
     send(app, key(pygame.K_ESCAPE))
     assert app.scene is not scene
 
@@ -346,13 +359,51 @@ def test_tournament_draws_a_partial_result(app):
     )
     assert np.isnan(partial.net[1, 2])  # rotate vs beat-last never played
     scene = app.push("rps-tournament", agents=names)
-    scene.result = partial
+    scene.session.result = partial
     app.run_frames(1)
     grid, cell = scene._matrix_geometry()
     unplayed = (grid.x + 2 * cell + cell // 2, grid.y + cell + cell // 2)  # row 1, column 2
     app.run_frames(2, lambda i: [pygame.event.Event(pygame.MOUSEMOTION, pos=unplayed, rel=(0, 0))])
     assert scene.hover_cell == (1, 2)
-    assert scene.result.table()[-1]["net"] is None  # beat-last played nothing: shown as "-"
+    assert scene.session.result.table()[-1]["net"] is None  # beat-last played nothing: shown as "-"
+
+
+def press(app: App, k: int, times: int = 1, mod: int = 0) -> None:
+    for _ in range(times):
+        send(app, key(k, mod))
+
+
+def test_tournament_keys_change_the_setup(app):
+    scene = app.push("rps-tournament", agents=["rock", "rotate"], rounds=300, seeds=1)
+    s = scene.session
+    press(app, pygame.K_RIGHT)
+    assert s.rounds == 1000
+    press(app, pygame.K_RIGHT, 5)
+    assert s.rounds == 3000  # clamped at the end
+    press(app, pygame.K_LEFT)
+    assert s.rounds == 1000
+    press(app, pygame.K_RIGHTBRACKET)
+    assert s.seeds == 2
+    press(app, pygame.K_LEFTBRACKET, 2)
+    assert s.seeds == 1  # clamped at the start
+    press(app, pygame.K_a, mod=pygame.KMOD_CTRL)
+    assert s.selected == set(s.names)
+    press(app, pygame.K_DOWN)
+    press(app, pygame.K_SPACE)
+    assert s.selected == set(s.names) - {s.names[1]}
+
+
+def test_versus_keys_replay_speed_and_focus(app):
+    scene = app.push("rps-versus", a="rock", b="rotate", speed=10)
+    s = scene.session
+    press(app, pygame.K_F5)  # the same agents, new seeds
+    assert s.seed == 2 and [side.name for side in s.sides] == ["rock", "rotate"]
+    press(app, pygame.K_RIGHT)
+    assert s.speed == 20
+    press(app, pygame.K_LEFT, 2)
+    assert s.speed == 5
+    press(app, pygame.K_TAB, mod=pygame.KMOD_SHIFT)
+    assert s.focus == 1 and scene.pickers[1].focused
 
 
 # --- LSTM opponent and "Train on my games" ----------------------------------------------------
@@ -365,44 +416,55 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
     from agents.rps import lstm_agents
     from agents.rps.lstm_agents import user_model_path
     from agents.rps.lstm_models import lstm_joint
-    from game.scenes import rps_arena
-    from game.scenes.rps_common import agent_job
+    from game.sessions import rps as sessions
+    from game.sessions.rps import agent_job
 
     # No model file at all: a clear message, and the arena falls back to a classic opponent.
     with monkeypatch.context() as m:  # (a context: undo() would also drop the tmp user home)
         m.setattr(lstm_agents, "default_model_path", lambda *a: tmp_path / "missing.h5")
         scene = app.push("rps-arena", opponent="lstm")
-        wait_until(app, lambda: not scene.loading, timeout=60)
-    assert scene.opponent == "iocaine" and scene.picker.current == "iocaine"
+        wait_until(app, lambda: not scene.session.loading, timeout=60)
+    assert scene.session.opponent == "iocaine" and scene.picker.current == "iocaine"
     assert any("model file not found" in t.message for t in app.toasts.items)
     app.pop()
 
     assert user_model_path().is_relative_to(tmp_path)  # the test's own user home
     save_model_atomic(lstm_joint(units=4), user_model_path())
     scene = app.push("rps-arena", countdown_s=0.05, reveal_s=0.05)
-    assert scene.picker.current == "lstm" and scene.loading  # the default when a model exists
-    wait_until(app, lambda: not scene.loading, timeout=60)
-    assert scene.opponent == "lstm"
+    assert (
+        scene.picker.current == "lstm" and scene.session.loading
+    )  # the default when a model exists
+    wait_until(app, lambda: not scene.session.loading, timeout=60)
+    assert scene.session.opponent == "lstm"
     send(app, key(pygame.K_r))
     finish_round(app, scene)
-    first = scene.agent
-    assert scene.shown_prediction is not None and abs(scene.shown_prediction.sum() - 1) < 1e-6
+    first = scene.session.agent
+    assert (
+        scene.session.shown_prediction is not None
+        and abs(scene.session.shown_prediction.sum() - 1) < 1e-6
+    )
+
+    from agents.training import ModelCard
 
     def fake_train(seed):
         def job(ctx):
             ctx.progress(0.5, "training")
             save_model_atomic(lstm_joint(units=4), user_model_path())
             agent = agent_job("lstm", seed, model_path=user_model_path())(ctx)
-            return {"val_accuracy": 0.5}, agent
+            return ModelCard("rps", "lstm_joint", details={"val_accuracy": 0.5}), agent
 
         return job
 
-    monkeypatch.setattr(rps_arena, "train_job", fake_train)
+    monkeypatch.setattr(sessions, "train_job", fake_train)
     send(app, key(pygame.K_t))
-    assert scene.trainer.running
+    assert scene.session.trainer.running
     send(app, key(pygame.K_p))  # the arena keeps playing while it trains
     finish_round(app, scene)
-    assert len(scene.rounds) == 2
-    wait_until(app, lambda: scene.trainer is None, timeout=60)
-    assert scene.last_training.state == DONE
-    assert scene.agent is not first and scene.opponent == "lstm" and scene.rounds == []
+    assert len(scene.session.rounds) == 2
+    wait_until(app, lambda: scene.session.trainer is None, timeout=60)
+    assert scene.session.last_training.state == DONE
+    assert (
+        scene.session.agent is not first
+        and scene.session.opponent == "lstm"
+        and scene.session.rounds == []
+    )

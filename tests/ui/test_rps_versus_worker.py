@@ -13,8 +13,8 @@ import pygame
 
 from agents.rps import Agent
 from game.app import App
-from game.scenes import rps_versus
-from game.scenes.rps_versus import SPEEDS, rounds_ahead
+from game.sessions import rps as sessions
+from game.sessions.rps import SPEEDS, rounds_ahead
 
 MAIN = threading.main_thread()
 
@@ -80,7 +80,7 @@ def wait_until(app: App, condition, timeout: float = 20.0) -> None:
 
 
 def versus_with(app: App, monkeypatch, agents: dict[str, Agent], speed: float):
-    monkeypatch.setattr(rps_versus, "make_agent_now", lambda name, seed, **kw: agents[name])
+    monkeypatch.setattr(sessions, "make_agent_now", lambda name, seed, **kw: agents[name])
     return app.push("rps-versus", a="rock", b="rotate", speed=speed)
 
 
@@ -88,14 +88,14 @@ def test_flat_out_with_a_slow_agent_never_blocks_a_frame(app, monkeypatch):
     slow = SlowAgent(delay=0.2)
     quick = SlowAgent(delay=0.0)
     scene = versus_with(app, monkeypatch, {"rock": slow, "rotate": quick}, speed=float("inf"))
-    assert scene.match is not None and scene.player is not None
+    assert scene.session.match is not None and scene.session.player is not None
 
     assert app.run_frames(60) == 60
     # Played on the main thread, 60 flat-out frames would be at least 60 rounds (each one a
     # 0.2 s observe); in the background only a few have finished, and frames went on.
-    assert scene.match.played < 60
-    assert scene.match.played <= slow.acts
-    wait_until(app, lambda: scene.match.played >= 2)  # ... and the match does advance
+    assert scene.session.match.played < 60
+    assert scene.session.match.played <= slow.acts
+    wait_until(app, lambda: scene.session.match.played >= 2)  # ... and the match does advance
     calls = slow.calls + quick.calls
     assert {"reset", "act", "observe"} <= {what for what, _ in calls}
     assert all(thread is not MAIN for _, thread in calls)
@@ -107,10 +107,10 @@ def test_the_player_stays_a_bounded_distance_ahead_of_the_screen(app, monkeypatc
     scene = versus_with(app, monkeypatch, {"rock": a, "rotate": b}, speed=1)
     send = [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE, mod=0, unicode="")]
     app.run_frames(1, lambda i: send)  # pause: the screen takes no rounds
-    ahead = rounds_ahead(SPEEDS[scene.speed_i])
+    ahead = rounds_ahead(SPEEDS[scene.session.speed_i])
     wait_until(app, lambda: a.acts >= ahead)
     app.run_frames(30)
-    assert scene.paused and scene.match.played == 0
+    assert scene.session.paused and scene.session.match.played == 0
     assert a.acts == ahead  # it waits for the screen instead of playing the whole match
 
 
@@ -120,14 +120,14 @@ def test_switching_agents_mid_round_never_shares_an_agent_between_threads(app, m
         agents[name] = SlowAgent(delay=0.05)
     scene = versus_with(app, monkeypatch, agents, speed=float("inf"))
     app.run_frames(3)
-    scene.set_agent(1, "beat-last")  # the old match's player may be mid-round
+    scene.session.set_agent(1, "beat-last")  # the old match's player may be mid-round
     app.run_frames(2)
-    scene.set_agent(1, "switching")
-    scene.set_agent(0, "rock")  # same agent object, reset for the new match
-    wait_until(app, lambda: scene.match.played >= 3)
-    assert scene.match.agent_b is agents["switching"]
+    scene.session.set_agent(1, "switching")
+    scene.session.set_agent(0, "rock")  # same agent object, reset for the new match
+    wait_until(app, lambda: scene.session.match.played >= 3)
+    assert scene.session.match.agent_b is agents["switching"]
     assert all(agent.overlaps == [] for agent in agents.values())
-    first = scene.player
+    first = scene.session.player
     app.pop()  # leaving cancels the match in the background
     first.join(5)
     assert not first._thread.is_alive()
@@ -136,7 +136,9 @@ def test_switching_agents_mid_round_never_shares_an_agent_between_threads(app, m
 def test_a_failing_agent_stops_the_match_with_a_message(app, monkeypatch):
     a, b = SlowAgent(delay=0.0, fail_at=3), SlowAgent(delay=0.0)
     scene = versus_with(app, monkeypatch, {"rock": a, "rotate": b}, speed=float("inf"))
-    wait_until(app, lambda: scene.player is None)
+    wait_until(app, lambda: scene.session.player is None)
     assert any("the model file vanished" in t.message for t in app.toasts.items)
-    assert scene.match.played == 3 and not scene.match.done  # the rounds played are shown
+    assert (
+        scene.session.match.played == 3 and not scene.session.match.done
+    )  # the rounds played are shown
     assert app.run_frames(5) == 5  # and the screen carries on

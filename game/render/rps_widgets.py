@@ -1,33 +1,25 @@
-"""Drawing and helpers shared by the three rock-paper-scissors screens (no scene here).
+"""Drawing shared by the three rock-paper-scissors screens (no state, no rules here).
 
-- vector-drawn hands (`draw_hand`, `draw_hand_badge`), move colours and keys;
+- vector-drawn hands (`draw_hand`, `draw_hand_badge`), move and outcome colours;
 - prediction bars ("I expected rock 62%"), the coloured history strip;
-- `AgentPicker`: a drop-down list of registered agents (mouse) that the screens also
-  cycle from the keyboard;
-- `agent_job`: builds an agent in a background worker, warmed up, so an LSTM's TensorFlow
-  import and first traces never freeze a frame.
+- `AgentPicker`: a drop-down list of agents (mouse) that the screens also cycle by key;
+- `draw_progress`: a worker's progress (controls.ProgressBar), `draw_title`: a screen's title.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import Any
 
 import pygame
 
 from game.render import theme
+from game.render.controls import ProgressBar
 from game.render.theme import Color
-from game.render.widgets import draw_bar
-from game.sim.rps import MOVE_NAMES
-from game.workers import WorkerContext
+from game.render.widgets import draw_bar, draw_label_value
+from game.sim.rps import MOVE_LETTERS, MOVE_NAMES, MOVES, Round
+from game.workers import Worker
 
-MOVE_KEYS = {
-    pygame.K_r: 0, pygame.K_1: 0, pygame.K_KP1: 0,
-    pygame.K_p: 1, pygame.K_2: 1, pygame.K_KP2: 1,
-    pygame.K_s: 2, pygame.K_3: 2, pygame.K_KP3: 2,
-}  # fmt: skip
 MOVE_COLORS: tuple[Color, ...] = ((236, 120, 64), (64, 170, 236), (186, 104, 236))
 OUTCOME_COLORS = {1: theme.GOOD, 0: theme.TEXT_DIM, -1: theme.BAD}
 SKIN = (250, 212, 170)
@@ -180,8 +172,8 @@ def draw_prediction_bars(
 ) -> None:
     """Three bars, P(rock), P(paper), P(scissors); the `actual` move's row is outlined."""
     rect = pygame.Rect(rect)
-    top = max(range(3), key=lambda m: probs[m])
-    for m in range(3):
+    top = max(MOVES, key=lambda m: probs[m])
+    for m in MOVES:
         y = rect.y + m * row_h
         row = pygame.Rect(rect.x, y, rect.w, row_h - 6)
         if m == actual:
@@ -207,76 +199,56 @@ def draw_prediction_bars(
         )
 
 
+def draw_expectation(
+    surface: pygame.Surface, rect: pygame.Rect, pred: Sequence[float], actual: int
+) -> None:
+    """What a predictor expected ("I expected rock 62%"), how it went, and its bars."""
+    top, x = max(MOVES, key=lambda m: pred[m]), rect.x
+    text = f"I expected {MOVE_NAMES[top]} {100 * pred[top]:.0f}%"
+    theme.blit_text(surface, text, (x, rect.y + 16), theme.LARGE, theme.ACCENT, anchor="midleft")
+    verdict = "read you" if top == actual else "missed"
+    text = f"you played {MOVE_NAMES[actual]} ({100 * pred[actual]:.0f}%): I {verdict}"
+    theme.blit_text(
+        surface, text, (x, rect.y + 44), theme.SMALL, theme.TEXT_MUTED, anchor="midleft"
+    )
+    bars = pygame.Rect(x + 4, rect.y + 66, rect.w - 4, rect.h - 66)
+    draw_prediction_bars(surface, bars, pred, actual=actual)
+
+
 def draw_history_strip(
-    surface: pygame.Surface,
-    rect: pygame.Rect,
-    moves: Sequence[int],
-    outcomes: Sequence[int],
-    cell: int = 22,
+    surface: pygame.Surface, rect: pygame.Rect, rounds: Sequence[Round], title: str = ""
 ) -> None:
     """The latest rounds, oldest on the left: one tile per round coloured by outcome
     (for the first player), showing the first player's move as R / P / S."""
-    rect = pygame.Rect(rect)
+    rect, cell = pygame.Rect(rect), rect.h
+    if title:
+        at = (rect.x, rect.y - 10)
+        theme.blit_text(surface, title, at, theme.SMALL, theme.TEXT_DIM, anchor="midleft")
     fit = max(rect.w // (cell + 3), 1)
-    start = max(0, len(outcomes) - fit)
-    x = rect.x
-    for move, out in zip(moves[start:], outcomes[start:], strict=True):
-        tile = pygame.Rect(x, rect.y, cell, cell)
-        pygame.draw.rect(surface, OUTCOME_COLORS[int(out)], tile, border_radius=5)
-        theme.blit_text(
-            surface, "RPS"[int(move)], tile.center, theme.SMALL, theme.BG, anchor="center"
-        )
-        x += cell + 3
-
-
-def moving_average(values: Sequence[float], window: int) -> list[float]:
-    """Trailing mean over up to `window` values, one output per input."""
-    out, total = [], 0.0
-    for i, v in enumerate(values):
-        total += v
-        if i >= window:
-            total -= values[i - window]
-        out.append(total / min(i + 1, window))
-    return out
+    for k, rnd in enumerate(list(rounds)[-fit:]):
+        tile = pygame.Rect(rect.x + k * (cell + 3), rect.y, cell, cell)
+        pygame.draw.rect(surface, OUTCOME_COLORS[rnd.outcome], tile, border_radius=5)
+        letter = MOVE_LETTERS[rnd.move_a]
+        theme.blit_text(surface, letter, tile.center, theme.SMALL, theme.BG, anchor="center")
 
 
 # --- picking agents ------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _registry() -> dict[str, Any]:
-    # The registry is fixed once the agent modules are imported; screens ask every frame.
-    from agents.rps import list_agents
-
-    return {a.name: a for a in list_agents()}
-
-
-def agent_names() -> list[str]:
-    """Registered agents, in registry order (bots, predictors, meta, LSTMs)."""
-    return list(_registry())
-
-
-def agent_kind(name: str) -> str:
-    info = _registry().get(name)
-    return info.kind if info else ""
-
-
-def agent_description(name: str) -> str:
-    info = _registry().get(name)
-    return info.description if info else ""
-
-
 class AgentPicker:
-    """A button showing the current agent; a click opens a list of every agent.
+    """A button showing the current agent; a click opens a list of every agent, with each
+    kind (`kinds`: name -> "bot", "predictor", ...) written beside its first agent.
 
     `handle_event` returns the newly chosen name (or None). While open it swallows clicks.
+    The screen sets `current` from its session (the picker holds no choice of its own).
     """
 
     ROW = 24
 
     def __init__(
-        self, rect: pygame.Rect, names: Sequence[str], current: str, title: str = ""
+        self, rect: pygame.Rect, kinds: dict[str, str], current: str, title: str = ""
     ) -> None:
         self.rect = pygame.Rect(rect)
-        self.names = list(names)
+        self.names = list(kinds)
+        self.kinds = dict(kinds)
         self.current = current
         self.title = title
         self.open = False
@@ -301,12 +273,8 @@ class AgentPicker:
         i = (pos[1] - lr.y - 4) // self.ROW
         return i if 0 <= i < len(self.names) else None
 
-    def cycle(self, step: int) -> str:
-        i = self.names.index(self.current) if self.current in self.names else 0
-        self.current = self.names[(i + step) % len(self.names)]
-        return self.current
-
-    def handle_event(self, event: pygame.event.Event) -> str | None:
+    def handle_event(self, event: pygame.event.Event, back: bool = False) -> str | None:
+        """`back`: the screen's Back action (Esc), which closes an open list."""
         if event.type == pygame.MOUSEMOTION:
             self.hovered = self.rect.collidepoint(event.pos)
             self.hover_index = self._index_at(event.pos) if self.open else None
@@ -320,7 +288,7 @@ class AgentPicker:
             elif self.rect.collidepoint(event.pos):
                 self.open = True
                 self.hover_index = None
-        elif event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and self.open:
+        elif back and self.open:
             self.open = False
         return None
 
@@ -374,7 +342,7 @@ class AgentPicker:
             theme.blit_text(
                 surface, name, (row.x + 10, row.centery), theme.BODY, theme.TEXT, anchor="midleft"
             )
-            k = agent_kind(name)
+            k = self.kinds.get(name, "")
             if k != kind:
                 kind = k
                 theme.blit_text(
@@ -387,53 +355,50 @@ class AgentPicker:
                 )
 
 
-# --- building agents off the main thread ---------------------------------------------------
-WARMUP_ROUNDS = 12  # enough for an LSTM agent's first online fine-tune (traces it)
+def signed_color(value: float) -> Color:
+    """Good for a gain, bad for a loss, plain for zero (net scores, streaks)."""
+    return theme.GOOD if value > 0 else theme.BAD if value < 0 else theme.TEXT
 
 
-def needs_worker(name: str) -> bool:
-    """LSTM agents import TensorFlow and trace functions on first use: build them off-frame."""
-    return agent_kind(name) == "lstm"
-
-
-def make_agent_now(name: str, seed: int, **kwargs: Any):
-    from agents.rps import make_agent
-
-    return make_agent(name, seed=seed, **kwargs)
-
-
-def agent_job(name: str, seed: int, **kwargs: Any):
-    """A worker job that builds agent `name` and plays a short throw-away match so that the
-    first real moves are as fast as the rest; returns the reset agent."""
-
-    def job(ctx: WorkerContext):
-        from game.sim.rps import Match
-
-        ctx.progress(None, f"loading {name}...")
-        agent = make_agent_now(name, seed, **kwargs)
-        ctx.progress(0.5, f"warming up {name}...")
-        sparring = make_agent_now("rotate", 0)
-        match = Match(agent, sparring, rounds=WARMUP_ROUNDS, record_predictions=True)
-        while not match.done and not ctx.cancelled:
-            match.step()
-        agent.reset()
-        return agent
-
-    return job
+def draw_rows_panel(
+    surface: pygame.Surface, rect: pygame.Rect, title: str, rows: Sequence[tuple[str, str, Color]]
+) -> None:
+    """A panel with a title and `label ..... value` rows (value in its colour)."""
+    theme.draw_panel(surface, rect)
+    at = (rect.x + 14, rect.y + 18)
+    theme.blit_text(surface, title, at, theme.BODY, theme.TEXT, anchor="midleft")
+    for i, (label, value, color) in enumerate(rows):
+        draw_label_value(surface, (rect.x + 16, rect.y + 52 + 27 * i), label, value,
+                         rect.w - 32, color)  # fmt: skip
 
 
 def draw_progress(
-    surface: pygame.Surface, rect: pygame.Rect, fraction: float | None, label: str, clock: float
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    worker: Worker,
+    label: str,
+    clock: float,
+    cancel_hint: bool = False,
 ) -> None:
-    """A progress bar with a label; `fraction=None` (amount unknown) shows a sliding block."""
-    rect = pygame.Rect(rect)
-    if fraction is None:
-        draw_bar(surface, rect, 0.0, 0.0, 1.0)
-        w = rect.w // 4
-        x = rect.x + int((math.sin(clock * 2.5) * 0.5 + 0.5) * (rect.w - w))
-        pygame.draw.rect(surface, theme.ACCENT, (x, rect.y, w, rect.h), border_radius=rect.h // 2)
-        text = label
-    else:
-        draw_bar(surface, rect, fraction, 0.0, 1.0, theme.ACCENT)
-        text = f"{label}  {100 * fraction:.0f}%" if label else f"{100 * fraction:.0f}%"
-    theme.blit_text(surface, text, rect.center, theme.SMALL, theme.TEXT, anchor="center")
+    """A worker's progress bar and status (`label` until it says more); with `cancel_hint`,
+    "Esc cancels" under it, or "cancelling..." once asked."""
+    bar = ProgressBar(rect, worker.message or label)
+    bar.fraction = worker.fraction  # None (amount unknown) shows a sliding block
+    bar.draw(surface, clock=clock)
+    if cancel_hint:
+        hint = "cancelling..." if worker.cancel_requested else "Esc cancels"
+        at = (rect.centerx, rect.bottom + 14)
+        theme.blit_text(surface, hint, at, theme.SMALL, theme.TEXT_DIM, anchor="center")
+
+
+def draw_title(surface: pygame.Surface, x: int, accent: str, rest: str) -> pygame.Rect:
+    """A screen's title ("RPS" in the accent colour, then "ARENA") and the help hint;
+    returns the hint's rect."""
+    y = 36
+    r = theme.blit_text(surface, accent, (x, y), theme.LARGE + 12, theme.ACCENT, anchor="midleft")
+    r = theme.blit_text(
+        surface, rest, (r.right + 12, y), theme.LARGE + 12, theme.TEXT, anchor="midleft"
+    )
+    return theme.blit_text(
+        surface, "H help", (r.right + 20, y + 2), theme.SMALL, theme.TEXT_DIM, anchor="midleft"
+    )

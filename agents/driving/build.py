@@ -1,0 +1,156 @@
+"""The recipe of the shipped default driving model (`build-models`): record the expert on
+generated tracks, train PilotNet on it, and write the model and its card.
+
+Training tracks are generated seeds; evaluation uses other seeds and the shipped tracks, so
+the model is always judged on roads it never saw.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from agents.training import ProgressFn, report_data
+
+BUILD_TRAIN_SEEDS = tuple(range(1000, 1012))
+BUILD_LAPS = 1
+BUILD_RATE_HZ = 10.0  # samples per simulated second (each with 2 recovery views)
+# Shipped circuits have hairpins down to ~10 m radius; generated tracks stay above 18 m. A few
+# generated tracks shrunk until their tightest bend is ~10-12 m teach the tight corners.
+TIGHT_SEEDS = range(1012, 1100)  # the first BUILD_TIGHT_TRACKS whose tightest bend <= 26 m
+BUILD_TIGHT_TRACKS = 8
+TIGHT_TARGET_RADII_M = (7.0, 8.0, 9.0)  # before the track's 1 m resampling smooths the bend
+TIGHT_MAX_RADIUS_M = 26.0
+BUILD_EPOCHS = 10
+BUILD_TIME_LIMIT_S = 15 * 60  # no training epoch starts that would end after this
+BUILD_FLIP_PROB = 0.0  # see train-driver --flip: mirrored frames swap which lane the car is in
+BUILD_LOOK = "mixed"
+
+
+@dataclass(frozen=True)
+class BuildRecipe:
+    """What `build_default_model` records and trains (the CLI's options)."""
+
+    seeds: tuple[int, ...] = BUILD_TRAIN_SEEDS
+    tight: int = BUILD_TIGHT_TRACKS
+    laps: int = BUILD_LAPS
+    rate_hz: float = BUILD_RATE_HZ
+    epochs: int = BUILD_EPOCHS
+    time_limit_s: float = BUILD_TIME_LIMIT_S
+    seed: int = 0
+    jobs: int = 2
+
+
+def training_track(seed: int, scale: float = 1.0):
+    """Generated track `seed`, shrunk by `scale` (< 1 tightens every bend)."""
+    from game.sim.track import build_track
+    from game.sim.trackgen import generate_points, generate_track
+
+    if scale == 1.0:
+        return generate_track(seed)
+    return build_track(
+        f"gen:{seed}x{scale:.2f}",
+        generate_points(seed) * scale,
+        source=f"procedural generator, seed {seed}, scaled {scale:.2f}",
+        license="generated",
+    )
+
+
+def tight_track_recipes(n: int) -> list[tuple[int, float]]:
+    """(seed, scale) of n generated tracks shrunk until their tightest bend is ~10-12 m."""
+    from game.sim.trackgen import generate_track
+
+    recipes: list[tuple[int, float]] = []
+    for seed in TIGHT_SEEDS:
+        if len(recipes) == n:
+            break
+        radius = generate_track(seed).min_radius
+        if radius <= TIGHT_MAX_RADIUS_M:
+            target = TIGHT_TARGET_RADII_M[len(recipes) % len(TIGHT_TARGET_RADII_M)]
+            recipes.append((seed, round(target / radius, 2)))
+    return recipes
+
+
+def _record_one(job: tuple[int, float, int, float, str]) -> dict:
+    from agents.driving.expert_recorder import record_expert
+
+    seed, scale, laps, rate, out = job
+    track = training_track(seed, scale)
+    return record_expert(track, laps, out, look=BUILD_LOOK, rate_hz=rate, seed=seed, recovery=True)
+
+
+def record_training_data(
+    recipes: list[tuple[int, float]], laps: int, rate: float, work: Path, jobs: int = 2
+) -> list[dict]:
+    """Record the expert on each (seed, scale) track in parallel processes; summaries in order."""
+    from tqdm import tqdm
+
+    work.mkdir(parents=True, exist_ok=True)
+    todo = [(s, k, laps, rate, str(work / f"gen-{s}x{k:.2f}")) for s, k in recipes]
+    for *_, out in todo:
+        shutil.rmtree(out, ignore_errors=True)  # a fresh session, never an append
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        jobs_done = pool.map(_record_one, todo)
+        results = list(tqdm(jobs_done, total=len(todo), desc="recording expert", unit="track"))
+    return results
+
+
+def build_default_model(
+    out: Path,
+    recipe: BuildRecipe = BuildRecipe(),
+    work: Path | None = None,
+    progress: ProgressFn | None = None,
+    extra_callbacks: Callable[[], list] | None = None,
+):
+    """Record, train and write `out` + its card (the data named by recipe, not by temporary
+    folders). `work` keeps the recordings; by default they go to a temporary folder."""
+    from agents.driving.models import DEFAULT_ARCHITECTURE
+    from agents.driving.train import train
+    from agents.training import update_card
+
+    started = time.monotonic()
+    folder = work if work is not None else Path(tempfile.mkdtemp(prefix="build-models-"))
+    try:
+        recipes = [(s, 1.0) for s in recipe.seeds] + tight_track_recipes(recipe.tight)
+        recorded = record_training_data(recipes, recipe.laps, recipe.rate_hz, folder, recipe.jobs)
+        record_s = time.monotonic() - started
+        frames = sum(r["frames"] for r in recorded)
+        report_data(progress, f"recorded {frames} frames in {record_s:.0f} s")
+        result = train(
+            [r["out_dir"] for r in recorded],
+            arch=DEFAULT_ARCHITECTURE,
+            epochs=recipe.epochs,
+            out_path=out,
+            seed=recipe.seed,
+            time_limit_s=recipe.time_limit_s,
+            flip_prob=BUILD_FLIP_PROB,
+            progress=progress,
+            extra_callbacks=extra_callbacks,
+        )
+    finally:
+        if work is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    keys = ("track", "frames", "expert_frames", "recovery_frames")
+    card = update_card(
+        out,
+        sessions=[{k: r[k] for k in keys} for r in recorded],
+        data={
+            "tracks": [r["track"] for r in recorded],
+            "note": "gen:SEEDxK = generated track SEED scaled by K (tight bends)",
+            "laps": recipe.laps,
+            "rate_hz": recipe.rate_hz,
+            "look": BUILD_LOOK,
+            "recovery": True,
+        },
+        build={
+            "command": "python main.py build-models",
+            "seconds": round(time.monotonic() - started),
+            "recording_seconds": round(record_s),
+        },
+    )
+    return result, card

@@ -1,0 +1,182 @@
+"""What the driving screens (Drive, Autopilot, Race) share on the pygame side: their layout
+from the window size, the banner over the road, the map card, the lane-departure flash, the
+countdown. Each has one behaviour wherever it is used.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pygame
+
+from game.render import theme
+from game.render.minimap import Minimap
+from game.render.world_view import CarSprite, FollowCamera, WorldView
+from game.sim.track import Track
+from game.sim.world import World
+
+CARD_PAD = 14  # inset of the side column's cards
+CARD_TITLE_H = 30  # a card's title strip; its content starts below
+BANNER_Y = 190  # the banner's centre below the view's top: above the car, which sits mid-view
+
+
+class RoadViews:
+    """The pygame side of a session's track: the top-down view, the minimap and the camera
+    that follows a car; rebuilt when the session's track changes."""
+
+    def __init__(self) -> None:
+        self.track: Track | None = None
+        self.follow_cam = FollowCamera()
+
+    def sync(self, track: Track, map_size: tuple[int, int], prerender: bool = True) -> None:
+        """Build the views for `track` unless they are; `prerender`: draw the whole track's
+        tiles now (~0.1 s) instead of hitches while driving."""
+        if track is self.track:
+            return
+        self.track = track
+        self.view = WorldView(track)
+        if prerender:
+            self.view.prerender()
+        self.minimap = Minimap(track, map_size)
+        self.follow_cam = FollowCamera()
+
+    def follow(self, world: World, dt: float) -> None:
+        st = world.car.state
+        self.follow_cam.update(st.yaw, st.speed, dt)
+
+    def draw_one_car(
+        self, surface: pygame.Surface, lay: DrivingLayout, world: World, color: theme.Color
+    ) -> CarSprite:
+        """The road round `world`'s car (views rebuilt if its track changed); returns the
+        car's sprite for the minimap."""
+        self.sync(world.track, lay.map_size)
+        st = world.car.state
+        car = CarSprite(st.x, st.y, st.yaw, color)
+        self.draw_road(surface, lay.view, world, [car])
+        return car
+
+    def draw_road(
+        self, surface: pygame.Surface, rect: pygame.Rect, world: World, cars: list[CarSprite]
+    ) -> None:
+        """The view centred ahead of `world`'s car (the followed one)."""
+        st = world.car.state
+        self.view.draw(surface, rect, self.follow_cam.center(st.x, st.y), cars)
+
+
+@dataclass(frozen=True)
+class DrivingLayout:
+    """Where things go on a road screen, from the window size: the road view on the left, a
+    side column with the dashcam panel, a stats card (or the standings) and the map card."""
+
+    view: pygame.Rect
+    side: pygame.Rect
+    dashcam_at: tuple[int, int]  # top-left pixel of the 320x160 camera image
+    stats: pygame.Rect
+    map_card: pygame.Rect
+    dashboard: pygame.Rect
+
+    @property
+    def map_size(self) -> tuple[int, int]:
+        """The minimap's size inside the map card."""
+        return self.map_card.w - 16, self.map_card.h - CARD_TITLE_H - 8
+
+
+def driving_layout(
+    size: tuple[int, int],
+    side_w: int = 360,
+    stats_top: int = 278,
+    stats_h: int = 196,
+    dashboard_w: int = 620,
+) -> DrivingLayout:
+    """The layout for a window of `size`; stats_top/stats_h place the side column's first card
+    (below the dashcam panel on Drive and Autopilot, under the header on Race)."""
+    w, h = size
+    view = pygame.Rect(0, 0, w - side_w, h)
+    side = pygame.Rect(view.right, 0, side_w, h)
+    stats = pygame.Rect(side.x + CARD_PAD, stats_top, side.w - 2 * CARD_PAD, stats_h)
+    map_top = stats.bottom + CARD_PAD
+    map_card = pygame.Rect(stats.x, map_top, stats.w, h - 12 - map_top)
+    dashboard = pygame.Rect(0, 0, dashboard_w, 118)
+    dashboard.midbottom = (view.centerx, view.bottom - 16)
+    return DrivingLayout(view, side, (side.x + 20, 96), stats, map_card, dashboard)
+
+
+def draw_card(surface: pygame.Surface, rect: pygame.Rect, title: str) -> pygame.Rect:
+    """A side-column card with its title; returns the area below the title."""
+    theme.draw_panel(surface, rect, theme.PANEL, theme.PANEL_EDGE, radius=10)
+    theme.blit_text(
+        surface, title, (rect.x + CARD_PAD, rect.y + 16), theme.SMALL, theme.ACCENT, "midleft"
+    )
+    return pygame.Rect(rect.x + 8, rect.y + CARD_TITLE_H, rect.w - 16, rect.h - CARD_TITLE_H)
+
+
+def draw_map_card(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    minimap: Minimap,
+    cars: Sequence[CarSprite],
+    follow: int = 0,
+) -> None:
+    """The TRACK MAP card: the minimap with every car, car `follow` drawn on top."""
+    inside = draw_card(surface, rect, "TRACK MAP")
+    minimap.draw(surface, inside.topleft, cars, follow=follow)
+
+
+def draw_banner(
+    surface: pygame.Surface, view: pygame.Rect, title: str, line: str = "", hint: str = ""
+) -> None:
+    """A big centred card over the road (PAUSED, LOADING, NO MODEL, FINISHED); long lines
+    (file errors) wrap to three lines at most."""
+    lines = textwrap.wrap(line, 78)[:3]
+    width = max([theme.text(t, theme.BODY).get_width() for t in lines] + [0]) + 48
+    height = 84 + 26 * len(lines) + (26 if hint else 0)
+    card = pygame.Rect(0, 0, min(max(width, 380), view.w - 40), height)
+    card.center = (view.centerx, view.y + BANNER_Y)
+    theme.draw_panel(surface, card, theme.PANEL_DARK, theme.ACCENT, radius=14, alpha=230)
+    x = card.centerx
+    theme.blit_text(surface, title, (x, card.y + 38), theme.TITLE, theme.ACCENT, "center")
+    y = card.y + 80
+    for text in lines:
+        theme.blit_text(surface, text, (x, y), theme.BODY, theme.TEXT, "center")
+        y += 26
+    if hint:
+        theme.blit_text(surface, hint, (x, y + 4), theme.SMALL, theme.TEXT_MUTED, "center")
+
+
+def draw_departure_flash(
+    surface: pygame.Surface, view: pygame.Rect, flash_s: float, text: str = "LANE DEPARTURE"
+) -> None:
+    """A blinking red frame round the road while `flash_s` > 0 (the car left its lane)."""
+    if flash_s <= 0:
+        return
+    width = 6 if int(flash_s * 10) % 2 == 0 else 3
+    pygame.draw.rect(surface, theme.BAD, view, width)
+    theme.blit_text(surface, text, (view.centerx, view.y + 90), theme.LARGE, theme.BAD, "center")
+
+
+def draw_countdown(surface: pygame.Surface, view: pygame.Rect, countdown: float, t: float) -> None:
+    """3, 2, 1 before the start, then GO! for the race's first second (`t`: race time)."""
+    at = (view.centerx, view.y + 200)
+    if countdown > 0:
+        n = str(math.ceil(countdown))
+        theme.blit_text(surface, n, (at[0] + 4, at[1] + 4), theme.HUGE * 2, (0, 0, 0), "center")
+        theme.blit_text(surface, n, at, theme.HUGE * 2, theme.ACCENT, "center")
+    elif t < 1.0:
+        theme.blit_text(surface, "GO!", at, theme.HUGE * 2, theme.GOOD, "center")
+
+
+def draw_mouse_rail(
+    surface: pygame.Surface, view: pygame.Rect, y: int, span_frac: float, wheel: float
+) -> None:
+    """Where the mouse puts the wheel: a marker on a rail (wheel -1..1)."""
+    span = view.w / 2.0 * span_frac
+    pygame.draw.line(surface, theme.TEXT_DIM, (view.centerx - span, y), (view.centerx + span, y), 2)
+    pygame.draw.circle(surface, theme.ACCENT, (view.centerx + wheel * span, y), 6)
+
+
+def mouse_x_in(view: pygame.Rect, pos: tuple[int, int]) -> float:
+    """The mouse across the road view: -1 at the left edge, +1 at the right."""
+    return (pos[0] - view.centerx) / (view.w / 2.0)

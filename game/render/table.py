@@ -1,0 +1,104 @@
+"""A table on a card: columns by name, each with a width and an alignment; rows as cells by
+column name. Columns are laid out from the card's width, so no caller knows an x position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pygame
+
+from game.render import theme
+
+PAD = 14  # the card's inner margin left and right
+HEADER_H = 44  # the column names' strip; rows start below it
+DOT_W = 16  # room a cell's colour dot takes before its text
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # shown in the header; rows give their cells by this name
+    width: float  # share of the card's inner width (any unit: shares are normalised)
+    align: Literal["left", "right"] = "left"
+    max_chars: int | None = None  # longer texts end in "..."
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    color: theme.Color = theme.TEXT
+    dot: theme.Color | None = None  # a colour dot before the text (e.g. the car's colour)
+
+
+Row = Mapping[str, Cell]
+
+
+class Table:
+    """Draws a header and rows; row height shrinks (up to `max_row_h`) so all rows fit."""
+
+    def __init__(self, columns: Sequence[Column], max_row_h: int = 48) -> None:
+        if len({c.name for c in columns}) != len(columns):
+            raise ValueError("table columns need distinct names")
+        self.columns = list(columns)
+        self.max_row_h = max_row_h
+
+    def cells(self, rect: pygame.Rect) -> dict[str, tuple[int, int]]:
+        """Each column's (left, right) x on a card at `rect`."""
+        total = sum(c.width for c in self.columns) or 1.0
+        inner = rect.w - 2 * PAD
+        out, x = {}, float(rect.x + PAD)
+        for c in self.columns:
+            right = x + inner * c.width / total
+            out[c.name] = (int(round(x)), int(round(right)))
+            x = right
+        return out
+
+    def row_height(self, rect: pygame.Rect, n_rows: int) -> int:
+        return min(self.max_row_h, (rect.h - HEADER_H) // max(n_rows, 1))
+
+    def draw(
+        self,
+        surface: pygame.Surface,
+        rect: pygame.Rect,
+        rows: Sequence[Row],
+        highlight: int | None = None,
+    ) -> None:
+        """The card, the column names, then `rows`; row `highlight` (an index) is framed."""
+        theme.draw_panel(surface, rect, theme.PANEL, theme.PANEL_EDGE, radius=10)
+        cells = self.cells(rect)
+        for c in self.columns:
+            header = Cell(c.name, theme.ACCENT)
+            self._text(surface, c, cells[c.name], rect.y + 20, header, theme.SMALL)
+        row_h = self.row_height(rect, len(rows))
+        for i, row in enumerate(rows):
+            y = rect.y + HEADER_H + i * row_h + row_h // 2
+            if i == highlight:
+                hl = pygame.Rect(rect.x + 6, y - row_h // 2 + 3, rect.w - 12, row_h - 6)
+                theme.draw_panel(surface, hl, theme.PANEL_DARK, theme.ACCENT, radius=8)
+            for c in self.columns:
+                cell = row.get(c.name)
+                if cell is not None:
+                    self._text(surface, c, cells[c.name], y, cell, theme.BODY)
+
+    @staticmethod
+    def _text(
+        surface: pygame.Surface,
+        col: Column,
+        span: tuple[int, int],
+        y: int,
+        cell: Cell,
+        size: int,
+    ) -> None:
+        left, right = span
+        text = cell.text
+        if col.max_chars is not None and len(text) > col.max_chars:
+            text = text[: col.max_chars - 1] + "..."
+        if cell.dot is not None:
+            pygame.draw.circle(surface, cell.dot, (left, y), 7)
+            left += DOT_W
+        if col.align == "right":
+            theme.blit_text(surface, text, (right, y), size, cell.color, anchor="midright")
+        else:
+            theme.blit_text(surface, text, (left, y), size, cell.color, anchor="midleft")

@@ -1,0 +1,1 @@
+"""Screen sessions: each screen family's state and rules, without pygame."""

@@ -1,0 +1,147 @@
+"""What a person's hands give the driving screens, without pygame: held keys as booleans,
+the mouse as a position across the road view, a gamepad axis; and the smooth wheel over them.
+
+The screens turn pygame state into a `DriveInput` (through game.actions); the sessions take
+only that, so their rules are testable without a window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from game.sim.track import Track
+
+
+@dataclass(frozen=True)
+class DriveInput:
+    """One step's input. mouse_x: -1 (left edge) .. +1 (right edge) of the road view."""
+
+    left: bool = False
+    right: bool = False
+    faster: bool = False
+    slower: bool = False
+    mouse_x: float | None = None
+    mouse_held: bool = False  # the left button is held over the road (Autopilot: take over)
+    stick: float | None = None  # raw gamepad axis, None without a gamepad
+
+
+class HeldInput(Protocol):
+    """What the app knows of held keys and the gamepad (game.app.App)."""
+
+    def key_held(self, *keys: int) -> bool: ...
+
+    def gamepad_axis(self, axis: int = 0) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class SteerKeys:
+    """The held keys that steer and change speed (the screens pass game.actions' tuples)."""
+
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    faster: tuple[int, ...]
+    slower: tuple[int, ...]
+
+    @classmethod
+    def of(cls, keymap: Any) -> SteerKeys:
+        """The four tuples from a key map with STEER_LEFT_KEYS, ... (game.actions)."""
+        return cls(
+            keymap.STEER_LEFT_KEYS, keymap.STEER_RIGHT_KEYS, keymap.FASTER_KEYS, keymap.SLOWER_KEYS
+        )
+
+    def read(
+        self, app: HeldInput, mouse_x: float | None = None, mouse_held: bool = False
+    ) -> DriveInput:
+        """This step's DriveInput from the app's held keys, the mouse and the gamepad."""
+        return DriveInput(
+            left=app.key_held(*self.left),
+            right=app.key_held(*self.right),
+            faster=app.key_held(*self.faster),
+            slower=app.key_held(*self.slower),
+            mouse_x=mouse_x,
+            mouse_held=mouse_held,
+            stick=app.gamepad_axis(0),
+        )
+
+
+class SteeringControls:
+    """Smooth steering command (-1..1, right positive) from keyboard, mouse or gamepad.
+
+    Keyboard: holding a key turns the wheel further at RAMP_RATE; releasing re-centres it at
+    RETURN_RATE. Never a jump between full lock and zero: such data teaches a CNN nothing.
+    Mouse (when `mouse_mode`): the horizontal position maps to the wheel. Gamepad: the stick
+    outside its dead zone takes over while it is moved.
+    """
+
+    RAMP_RATE = 1.6  # /s: centre to full lock in ~0.6 s of holding
+    COUNTER_RATE = 3.2  # /s: steering back across the centre is quicker (fast corrections)
+    RETURN_RATE = 2.0  # /s: full lock back to centre in 0.5 s after letting go
+    STICK_DEADZONE = 0.12
+    MOUSE_SPAN = 0.4  # fraction of the view's width from centre to full lock
+
+    def __init__(self) -> None:
+        self.value = 0.0
+        self.mouse_mode = False
+        self.source = "keyboard"  # what produced the last command (shown in the HUD)
+
+    def reset(self) -> None:
+        self.value = 0.0
+
+    def stick_active(self, stick: float | None) -> bool:
+        return stick is not None and abs(stick) > self.STICK_DEADZONE
+
+    def update(
+        self,
+        dt: float,
+        left: bool,
+        right: bool,
+        mouse_x: float | None = None,
+        stick: float | None = None,
+    ) -> float:
+        """Advance by dt. `mouse_x`: -1..1 across the view; `stick`: raw gamepad axis."""
+        if stick is not None and self.stick_active(stick):
+            # Rescale so the command starts at 0 at the dead zone's edge (no jump).
+            mag = (abs(stick) - self.STICK_DEADZONE) / (1.0 - self.STICK_DEADZONE)
+            self.value = math.copysign(min(mag, 1.0), stick)
+            self.source = "gamepad"
+        elif self.mouse_mode and mouse_x is not None and not (left or right):
+            self.value = self.mouse_wheel(mouse_x)
+            self.source = "mouse"
+        else:
+            self.source = "keyboard"
+            direction = (1 if right else 0) - (1 if left else 0)
+            v = self.value
+            if direction != 0:
+                rate = self.COUNTER_RATE if v * direction < 0 else self.RAMP_RATE
+                v += direction * rate * dt
+            else:
+                v -= math.copysign(min(abs(v), self.RETURN_RATE * dt), v)
+            self.value = max(-1.0, min(1.0, v))
+        return self.value
+
+    def follow(self, inp: DriveInput, dt: float) -> float:
+        """`update` from one step's DriveInput."""
+        mouse_x = inp.mouse_x if self.mouse_mode else None
+        return self.update(dt, inp.left, inp.right, mouse_x=mouse_x, stick=inp.stick)
+
+    def mouse_wheel(self, mouse_x: float) -> float:
+        """The wheel position the mouse at `mouse_x` (-1..1 across the view) asks for."""
+        return max(-1.0, min(1.0, mouse_x / self.MOUSE_SPAN))
+
+
+def track_label(track: Track) -> str:
+    """'brands_hatch' -> 'Brands Hatch', 'gen:42' -> 'Random track 42'."""
+    if track.name.startswith("gen:"):
+        return f"Random track {track.name[4:]}"
+    return track.name.replace("_", " ").title()
+
+
+def session_attribute(screen: Any, name: str) -> Any:
+    """For a screen's __getattr__: benches and older tests read the session's state through
+    the screen (scene.world, scene.driver)."""
+    session = screen.__dict__.get("session")
+    if session is None or name.startswith("__"):
+        raise AttributeError(name)
+    return getattr(session, name)

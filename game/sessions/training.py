@@ -1,0 +1,292 @@
+"""The Train screen's state, without pygame: the recorded sessions and which are ticked, the
+architecture and epochs, and the training run (a game.workers.Worker) with its progress.
+
+    state = TrainScreenState(notify=app.toast)
+    state.toggle(0); state.step_epochs(-1); state.start()
+    ...                       # every frame:
+    state.update()            # progress arrives in state.run; the finished model in state.result
+
+Nothing here imports TensorFlow: the worker job imports the trainer when it starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
+from agents.driving.recording import LOG_NAME, SessionSummary, list_sessions
+from agents.training import EARLY_STOP_PATIENCE, Phase, TrainingProgress
+from game.paths import user_dir
+from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
+
+EPOCH_CHOICES = (1, 2, 3, 5, 10, 15, 20, 30, 50)
+DEFAULT_EPOCHS = 10
+SKIPPED_SHOWN = 4  # problems listed on screen, then "and N more"
+SKIPPED_WIDTH = 64  # characters of one listed problem
+
+Notify = Callable[[str, str], None]  # (message, "info" | "error"): the screen's toast
+Job = Callable[[WorkerContext], Any]
+JobFactory = Callable[[list[Path], str, int, Path], Job]
+
+
+def _quiet(text: str, kind: str = "info") -> None:
+    """The default Notify: a state used without a screen (tests) reports nowhere."""
+
+
+def train_job(sessions: list[Path], arch: str, epochs: int, out_path: Path) -> Job:
+    """Worker job: train and save `out_path`; each TrainingProgress goes to the screen."""
+
+    def job(ctx: WorkerContext):
+        ctx.progress(None, "starting TensorFlow")
+        from agents.driving.train import train
+
+        def progress(event: TrainingProgress) -> None:
+            if event.phase is Phase.DATA:  # checking the frames: a status line meanwhile
+                ctx.progress(None, event.message)
+            ctx.emit(event)
+
+        return train(
+            sessions, arch=arch, epochs=epochs, out_path=out_path, progress=progress,
+            cancel=ctx.cancel,
+        )  # fmt: skip
+
+    return job
+
+
+class RunState(Enum):
+    PREPARING = "preparing"  # TensorFlow starting, frames being checked
+    TRAINING = "training"
+    CANCELLING = "cancelling"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass
+class TrainingRun:
+    """One training run as the screen sees it: its state, the latest progress, the loss
+    curves (x = epochs done) and the rows its data check left out."""
+
+    state: RunState = RunState.PREPARING
+    last: TrainingProgress | None = None
+    curves: dict[str, list[tuple[float, float]]] = field(
+        default_factory=lambda: {"loss": [], "val_loss": []}
+    )
+    skipped: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.state in (RunState.PREPARING, RunState.TRAINING, RunState.CANCELLING)
+
+    @property
+    def fraction(self) -> float | None:
+        if self.state is RunState.DONE:
+            return 1.0
+        return self.last.fraction if self.last is not None else None
+
+    def on_event(self, event: TrainingProgress) -> None:
+        """One progress event from agents.training: state, curves, skipped rows."""
+        if event.phase is Phase.DATA:
+            if event.skipped:
+                self.skipped = list(event.skipped)
+            return
+        self.last = event
+        if self.state is RunState.PREPARING:
+            self.state = RunState.TRAINING
+        if event.phase is Phase.TRAIN and event.batch and _finite(event.loss):
+            self.curves["loss"].append((event.x, event.loss))
+        elif event.phase is Phase.EPOCH_END and _finite(event.val_loss):
+            self.curves["val_loss"].append((float(event.epoch), event.val_loss))
+
+    def line(self, worker_message: str = "") -> str:
+        """The one status line above the progress bar."""
+        if self.state is RunState.CANCELLING:
+            return "cancelling after this batch..."
+        if self.state is RunState.CANCELLED:
+            return "cancelled: no model was written, earlier models are unchanged"
+        if self.state is RunState.FAILED:
+            return f"failed: {self.error}"
+        if self.state is RunState.DONE:
+            return "done"
+        ev = self.last
+        if ev is None or not ev.batches:
+            return worker_message or "preparing the data"
+        eta = _clock(ev.eta_s) if ev.eta_s is not None else "--"
+        return f"epoch {ev.epoch}/{ev.epochs}   batch {ev.batch}/{ev.batches}   ETA {eta}"
+
+    def skipped_lines(self) -> list[str]:
+        """The first few skipped rows (session folder name, log.csv line, why), then how many
+        more."""
+        lines = []
+        for problem in self.skipped[:SKIPPED_SHOWN]:
+            folder, sep, rest = problem.partition(": ")
+            text = f"{Path(folder).name}: {rest}" if sep else problem
+            cut = SKIPPED_WIDTH - 3
+            lines.append(text if len(text) <= SKIPPED_WIDTH else text[:cut] + "...")
+        if len(self.skipped) > SKIPPED_SHOWN:
+            lines.append(f"and {len(self.skipped) - SKIPPED_SHOWN} more")
+        return lines
+
+
+def _finite(v: float | None) -> bool:
+    return v is not None and v == v and abs(v) != float("inf")
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(max(seconds, 0.0), 60.0)
+    return f"{int(m)}:{s:04.1f}"
+
+
+class TrainScreenState:
+    """Sessions + ticks, architecture, epochs and the run; settings are fixed while it runs."""
+
+    def __init__(
+        self,
+        out_name: str | None = None,
+        notify: Notify = _quiet,
+        job_factory: JobFactory = train_job,
+        recordings: Path | None = None,
+    ) -> None:
+        self.out_name = out_name  # file name in the user's models folder
+        self.notify = notify
+        self.job_factory = job_factory
+        self.recordings = recordings
+        self.arch = DEFAULT_ARCHITECTURE
+        self.epochs = DEFAULT_EPOCHS
+        self.sessions: list[SessionSummary] = []
+        self.selected: set[Path] = set()
+        self.worker: Worker | None = None
+        self.run: TrainingRun | None = None  # the running or last run
+        self.result: Any = None  # TrainResult of the last finished run (cancel keeps it)
+        self.refresh()
+
+    # --- sessions ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.sessions = list_sessions(self.recordings or user_dir("recordings"))
+        self.selected &= {s.path for s in self.sessions}
+
+    def usable(self) -> set[Path]:
+        return {s.path for s in self.sessions if not s.error and s.frames > 0}
+
+    def toggle(self, i: int) -> None:
+        """Tick / untick session `i`; a broken or empty session says why it can't be."""
+        if not 0 <= i < len(self.sessions):
+            return
+        s = self.sessions[i]
+        if s.error or s.frames == 0:
+            self.notify(s.error or f"{s.path.name}: no frames to train on", "error")
+            return
+        self.selected ^= {s.path}
+
+    def toggle_all(self) -> None:
+        usable = self.usable()
+        self.selected = set() if usable <= self.selected else usable
+
+    def chosen(self) -> list[Path]:
+        return [s.path for s in self.sessions if s.path in self.selected]
+
+    @property
+    def frames_selected(self) -> int:
+        return sum(s.frames for s in self.sessions if s.path in self.selected)
+
+    # --- settings ------------------------------------------------------------------------
+    @property
+    def editable(self) -> bool:
+        return not self.training
+
+    def set_arch(self, name: str) -> None:
+        if self.editable and name in ARCHITECTURE_NAMES:
+            self.arch = name
+
+    def next_arch(self) -> None:
+        i = ARCHITECTURE_NAMES.index(self.arch)
+        self.set_arch(ARCHITECTURE_NAMES[(i + 1) % len(ARCHITECTURE_NAMES)])
+
+    def set_epochs(self, epochs: int) -> None:
+        if self.editable and epochs in EPOCH_CHOICES:
+            self.epochs = epochs
+
+    @property
+    def output_name(self) -> str:
+        # One file per architecture: a new run replaces it only when it finishes.
+        return self.out_name or f"my-{self.arch}.h5"
+
+    @property
+    def saves_to(self) -> str:
+        return f"saves to  models/{self.output_name}  (early stop: {EARLY_STOP_PATIENCE} epochs)"
+
+    # --- the run ---------------------------------------------------------------------------
+    @property
+    def training(self) -> bool:
+        return self.worker is not None
+
+    def start(self) -> bool:
+        if self.training:
+            return False
+        chosen = self.chosen()
+        if not chosen:
+            self.notify("select at least one recorded session (Space or click)", "error")
+            return False
+        out_path = user_dir("models") / self.output_name
+        self.run = TrainingRun()
+        job = self.job_factory(chosen, self.arch, self.epochs, out_path)
+        self.worker = Worker(job, name="training").start()
+        return True
+
+    def cancel(self) -> None:
+        if self.worker is not None and self.run is not None:
+            self.worker.cancel()
+            self.run.state = RunState.CANCELLING
+
+    def update(self) -> None:
+        """Take the worker's news: progress events, then how the run ended."""
+        worker, run = self.worker, self.run
+        if worker is None or run is None:
+            return
+        for ev in worker.poll():
+            if ev.kind == "data" and isinstance(ev.data, TrainingProgress):
+                run.on_event(ev.data)
+        if not worker.finished:
+            return
+        self.worker = None
+        if worker.state == DONE and worker.result is not None:
+            self.result = worker.result
+            run.state = RunState.DONE
+            n = len(run.skipped)
+            note = f" ({n} bad row{'s' if n != 1 else ''} skipped)" if n else ""
+            self.notify(f"model saved: {self.result.model_path}{note}", "info")
+        elif worker.state == CANCELLED:
+            run.state = RunState.CANCELLED
+            self.notify("training cancelled", "info")
+        elif worker.state == FAILED:
+            run.state, run.error = RunState.FAILED, worker.error or "training failed"
+            self.notify(run.error, "error")
+
+    def status_line(self) -> str:
+        if self.run is not None:
+            return self.run.line(self.worker.message if self.worker is not None else "")
+        return "done" if self.result is not None else "ready: choose sessions, then START"
+
+    @property
+    def status(self) -> str:
+        """The last run's ending, when it did not finish ("cancelled: ...", "failed: ...")."""
+        ended = self.run is not None and self.run.state in (RunState.CANCELLED, RunState.FAILED)
+        return self.run.line() if ended else ""
+
+    def empty_lines(self) -> tuple[str, ...]:
+        """What the list says when there are no recordings."""
+        where = self.recordings or user_dir("recordings")
+        return (
+            "No recordings yet.",
+            "Open Drive and press R to record a few laps,",
+            f"or put session folders (each with a {LOG_NAME}) in {where}",
+        )
+
+    def model_path(self) -> Path | None:
+        """The last finished model (for "drive with it"), or None."""
+        return self.result.model_path if self.result is not None else None

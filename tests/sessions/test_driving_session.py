@@ -1,0 +1,153 @@
+"""Drive and Autopilot sessions without a window: tracks, looks, cruise, recording, the
+person's takeover and a model that fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents.driving.drivers import Driver
+from agents.driving.recording import load_session
+from game.sessions import driving
+from game.sessions.controls import DriveInput, SteeringControls, track_label
+from game.sessions.driving import (
+    CRUISE_RATE,
+    MIN_TAKEOVER_FRAMES,
+    AutopilotSession,
+    DriveSession,
+)
+from game.sim.dashcam import LOOKS
+from game.sim.tracks_catalog import resolve_track
+
+TRACK = "gen:5100"
+DT = 1.0 / 60.0
+
+
+class Notes(list):
+    def __call__(self, text: str, kind: str = "info", seconds: float | None = None) -> None:
+        self.append((text, kind))
+
+
+def test_track_label():
+    assert track_label(resolve_track("gen:42")) == "Random track 42"
+    assert track_label(resolve_track("oval")) == "Oval"
+
+
+def test_a_track_change_waits_for_the_loading_frame():
+    notes = Notes()
+    s = DriveSession(TRACK, notify=notes)
+    s.request_track("oval")
+    assert not s.update(DT, DriveInput()) and s.track.name == TRACK  # "loading" not drawn yet
+    s.loading_drawn = True
+    s.update(DT, DriveInput())
+    assert s.track.name == "Oval" and s.world.track is s.track and s.pending is None
+    assert notes[-1] == ("track: Oval", "info")
+
+
+def test_a_bad_track_is_a_message_and_the_old_track_stays():
+    notes = Notes()
+    s = DriveSession(TRACK, notify=notes)
+    assert not s.load_track("/nonexistent/broken.json")
+    assert s.track.name == TRACK
+    assert notes[-1][1] == "error" and "broken.json" in notes[-1][0]
+
+
+def test_cruise_keys_and_the_look_cycle():
+    s = DriveSession(TRACK)
+    before = s.world.car.cruise_speed
+    for _ in range(30):
+        s.update(DT, DriveInput(faster=True))
+    assert s.world.car.cruise_speed == pytest.approx(before + CRUISE_RATE * 30 * DT)
+    assert s.cruise == s.world.car.cruise_speed
+    first = s.frame()
+    s.cycle_look()
+    assert s.look == LOOKS[1] and not np.array_equal(s.frame(), first)
+    s.load_track("oval")
+    assert s.world.car.cruise_speed == pytest.approx(s.cruise)  # kept across tracks
+
+
+def test_recording_pairs_frames_with_the_command_and_survives_a_look_change():
+    s = DriveSession(TRACK)
+    s.toggle_recording()
+    folder = s.recorder.dir
+    for i in range(40):
+        s.update(DT, DriveInput(right=True))
+        if i == 20:
+            s.cycle_look()
+    s.stop_recording()
+    session = load_session(folder)
+    assert len(session) >= 10
+    assert session.columns["steering"][0] == pytest.approx(SteeringControls.RAMP_RATE * DT)
+    assert set(session.columns["look"]) == {LOOKS[0], LOOKS[1]}
+    assert s.recorder is None and s.loop.recorder is None
+
+
+class Stub(Driver):
+    """A camera driver that steers a constant, or NaN from step `nan_at`."""
+
+    name = "stub"
+    needs_camera = True
+
+    def __init__(self, value: float = 0.05, nan_at: int | None = None) -> None:
+        self.value, self.nan_at, self.n = value, nan_at, 0
+        self.last_inference_ms = 1.0
+        self.frames: list[np.ndarray] = []
+
+    def steer(self, world, frame):
+        self.n += 1
+        self.frames.append(frame)
+        return float("nan") if self.n == self.nan_at else self.value
+
+
+@pytest.fixture
+def autopilot(monkeypatch) -> tuple[AutopilotSession, Notes]:
+    monkeypatch.setattr(driving, "default_model", lambda: None)  # no model, no worker
+    notes = Notes()
+    s = AutopilotSession(TRACK, None, notify=notes)
+    assert s.driver is None and s.loader is None and "no model" in s.error
+    assert s.world.car.cruise_speed == 0.0  # no model: the car waits
+    return s, notes
+
+
+def test_autopilot_takeovers_are_counted_recorded_and_scored(autopilot):
+    s, _ = autopilot
+    stub = Stub()
+    s.use_driver(stub)
+    assert s.error is None and s.world.car.cruise_speed > 0
+    for _ in range(10):
+        s.update(DT, DriveInput())
+    assert s.cnn_cmd == 0.05 and s.takeovers == 0 and s.median_inference_ms == 1.0
+    assert s.frame() is stub.frames[-1]  # the panel shows what the CNN steered from
+    for held in ([True] * 30, [False] * 10, [True] * 30):
+        for right in held:
+            s.update(DT, DriveInput(right=right))
+    assert s.takeovers == 2 and s.taking_over and s.steering_cmd > 0
+    assert s.autonomy < 100.0  # takeovers count like lane departures
+    assert s.takeover_frames >= 18 and len(s.takeover_sessions) == 1
+    s.stop_recording()
+    rows = load_session(s.takeover_sessions[0])
+    assert set(rows.columns["source"]) == {"takeover"} and rows.columns["steering"][-1] > 0
+
+
+def test_autopilot_parks_when_the_model_outputs_nan(autopilot):
+    s, notes = autopilot
+    s.use_driver(Stub(nan_at=5))
+    for _ in range(20):
+        s.update(DT, DriveInput())
+    assert s.driver is None and "stub produced NaN steering at frame 5" in s.error
+    assert s.world.car.cruise_speed == 0.0 and s.world.steps == 20  # the world went on
+    assert [k for t, k in notes if "NaN" in t] == ["error"]  # said once
+
+
+def test_autopilot_fine_tune_needs_a_model_and_enough_takeover(autopilot):
+    s, notes = autopilot
+    s.fine_tune()
+    assert notes[-1] == ("no model loaded to fine-tune", "error") and s.tuner is None
+    s.use_driver(Stub())
+    s.model_path = Path("stub.h5")
+    s.takeover_frames = MIN_TAKEOVER_FRAMES - 1
+    s.fine_tune()
+    assert notes[-1][0] == "take over for at least 1 s first (steer to take over)"
+    assert s.tuner is None

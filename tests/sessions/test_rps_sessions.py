@@ -1,0 +1,239 @@
+"""The RPS screens' sessions without a window: arena rounds, phases and statistics, the
+AI vs AI match and its controls, the tournament run. Agents are cheap classic bots."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from game.sessions import rps as sessions
+from game.sessions.rps import (
+    SPEEDS,
+    ArenaSession,
+    ArenaStats,
+    Phase,
+    VersusSession,
+    cycle_name,
+    moving_average,
+)
+from game.sessions.tournament import TournamentSession, matches_in
+
+
+class Notices(list):
+    """A Notify that keeps what it was told."""
+
+    def __call__(self, text: str, kind: str = "info") -> None:
+        self.append((text, kind))
+
+
+def settle(session, done, timeout: float = 20.0) -> None:
+    """Step the session (1/60 s per step) until `done()` holds (its workers finished)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "timed out waiting for the session's workers"
+        session.update(1 / 60)
+        time.sleep(0.002)
+
+
+def test_sessions_import_no_pygame():
+    code = "import sys, game.sessions.rps, game.sessions.tournament; print('pygame' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- the Arena --------------------------------------------------------------------------------
+
+
+def test_arena_stats_count_streaks_and_win_rate():
+    st = ArenaStats.of([1, 1, 0, 1, 1, 1, -1, -1])
+    assert (st.rounds, st.wins, st.losses, st.draws, st.net) == (8, 5, 2, 1, 3)
+    assert st.streak == -2 and st.best == 3 and st.win_rate == pytest.approx(5 / 8)
+    assert ArenaStats.of([0, 1, 1]).streak == 2
+    assert ArenaStats.of([1, 0]).streak == 0  # a draw ends a streak
+    assert ArenaStats.of([]) == ArenaStats()
+
+
+def test_moving_average_and_cycling_names():
+    assert moving_average([1.0, 0.0, 1.0, 1.0], 2) == [1.0, 0.5, 0.5, 1.0]
+    names = ["a", "b", "c"]
+    assert cycle_name(names, "c", 1) == "a" and cycle_name(names, "a", -1) == "c"
+    assert cycle_name(names, "gone", 1) == "b"
+
+
+def test_arena_round_runs_through_its_phases_and_is_saved():
+    from agents.rps.games import load_games
+
+    notices = Notices()
+    s = ArenaSession("rock", seed=0, countdown_s=0.1, reveal_s=0.1, notify=notices)
+    s.start()
+    assert s.opponent == "rock" and s.phase is Phase.READY and s.taking_moves
+    assert s.commit(1)  # paper against Good Ole Rock
+    assert s.phase is Phase.COUNTDOWN and not s.commit(2)  # one round in flight at most
+    settle(s, lambda: s.pending is not None)
+    assert s.stats().rounds == 0  # the countdown must not give the round away
+    settle(s, lambda: s.phase is Phase.READY)
+    assert s.stats() == ArenaStats.of([1]) and s.revealed.outcome == 1
+    assert s.shown_prediction is None  # a bot predicts nothing
+    s.close()
+    rounds, problems = load_games()
+    assert not problems and [(r.human, r.ai, r.opponent) for r in rounds] == [(1, 0, "rock")]
+    assert notices == []
+
+
+def test_arena_prediction_is_shown_only_after_its_reveal_and_charted():
+    s = ArenaSession("markov", seed=3, countdown_s=0.05, reveal_s=0.05)
+    s.start()
+    for move in (0, 0, 1):
+        s.commit(move)
+        settle(s, lambda: s.pending is not None)
+        assert s.shown_prediction is None and s.pending.pred_b is not None
+        settle(s, lambda: s.phase is Phase.READY)
+        assert s.shown_prediction is s.rounds[-1].pred_b
+    assert len(s.p_actual) == 3
+    assert [x for x, _ in s.confidence["P(your move)"]] == [1.0, 2.0, 3.0]
+    assert s.confidence["avg 10"][-1][1] == pytest.approx(np.mean(s.p_actual))
+    s.new_match()
+    assert s.rounds == [] and s.confidence == {} and s.p_actual == []
+    s.close()
+
+
+def test_arena_switches_opponents_and_reports_a_failing_move(monkeypatch):
+    s = ArenaSession("rock", seed=0, countdown_s=0.05, reveal_s=0.05)
+    s.start()
+    s.cycle_opponent(1)
+    assert s.opponent == cycle_name(s.names, "rock", 1)
+    s.cycle_opponent(-1)
+    assert s.opponent == "rock"
+    assert not s.cancel_training()  # nothing to cancel: Esc leaves the screen
+
+    class Broken:
+        is_predictor = False
+
+        def reset(self) -> None: ...
+
+        def act(self) -> int:
+            raise ValueError("the model file vanished")
+
+    notices = Notices()
+    monkeypatch.setattr(sessions, "make_agent_now", lambda name, seed, **kw: Broken())
+    s = ArenaSession("rock", seed=0, countdown_s=0.05, reveal_s=0.05, notify=notices)
+    s.start()
+    s.commit(0)
+    settle(s, lambda: s.player is None)
+    assert s.phase is Phase.READY and s.rounds == []
+    assert any("the model file vanished" in text and kind == "error" for text, kind in notices)
+    s.close()
+
+
+def test_training_progress_reports_the_fraction_of_batches_done():
+    class Ctx:
+        def __init__(self) -> None:
+            self.seen: list[tuple[float | None, str]] = []
+
+        def progress(self, fraction, text=""):
+            self.seen.append((fraction, text))
+
+    from agents.training import Phase, TrainingProgress
+
+    ctx = Ctx()
+    report = sessions.training_progress(ctx)
+    report(TrainingProgress(Phase.DATA, message="loading games"))  # not a batch: not shown
+    report(TrainingProgress(Phase.TRAIN, epoch=1, epochs=4, batch=0, batches=4))
+    report(TrainingProgress(Phase.TRAIN, epoch=2, epochs=4, batch=2, batches=4, loss=0.5))
+    assert ctx.seen == [(pytest.approx(1.5 / 4), "epoch 2/4  loss 0.50")]  # half of epoch 2
+
+
+# --- AI vs AI ---------------------------------------------------------------------------------
+
+
+def test_versus_plays_a_match_in_the_background_with_read_outs():
+    s = VersusSession("beat-last", "rock", speed=float("inf"), rounds=50)
+    s.start()
+    settle(s, lambda: s.match is not None and s.match.done)
+    assert s.match.played == 50 and s.match.net > 40  # paper against rock from round 2
+    assert s.net_points["net"][-1] == (50.0, float(s.match.net))
+    assert s.verdict() == "beat-last WINS" and s.draw_band() == pytest.approx(20 * 0.05**0.5)
+    assert s.moves_of(1) == (0, -1)  # rock, and it lost
+    assert list(s.move_share(1)) == [1.0, 0.0, 0.0]
+    assert s.confidence == {}  # neither bot predicts
+    s.close()
+
+
+def test_versus_controls_clamp_focus_and_cycle():
+    s = VersusSession("rock", "rotate", speed=1)
+    s.start()
+    s.change_speed(-1)
+    assert s.speed == SPEEDS[0]  # clamped at the slow end
+    s.set_speed_index(99)
+    assert s.speed == SPEEDS[-1]
+    s.toggle_pause()
+    assert s.paused
+    s.toggle_focus()
+    s.cycle_agent(1)
+    assert s.sides[1].name == cycle_name(s.names, "rotate", 1) and s.match.played == 0
+    seed = s.seed
+    s.replay()
+    assert s.seed == seed + 2 and s.sides[0].name == "rock"
+    s.close()
+
+
+def test_versus_preset_is_lstm_against_the_next_patterned_bot(monkeypatch):
+    real = sessions.make_agent_now  # a Markov predictor stands in for the LSTM (no TF here)
+    monkeypatch.setattr(sessions, "needs_worker", lambda name: False)
+    monkeypatch.setattr(
+        sessions,
+        "make_agent_now",
+        lambda name, seed, **kw: real(name.replace("lstm", "markov"), seed),
+    )
+    s = VersusSession("rock", "rock", speed=1)
+    s.start()
+    s.preset()
+    assert s.speed == 20 and not s.paused
+    assert [side.wanted for side in s.sides] == ["lstm", sessions.PATTERNED[0]]
+    s.preset()
+    assert s.sides[1].wanted == sessions.PATTERNED[1]
+    s.close()
+
+
+# --- the tournament ---------------------------------------------------------------------------
+
+
+def test_tournament_setup_and_refusals():
+    notices = Notices()
+    t = TournamentSession(agents=["rock"], rounds=250, seeds=4, notify=notices)
+    assert (t.rounds, t.seeds) == (300, 3)  # the nearest offered choices
+    assert not t.can_start and not t.start()
+    assert notices == [("tick at least two agents", "error")]
+    t.toggle(t.names.index("rotate"))
+    assert t.chosen() == [n for n in t.names if n in {"rock", "rotate"}] and t.can_start
+    t.toggle_all()
+    assert t.selected == set(t.names)
+    t.toggle_all()
+    assert t.selected == set()
+    assert matches_in(4, 3) == 18
+
+
+def test_tournament_runs_and_freezes_its_setup_while_running():
+    t = TournamentSession(agents=["rock", "rotate", "beat-last"], rounds=50)
+    assert t.start()
+    t.set_rounds(3000)
+    t.toggle(0)
+    if t.running:  # cheap bots may already be done
+        assert t.rounds == 50 and len(t.selected) == 3
+    settle(t, lambda: t.result is not None)
+    assert t.result.complete and t.result.names == ["rock", "rotate", "beat-last"]
+    assert t.worker.fraction == 1.0 and not t.cancel()
+
+
+def test_tournament_cancel_keeps_the_partial_result():
+    notices = Notices()
+    t = TournamentSession(["iocaine", "pattern", "markov", "frequency"], 3000, 5, notices)
+    t.start()
+    assert t.cancel() and t.worker.cancel_requested
+    settle(t, lambda: not t.running)
+    assert t.result is not None and not t.result.complete
+    assert notices == [("tournament cancelled", "info")]

@@ -1,0 +1,215 @@
+"""The Train screen's state without a window or TensorFlow: ticks, settings, and the training
+run's state machine driven by fake jobs that send the trainer's progress events."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents.training import Phase, TrainingCancelled, TrainingProgress, report_data
+from game.errors import UserFacingError
+from game.sessions import training as mod
+from game.sessions.training import (
+    DEFAULT_EPOCHS,
+    SKIPPED_SHOWN,
+    RunState,
+    TrainingRun,
+    TrainScreenState,
+)
+
+
+class Notices(list):
+    def __call__(self, text: str, kind: str = "info") -> None:
+        self.append((text, kind))
+
+
+def summary(name: str, frames: int = 100, error: str | None = None):
+    from agents.driving.recording import SessionSummary
+
+    return SessionSummary(Path("/rec") / name, frames, "oval", "day", {"expert": frames},
+                          np.zeros(5, int), 0, error)  # fmt: skip
+
+
+@pytest.fixture
+def sessions(monkeypatch):
+    found = [summary("a"), summary("b", 50), summary("broken", 0, "/rec/broken: bad meta.json"),
+             summary("empty", 0)]  # fmt: skip
+    monkeypatch.setattr(mod, "list_sessions", lambda root: list(found))
+    return found
+
+
+@pytest.fixture
+def fake_result():
+    class Result:
+        model_path = Path("/models/mine.h5")
+        best_val_loss = 0.01
+
+    return Result()
+
+
+def wait(state: TrainScreenState, timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while state.training and time.monotonic() < end:
+        state.update()
+        time.sleep(0.005)
+    assert not state.training, "the fake job did not finish"
+
+
+def events_job(events, result=None, error: Exception | None = None):
+    def factory(chosen, arch, epochs, out_path):
+        def job(ctx):
+            for ev in events:
+                ctx.emit(ev)
+            if error is not None:
+                raise error
+            return result
+
+        return job
+
+    return factory
+
+
+def test_ticks_refuse_broken_and_empty_sessions(sessions):
+    notices = Notices()
+    state = TrainScreenState(notify=notices)
+    state.toggle(2)
+    state.toggle(3)
+    assert state.selected == set() and notices == [
+        ("/rec/broken: bad meta.json", "error"),
+        ("empty: no frames to train on", "error"),
+    ]
+    state.toggle(1)
+    assert state.chosen() == [Path("/rec/b")] and state.frames_selected == 50
+    state.toggle_all()
+    assert state.chosen() == [Path("/rec/a"), Path("/rec/b")]  # the usable ones
+    state.toggle_all()
+    assert state.selected == set()
+    state.toggle(99)  # out of range: nothing
+    assert notices[2:] == []
+
+
+def test_start_needs_a_session_and_settings_cycle(sessions):
+    notices = Notices()
+    state = TrainScreenState(notify=notices)
+    assert not state.start() and notices[-1][1] == "error" and state.run is None
+    assert state.arch == "pilotnet" and state.epochs == DEFAULT_EPOCHS
+    state.next_arch()
+    state.next_arch()
+    state.next_arch()
+    assert state.arch == "pilotnet"  # wrapped through every architecture
+    state.next_arch()
+    assert state.output_name == "my-pooled.h5" and "early stop: 5 epochs" in state.saves_to
+    state.set_epochs(7)  # not a choice: refused
+    state.set_epochs(3)
+    assert state.epochs == 3
+
+
+def test_a_run_goes_preparing_training_done(sessions, fake_result):
+    started = threading.Event()
+    release = threading.Event()
+
+    def factory(chosen, arch, epochs, out_path):
+        assert chosen == [Path("/rec/a")] and (arch, epochs) == ("pilotnet", 2)
+        assert out_path.name == "mine.h5"
+
+        def job(ctx):
+            report_data(ctx.emit, "checking", ["/rec/a: log.csv line 3: bad number"])
+            started.set()
+            release.wait(5)
+            for b in (1, 2):
+                ctx.emit(TrainingProgress(Phase.TRAIN, 1, 2, b, 2, loss=0.5 / b, eta_s=61.0))
+            ctx.emit(TrainingProgress(Phase.EPOCH_END, 1, 2, 2, 2, loss=0.2, val_loss=0.3))
+            ctx.emit(TrainingProgress(Phase.TRAIN, 2, 2, 1, 2, loss=float("nan")))
+            return fake_result
+
+        return job
+
+    notices = Notices()
+    state = TrainScreenState("mine.h5", notify=notices, job_factory=factory)
+    state.toggle(0)
+    state.set_epochs(2)
+    assert state.start() and state.training and not state.start()  # one run at a time
+    state.set_epochs(5)
+    state.next_arch()
+    assert (state.epochs, state.arch) == (2, "pilotnet")  # fixed while it runs
+    started.wait(5)
+    time.sleep(0.05)
+    state.update()
+    assert state.run.state is RunState.PREPARING and state.run.fraction is None
+    assert state.run.skipped == ["/rec/a: log.csv line 3: bad number"]
+    release.set()
+    wait(state)
+    run = state.run
+    assert run.state is RunState.DONE and state.result is fake_result and run.fraction == 1.0
+    assert run.curves["loss"] == [(0.5, 0.5), (1.0, 0.25)]  # the NaN batch is left out
+    assert run.curves["val_loss"] == [(1.0, 0.3)]
+    assert notices[-1] == ("model saved: /models/mine.h5 (1 bad row skipped)", "info")
+    assert state.model_path() == Path("/models/mine.h5") and state.status == ""
+
+
+def test_progress_line_and_fraction():
+    run = TrainingRun()
+    assert run.line("starting TensorFlow") == "starting TensorFlow"
+    run.on_event(TrainingProgress(Phase.TRAIN, 2, 4, 5, 10, loss=0.1, eta_s=75.0))
+    assert run.state is RunState.TRAINING
+    assert run.line() == "epoch 2/4   batch 5/10   ETA 1:15.0"
+    assert run.fraction == pytest.approx(1.5 / 4)
+
+
+def test_cancel_keeps_the_last_result_and_says_so(sessions, fake_result):
+    def factory(chosen, arch, epochs, out_path):
+        def job(ctx):
+            ctx.cancel.wait(5)
+            raise TrainingCancelled("training cancelled; mine.h5 was left unchanged")
+
+        return job
+
+    notices = Notices()
+    state = TrainScreenState(notify=notices, job_factory=factory)
+    state.result = fake_result  # an earlier finished run
+    state.toggle(0)
+    state.start()
+    state.cancel()
+    assert state.run.state is RunState.CANCELLING
+    assert state.status_line() == "cancelling after this batch..."
+    wait(state)
+    assert state.run.state is RunState.CANCELLED and state.result is fake_result
+    assert state.status.startswith("cancelled: no model was written")
+    assert notices[-1] == ("training cancelled", "info")
+
+
+def test_a_failed_run_reports_the_error(sessions):
+    notices = Notices()
+    error = UserFacingError("/models/mine.h5: cannot save (No space left on device)")
+    state = TrainScreenState(notify=notices, job_factory=events_job([], error=error))
+    state.toggle(1)
+    state.start()
+    wait(state)
+    assert state.run.state is RunState.FAILED and state.result is None
+    assert state.status == f"failed: {error}" and notices[-1] == (str(error), "error")
+
+
+def test_skipped_lines_name_the_folder_and_count_the_rest():
+    run = TrainingRun()
+    problems = [f"/rec/s1: log.csv line {n}: bad number 'x' for steering" for n in range(2, 9)]
+    report_data(run.on_event, "", problems)
+    lines = run.skipped_lines()
+    assert lines[0] == "s1: log.csv line 2: bad number 'x' for steering"
+    assert len(lines) == SKIPPED_SHOWN + 1 and lines[-1] == f"and {7 - SKIPPED_SHOWN} more"
+    report_data(run.on_event, "more data")  # a later message keeps the list
+    assert len(run.skipped) == 7
+
+
+def test_the_session_module_loads_neither_pygame_nor_tensorflow():
+    code = (
+        "import sys, game.sessions.training, agents.training\n"
+        "print([m for m in ('pygame', 'tensorflow', 'keras') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
