@@ -60,7 +60,7 @@ class SceneInfo:
 
 SCENES: dict[str, SceneInfo] = {}
 # Modules that failed to import: module name -> error. The game still opens without them (the
-# app shows the error as a toast) and tests/ui asserts this stays empty.
+# app shows the error as a toast) and tests/game/scenes asserts this stays empty.
 SCENE_ERRORS: dict[str, str] = {}
 
 

@@ -25,7 +25,7 @@ from game.errors import UserFacingError
 from game.sim.trackgen import generate_track
 from game.sim.world import World
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Run by tests/ui/test_real_window.py in its own process, in a real window (DISPLAY set):
+"""Run by tests/game/scenes/test_real_window.py in its own process, in a real window (DISPLAY set):
 Autopilot loads TensorFlow in its worker while frames are drawn and then drives; the RPS
 Arena loads the LSTM the same way and plays rounds. Prints one JSON line of what happened.
 A crash in SDL/TensorFlow kills this process with a signal, which the test reports."""

@@ -22,7 +22,7 @@ from game.paths import user_dir
 from game.scenes import SCENES, register_scene
 from game.scenes.base import Scene
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class Boom(RuntimeError):

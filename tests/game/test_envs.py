@@ -14,7 +14,7 @@ from gymnasium.utils.env_checker import check_env
 import game.envs  # noqa: F401  (registers the ids)
 from game.sim.trackgen import generate_track
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from agents.modelio import (
     write_card,
 )
 from game.errors import UserFacingError
-from tests.pilotnet.tiny_session import make_tiny_session
+from tests.agents.driving.tiny_session import make_tiny_session
 
 ENOSPC = OSError(errno.ENOSPC, "No space left on device")  # h5py-style: names no file
 

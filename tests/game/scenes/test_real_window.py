@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHILD = Path(__file__).with_name("real_window_child.py")
 
 pytestmark = pytest.mark.skipif(

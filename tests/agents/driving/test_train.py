@@ -17,9 +17,9 @@ from agents.driving.models import build_model
 from agents.driving.train import train, update_card
 from agents.modelio import ModelFileError, load_model_checked, read_card, save_model_atomic
 from agents.training import CARD_SCHEMA_VERSION, Phase, TrainingCancelled, read_model_card
-from tests.pilotnet.tiny_session import make_tiny_session
+from tests.agents.driving.tiny_session import make_tiny_session
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

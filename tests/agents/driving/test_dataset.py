@@ -24,7 +24,7 @@ from agents.driving.preprocess import (
     spec_from_card,
 )
 from game.errors import UserFacingError
-from tests.pilotnet.tiny_session import make_tiny_session
+from tests.agents.driving.tiny_session import make_tiny_session
 
 
 @pytest.fixture(scope="module")
