@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agents.driving.compare import EXPERT, EvalJob, run_jobs
+from agents.driving.compare import EXPERT, CompareRow, EvalJob, run_jobs
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -36,27 +36,27 @@ def evaluation_tracks(seeds: tuple[int, ...] = HELD_OUT_SEEDS) -> list[str]:
     return [f"gen:{s}" for s in seeds] + list_tracks()
 
 
-def table_rows(jobs: list[EvalJob], results: list[dict]) -> list[dict]:
+def table_rows(jobs: list[EvalJob], results: list[CompareRow]) -> list[dict]:
     """One row per track: the model's figures next to the expert's."""
-    expert = {j.track: r for j, r in zip(jobs, results, strict=True) if j.driver == EXPERT}
+    expert = {j.track: c.result for j, c in zip(jobs, results, strict=True) if j.driver == EXPERT}
     rows = []
-    for job, r in zip(jobs, results, strict=True):
+    for job, c in zip(jobs, results, strict=True):
         if job.driver == EXPERT:
             continue
-        e = expert[job.track]
-        ratio = r["mean_abs_offset_m"] / max(e["mean_abs_offset_m"], 1e-9)
+        r, e = c.result, expert[job.track]
+        ratio = r.mean_abs_offset_m / max(e.mean_abs_offset_m, 1e-9)
         rows.append(
             {
                 "track": job.track,
-                "laps": r["laps_completed"],
-                "autonomy_pct": r["autonomy_pct"],
-                "interventions": r["interventions"],
-                "mean_abs_offset_m": r["mean_abs_offset_m"],
-                "expert_mean_abs_offset_m": e["mean_abs_offset_m"],
+                "laps": r.laps_completed,
+                "autonomy_pct": r.autonomy_pct,
+                "interventions": r.interventions,
+                "mean_abs_offset_m": r.mean_abs_offset_m,
+                "expert_mean_abs_offset_m": e.mean_abs_offset_m,
                 "offset_ratio": round(ratio, 2),
-                "max_abs_offset_m": r["max_abs_offset_m"],
-                "expert_autonomy_pct": e["autonomy_pct"],
-                "mean_inference_ms": r.get("mean_inference_ms"),
+                "max_abs_offset_m": r.max_abs_offset_m,
+                "expert_autonomy_pct": e.autonomy_pct,
+                "mean_inference_ms": r.mean_inference_ms,
             }
         )
     return rows

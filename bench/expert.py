@@ -28,13 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     for spec in list_tracks() + [f"gen:{s}" for s in args.seeds]:
         track = resolve_track(spec)
         r = run_driver(ExpertDriver(), track, args.laps)
-        steps += round(r["elapsed_s"] * 60)
+        steps += round(r.elapsed_s * 60)
         rows.append({
             "track": track.name, "length_m": round(track.length),
-            "min_radius_m": f"{track.min_radius:.1f}", "laps": r["laps_completed"],
-            "interventions": r["interventions"], "autonomy_pct": r["autonomy_pct"],
-            "mean_abs_offset_m": f"{r['mean_abs_offset_m']:.3f}",
-            "max_abs_offset_m": f"{r['max_abs_offset_m']:.3f}",
+            "min_radius_m": f"{track.min_radius:.1f}", "laps": r.laps_completed,
+            "interventions": r.interventions, "autonomy_pct": r.autonomy_pct,
+            "mean_abs_offset_m": f"{r.mean_abs_offset_m:.3f}",
+            "max_abs_offset_m": f"{r.max_abs_offset_m:.3f}",
         })  # fmt: skip
     seconds = time.perf_counter() - start
     print(f"## Expert driver, {args.laps} laps per track at 12 m/s cruise\n")

@@ -48,6 +48,6 @@ def run_compare(args: argparse.Namespace) -> int:
     for spec in args.track:
         resolve_track(spec)  # fail fast on a bad track name, before any worker starts
     jobs = compare_jobs(args.model, args.track, args.laps, args.seed, args.look)
-    rows = run_jobs(jobs, processes=args.jobs, progress=not args.json)
+    rows = [row.to_json() for row in run_jobs(jobs, processes=args.jobs, progress=not args.json)]
     print(json.dumps(rows, indent=2) if args.json else compare_table(rows))
     return 0

@@ -89,10 +89,10 @@ def run_record(args: argparse.Namespace) -> int:
             progress=progress,
         )
     print(
-        f"wrote {summary['frames']} frames ({summary['expert_frames']} expert, "
-        f"{summary['recovery_frames']} recovery) to {summary['out_dir']}; "
-        f"laps {summary['laps_completed']}, interventions {summary['interventions']}, "
-        f"mean |offset| {summary['mean_abs_offset_m']:.3f} m"
+        f"wrote {summary.frames} frames ({summary.expert_frames} expert, "
+        f"{summary.recovery_frames} recovery) to {summary.out_dir}; "
+        f"laps {summary.laps_completed}, interventions {summary.interventions}, "
+        f"mean |offset| {summary.mean_abs_offset_m:.3f} m"
     )
     return 0
 

@@ -65,7 +65,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     driver = make_driver(args.driver, **kwargs)
     if args.json:
         result = run_driver(driver, track, args.laps, seed=args.seed, look=args.look)
-        print(json.dumps(result))
+        print(json.dumps(result.to_json()))
         return 0
 
     from tqdm import tqdm
@@ -82,9 +82,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         result = run_driver(
             driver, track, args.laps, seed=args.seed, look=args.look, on_step=progress
         )
-        if result["laps_completed"] >= args.laps:
+        if result.laps_completed >= args.laps:
             bar.update(total - bar.n)
-    print(compare_table([{"driver": driver.name, **result}]))
+    print(compare_table([{"driver": driver.name, **result.to_json()}]))
     return 0
 
 

@@ -14,8 +14,12 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agents.training import ProgressFn, report_data
+
+if TYPE_CHECKING:  # numpy-heavy: imported in the worker that records
+    from agents.driving.expert_recorder import RecordingSummary
 
 BUILD_TRAIN_SEEDS = tuple(range(1000, 1012))
 BUILD_LAPS = 1
@@ -76,7 +80,7 @@ def tight_track_recipes(n: int) -> list[tuple[int, float]]:
     return recipes
 
 
-def _record_one(job: tuple[int, float, int, float, str]) -> dict:
+def _record_one(job: tuple[int, float, int, float, str]) -> RecordingSummary:
     from agents.driving.expert_recorder import record_expert
 
     seed, scale, laps, rate, out = job
@@ -86,7 +90,7 @@ def _record_one(job: tuple[int, float, int, float, str]) -> dict:
 
 def record_training_data(
     recipes: list[tuple[int, float]], laps: int, rate: float, work: Path, jobs: int = 2
-) -> list[dict]:
+) -> list[RecordingSummary]:
     """Record the expert on each (seed, scale) track in parallel processes; summaries in order."""
     from tqdm import tqdm
 
@@ -119,10 +123,10 @@ def build_default_model(
         recipes = [(s, 1.0) for s in recipe.seeds] + tight_track_recipes(recipe.tight)
         recorded = record_training_data(recipes, recipe.laps, recipe.rate_hz, folder, recipe.jobs)
         record_s = time.monotonic() - started
-        frames = sum(r["frames"] for r in recorded)
+        frames = sum(r.frames for r in recorded)
         report_data(progress, f"recorded {frames} frames in {record_s:.0f} s")
         result = train(
-            [r["out_dir"] for r in recorded],
+            [r.out_dir for r in recorded],
             arch=DEFAULT_ARCHITECTURE,
             epochs=recipe.epochs,
             out_path=out,
@@ -138,9 +142,9 @@ def build_default_model(
     keys = ("track", "frames", "expert_frames", "recovery_frames")
     card = update_card(
         out,
-        sessions=[{k: r[k] for k in keys} for r in recorded],
+        sessions=[{k: getattr(r, k) for k in keys} for r in recorded],
         data={
-            "tracks": [r["track"] for r in recorded],
+            "tracks": [r.track for r in recorded],
             "note": "gen:SEEDxK = generated track SEED scaled by K (tight bends)",
             "laps": recipe.laps,
             "rate_hz": recipe.rate_hz,

@@ -14,9 +14,13 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agents.driving.evaluate import EvalResult
 
 EXPERT = "expert"
-# Columns of the comparison table, in order (World.summary() keys plus the driver).
+# Columns of the comparison table, in order (EvalResult's JSON keys plus the driver).
 COLUMNS = (
     "driver",
     "track",
@@ -44,6 +48,20 @@ class EvalJob:
     @property
     def label(self) -> str:
         return EXPERT if self.driver == EXPERT else Path(self.driver).stem
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One run's result, labelled with its driver (a table row)."""
+
+    driver: str
+    result: EvalResult
+
+    def to_json(self) -> dict[str, Any]:
+        """The table's columns in COLUMNS order, then any other keys of the result."""
+        row = {"driver": self.driver, **self.result.to_json()}
+        ordered = {c: row[c] for c in COLUMNS if c in row}
+        return ordered | row
 
 
 # --- worker side ------------------------------------------------------------------------------
@@ -76,7 +94,7 @@ def _driver_for(spec: str):
     return _drivers[spec]
 
 
-def run_job(job: EvalJob) -> dict:
+def run_job(job: EvalJob) -> CompareRow:
     """Run one evaluation and return its table row."""
     from agents.driving.evaluate import run_driver
     from game.sim.tracks_catalog import resolve_track
@@ -93,15 +111,13 @@ def run_job(job: EvalJob) -> dict:
     result = run_driver(driver, track, job.laps, seed=job.seed, look=job.look, on_step=on_step)
     if _progress_queue is not None:
         _progress_queue.put(job.laps * track.length - reported[0])  # the rest of this run
-    row = {"driver": job.label, **result}
-    ordered = {c: row[c] for c in COLUMNS if c in row}
-    return ordered | row  # any extra keys after the table's columns
+    return CompareRow(job.label, result)
 
 
 # --- parent side ------------------------------------------------------------------------------
 
 
-def run_jobs(jobs: list[EvalJob], processes: int = 1, progress: bool = True) -> list[dict]:
+def run_jobs(jobs: list[EvalJob], processes: int = 1, progress: bool = True) -> list[CompareRow]:
     """Run every job (in worker processes when processes > 1); rows in the jobs' order.
 
     With `progress`, a tqdm bar counts metres driven over all runs.
@@ -130,7 +146,7 @@ def run_jobs(jobs: list[EvalJob], processes: int = 1, progress: bool = True) -> 
         reader.start()
     # Longest runs first, so the last worker is not left alone with the longest one.
     order = sorted(range(len(jobs)), key=lambda i: -_job_cost(jobs[i]))
-    rows: list[dict | None] = [None] * len(jobs)
+    rows: list[CompareRow | None] = [None] * len(jobs)
     try:
         if processes <= 1:
             _init_worker(metres_q, single_thread=False)
@@ -160,10 +176,11 @@ def _job_cost(job: EvalJob) -> float:
     return weight * job.laps * resolve_track(job.track).length
 
 
-def _row_line(row: dict) -> str:
+def _row_line(row: CompareRow) -> str:
+    r = row.result
     return (
-        f"  {row['driver']:>16} on {row['track']:<16} autonomy {row['autonomy_pct']:6.2f}%  "
-        f"mean |offset| {row['mean_abs_offset_m']:.3f} m  laps {row['laps_completed']}"
+        f"  {row.driver:>16} on {r.track:<16} autonomy {r.autonomy_pct:6.2f}%  "
+        f"mean |offset| {r.mean_abs_offset_m:.3f} m  laps {r.laps_completed}"
     )
 
 

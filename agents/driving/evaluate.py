@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from agents.driving.drivers import Driver
 from agents.driving.loop import CameraPart, DrivingLoop
 from game.sim.track import Track
-from game.sim.world import World
+from game.sim.world import DriveSummary, World
 
 # A run that has not finished its laps after this many times the expected lap time is stopped:
 # a driver stuck against the lane edge must not hang the evaluation.
 TIME_CAP_FACTOR = 3.0
+
+
+@dataclass(frozen=True)
+class EvalResult(DriveSummary):
+    """One evaluation run: the world's figures plus the driver's mean inference time, which
+    only drivers running a neural network have."""
+
+    mean_inference_ms: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object `evaluate --json` prints; `mean_inference_ms` only when known."""
+        out = super().to_json()
+        if self.mean_inference_ms is None:
+            del out["mean_inference_ms"]
+        return out
 
 
 def expected_seconds(track: Track, laps: int, speed: float) -> float:
@@ -26,12 +43,12 @@ def run_driver(
     look: str = "day",
     max_seconds: float | None = None,
     on_step: Callable[[World, float, object], None] | None = None,
-) -> dict:
-    """Drive `laps` laps (or until `max_seconds` of simulated time) and return World.summary().
+) -> EvalResult:
+    """Drive `laps` laps (or until `max_seconds` of simulated time) and return the figures.
 
     The dashcam is rendered only for drivers that need it (`seed` and `look` set its texture
     noise and colours). `on_step(world, steering, frame)` is called after every step, e.g. for
-    a recorder or a progress bar. Adds `mean_inference_ms` when the driver reports one.
+    a recorder or a progress bar. Fills `mean_inference_ms` when the driver reports one.
     """
     world = World(track)
     camera = None
@@ -48,10 +65,10 @@ def run_driver(
         step = loop.step()
         if on_step is not None:
             on_step(world, step.command, step.frame)
-    result = world.summary()
-    if driver.mean_inference_ms is not None:
-        result["mean_inference_ms"] = round(float(driver.mean_inference_ms), 3)
-    return result
+    ms = driver.mean_inference_ms
+    return EvalResult(
+        **asdict(world.summary()), mean_inference_ms=None if ms is None else round(float(ms), 3)
+    )
 
 
 def compare_table(rows: list[dict], markdown: bool = True) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +27,23 @@ from agents.driving.recording import Recorder, view_metrics
 from game.errors import UserFacingError
 from game.sim.car import CarParams
 from game.sim.track import Track
-from game.sim.world import World
+from game.sim.world import DriveSummary, World
 
 SHIFT_RANGE_M = (0.6, 1.2)  # sideways camera displacement
 YAW_RANGE_DEG = (3.0, 8.0)  # camera yaw away from the car's heading
 VIEW_KINDS = ("shift", "yaw", "both")
+
+
+@dataclass(frozen=True)
+class RecordingSummary(DriveSummary):
+    """A finished recording: how the expert drove, plus where the frames went and how many."""
+
+    out_dir: str
+    frames: int
+    expert_frames: int
+    recovery_frames: int
+    look: str
+    rate_hz: float
 
 
 def recovery_offsets(rng: np.random.Generator, n_views: int = 2) -> list[tuple[float, float]]:
@@ -117,8 +130,8 @@ def record_expert(
     recovery: bool = True,
     progress: Callable[[float, float], None] | None = None,
     views_per_sample: int = 2,
-) -> dict:
-    """Drive `laps` laps with the expert and record them; returns a summary dict.
+) -> RecordingSummary:
+    """Drive `laps` laps with the expert and record them; returns what was written.
 
     look: a dashcam look, or "mixed" for a seeded random look per sample.
     progress(metres_done, metres_total) is called after each sample.
@@ -153,8 +166,8 @@ def record_expert(
         if progress is not None:
             progress(min(world.metrics.progress, total_m), total_m)
         frames = rec.frame_count
-    summary = world.summary()
-    summary.update(
+    return RecordingSummary(
+        **asdict(world.summary()),
         out_dir=str(Path(rec.dir)),
         frames=frames,
         expert_frames=samples.n_expert,
@@ -162,4 +175,3 @@ def record_expert(
         look=look,
         rate_hz=rate_hz,
     )
-    return summary

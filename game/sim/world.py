@@ -8,7 +8,8 @@ Autonomy % = 100 * (1 - interventions * 6 s / elapsed simulated seconds), floore
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from game.sim.car import DT, Car, CarParams
 from game.sim.geometry import wrap_angle
@@ -21,6 +22,23 @@ def autonomy_pct(interventions: int, elapsed_s: float) -> float:
     if elapsed_s <= 0:
         return 100.0
     return max(0.0, 100.0 * (1.0 - interventions * INTERVENTION_PENALTY_S / elapsed_s))
+
+
+@dataclass(frozen=True)
+class DriveSummary:
+    """The evaluation figures shared by every driver, rounded as they are reported."""
+
+    track: str
+    laps_completed: int
+    elapsed_s: float
+    interventions: int
+    autonomy_pct: float
+    mean_abs_offset_m: float
+    max_abs_offset_m: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object the CLI prints; keys in field order (subclasses' fields last)."""
+        return asdict(self)
 
 
 @dataclass
@@ -124,17 +142,17 @@ class World:
     def mean_abs_offset(self) -> float:
         return self.sum_abs_offset / self.steps if self.steps else 0.0
 
-    def summary(self) -> dict:
-        """The evaluation keys shared by every driver."""
-        return {
-            "track": self.track.name,
-            "laps_completed": self.laps,
-            "elapsed_s": round(self.time, 3),
-            "interventions": self.interventions,
-            "autonomy_pct": round(self.autonomy_pct, 2),
-            "mean_abs_offset_m": round(self.mean_abs_offset, 4),
-            "max_abs_offset_m": round(self.max_abs_offset, 4),
-        }
+    def summary(self) -> DriveSummary:
+        """The evaluation figures shared by every driver."""
+        return DriveSummary(
+            track=self.track.name,
+            laps_completed=self.laps,
+            elapsed_s=round(self.time, 3),
+            interventions=self.interventions,
+            autonomy_pct=round(self.autonomy_pct, 2),
+            mean_abs_offset_m=round(self.mean_abs_offset, 4),
+            max_abs_offset_m=round(self.max_abs_offset, 4),
+        )
 
     def heading_vector(self) -> tuple[float, float]:
         yaw = self.car.state.yaw

@@ -152,9 +152,9 @@ def test_committed_model_drives_a_held_out_lap_without_interventions():
 
     driver = CnnDriver()  # the committed default model, input spec from its card
     result = run_driver(driver, generate_track(HELD_OUT_SEED), laps=1)
-    assert result["laps_completed"] == 1
-    assert result["interventions"] == 0
-    assert result["autonomy_pct"] == 100.0
+    assert result.laps_completed == 1
+    assert result.interventions == 0
+    assert result.autonomy_pct == 100.0
 
 
 def test_compare_puts_the_expert_first_for_each_track():

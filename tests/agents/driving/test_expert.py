@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from agents.driving.drivers import Driver, driver_names, make_driver, register_driver
-from agents.driving.evaluate import compare_table, run_driver
+from agents.driving.evaluate import EvalResult, compare_table, run_driver
 from agents.driving.expert import ExpertDriver, expert_steering_from_pose
 from game.errors import UserFacingError
 from game.sim.tracks_catalog import list_tracks, resolve_track
@@ -19,11 +20,11 @@ MAX_MEAN_OFFSET_M = 0.15
 
 def assert_clean_laps(spec: str) -> None:
     result = run_driver(ExpertDriver(), resolve_track(spec), laps=3)
-    assert result["laps_completed"] == 3, result
-    assert result["interventions"] == 0, result
-    assert result["autonomy_pct"] == 100.0
-    assert result["mean_abs_offset_m"] < MAX_MEAN_OFFSET_M, result
-    assert result["max_abs_offset_m"] < resolve_track(spec).lane_width / 2
+    assert result.laps_completed == 3, result
+    assert result.interventions == 0, result
+    assert result.autonomy_pct == 100.0
+    assert result.mean_abs_offset_m < MAX_MEAN_OFFSET_M, result
+    assert result.max_abs_offset_m < resolve_track(spec).lane_width / 2
 
 
 @pytest.mark.parametrize("name", list_tracks())
@@ -78,11 +79,16 @@ def test_run_driver_stops_at_max_seconds_and_counts_interventions():
             return 1.0
 
     result = run_driver(Hard(), resolve_track("oval"), laps=3, max_seconds=20.0)
-    assert result["elapsed_s"] == pytest.approx(20.0, abs=0.05)
-    assert result["laps_completed"] == 0
-    assert result["interventions"] > 0
-    assert result["autonomy_pct"] < 100.0
-    assert "mean_inference_ms" not in result
+    assert result.elapsed_s == pytest.approx(20.0, abs=0.05)
+    assert result.laps_completed == 0
+    assert result.interventions > 0
+    assert result.autonomy_pct < 100.0
+    assert result.mean_inference_ms is None
+    # The JSON object has exactly the world's keys, in the order `evaluate --json` prints them.
+    assert list(result.to_json()) == [
+        "track", "laps_completed", "elapsed_s", "interventions", "autonomy_pct",
+        "mean_abs_offset_m", "max_abs_offset_m",
+    ]  # fmt: skip
 
 
 def test_run_driver_gives_camera_drivers_frames_and_reports_inference_time():
@@ -107,7 +113,20 @@ def test_run_driver_gives_camera_drivers_frames_and_reports_inference_time():
     )
     assert len(seen) == len(steps) == 15
     assert seen[0].shape == (160, 320, 3) and seen[0].dtype == np.uint8
-    assert result["mean_inference_ms"] == 1.5
+    assert result.mean_inference_ms == 1.5
+    assert list(result.to_json())[-1] == "mean_inference_ms"
+    assert result.to_json()["mean_inference_ms"] == 1.5
+
+
+def test_compare_row_json_puts_the_table_columns_first():
+    from agents.driving.compare import COLUMNS, CompareRow
+
+    result = EvalResult("Oval", 1, 61.1, 0, 100.0, 0.015, 0.077, mean_inference_ms=2.5)
+    row = CompareRow("pilotnet", result).to_json()
+    assert list(row) == list(COLUMNS)
+    assert row["driver"] == "pilotnet" and row["mean_inference_ms"] == 2.5
+    no_network = CompareRow("expert", replace(result, mean_inference_ms=None))
+    assert "mean_inference_ms" not in no_network.to_json()
 
 
 def test_driver_registry():

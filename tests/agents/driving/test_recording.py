@@ -263,10 +263,11 @@ def test_recovery_labels_point_back_to_the_lane_centre(tmp_path):
     track = generate_track(11)
     out = tmp_path / "rec"
     summary = record_expert(track, 1, out, rate_hz=2.0, seed=3)
-    assert summary["interventions"] == 0
+    assert summary.interventions == 0
     s = load_session(out)
     c = s.columns
-    assert summary["recovery_frames"] == 2 * summary["expert_frames"]
+    assert summary.recovery_frames == 2 * summary.expert_frames
+    assert summary.to_json()["out_dir"] == str(out) and summary.frames == 3 * summary.expert_frames
     by_t = {
         float(t): float(st)
         for t, st, src in zip(c["t"], c["steering"], c["source"], strict=True)
