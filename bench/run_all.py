@@ -12,7 +12,7 @@ import argparse
 import importlib
 import time
 
-QUICK = ["sim_speed", "expert", "drive_frame_time", "inference", "rps_bots"]
+QUICK = ["sim_speed", "expert", "drive_frame_time", "inference", "rps_bots", "audio"]
 SLOW = ["train_throughput", "autopilot_frame_time", "rps_lstm", "eval_default_model"]
 
 

@@ -45,6 +45,9 @@ class Action(Enum):
     FEWER_SEEDS = auto()  # [
     PRESET = auto()  # Y: the screen's demo preset (AI vs AI: LSTM vs pattern)
     OPEN_RESULT = auto()  # O: open what a job made (Train: drive with the new model)
+    MUTE = auto()  # U: sound off / on (the app handles it on every screen)
+    VOLUME_UP = auto()  # Page Up: volume +10 % (app-wide)
+    VOLUME_DOWN = auto()  # Page Down: volume -10 % (app-wide)
 
 
 _KEYS: dict[int, Action] = {
@@ -85,6 +88,9 @@ _KEYS: dict[int, Action] = {
     pygame.K_LEFTBRACKET: Action.FEWER_SEEDS,
     pygame.K_y: Action.PRESET,
     pygame.K_o: Action.OPEN_RESULT,
+    pygame.K_u: Action.MUTE,
+    pygame.K_PAGEUP: Action.VOLUME_UP,
+    pygame.K_PAGEDOWN: Action.VOLUME_DOWN,
 }
 # Held keys that steer or change speed, for screens that poll App.key_held each step.
 STEER_LEFT_KEYS = (pygame.K_LEFT, pygame.K_a)

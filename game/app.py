@@ -2,8 +2,10 @@
 
 The sim advances in exact 1/60 s steps (`Scene.update`), however fast or slow frames are
 drawn; drawing is capped at 60 FPS. The app owns what every screen shares: the window, the
-scene stack, global keys (F12 screenshot, H help overlay), held-key / mouse / gamepad state,
-and toasts, where a bad file or other UserFacingError is shown instead of crashing.
+scene stack, global keys (F12 screenshot, H help overlay, U mute, Page Up / Down volume),
+sound (game.audio; the engine loop stops when the screen changes), held-key / mouse /
+gamepad state, and toasts, where a bad file or other UserFacingError is shown instead of
+crashing.
 
 Headless use (tests, benchmarks): ``App(headless=True)`` opens no window (SDL dummy driver)
 and ``run_frames(n, events_per_frame=fn)`` plays n frames with scripted events.
@@ -20,6 +22,8 @@ from pathlib import Path
 import pygame
 
 from agents.modelio import remove_stale_temporaries
+from game.actions import Action, action_for
+from game.audio import Audio
 from game.crashlog import write_crash_log
 from game.errors import UserFacingError
 from game.paths import user_dir
@@ -27,6 +31,7 @@ from game.render import theme
 from game.render.widgets import Toasts, draw_help_overlay
 from game.scenes import SCENE_ERRORS, SCENES, discover_scenes
 from game.scenes.base import Scene
+from game.settings import load_settings, save_settings
 from game.shutdown import QuitOnSignals
 from game.workers import Worker
 
@@ -37,6 +42,8 @@ MAX_STEPS_PER_FRAME = 5  # after a long stall, drop sim time rather than spiral
 GLOBAL_HELP = [
     ("H", "show / hide this help"),
     ("F12", "save a screenshot"),
+    ("U", "sound off / on"),
+    ("Page Up / Down", "volume up / down"),
     ("Esc", "back / main menu"),
 ]
 
@@ -101,6 +108,14 @@ class App:
         self.quit_reason = ""  # why the loop ended early (a signal), for the exit status
         self.crash_logs: list[Path] = []  # crash logs written this session, newest last
         self._menu_crash_times: list[float] = []
+        self.settings, warning = load_settings()
+        if warning:
+            self.toast(warning, "error")
+        # Sound is optional: without an audio device Audio.open() says so once in the log
+        # and every sound call does nothing.
+        self.audio = Audio(self.settings)
+        self.audio.open()
+        self._sound_scene: Scene | None = None  # loops stop when the screen changes
         # A training run that was killed leaves its temporary model files behind.
         remove_stale_temporaries(user_dir("models"))
         discover_scenes()
@@ -131,6 +146,7 @@ class App:
             self.toast(f"screen {name!r} could not open{where}", "error", 10.0)
             return None
         self._reset_input()
+        self.toasts.clear_info()  # a new screen starts with a clean message area (errors stay)
         self.stack.append(scene)
         if not self._guard(scene.on_enter) and scene not in self.stack:
             return None
@@ -143,6 +159,7 @@ class App:
         scene = self.stack.pop()
         self._guard(scene.on_exit)
         self._reset_input()
+        self.toasts.clear_info()
         if self.stack:
             self._guard(self.stack[-1].on_resume)
         else:
@@ -175,6 +192,7 @@ class App:
         if stuck:
             log.warning("background work still running at shutdown: %s", ", ".join(stuck))
         self.running = False
+        self.audio.close()
         theme.clear_caches()
         pygame.quit()
 
@@ -253,6 +271,27 @@ class App:
     def _reset_input(self) -> None:
         self.keys_down.clear()
 
+    # --- sound settings ----------------------------------------------------------------
+    def toggle_mute(self) -> None:
+        self.settings.muted = not self.settings.muted
+        self._sound_changed("sound off (U: on)" if self.settings.muted else "sound on")
+
+    def step_volume(self, steps: int) -> None:
+        self.settings.step_volume(steps)
+        self.settings.muted = False  # turning the volume is asking to hear it
+        self._sound_changed(f"volume {self.settings.volume * 100:.0f} %")
+
+    def _sound_changed(self, message: str) -> None:
+        self.audio.apply_volume()
+        if not self.audio.enabled:
+            message += " (no audio device)"
+        try:
+            save_settings(self.settings)
+        except OSError as e:
+            self.toast(f"{message}, not saved: {e}", "error")
+            return
+        self.toast(message)
+
     # --- screenshots ---------------------------------------------------------------------
     def request_screenshot(self) -> None:
         """Save the next drawn frame (before toasts and overlays are added)."""
@@ -321,6 +360,10 @@ class App:
             steps += 1
         if steps == MAX_STEPS_PER_FRAME and self._accumulator >= SIM_DT:
             self._accumulator = SIM_DT / 2.0  # after a stall, drop the backlog
+        paused = self.help_visible and self.scene is not None and self.scene.paused_by_overlay
+        if self.scene is not self._sound_scene or paused:
+            self._sound_scene = self.scene
+            self.audio.stop_loops()  # no engine note droning over another screen or the help
         self.toasts.update(elapsed)
         self._draw()
         self.frame_index += 1
@@ -337,6 +380,15 @@ class App:
                 return
             if event.key == pygame.K_h:
                 self.help_visible = not self.help_visible
+                return
+            sound_keys = {
+                Action.MUTE: self.toggle_mute,
+                Action.VOLUME_UP: lambda: self.step_volume(+1),
+                Action.VOLUME_DOWN: lambda: self.step_volume(-1),
+            }
+            do = sound_keys.get(action_for(event))
+            if do is not None:
+                do()
                 return
             if self.help_visible:
                 if event.key == pygame.K_ESCAPE:
@@ -374,7 +426,8 @@ class App:
             info = SCENES.get(scene.scene_name)
             title = scene.title or (info.label if info else "Help")
             draw_help_overlay(self.screen, f"{title} - keys", scene.help() + GLOBAL_HELP)
-        self.toasts.draw(self.screen)
+        area = scene.message_area(self.screen.get_size()) if self.scene is scene else None
+        self.toasts.draw(self.screen, area)
         pygame.display.flip()
 
 

@@ -79,6 +79,12 @@ class DrivingLayout:
     dashboard: pygame.Rect
 
     @property
+    def messages(self) -> pygame.Rect:
+        """The message area: the road view's band just above the dashboard, so messages
+        never cover the speed, gauges or lane bar."""
+        return pygame.Rect(self.view.x, self.dashboard.top - 104, self.view.w, 100)
+
+    @property
     def map_size(self) -> tuple[int, int]:
         """The minimap's size inside the map card."""
         return self.map_card.w - 16, self.map_card.h - CARD_TITLE_H - 8

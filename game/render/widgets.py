@@ -259,9 +259,11 @@ class Toast:
 
 
 class Toasts:
-    """Short messages stacked at the bottom centre that fade away (errors stay longer)."""
+    """The one message area: at most two short messages that fade away (errors stay longer),
+    drawn inside the rectangle the current screen gives (`Scene.message_area`), so they never
+    cover its HUD. A newer message pushes out the oldest."""
 
-    MAX = 4
+    MAX = 2
 
     def __init__(self) -> None:
         self.items: list[Toast] = []
@@ -269,23 +271,39 @@ class Toasts:
     def push(self, message: str, kind: str = "info", seconds: float | None = None) -> None:
         if seconds is None:
             seconds = 6.0 if kind == "error" else 3.0
+        if self.items and self.items[-1].message == message:  # the same again: refresh it
+            self.items[-1] = Toast(message, kind, seconds)
+            return
         self.items.append(Toast(message, kind, seconds))
         del self.items[: -self.MAX]
+
+    def clear_info(self) -> None:
+        """Drop the information messages (the screen changed); errors stay until they fade."""
+        self.items = [t for t in self.items if t.kind == "error"]
 
     def update(self, dt: float) -> None:
         for t in self.items:
             t.seconds_left -= dt
         self.items = [t for t in self.items if t.seconds_left > 0]
 
-    def draw(self, surface: pygame.Surface) -> None:
-        w, h = surface.get_size()
-        y = h - 24
+    def draw(self, surface: pygame.Surface, area: pygame.Rect | None = None) -> None:
+        """Newest message at the bottom of `area` (default: the bottom of the window)."""
+        if area is None:
+            w, h = surface.get_size()
+            area = pygame.Rect(0, h - 110, w, 100)
+        y = area.bottom - 8
+        max_w = area.w - 56
         for t in reversed(self.items):
             color = theme.BAD if t.kind == "error" else theme.ACCENT_2
-            msg = t.message if len(t.message) <= 110 else t.message[:107] + "..."
+            msg = t.message
             img = theme.text(msg, theme.BODY, theme.TEXT)
+            while img.get_width() > max_w and len(msg) > 8:  # shorten to fit the area
+                msg = msg[: max(8, int(len(msg) * max_w / img.get_width()) - 3)] + "..."
+                img = theme.text(msg, theme.BODY, theme.TEXT)
             card = img.get_rect().inflate(36, 18)
-            card.midbottom = (w // 2, y)
+            card.midbottom = (area.centerx, y)
+            if card.top < area.top:
+                break
             theme.draw_panel(surface, card, theme.PANEL_DARK, color, radius=8, alpha=235)
             pygame.draw.rect(surface, color, (card.x, card.y, 6, card.h), border_radius=3)
             surface.blit(img, img.get_rect(center=(card.centerx + 3, card.centery)))

@@ -137,6 +137,9 @@ class AutopilotScene(Scene):
             self.roads.follow(self.session.world, dt)
 
     # --- drawing -------------------------------------------------------------------------
+    def message_area(self, size: tuple[int, int]) -> pygame.Rect:
+        return self.lay.messages
+
     def draw(self, surface: pygame.Surface) -> None:
         s, lay = self.session, self.lay
         car = self.roads.draw_one_car(surface, lay, s.world, theme.CAR_COLORS[1])

@@ -51,6 +51,12 @@ class Scene:
     def draw(self, surface: pygame.Surface) -> None:
         raise NotImplementedError
 
+    def message_area(self, size: tuple[int, int]) -> pygame.Rect:
+        """Where the app may show messages on this screen: a band at the bottom by default.
+        Screens with a HUD there return a free rectangle instead, so messages never cover it."""
+        w, h = size
+        return pygame.Rect(0, h - 110, w, 100)
+
     def help(self) -> list[tuple[str, str]]:
         """Lines for the H overlay; override for lines that depend on state."""
         return list(self.help_lines)

@@ -12,6 +12,7 @@ import pygame
 
 from game import actions
 from game.actions import Action, action_for
+from game.audio import LapChime
 from game.render import theme
 from game.render.dashcam_panel import DashcamPanel
 from game.render.driving_widgets import (
@@ -60,6 +61,7 @@ class DriveScene(Scene):
         self.session = DriveSession(track or app.track_spec, look, app.toast)
         self.roads = RoadViews()
         self.panel = DashcamPanel(self.lay.dashcam_at)
+        self.lap_chime = LapChime()
         s = self.session
         self.actions = {
             Action.BACK: app.pop,
@@ -87,9 +89,17 @@ class DriveScene(Scene):
     def update(self, dt: float) -> None:
         mouse_x = mouse_x_in(self.lay.view, self.app.mouse_pos)
         if self.session.update(dt, KEYS.read(self.app, mouse_x)):
-            self.roads.follow(self.session.world, dt)
+            world = self.session.world
+            self.roads.follow(world, dt)
+            self.app.audio.follow_car(world)
+            self.lap_chime.update(self.app.audio, world, world.laps)
+        else:
+            self.app.audio.stop_loops()  # paused or loading a track
 
     # --- drawing -------------------------------------------------------------------------
+    def message_area(self, size: tuple[int, int]) -> pygame.Rect:
+        return self.lay.messages
+
     def draw(self, surface: pygame.Surface) -> None:
         s, lay = self.session, self.lay
         car = self.roads.draw_one_car(surface, lay, s.world, theme.CAR_COLORS[0])

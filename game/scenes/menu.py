@@ -55,7 +55,12 @@ class MenuScene(Scene):
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.app.quit()
             return
+        before = self.menu.selected
         chosen = self.menu.handle_event(event)
+        if chosen is not None:
+            self.app.audio.play("click")
+        elif self.menu.selected != before:
+            self.app.audio.play("move")
         if chosen == QUIT:
             self.app.quit()
         elif chosen is not None:

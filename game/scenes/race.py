@@ -12,6 +12,7 @@ import pygame
 
 from game import actions
 from game.actions import Action, action_for
+from game.audio import CountdownBeeps, LapChime
 from game.render import theme
 from game.render.driving_widgets import (
     RoadViews,
@@ -99,6 +100,7 @@ class RaceScene(Scene):
         self.session = RaceSession(track or app.track_spec, drivers, laps, app.toast)
         self.roads = RoadViews()
         self.start_button = Button(pygame.Rect(0, 0, 220, 44), "START RACE", theme.BODY)
+        self.beeps, self.lap_chime = CountdownBeeps(), LapChime()
         s = self.session
         self.picker_actions = {
             Action.BACK: app.pop,
@@ -179,8 +181,27 @@ class RaceScene(Scene):
         if s.racing and not was_racing:
             self.roads.sync(s.track, self.lay.map_size, prerender=False)
             self.roads.view.prerender()  # ~0.1 s before the countdown, not hitches later
+        self._sound()
+
+    def _sound(self) -> None:
+        """Countdown beeps, then the followed car's engine, squeal and lap chime."""
+        s, audio = self.session, self.app.audio
+        if not s.racing:
+            self.beeps.reset()
+            audio.stop_loops()
+            return
+        self.beeps.update(audio, s.countdown)
+        racer = s.racers[s.follow]
+        self.lap_chime.update(audio, racer, max(int(racer.progress // s.track.length), 0))
+        if s.paused or racer.finish_time is not None or racer.retired:
+            audio.stop_loops()
+        else:
+            audio.follow_car(racer.world)
 
     # --- drawing -------------------------------------------------------------------------
+    def message_area(self, size: tuple[int, int]) -> pygame.Rect:
+        return self.lay.messages
+
     def draw(self, surface: pygame.Surface) -> None:
         s, lay = self.session, self.lay
         self.roads.sync(s.track, lay.map_size, prerender=False)

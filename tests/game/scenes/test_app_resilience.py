@@ -184,3 +184,13 @@ def test_the_app_cleans_what_a_killed_training_left(tmp_path):
     assert not any(p.exists() for p in stale)  # a killed run's leftovers
     assert fresh.exists()  # might belong to a training running now in another process
     assert mine.exists()  # the person's own model is never touched
+
+
+def test_the_message_area_is_cleared_when_the_screen_changes(app):
+    app.push("drive", track="oval")
+    app.toast("recording saved: 10 frames")
+    app.toast("bad track: x.json: not valid JSON", "error")
+    app.pop()
+    assert [t.kind for t in app.toasts.items] == ["error"]  # information does not leak
+    app.push("drive", track="oval")
+    assert [t.kind for t in app.toasts.items] == ["error"]
