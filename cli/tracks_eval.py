@@ -32,6 +32,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default="day",
         help="dashcam look for camera drivers: day, dusk, ... (default day)",
     )
+    e.add_argument(
+        "--mode",
+        default="cruise",
+        help="cruise: lane keeping at cruise speed (default); race: the expert races with "
+        "throttle and brakes, and lap times are reported",
+    )
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(handler=run_evaluate)
 
@@ -51,20 +57,28 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from agents.driving.drivers import make_driver
-    from agents.driving.evaluate import compare_table, run_driver
+    from agents.driving.evaluate import MODES, compare_table, run_driver
     from game.sim.dashcam import LOOKS
     from game.sim.tracks_catalog import resolve_track
 
     # Checked here rather than with argparse choices, which would load numpy at startup.
     if args.look not in LOOKS:
         raise UserFacingError(f"unknown --look {args.look!r}; choose one of {', '.join(LOOKS)}")
+    mode = getattr(args, "mode", "cruise")  # callers building a Namespace may leave it out
+    if mode not in MODES:
+        raise UserFacingError(f"unknown --mode {mode!r}; choose one of {', '.join(MODES)}")
     if args.laps < 1:
         raise UserFacingError(f"--laps must be at least 1, got {args.laps}")
     track = resolve_track(args.track)
     kwargs = {"model_path": args.model} if args.model else {}
-    driver = make_driver(args.driver, **kwargs)
+    name = args.driver
+    if mode == "race" and name.lower() == "expert":
+        name = "racer"  # the expert's race pace: the same steering with throttle and brakes
+    driver = make_driver(name, **kwargs)
     if args.json:
-        result = run_driver(driver, track, args.laps, seed=args.seed, look=args.look)
+        result = run_driver(
+            driver, track, args.laps, seed=args.seed, look=args.look, mode=mode
+        )
         print(json.dumps(result.to_json()))
         return 0
 
@@ -80,7 +94,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 bar.update(max(min(round(world.metrics.progress), total) - bar.n, 0))
 
         result = run_driver(
-            driver, track, args.laps, seed=args.seed, look=args.look, on_step=progress
+            driver,
+            track,
+            args.laps,
+            seed=args.seed,
+            look=args.look,
+            on_step=progress,
+            mode=mode,
         )
         if result.laps_completed >= args.laps:
             bar.update(total - bar.n)

@@ -29,6 +29,11 @@ class Driver:
     def steer(self, world, frame: np.ndarray | None) -> float:
         raise NotImplementedError
 
+    def pedals(self, world) -> tuple[float, float] | None:
+        """(throttle, brake), each 0..1, for the step `steer` was just asked about; None (the
+        default) leaves the speed to cruise control. Called right after `steer`."""
+        return None
+
 
 class DriverOutputError(UserFacingError):
     """A driver (usually a broken model) produced a command the car cannot take: NaN or inf."""
@@ -53,6 +58,7 @@ DriverFactory = Callable[..., Driver]
 # expert never pays for importing TensorFlow.
 BUILTIN_DRIVERS: dict[str, str] = {
     "expert": "agents.driving.expert:ExpertDriver",
+    "racer": "agents.driving.racing:RacingExpert",
     "cnn": "agents.driving.cnn_driver:CnnDriver",
 }
 _REGISTRY: dict[str, DriverFactory] = {}

@@ -19,16 +19,26 @@ TIME_CAP_FACTOR = 3.0
 @dataclass(frozen=True)
 class EvalResult(DriveSummary):
     """One evaluation run: the world's figures plus the driver's mean inference time, which
-    only drivers running a neural network have."""
+    only drivers running a neural network have, and in race mode the lap times."""
 
     mean_inference_ms: float | None = None
+    lap_times_s: tuple[float, ...] | None = None  # race mode: every completed lap, in order
+    best_lap_s: float | None = None  # race mode: the fastest of them (None: no lap done)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object `evaluate --json` prints; `mean_inference_ms` only when known."""
+        """The JSON object `evaluate --json` prints; `mean_inference_ms` only when known, the
+        lap times only in race mode (so a cruise run prints what it always printed)."""
         out = super().to_json()
         if self.mean_inference_ms is None:
             del out["mean_inference_ms"]
+        if self.lap_times_s is None:
+            del out["lap_times_s"], out["best_lap_s"]
+        else:
+            out["lap_times_s"] = list(self.lap_times_s)
         return out
+
+
+MODES = ("cruise", "race")
 
 
 def expected_seconds(track: Track, laps: int, speed: float) -> float:
@@ -43,14 +53,19 @@ def run_driver(
     look: str = "day",
     max_seconds: float | None = None,
     on_step: Callable[[World, float, object], None] | None = None,
+    mode: str = "cruise",
 ) -> EvalResult:
     """Drive `laps` laps (or until `max_seconds` of simulated time) and return the figures.
 
     The dashcam is rendered only for drivers that need it (`seed` and `look` set its texture
     noise and colours). `on_step(world, steering, frame)` is called after every step, e.g. for
     a recorder or a progress bar. Fills `mean_inference_ms` when the driver reports one.
+    `mode`: "cruise" (NVIDIA-style lane keeping; drivers' pedals still reach the car) or
+    "race" (the same run, and the result carries the lap times).
     """
-    world = World(track)
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    world = World(track, start_s=0.0)  # the historic start: figures stay comparable
     camera = None
     if driver.needs_camera:
         from game.sim.dashcam import Dashcam  # numpy-heavy set-up: only when a driver looks
@@ -66,8 +81,14 @@ def run_driver(
         if on_step is not None:
             on_step(world, step.command, step.frame)
     ms = driver.mean_inference_ms
+    laps_s = None
+    if mode == "race":
+        laps_s = tuple(round(t, 3) for t in world.lap_times)
     return EvalResult(
-        **asdict(world.summary()), mean_inference_ms=None if ms is None else round(float(ms), 3)
+        **asdict(world.summary()),
+        mean_inference_ms=None if ms is None else round(float(ms), 3),
+        lap_times_s=laps_s,
+        best_lap_s=min(laps_s) if laps_s else None,
     )
 
 

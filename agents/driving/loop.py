@@ -97,6 +97,8 @@ class StepResult:
     recorded: bool
     record_error: OSError | None  # the recorder failed (e.g. disk full); it was detached
     intervened: bool
+    throttle: float | None = None  # pedals the car was given; None = cruise control
+    brake: float | None = None
 
 
 class DrivingLoop:
@@ -139,21 +141,41 @@ class DrivingLoop:
         value = driver.steer(self.world, self._frame_for(driver))
         return check_command(value, f"driver {_name(driver)}", self.world.steps + 1)
 
-    def step(self, human: float | None = None) -> StepResult:
+    def _ask_pedals(self, driver: Driver) -> tuple[float, float] | None:
+        pedals = getattr(driver, "pedals", None)  # duck-typed drivers may have none
+        got = pedals(self.world) if pedals is not None else None
+        if got is None:
+            return None
+        who, frame = f"driver {_name(driver)}", self.world.steps + 1
+        throttle, brake = got
+        return (
+            check_command(throttle, who, frame, "throttle"),
+            check_command(brake, who, frame, "brake"),
+        )
+
+    def step(
+        self, human: float | None = None, human_pedals: tuple[float, float] | None = None
+    ) -> StepResult:
         """One 1/60 s step. `human`: the person's steering while they steer (or an env's
-        action), which replaces the driver's command. Raises DriverOutputError (and leaves the
-        world unchanged) when a driver's command is NaN or inf."""
+        action), which replaces the driver's command; `human_pedals`: their (throttle, brake)
+        while they steer (None: cruise control). A driver's pedals (`Driver.pedals`) reach the
+        car with its steering. Raises DriverOutputError (and leaves the world unchanged) when
+        a driver's command is NaN or inf."""
         world = self.world
         advice = tuple(self._ask(a) for a in self.advisors)
         driver_cmd = self._ask(self.driver) if self.driver is not None else None
+        driver_pedals = self._ask_pedals(self.driver) if self.driver is not None else None
         started = human is not None and not self.overriding
         if started:
             self.takeovers += 1
         self.overriding = human is not None
         if human is not None:
             command = float(human)
+            pedals = human_pedals
         else:
             command = driver_cmd if driver_cmd is not None else 0.0
+            pedals = driver_pedals
+        throttle, brake = (None, None) if pedals is None else pedals
         frame = self.camera.current if self.camera is not None else None
         recorded, error = False, None
         if self.recorder is not None and self.recorder.wants_frame(world):
@@ -163,7 +185,7 @@ class DrivingLoop:
                 recorded = bool(self.recorder.record(world, frame, command))
             except OSError as e:
                 self.recorder, error = None, e
-        world.step(command)
+        world.step(command, throttle, brake)
         if self.camera is not None:
             self.camera.invalidate()
         return StepResult(
@@ -176,6 +198,8 @@ class DrivingLoop:
             recorded=recorded,
             record_error=error,
             intervened=world.intervened,
+            throttle=throttle,
+            brake=brake,
         )
 
 

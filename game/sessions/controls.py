@@ -69,15 +69,27 @@ class SteerKeys:
 class SteeringControls:
     """Smooth steering command (-1..1, right positive) from keyboard, mouse or gamepad.
 
-    Keyboard: holding a key turns the wheel further at RAMP_RATE; releasing re-centres it at
-    RETURN_RATE. Never a jump between full lock and zero: such data teaches a CNN nothing.
+    Keyboard: holding a key turns the wheel further, gently near the centre and quicker the
+    further it is turned (a progressive rack: RAMP_RATE at the centre plus PROGRESSIVE_RATE
+    per unit of lock), and slower the faster the car goes (the square root of SPEED_REF over
+    the speed, within SPEED_SCALE_MIN..MAX). At the 12 m/s cruise a 0.3 s hold gives ~10 %
+    lock, about what the oval's bends need, and full lock takes ~0.9 s. Releasing re-centres
+    it at RETURN_RATE.
+    Never a jump between full lock and zero: such data teaches a CNN nothing.
     Mouse (when `mouse_mode`): the horizontal position maps to the wheel. Gamepad: the stick
     outside its dead zone takes over while it is moved.
     """
 
-    RAMP_RATE = 1.6  # /s: centre to full lock in ~0.6 s of holding
+    RAMP_RATE = 0.2  # /s at the centre (a tap nudges the car)
+    PROGRESSIVE_RATE = 3.0  # /s added per unit of lock already on
     COUNTER_RATE = 3.2  # /s: steering back across the centre is quicker (fast corrections)
     RETURN_RATE = 2.0  # /s: full lock back to centre in 0.5 s after letting go
+    SPEED_REF = 12.0  # m/s where the rates above hold as they are
+    SPEED_SCALE_MIN = 0.6  # at high speed a key turns the wheel at most this much slower
+    SPEED_SCALE_MAX = 1.4  # ... and at walking pace at most this much quicker: a bend needs
+    # the same lock at any speed, so a slow car must not make the keys twitchy again
+    # The quickest the wheel moves under the keyboard at SPEED_REF (per second).
+    MAX_RATE = max(RAMP_RATE + PROGRESSIVE_RATE, COUNTER_RATE, RETURN_RATE)
     STICK_DEADZONE = 0.12
     MOUSE_SPAN = 0.4  # fraction of the view's width from centre to full lock
 
@@ -92,6 +104,14 @@ class SteeringControls:
     def stick_active(self, stick: float | None) -> bool:
         return stick is not None and abs(stick) > self.STICK_DEADZONE
 
+    @classmethod
+    def speed_scale(cls, speed: float | None) -> float:
+        """How much quicker (>1) or slower (<1) than at SPEED_REF the keys turn the wheel."""
+        if speed is None or not math.isfinite(speed):
+            return 1.0
+        ratio = math.sqrt(cls.SPEED_REF / max(abs(speed), 1e-3))
+        return min(max(ratio, cls.SPEED_SCALE_MIN), cls.SPEED_SCALE_MAX)
+
     def update(
         self,
         dt: float,
@@ -99,8 +119,10 @@ class SteeringControls:
         right: bool,
         mouse_x: float | None = None,
         stick: float | None = None,
+        speed: float | None = None,
     ) -> float:
-        """Advance by dt. `mouse_x`: -1..1 across the view; `stick`: raw gamepad axis."""
+        """Advance by dt. `mouse_x`: -1..1 across the view; `stick`: raw gamepad axis;
+        `speed`: the car's speed in m/s (None: rates as at SPEED_REF)."""
         if stick is not None and self.stick_active(stick):
             # Rescale so the command starts at 0 at the dead zone's edge (no jump).
             mag = (abs(stick) - self.STICK_DEADZONE) / (1.0 - self.STICK_DEADZONE)
@@ -114,17 +136,22 @@ class SteeringControls:
             direction = (1 if right else 0) - (1 if left else 0)
             v = self.value
             if direction != 0:
-                rate = self.COUNTER_RATE if v * direction < 0 else self.RAMP_RATE
+                scale = self.speed_scale(speed)
+                if v * direction < 0:
+                    rate = self.COUNTER_RATE * scale
+                else:
+                    rate = (self.RAMP_RATE + self.PROGRESSIVE_RATE * abs(v)) * scale
                 v += direction * rate * dt
             else:
                 v -= math.copysign(min(abs(v), self.RETURN_RATE * dt), v)
             self.value = max(-1.0, min(1.0, v))
         return self.value
 
-    def follow(self, inp: DriveInput, dt: float) -> float:
-        """`update` from one step's DriveInput."""
+    def follow(self, inp: DriveInput, dt: float, speed: float | None = None) -> float:
+        """`update` from one step's DriveInput (`speed`: the car's, in m/s)."""
         mouse_x = inp.mouse_x if self.mouse_mode else None
-        return self.update(dt, inp.left, inp.right, mouse_x=mouse_x, stick=inp.stick)
+        return self.update(dt, inp.left, inp.right, mouse_x=mouse_x, stick=inp.stick,
+                           speed=speed)
 
     def mouse_wheel(self, mouse_x: float) -> float:
         """The wheel position the mouse at `mouse_x` (-1..1 across the view) asks for."""

@@ -231,7 +231,8 @@ class DriveSession(TrackSession):
         self.apply_cruise(inp, dt)
         # The loop records before it steps: each row pairs the frame of this state with the
         # command applied from it (the frame is usually already rendered by the last draw).
-        step = self.loop.step(human=self.controls.follow(inp, dt))
+        speed = self.world.car.state.speed
+        step = self.loop.step(human=self.controls.follow(inp, dt, speed=speed))
         if step.record_error is not None:  # e.g. disk full: stop cleanly, keep what was written
             self.notify(f"recording stopped: {step.record_error}", "error")
             self.stop_recording()

@@ -339,7 +339,8 @@ class RaceSession:
             return
         human = None
         if racer.driver is None:
-            human = self.controls.update(dt, inp.left, inp.right, stick=inp.stick)
+            speed = racer.world.car.state.speed
+            human = self.controls.update(dt, inp.left, inp.right, stick=inp.stick, speed=speed)
         try:
             racer.loop.step(human)
         except UserFacingError as e:  # a broken model: its car stops, the race goes on

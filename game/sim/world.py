@@ -11,6 +11,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from game.sim.car import DT, Car, CarParams
 from game.sim.geometry import wrap_angle
 from game.sim.track import Track
@@ -49,6 +51,28 @@ class LaneMetrics:
     progress: float = 0.0  # m driven along the track since the start (unwrapped)
 
 
+# The grid: the start line, or the first point after it from which the lane runs straight
+# for STRAIGHT_AHEAD_M (so a car left alone stays in its lane for the first seconds).
+STRAIGHT_AHEAD_M = 30.0
+STRAIGHT_CURVATURE = 2e-4  # 1/m: a 5 km radius drifts < 0.1 m over 30 m
+GRID_SEARCH_M = 30.0  # never far from the chequered line at s = 0
+
+
+def grid_start_s(track: Track) -> float:
+    """Arc length where a car starts by default: the start line when the lane runs straight
+    from there, else the first point within GRID_SEARCH_M after it that does (the oval's line
+    sits where its bend ends: started there, a car left alone drifted 0.3 m in 2 s). No such
+    straight near the line: the line itself."""
+    step = track.length / track.n  # samples are (nearly) uniform
+    ahead = max(1, int(math.ceil(STRAIGHT_AHEAD_M / step)))
+    search = min(track.n, int(GRID_SEARCH_M / step) + 1)
+    k = np.abs(np.resize(track.curvature, search + ahead + 1))  # wraps past the end
+    for i in range(search):
+        if k[i : i + ahead + 1].max() <= STRAIGHT_CURVATURE:
+            return float(track.s[i])
+    return 0.0
+
+
 class World:
     """Deterministic driving world. `step(steering)` advances 1/60 s."""
 
@@ -56,12 +80,14 @@ class World:
         self,
         track: Track,
         car_params: CarParams | None = None,
-        start_s: float = 0.0,
+        start_s: float | None = None,
         start_speed: float = 0.0,
     ) -> None:
+        """`start_s`: arc length of the start; None = the grid (`grid_start_s`), where a car
+        left alone goes straight. Evaluation passes 0.0 to keep its historic start."""
         self.track = track
         self.car = Car(car_params)
-        self.start_s = start_s
+        self.start_s = grid_start_s(track) if start_s is None else start_s
         self._start_speed = start_speed
         self.reset()
 
@@ -75,6 +101,7 @@ class World:
         self.lap_start_time = 0.0
         self.last_lap_time: float | None = None
         self.best_lap_time: float | None = None
+        self.lap_times: list[float] = []  # every completed lap's time, in order
         self.intervened = False  # True on the step an intervention happened
         self.sum_abs_offset = 0.0
         self.max_abs_offset = 0.0
@@ -84,9 +111,12 @@ class World:
 
     # --- stepping ------------------------------------------------------------------------
 
-    def step(self, steering: float) -> None:
-        """Advance 1/60 s. A NaN or inf steering raises ValueError and changes nothing."""
-        self.car.step(steering, DT)
+    def step(
+        self, steering: float, throttle: float | None = None, brake: float | None = None
+    ) -> None:
+        """Advance 1/60 s. With no pedals (throttle/brake in 0..1) cruise control drives the
+        speed. A NaN or inf command raises ValueError and changes nothing."""
+        self.car.step(steering, DT, throttle=throttle, brake=brake)
         self.time += DT
         self.steps += 1
         self.intervened = False
@@ -116,6 +146,7 @@ class World:
         while m.progress >= (self.laps + 1) * self.track.length:
             self.laps += 1
             self.last_lap_time = self.time - self.lap_start_time
+            self.lap_times.append(self.last_lap_time)
             if self.best_lap_time is None or self.last_lap_time < self.best_lap_time:
                 self.best_lap_time = self.last_lap_time
             self.lap_start_time = self.time

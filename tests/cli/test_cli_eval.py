@@ -137,3 +137,19 @@ def test_track_gen_refuses_a_folder_and_leaves_no_temp_file(tmp_path, capsys):
     assert json.loads(out.read_text())["name"] == "gen:3"
     assert out.stat().st_mode & 0o777 == 0o644  # readable like any exported file
     assert [p.name for p in folder.iterdir()] == ["t.json"]  # no stray .tmp
+
+
+def test_evaluate_race_mode_adds_lap_times(tmp_path):
+    r = cli("evaluate", "--track", "oval", "--laps", "1", "--mode", "race", "--json", home=tmp_path)
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert set(result) == EVAL_KEYS | {"lap_times_s", "best_lap_s"}
+    assert result["interventions"] == 0 and len(result["lap_times_s"]) == 1
+    assert result["best_lap_s"] == result["lap_times_s"][0] == result["elapsed_s"]
+
+
+def test_evaluate_unknown_mode_is_one_line_error(tmp_path):
+    r = cli("evaluate", "--track", "oval", "--mode", "fast", "--json", home=tmp_path)
+    assert r.returncode != 0
+    expected = "error: unknown --mode 'fast'; choose one of cruise, race"
+    assert r.stderr.strip().splitlines() == [expected]

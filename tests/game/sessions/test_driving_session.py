@@ -79,7 +79,8 @@ def test_recording_pairs_frames_with_the_command_and_survives_a_look_change():
     s.stop_recording()
     session = load_session(folder)
     assert len(session) >= 10
-    assert session.columns["steering"][0] == pytest.approx(SteeringControls.RAMP_RATE * DT)
+    first = SteeringControls.RAMP_RATE * SteeringControls.speed_scale(0.0) * DT  # at rest
+    assert session.columns["steering"][0] == pytest.approx(first)
     assert set(session.columns["look"]) == {LOOKS[0], LOOKS[1]}
     assert s.recorder is None and s.loop.recorder is None
 

@@ -144,6 +144,6 @@ def test_the_person_steers_their_car_with_the_keys():
     (you,) = s.racers
     for _ in range(30):
         s.update(DT, DriveInput(right=True))
-    assert you.world.car.state.steering > 0.3
+    assert you.world.car.state.steering > 0.15  # half a second of Right
     s.restart()
     assert not s.racing and s.loader is not None
