@@ -87,8 +87,14 @@ def time_blocks(t: np.ndarray, rate_hz: float, block_seconds: float = BLOCK_SECO
     return (instant * n_blocks) // n_instants
 
 
-def load_frames(dirs: list[str | os.PathLike[str]], spec: InputSpec) -> FrameTable:
-    """Read the session folders' logs (images stay on disk). Bad rows are skipped and listed."""
+def load_frames(
+    dirs: list[str | os.PathLike[str]], spec: InputSpec, keep_off_lane: bool = False
+) -> FrameTable:
+    """Read the session folders' logs (images stay on disk). Bad rows are skipped and listed.
+
+    Rows recorded while the car was off its lane (a person's off-lanes: `off_lane` = 1) are
+    left out unless `keep_off_lane`: they teach leaving the lane. One line per session says
+    how many."""
     if not dirs:
         raise UserFacingError("no recording sessions given")
     paths: list[str] = []
@@ -99,21 +105,31 @@ def load_frames(dirs: list[str | os.PathLike[str]], spec: InputSpec) -> FrameTab
         session = load_session(d)
         _check_camera(session, spec)
         problems += [f"{session.dir}: {p}" for p in session.problems]
-        info.append({"path": str(session.dir), "frames": len(session), "skipped": session.skipped})
-        if len(session) == 0:
-            continue
         cols = session.columns
-        t = cols["t"] if "t" in cols else np.arange(len(session), dtype=np.float32)
+        keep = np.ones(len(session), dtype=bool)
+        if not keep_off_lane and "off_lane" in cols:
+            keep = cols["off_lane"] != 1.0
+        n_off = int((~keep).sum())
+        if n_off:
+            problems.append(f"{session.dir}: {LOG_NAME}: {n_off} off-lane rows left out")
+        info.append({
+            "path": str(session.dir), "frames": int(keep.sum()), "skipped": session.skipped,
+            "off_lane": n_off,
+        })  # fmt: skip
+        if not keep.any():
+            continue
+        t = cols["t"][keep] if "t" in cols else np.arange(len(session), dtype=np.float32)[keep]
         rate = float(session.meta.get("rate_hz", 20.0) or 20.0)
         b = time_blocks(np.asarray(t, dtype=np.float64), rate)
-        paths += [str(p) for p in session.frames]
+        frames = [f for f, k in zip(session.frames, keep, strict=True) if k]
+        paths += [str(p) for p in frames]
         rel += (
-            [str(r) for r in cols["frame"]]
+            [str(r) for r in cols["frame"][keep]]
             if "frame" in cols
-            else [f"{Path(p).parent.name}/{Path(p).name}" for p in session.frames]
+            else [f"{Path(p).parent.name}/{Path(p).name}" for p in frames]
         )
-        origin.append(np.full(len(session), len(info) - 1, dtype=np.int64))
-        steering.append(np.clip(cols["steering"].astype(np.float32), -1.0, 1.0))
+        origin.append(np.full(len(frames), len(info) - 1, dtype=np.int64))
+        steering.append(np.clip(cols["steering"][keep].astype(np.float32), -1.0, 1.0))
         blocks.append(b + next_block)
         next_block += int(b.max()) + 1
     if not paths:

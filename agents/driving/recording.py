@@ -43,11 +43,13 @@ LOG_NAME = "log.csv"
 META_NAME = "meta.json"
 COLUMNS = (
     "frame", "steering", "throttle", "speed", "lane_offset", "heading_error",
-    "x", "y", "yaw", "track", "source", "t", "look", "cam_dx", "cam_dyaw",
+    "x", "y", "yaw", "track", "source", "t", "look", "cam_dx", "cam_dyaw", "off_lane",
 )  # fmt: skip
+# Logs written before the off_lane column: still read (off_lane = 0) and appended to as they are.
+LEGACY_COLUMNS = COLUMNS[:-1]
 FLOAT_COLUMNS = (
     "steering", "throttle", "speed", "lane_offset", "heading_error",
-    "x", "y", "yaw", "t", "cam_dx", "cam_dyaw",
+    "x", "y", "yaw", "t", "cam_dx", "cam_dyaw", "off_lane",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("frame", "steering")
 SOURCES = ("human", "expert", "recovery", "takeover")
@@ -93,18 +95,22 @@ def _fmt(value: float) -> str:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _prepare_log(log_path: Path) -> int:
-    """Rows already in an existing log (0 if none); drops a torn last line.
+def _prepare_log(log_path: Path) -> tuple[int, tuple[str, ...]]:
+    """Rows already in an existing log (0 if none) and the columns to write; drops a torn
+    last line. An older log keeps its own columns (no off_lane), so its rows stay uniform.
 
     The header is checked first, so a file that is not our log is never modified.
     """
     if not log_path.exists():
-        return 0
+        return 0, COLUMNS
     data = log_path.read_bytes()
     header_line = ",".join(COLUMNS)
     first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    columns = COLUMNS
     if b"\n" in data:
-        ours = first == header_line
+        if first == ",".join(LEGACY_COLUMNS):
+            columns = LEGACY_COLUMNS
+        ours = first in (header_line, ",".join(LEGACY_COLUMNS))
     else:
         ours = header_line.startswith(first)  # a header torn by a killed run (or empty file)
     if not ours:
@@ -117,7 +123,7 @@ def _prepare_log(log_path: Path) -> int:
         data = data[: data.rfind(b"\n") + 1]
         with open(log_path, "r+b") as f:
             f.truncate(len(data))
-    return max(data.count(b"\n") - 1, 0)
+    return max(data.count(b"\n") - 1, 0), columns
 
 
 class Recorder:
@@ -157,7 +163,7 @@ class Recorder:
 
         # Check an existing log before touching anything: it may be someone else's file.
         log_path = self.dir / LOG_NAME
-        self._existing_rows = _prepare_log(log_path)
+        self._existing_rows, self._columns = _prepare_log(log_path)
         self.frames_dir.mkdir(parents=True, exist_ok=True)
         self._next_index = self._next_frame_index()
         meta_path = self.dir / META_NAME
@@ -166,6 +172,7 @@ class Recorder:
         self._file = open(log_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._file, lineterminator="\n")
         if self._file.tell() == 0:
+            self._columns = COLUMNS
             self._csv.writerow(COLUMNS)
         self._sync()
 
@@ -233,6 +240,7 @@ class Recorder:
             source=source or self.source,
             t=t,
             look=look,
+            off_lane=bool(getattr(world, "off_lane", False)),
         )
         return True
 
@@ -266,8 +274,10 @@ class Recorder:
         look: str | None = None,
         cam_dx: float = 0.0,
         cam_dyaw: float = 0.0,
+        off_lane: bool = False,
     ) -> str:
         """Write one frame and its row at the current sample instant; returns the frame path.
+        `off_lane`: the car was outside its lane (a person's off-lane); training skips those.
 
         `update()` calls this; the expert recorder also calls it for recovery views.
         """
@@ -284,11 +294,12 @@ class Recorder:
         )
         os.replace(tmp, path)  # the image is complete before its row exists
         steering = min(max(float(steering), -1.0), 1.0)
-        self._csv.writerow([
+        row = [
             rel, _fmt(steering), _fmt(throttle), _fmt(speed), _fmt(lane_offset),
             _fmt(heading_error), _fmt(x), _fmt(y), _fmt(yaw), track, source, f"{t:.4f}",
-            look or self.look, _fmt(cam_dx), _fmt(cam_dyaw),
-        ])  # fmt: skip
+            look or self.look, _fmt(cam_dx), _fmt(cam_dyaw), "1" if off_lane else "0",
+        ]  # fmt: skip
+        self._csv.writerow(row[: len(self._columns)])  # an older log has no off_lane
         self._rows.append((self._sample, rel))
         now = time.monotonic()
         if now - self._synced_wall >= FLUSH_EVERY_S or abs(t - self._synced_sim) >= FLUSH_EVERY_S:
@@ -647,6 +658,7 @@ def _read_log(folder: Path, meta: SessionMeta) -> _Log:
         "cam_dyaw": "0",
         "track": meta.track,
         "source": meta.source,
+        "off_lane": "0",  # logs from before the column: every row was in its lane
     }
     names = list(dict.fromkeys([*header, *(c for c in COLUMNS if c in defaults)]))
     columns: dict[str, list] = {name: [] for name in names}

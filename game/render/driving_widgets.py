@@ -13,14 +13,16 @@ from dataclasses import dataclass
 import pygame
 
 from game.render import theme
+from game.render.hud import draw_dashboard
 from game.render.minimap import Minimap
-from game.render.world_view import CarSprite, FollowCamera, WorldView
+from game.render.world_view import CarSprite, FollowCamera, WorldView, _car_sprite
 from game.sim.track import Track
 from game.sim.world import World
 
 CARD_PAD = 14  # inset of the side column's cards
 CARD_TITLE_H = 30  # a card's title strip; its content starts below
 BANNER_Y = 190  # the banner's centre below the view's top: above the car, which sits mid-view
+GHOST_ALPHA = 110  # Race: the cars not followed are ghosts (no collisions), drawn see-through
 
 
 class RoadViews:
@@ -64,6 +66,53 @@ class RoadViews:
         """The view centred ahead of `world`'s car (the followed one)."""
         st = world.car.state
         self.view.draw(surface, rect, self.follow_cam.center(st.x, st.y), cars)
+
+
+    def draw_race_road(
+        self,
+        surface: pygame.Surface,
+        rect: pygame.Rect,
+        world: World,
+        followed: CarSprite,
+        ghosts: Sequence[CarSprite],
+    ) -> None:
+        """Race: the view round `world`'s (the followed) car; the other cars are ghosts,
+        drawn translucent under the followed car, which is solid and on top."""
+        center = self.follow_cam.center(world.car.state.x, world.car.state.y)
+        self.view.draw(surface, rect, center, [])
+        old_clip = surface.get_clip()
+        surface.set_clip(rect)
+        for car in ghosts:
+            self._blit_car(surface, rect, center, car, GHOST_ALPHA)
+        self._blit_car(surface, rect, center, followed, 255)
+        surface.set_clip(old_clip)
+
+    def _blit_car(
+        self,
+        surface: pygame.Surface,
+        rect: pygame.Rect,
+        center: tuple[float, float],
+        car: CarSprite,
+        alpha: int,
+    ) -> None:
+        view = self.view
+        cx, cy = view.to_px(*center)
+        px, py = view.to_px(car.x, car.y)
+        sx, sy = round(rect.centerx + px - cx), round(rect.centery + py - cy)
+        if not rect.inflate(80, 80).collidepoint(sx, sy):
+            return
+        angle = int(round(math.degrees(car.yaw) / 3.0)) % 120 * 3  # 3 degree steps, cached
+        cache = self.__dict__.setdefault("_ghost_sprites", {})
+        key = (view.scale, car.color, angle, alpha)
+        sprite = cache.get(key)
+        if sprite is None:
+            sprite = pygame.transform.rotozoom(_car_sprite(car.color, view.scale), angle, 0.5)
+            sprite.set_alpha(alpha)  # scales the sprite's own per-pixel alpha
+            cache[key] = sprite
+        surface.blit(sprite, sprite.get_rect(center=(sx, sy)))
+        if car.label:
+            color = theme.TEXT if alpha == 255 else theme.TEXT_MUTED
+            theme.blit_text(surface, car.label, (sx, sy - 26), theme.SMALL, color, "center")
 
 
 @dataclass(frozen=True)
@@ -163,6 +212,18 @@ def draw_departure_flash(
     theme.blit_text(surface, text, (view.centerx, view.y + 90), theme.LARGE, theme.BAD, "center")
 
 
+def draw_off_lane_flash(
+    surface: pygame.Surface, view: pygame.Rect, flash_s: float, text: str = "OFF LANE"
+) -> None:
+    """A person's off-lane: a thin blinking amber frame and a word, gentler than the red
+    departure flash (nothing was taken away from them)."""
+    if flash_s <= 0:
+        return
+    width = 4 if int(flash_s * 10) % 2 == 0 else 2
+    pygame.draw.rect(surface, theme.WARN, view, width)
+    theme.blit_text(surface, text, (view.centerx, view.y + 90), theme.LARGE, theme.WARN, "center")
+
+
 def draw_countdown(surface: pygame.Surface, view: pygame.Rect, countdown: float, t: float) -> None:
     """3, 2, 1 before the start, then GO! for the race's first second (`t`: race time)."""
     at = (view.centerx, view.y + 200)
@@ -186,3 +247,40 @@ def draw_mouse_rail(
 def mouse_x_in(view: pygame.Rect, pos: tuple[int, int]) -> float:
     """The mouse across the road view: -1 at the left edge, +1 at the right."""
     return (pos[0] - view.centerx) / (view.w / 2.0)
+
+
+def draw_best_laps_card(
+    surface: pygame.Surface, rect: pygame.Rect, title: str, rows: Sequence[tuple[str, str, str]]
+) -> None:
+    """A card listing best laps, one (who, time, date) per line; a hint when there is none."""
+    inside = draw_card(surface, rect, title)
+    if not rows:
+        at = (inside.x + 8, inside.y + 14)
+        theme.blit_text(surface, "no laps yet", at, theme.SMALL, theme.TEXT_DIM, "midleft")
+        return
+    for i, (who, time_text, date) in enumerate(rows):
+        y = inside.y + 14 + i * 26
+        theme.blit_text(surface, f"{i + 1}. {who}"[:24], (inside.x + 8, y), theme.SMALL,
+                        theme.TEXT, "midleft")  # fmt: skip
+        at = (inside.right - 96, y)
+        theme.blit_text(surface, time_text, at, theme.SMALL, theme.ACCENT_2, "midright")
+        at = (inside.right - 8, y)
+        theme.blit_text(surface, date, at, theme.SMALL, theme.TEXT_DIM, "midright")
+
+
+def draw_race_person_hud(
+    surface: pygame.Surface,
+    lay: DrivingLayout,
+    world: World,
+    steering_cmd: float,
+    lap: str,
+    lap_time: float | None,
+    best: float | None,
+) -> None:
+    """Race, following your car: the dashboard (speed, steering gauge, lane bar) and a line
+    over it with the lap, this lap's time and your best lap."""
+    draw_dashboard(surface, lay.dashboard, world, steering_cmd, show_cruise=False)
+    text = f"LAP {lap}    {theme.format_time(lap_time)}    BEST {theme.format_time(best)}"
+    at = (lay.dashboard.centerx, lay.dashboard.top - 16)
+    theme.blit_text(surface, text, (at[0] + 2, at[1] + 2), theme.BODY, (0, 0, 0), "center")
+    theme.blit_text(surface, text, at, theme.BODY, theme.TEXT, "center")

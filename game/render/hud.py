@@ -135,14 +135,20 @@ def autonomy_color(pct: float) -> theme.Color:
 
 
 def draw_dashboard(
-    surface: pygame.Surface, rect: pygame.Rect, world: World, steering_cmd: float | None = None
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    world: World,
+    steering_cmd: float | None = None,
+    show_cruise: bool = True,
 ) -> None:
-    """Speed, steering gauge and lane-offset bar on one translucent card."""
+    """Speed, steering gauge and lane-offset bar on one translucent card (`show_cruise`:
+    the cruise set speed under the speed; off for a person on the pedals)."""
     rect = pygame.Rect(rect)
     theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.PANEL_EDGE, radius=14, alpha=215)
     st = world.car.state
     third = rect.w // 3
-    draw_speed(surface, (rect.x + third // 2, rect.centery - 6), st.speed, world.car.cruise_speed)
+    cruise = world.car.cruise_speed if show_cruise else None
+    draw_speed(surface, (rect.x + third // 2, rect.centery - 6), st.speed, cruise)
     draw_steering_gauge(
         surface, (rect.x + third + third // 2, rect.centery + 14), 44, st.steering, steering_cmd
     )
@@ -168,6 +174,29 @@ def draw_stats_card(
         ("Autonomy", f"{autonomy:.1f} %", autonomy_color(autonomy)),
     ]
     draw_rows_card(surface, rect, title, rows)
+
+
+def person_stats_rows(world: World) -> list[tuple[str, str, theme.Color]]:
+    """A person's figures: lap, lap time (marked when spoiled), valid laps, best valid lap and
+    off-lanes. No interventions or Autonomy %: those score AI drivers."""
+    lap_time = theme.format_time(world.lap_time)
+    if not world.lap_valid:
+        lap_time += "  lap invalid"
+    return [
+        ("Lap", f"{world.laps + 1}", theme.TEXT),
+        ("Lap time", lap_time, theme.TEXT if world.lap_valid else theme.WARN),
+        ("Valid laps", f"{world.valid_laps} / {world.laps}", theme.TEXT),
+        ("Best lap", theme.format_time(world.best_valid_lap), theme.GOOD),
+        ("Last lap", theme.format_time(world.last_lap_time), theme.TEXT),
+        ("Off-lanes", f"{world.off_lanes}", theme.WARN if world.off_lanes else theme.TEXT),
+    ]
+
+
+def draw_person_stats_card(
+    surface: pygame.Surface, rect: pygame.Rect, world: World, title: str = "SESSION"
+) -> None:
+    """`draw_stats_card` for a person driving (see `person_stats_rows`)."""
+    draw_rows_card(surface, rect, title, person_stats_rows(world))
 
 
 def draw_rows_card(

@@ -19,13 +19,13 @@ from game.render.driving_widgets import (
     DrivingLayout,
     RoadViews,
     draw_banner,
-    draw_departure_flash,
     draw_map_card,
     draw_mouse_rail,
+    draw_off_lane_flash,
     driving_layout,
     mouse_x_in,
 )
-from game.render.hud import draw_dashboard, draw_pill, draw_rec_mark, draw_stats_card
+from game.render.hud import draw_dashboard, draw_person_stats_card, draw_pill, draw_rec_mark
 from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.sessions.controls import SteeringControls, SteerKeys, session_attribute, track_label
@@ -109,7 +109,7 @@ class DriveScene(Scene):
         info = f"{s.track.length / 1000:.2f} km   lane {s.track.lane_width:.1f} m"
         theme.draw_side_header(surface, lay.side, track_label(s.track), info)
         self.panel.draw(surface, s.frame(), note=f"look: {s.look}")
-        draw_stats_card(surface, lay.stats, s.world)
+        draw_person_stats_card(surface, lay.stats, s.world)
         draw_map_card(surface, lay.map_card, self.roads.minimap, [car])
 
     def _draw_view_overlays(self, surface: pygame.Surface) -> None:
@@ -125,7 +125,12 @@ class DriveScene(Scene):
         if controls.mouse_mode:
             wheel = controls.mouse_wheel(mouse_x_in(view, self.app.mouse_pos))
             draw_mouse_rail(surface, view, self.lay.dashboard.y - 16, controls.MOUSE_SPAN, wheel)
-        draw_departure_flash(surface, view, s.flash, "INTERVENTION")
+        # A person is never "intervened" (no red): off the lane is an amber flash; off the road
+        # the car is put back on its lane and the flash says why.
+        if s.flash > 0:
+            draw_off_lane_flash(surface, view, s.flash, "OFF THE ROAD")
+        else:
+            draw_off_lane_flash(surface, view, s.off_lane_flash)
         if s.pending is not None:
             draw_banner(surface, view, "LOADING", f"track {s.pending}")
             s.loading_drawn = True

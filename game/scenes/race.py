@@ -17,11 +17,13 @@ from game.render import theme
 from game.render.driving_widgets import (
     RoadViews,
     draw_banner,
+    draw_best_laps_card,
     draw_countdown,
     draw_map_card,
+    draw_race_person_hud,
     driving_layout,
 )
-from game.render.hud import autonomy_color, draw_pill
+from game.render.hud import draw_pill
 from game.render.table import Cell, Column, Table
 from game.render.widgets import Button, draw_bar
 from game.render.world_view import CarSprite, lead_point
@@ -37,12 +39,13 @@ PICKER_W = 560
 ROW_H = 40
 STANDINGS = Table(
     [
-        Column("POS", 44),
-        Column("DRIVER", 122, max_chars=18),
-        Column("LAP", 50, "right"),
-        Column("GAP", 70, "right"),
-        Column("INT", 44, "right"),
-        Column("AUTO", 54, "right"),
+        Column("POS", 34),
+        Column("DRIVER", 104, max_chars=14),
+        Column("LAP", 44, "right"),
+        Column("GAP", 62, "right"),
+        Column("LAST", 62, "right"),
+        Column("BEST", 62, "right"),
+        Column("INT", 34, "right"),
     ]
 )
 
@@ -55,7 +58,7 @@ def standing_cells(row: Standing, laps: int) -> dict[str, Cell]:
     """One standings row as table cells."""
     r = row.racer
     if row.gap_s is None:
-        gap = "LEAD" if r.finish_time is None else theme.format_time(r.finish_time)
+        gap = "LEAD" if r.race_time is None else theme.format_time(r.race_time)
     else:
         gap = f"+{row.gap_s:.1f}s"
     return {
@@ -63,8 +66,9 @@ def standing_cells(row: Standing, laps: int) -> dict[str, Cell]:
         "DRIVER": Cell(r.label, dot=car_color(r)),
         "LAP": Cell("FIN", theme.GOOD) if row.finished else Cell(f"{row.lap}/{laps}"),
         "GAP": Cell(gap, theme.TEXT_MUTED),
+        "LAST": Cell(theme.format_time(r.last_lap), theme.TEXT_MUTED),
+        "BEST": Cell(theme.format_time(r.best_lap), theme.ACCENT_2),
         "INT": Cell(str(row.interventions), theme.BAD if row.interventions else theme.TEXT),
-        "AUTO": Cell(f"{row.autonomy:.0f}%", autonomy_color(row.autonomy)),
     }
 
 
@@ -82,6 +86,7 @@ class RaceScene(Scene):
         ("Left / Right", "picker: track, laps"),
         ("Enter", "picker: start the race"),
         ("Left / Right, A / D", "race: steer your car (when you race)"),
+        ("Up / W, Down / S", "race: throttle, brake (your car)"),
         ("Tab", "race: camera follows the next car"),
         ("F5", "race: start again"),
         ("P", "pause"),
@@ -213,9 +218,10 @@ class RaceScene(Scene):
                       car_color(r), r.label)
             for r in s.racers
         ]  # fmt: skip
-        # The followed car is drawn last, on top of any car it is passing through.
-        order = sprites[: s.follow] + sprites[s.follow + 1 :] + [sprites[s.follow]]
-        self.roads.draw_road(surface, lay.view, s.racers[s.follow].world, order)
+        # Ghosts: the others see-through, the followed car solid and on top.
+        ghosts = sprites[: s.follow] + sprites[s.follow + 1 :]
+        world = s.racers[s.follow].world
+        self.roads.draw_race_road(surface, lay.view, world, sprites[s.follow], ghosts)
         self._draw_overlays(surface)
         lap_word = "laps" if s.laps > 1 else "lap"
         info = f"{s.laps} {lap_word}   {theme.format_time(s.race_time)}"
@@ -236,6 +242,12 @@ class RaceScene(Scene):
             at = (card.right + 12, card.centery)
             theme.blit_text(surface, text, at, theme.SMALL, theme.ACCENT_2, anchor="midleft")
         draw_countdown(surface, view, s.countdown, s.race_time)
+        if racer.driver is None and not racer.retired:  # your car: the full HUD
+            w = racer.world
+            lap_time = None if racer.start_time is None else w.time - racer.lap_start
+            lap = f"{racer.lap(s.laps)}/{s.laps}"
+            draw_race_person_hud(surface, self.lay, w, s.controls.value, lap, lap_time,
+                                 racer.best_lap)  # fmt: skip
         if s.finished:
             winner = standings(s.racers)[0].label
             hint = "F5: race again   Esc: picker"
@@ -275,6 +287,11 @@ class RaceScene(Scene):
             else:
                 self._draw_stepper_row(surface, rect, i)
         self._draw_picker_footer(surface, card)
+        best = [(x.label, theme.format_time(x.time_s), x.date) for x in s.best_laps(3)]
+        side = pygame.Rect(card.right + 16, card.y, 330, 30 + 26 * 3 + 12)
+        if side.right > surface.get_width():  # a narrow window: under the picker instead
+            side.topleft = (card.x, card.bottom + 12)
+        draw_best_laps_card(surface, side, f"BEST LAPS - {track_label(s.track)}", best)
 
     @staticmethod
     def _draw_check_row(

@@ -158,6 +158,37 @@ class SteeringControls:
         return max(-1.0, min(1.0, mouse_x / self.MOUSE_SPAN))
 
 
+class PedalControls:
+    """Throttle and brake pedals (0..1 each) from held keys, ramped like the wheel: holding a
+    key presses its pedal in over 1 / PRESS_RATE s, letting go releases it over
+    1 / RELEASE_RATE s. Never a jump from off to full: the car would lurch and spin its wheels
+    out of a bend. With no key held both pedals are off and the car coasts.
+    """
+
+    PRESS_RATE = 2.5  # /s: full throttle (or brake) after 0.4 s
+    RELEASE_RATE = 5.0  # /s: off again 0.2 s after letting go
+
+    def __init__(self) -> None:
+        self.throttle = 0.0
+        self.brake = 0.0
+
+    def reset(self) -> None:
+        self.throttle = self.brake = 0.0
+
+    @classmethod
+    def _ramp(cls, value: float, held: bool, dt: float) -> float:
+        if held:
+            return min(1.0, value + cls.PRESS_RATE * dt)
+        return max(0.0, value - cls.RELEASE_RATE * dt)
+
+    def update(self, dt: float, faster: bool, slower: bool) -> tuple[float, float]:
+        """Advance by dt with the throttle key (`faster`) and brake key (`slower`) held or
+        not; returns (throttle, brake)."""
+        self.throttle = self._ramp(self.throttle, faster, dt)
+        self.brake = self._ramp(self.brake, slower, dt)
+        return self.throttle, self.brake
+
+
 def track_label(track: Track) -> str:
     """'brands_hatch' -> 'Brands Hatch', 'gen:42' -> 'Random track 42'."""
     if track.name.startswith("gen:"):

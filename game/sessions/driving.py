@@ -82,6 +82,8 @@ class TrackList:
 class TrackSession:
     """One car on one track with a dashcam, stepped through a DrivingLoop."""
 
+    scoring = "autopilot"  # game.sim.world: how leaving the lane is scored
+
     def __init__(self, track: str | None, look: str, notify: Notify = no_notice) -> None:
         self.notify = notify
         self.tracks = TrackList()
@@ -90,6 +92,7 @@ class TrackSession:
         self.paused = False
         self.cruise: float | None = None  # kept across track changes once the person sets it
         self.flash = 0.0  # seconds left of the lane-departure flash
+        self.off_lane_flash = 0.0  # seconds left of a person's amber OFF LANE flash
         self.pending: str | None = None  # a track to load once "loading" has been drawn
         self.loading_drawn = False
         self.steering_cmd = 0.0
@@ -106,7 +109,7 @@ class TrackSession:
         self.before_track_change()
         self.tracks.select(spec)
         self.track = track
-        self.world = World(track)
+        self.world = World(track, scoring=self.scoring)
         self.dashcam = Dashcam(track, look=self.look)
         self.camera = CameraPart(self.dashcam, self.world)
         self.loop = DrivingLoop(self.world, camera=self.camera)
@@ -167,6 +170,10 @@ class TrackSession:
         if step.intervened:
             self.flash = FLASH_S
         self.flash = max(0.0, self.flash - dt)
+        if self.world.off_lane:
+            self.off_lane_flash = FLASH_S  # shows while off the lane, then a moment more
+        else:
+            self.off_lane_flash = max(0.0, self.off_lane_flash - dt)
 
     def frame(self) -> np.ndarray:
         """The dashcam image of the current state (rendered at most once per state)."""
@@ -174,7 +181,10 @@ class TrackSession:
 
 
 class DriveSession(TrackSession):
-    """The person drives; R records frames + steering, Backspace erases the last seconds."""
+    """The person drives; R records frames + steering, Backspace erases the last seconds.
+    Scored as a person: leaving the lane is an off-lane, the car is reset only off the road."""
+
+    scoring = "person"
 
     def __init__(self, track: str | None, look: str = "day", notify: Notify = no_notice):
         self.recording: RecordingPart | None = None

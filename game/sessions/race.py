@@ -1,9 +1,16 @@
 """The Race session: the picker's choices, the cars, standings and finish, without pygame.
 
-Each car is its own World on the same track (cars pass through each other: no collisions),
-started GRID_GAP_M apart, and stepped through its own DrivingLoop: a CNN car steers from its
-own dashcam frame, exactly as in `evaluate`. A car whose driver fails (a NaN from a broken
-model) retires; the race goes on. Models load in a worker: no TensorFlow here.
+Each car is its own World on the same track (ghosts: cars pass through each other, no
+collisions) and stepped through its own DrivingLoop: a CNN car steers from its own dashcam
+frame, exactly as in `evaluate`. Every driver goes at its own pace: the Expert is the racing
+expert (throttle and brake from its speed plan), the person has throttle and brake on the
+keys, steering-only CNN models hold cruise speed.
+
+Staggered standing start: the cars line up one behind another, GRID_GAP_M apart, the first on
+the line. Each car's race clock starts when it crosses the line, so places come from time
+(a car started further back is not penalised for the distance) and laps are timed line to line.
+A car whose driver fails (a NaN from a broken model) retires; the race goes on. Models load in
+a worker: no TensorFlow here.
 """
 
 from __future__ import annotations
@@ -12,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents.driving.drivers import Driver
-from agents.driving.expert import ExpertDriver
 from agents.driving.loop import CameraPart, DrivingLoop
 from agents.driving.model_catalog import available_models, default_model
+from agents.driving.racing import RacingExpert
 from game.errors import UserFacingError
-from game.sessions.controls import DriveInput, SteeringControls
+from game.sessions.controls import DriveInput, PedalControls, SteeringControls
 from game.sessions.driving import FALLBACK_TRACK, Notify, TrackList, no_notice, try_track
+from game.sessions.leaderboard import Leaderboard
 from game.sim.dashcam import Dashcam
 from game.sim.track import Track
 from game.sim.world import World
@@ -51,7 +59,14 @@ class Racer:
         self.world = world
         self.loop = loop
         self.grid_m = grid_m  # how far behind the start line this car started
-        self.finish_time: float | None = None
+        # World time when the car crossed the start line (its race clock's zero); a car
+        # started on the line is on the clock at once.
+        self.start_time: float | None = 0.0 if grid_m <= 0 else None
+        self.lap_start = 0.0  # world time when the lap being driven began
+        self.lap_start_interventions = 0
+        self.lap_times: list[float] = []  # line to line, in order
+        self.clean_laps: list[bool] = []  # ... and whether each had no intervention
+        self.finish_time: float | None = None  # world time when it crossed the finish line
         self.inference_ms: list[float] = []
         self.retired = ""  # why the car stopped (e.g. its model produced NaN); "" while racing
 
@@ -73,16 +88,52 @@ class Racer:
         """The lap being driven, 1..laps."""
         return min(max(int(self.progress // self.world.track.length) + 1, 1), laps)
 
+    @property
+    def race_time(self) -> float | None:
+        """Seconds from crossing the start line to the finish; None until finished."""
+        if self.finish_time is None:
+            return None
+        return self.finish_time - (self.start_time or 0.0)
+
+    @property
+    def last_lap(self) -> float | None:
+        return self.lap_times[-1] if self.lap_times else None
+
+    @property
+    def best_lap(self) -> float | None:
+        return min(self.lap_times) if self.lap_times else None
+
+    def cross_lines(self, laps: int) -> list[float]:
+        """After a step: start the clock on crossing the start line, time each lap crossed,
+        finish after `laps`. Returns the clean laps (no intervention) just completed."""
+        w, length = self.world, self.world.track.length
+        if self.start_time is None:
+            if self.progress < 0.0:
+                return []
+            self.start_time = self.lap_start = w.time
+            self.lap_start_interventions = w.interventions
+        done = []
+        while len(self.lap_times) < laps and self.progress >= (len(self.lap_times) + 1) * length:
+            lap, clean = w.time - self.lap_start, w.interventions == self.lap_start_interventions
+            self.lap_times.append(lap)
+            self.clean_laps.append(clean)
+            self.lap_start, self.lap_start_interventions = w.time, w.interventions
+            if clean:
+                done.append(lap)
+        if len(self.lap_times) >= laps:
+            self.finish_time = w.time
+        return done
+
 
 def standings(racers: list[Racer]) -> list[Racer]:
-    """Finished cars by finish time first, then the others by distance driven; retired
-    cars last."""
+    """Finished cars by race time (start line to finish) first, then the others by distance
+    driven; retired cars last."""
     return sorted(
         racers,
         key=lambda r: (
             bool(r.retired),
-            r.finish_time is None,
-            r.finish_time if r.finish_time is not None else -r.progress,
+            r.race_time is None,
+            r.race_time if r.race_time is not None else -r.progress,
         ),
     )
 
@@ -102,15 +153,15 @@ class Standing:
 
 def standings_table(racers: list[Racer], laps: int) -> list[Standing]:
     """The table: standings order, each car's lap and its gap to the leader in seconds (by
-    finish time once both finished, else by distance at the default cruise speed)."""
+    race time once both finished, else by distance at the default cruise speed)."""
     order = standings(racers)
     rows = []
     for pos, r in enumerate(order, start=1):
         leader = order[0]
         if r is leader:
             gap = None
-        elif r.finish_time is not None and leader.finish_time is not None:
-            gap = r.finish_time - leader.finish_time
+        elif r.race_time is not None and leader.race_time is not None:
+            gap = r.race_time - leader.race_time
         else:
             gap = (leader.progress - r.progress) / max(r.world.car.params.default_cruise, 1.0)
         w = r.world
@@ -161,8 +212,10 @@ class RaceSession:
         drivers: list[str] | None = None,
         laps: int = 3,
         notify: Notify = no_notice,
+        leaderboard: Leaderboard | None = None,
     ) -> None:
         self.notify = notify
+        self.leaderboard = leaderboard or Leaderboard.load(notify=notify)
         self.tracks = TrackList()
         for spec in (track or self.tracks.names[0], self.tracks.names[0], FALLBACK_TRACK):
             found = try_track(spec, notify)
@@ -184,6 +237,7 @@ class RaceSession:
         self.countdown = 0.0
         self.race_time = 0.0
         self.controls = SteeringControls()
+        self.pedals = PedalControls()
         self.dashcam: Dashcam | None = None  # built when a camera driver races
 
     # --- picker --------------------------------------------------------------------------
@@ -298,6 +352,7 @@ class RaceSession:
         people = [i for i, r in enumerate(racers) if r.driver is None]
         self.follow = people[0] if people else 0
         self.controls.reset()
+        self.pedals.reset()
         self.countdown = COUNTDOWN_S
         self.race_time = 0.0
         self.racing = True
@@ -307,7 +362,7 @@ class RaceSession:
         """The entry's driver; None for the person; False (after saying why) for a model that
         did not load."""
         if entry.key == EXPERT:
-            return ExpertDriver()
+            return RacingExpert()
         if entry.key == PERSON:
             return None
         path = Path(entry.key)
@@ -337,12 +392,13 @@ class RaceSession:
     def _step_racer(self, racer: Racer, inp: DriveInput, dt: float) -> None:
         if racer.retired:
             return
-        human = None
+        human = pedals = None
         if racer.driver is None:
             speed = racer.world.car.state.speed
             human = self.controls.update(dt, inp.left, inp.right, stick=inp.stick, speed=speed)
+            pedals = self.pedals.update(dt, inp.faster, inp.slower)
         try:
-            racer.loop.step(human)
+            racer.loop.step(human, pedals)
         except UserFacingError as e:  # a broken model: its car stops, the race goes on
             racer.retired = str(e)
             self.notify(f"{racer.label} retired: {e}", "error")
@@ -351,8 +407,22 @@ class RaceSession:
         if ms is not None:
             racer.inference_ms.append(ms)
             del racer.inference_ms[:-INFERENCE_WINDOW]
-        if racer.progress >= self.laps * self.track.length:  # crossed the line on the last lap
-            racer.finish_time = racer.world.time
+        for lap in racer.cross_lines(self.laps):
+            self._record_lap(racer.label, lap)
+
+    def best_laps(self, n: int = 3) -> list:
+        """The picker's track's best laps on the leaderboard (BestLap rows)."""
+        return self.leaderboard.top(self.track.name, n)
+
+    def _record_lap(self, label: str, lap_s: float) -> None:
+        """A clean lap goes on the track's leaderboard; saved when it made the top laps."""
+        if not self.leaderboard.add(self.track.name, label, lap_s):
+            return
+        try:
+            self.leaderboard.save()
+        except OSError as e:
+            self.notify(f"{self.leaderboard.path}: best laps not saved ({e.strerror or e})",
+                        "error")
 
     def update(self, dt: float, inp: DriveInput) -> bool:
         """One step; True when the cars moved (racing, not paused, past the countdown)."""

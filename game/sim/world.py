@@ -3,6 +3,11 @@
 An intervention happens when the car's centre leaves its lane (|offset| > lane_width / 2):
 the car is put back on the lane centre at the nearest point and driving goes on.
 Autonomy % = 100 * (1 - interventions * 6 s / elapsed simulated seconds), floored at 0.
+
+That is the "autopilot" scoring (AI drivers, `evaluate`). A person is scored like a racing
+game instead ("person"): leaving the lane is an *off-lane* (counted once per excursion, the
+lap marked invalid, the car drives on); the car is put back only when it leaves the road
+entirely (its centre beyond the road edge by half the car's width: both wheels off).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from game.sim.geometry import wrap_angle
 from game.sim.track import Track
 
 INTERVENTION_PENALTY_S = 6.0
+SCORINGS = ("autopilot", "person")
 
 
 def autonomy_pct(interventions: int, elapsed_s: float) -> float:
@@ -82,9 +88,14 @@ class World:
         car_params: CarParams | None = None,
         start_s: float | None = None,
         start_speed: float = 0.0,
+        scoring: str = "autopilot",
     ) -> None:
         """`start_s`: arc length of the start; None = the grid (`grid_start_s`), where a car
-        left alone goes straight. Evaluation passes 0.0 to keep its historic start."""
+        left alone goes straight. Evaluation passes 0.0 to keep its historic start.
+        `scoring`: "autopilot" (NVIDIA interventions) or "person" (off-lanes, see above)."""
+        if scoring not in SCORINGS:
+            raise ValueError(f"scoring must be one of {SCORINGS}, not {scoring!r}")
+        self.scoring = scoring
         self.track = track
         self.car = Car(car_params)
         self.start_s = grid_start_s(track) if start_s is None else start_s
@@ -103,6 +114,13 @@ class World:
         self.best_lap_time: float | None = None
         self.lap_times: list[float] = []  # every completed lap's time, in order
         self.intervened = False  # True on the step an intervention happened
+        # Lap validity (both scorings): an off-lane or an intervention spoils the lap.
+        self.off_lane = False  # the car's centre is outside its lane after this step
+        self.off_lanes = 0  # person scoring: excursions out of the lane
+        self.road_resets = 0  # person scoring: times the car left the road and was put back
+        self.lap_valid = True
+        self.valid_laps = 0
+        self.best_valid_lap: float | None = None
         self.sum_abs_offset = 0.0
         self.max_abs_offset = 0.0
         self._index = self.track.project(x, y).index
@@ -121,8 +139,22 @@ class World:
         self.steps += 1
         self.intervened = False
         self._update_metrics()
-        if abs(self.metrics.offset) > self.track.lane_width / 2.0:
-            self._intervene()
+        half_lane = self.track.lane_width / 2.0
+        if self.scoring == "autopilot":
+            if abs(self.metrics.offset) > half_lane:
+                self._intervene()
+                self.lap_valid = False
+        else:
+            # lane_offset = lateral - half a lane: back to the offset from the centre line.
+            lateral = self.metrics.offset + half_lane
+            off = abs(self.metrics.offset) > half_lane
+            if off and not self.off_lane:
+                self.off_lanes += 1
+                self.lap_valid = False
+            if abs(lateral) > self.road_half_width + self.car.params.width / 2.0:
+                self.road_resets += 1
+                self._put_back()
+            self.off_lane = abs(self.metrics.offset) > half_lane
         a = abs(self.metrics.offset)
         self.sum_abs_offset += a
         self.max_abs_offset = max(self.max_abs_offset, a)
@@ -147,19 +179,33 @@ class World:
             self.laps += 1
             self.last_lap_time = self.time - self.lap_start_time
             self.lap_times.append(self.last_lap_time)
-            if self.best_lap_time is None or self.last_lap_time < self.best_lap_time:
+            counts = self.lap_valid or self.scoring == "autopilot"  # a person's must be clean
+            if counts and (self.best_lap_time is None or self.last_lap_time < self.best_lap_time):
                 self.best_lap_time = self.last_lap_time
+            if self.lap_valid:
+                self.valid_laps += 1
+                if self.best_valid_lap is None or self.last_lap_time < self.best_valid_lap:
+                    self.best_valid_lap = self.last_lap_time
+            self.lap_valid = not self.off_lane  # an excursion across the line spoils both
             self.lap_start_time = self.time
 
     def _intervene(self) -> None:
         """Put the car back on its lane centre at the nearest point, as a safety driver would."""
         self.interventions += 1
+        self._put_back()
+
+    def _put_back(self) -> None:
         self.intervened = True
         x, y, yaw = self.track.lane_center(self.metrics.s)
         self.car.place(x, y, yaw)
         self._update_metrics()
 
     # --- read-outs -----------------------------------------------------------------------
+
+    @property
+    def road_half_width(self) -> float:
+        """The road is two lanes: its edges are a lane width either side of the centre line."""
+        return self.track.lane_width
 
     @property
     def lap_time(self) -> float:

@@ -155,3 +155,26 @@ def test_missing_session_folder_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserFacingError, match="no recording sessions"):
         session_dirs([tmp_path / "empty"])
+
+
+def test_off_lane_rows_are_left_out_of_training(session, tmp_path):
+    import csv
+    import shutil
+
+    folder = tmp_path / "offlane"
+    shutil.copytree(session, folder)
+    log = folder / "log.csv"
+    rows = list(csv.DictReader(log.open(newline="")))
+    header = list(rows[0])
+    for i, row in enumerate(rows):
+        row["off_lane"] = "1" if i < 7 else "0"
+    with log.open("w", newline="") as f:
+        w = csv.DictWriter(f, header, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    spec = spec_for("pilotnet")
+    table = load_frames([folder], spec)
+    assert len(table) == len(rows) - 7 and table.sessions[0]["off_lane"] == 7
+    assert table.problems == [f"{folder}: log.csv: 7 off-lane rows left out"]
+    assert rows[0]["frame"] not in table.rel and rows[7]["frame"] in table.rel
+    assert len(load_frames([folder], spec, keep_off_lane=True)) == len(rows)

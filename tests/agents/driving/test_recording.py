@@ -288,3 +288,42 @@ def test_recovery_labels_point_back_to_the_lane_centre(tmp_path):
     # The stored view pose matches the displacement: shifted right -> offset to the right.
     shifted = dx != 0
     assert (np.sign(c["lane_offset"][rec][shifted]) == np.sign(dx[shifted])).mean() > 0.95
+
+
+# --- the off_lane column ------------------------------------------------------------------------
+
+
+def test_off_lane_column_comes_from_the_world(tmp_path, track):
+    folder = tmp_path / "s"
+    world = World(track, start_speed=12.0, scoring="person")
+    with Recorder(folder, {}, track.name, "day") as rec:
+        rec.update(world, _frame(0), 0.0)  # in its lane
+        world.off_lane = True  # as after a step that left the lane
+        world.time += 1.0
+        rec.update(world, _frame(1), 0.0)
+    with open(folder / "log.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["off_lane"] for r in rows] == ["0", "1"]
+    assert load_session(folder).columns["off_lane"].tolist() == [0.0, 1.0]
+
+
+def _write_old_session(folder: Path, track) -> None:
+    """A session as written before the off_lane column existed."""
+    _record(folder, track, steps=6)  # 2 rows
+    log = folder / "log.csv"
+    rows = list(csv.reader(log.open(newline="")))
+    with log.open("w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(r[:-1] for r in rows)
+
+
+def test_an_old_log_without_off_lane_loads_and_appends(tmp_path, track):
+    folder = tmp_path / "old"
+    _write_old_session(folder, track)
+    s = load_session(folder)
+    assert len(s) == 2 and s.problems == []
+    assert s.columns["off_lane"].tolist() == [0.0, 0.0]
+    world = World(track, start_speed=12.0)
+    with Recorder(folder, {}, track.name, "day") as rec:  # appending keeps its layout
+        rec.update(world, _frame(9), 0.0)
+    s = load_session(folder)
+    assert len(s) == 3 and s.problems == [] and s.columns["off_lane"].tolist() == [0.0] * 3

@@ -152,3 +152,23 @@ def test_autopilot_fine_tune_needs_a_model_and_enough_takeover(autopilot):
     s.fine_tune()
     assert notes[-1][0] == "take over for at least 1 s first (steer to take over)"
     assert s.tuner is None
+
+
+def test_drive_scores_a_person_with_off_lanes_not_interventions(autopilot):
+    assert autopilot[0].world.scoring == "autopilot"  # AI drivers keep interventions
+    s = DriveSession("oval")
+    assert s.world.scoring == "person"
+    for _ in range(1200):
+        s.update(DT, DriveInput(right=True))
+        if s.world.off_lane:
+            break
+    w = s.world
+    assert w.off_lane and w.off_lanes == 1 and not w.lap_valid
+    assert w.interventions == 0 and s.off_lane_flash > 0 and s.flash == 0
+    for _ in range(1200):  # on out over the edge: off the road, the car is put back
+        s.update(DT, DriveInput(right=True))
+        if w.road_resets:
+            break
+    assert w.road_resets == 1 and w.interventions == 0 and s.flash > 0
+    s.load_track("oval")
+    assert s.world.scoring == "person"  # a new track keeps the person's scoring

@@ -8,9 +8,11 @@ import pytest
 
 from agents.driving.expert import ExpertDriver
 from agents.driving.loop import DrivingLoop
-from game.sessions.controls import DriveInput
+from agents.driving.racing import RacingExpert
+from game.sessions.controls import DriveInput, PedalControls
 from game.sessions.race import (
     EXPERT,
+    GRID_GAP_M,
     LAP_CHOICES,
     MAX_CARS,
     PERSON,
@@ -147,3 +149,82 @@ def test_the_person_steers_their_car_with_the_keys():
     assert you.world.car.state.steering > 0.15  # half a second of Right
     s.restart()
     assert not s.racing and s.loader is not None
+
+
+# --- every driver at its own pace, staggered start, best laps -------------------------------
+def test_places_come_from_race_time_not_from_who_crossed_the_line_first():
+    # "back" started behind, so its clock started later: it crossed the finish line later but
+    # drove the race in less time, and wins.
+    front, back = racer("front", 720.0, finish=60.0), racer("back", 710.0, finish=61.0)
+    back.start_time = 2.0
+    assert [r.label for r in standings([front, back])] == ["back", "front"]
+    rows = standings_table([front, back], laps=1)
+    assert rows[1].gap_s == pytest.approx(1.0)
+
+
+def test_a_faster_car_starting_behind_wins_on_time():
+    s = started(RaceSession(TRACK, drivers=[EXPERT], laps=1))
+    assert isinstance(s.racers[0].driver, RacingExpert)  # the Expert races at its own pace
+    cars = []
+    for slot, driver in enumerate([ExpertDriver(), RacingExpert()]):  # cruise on the line
+        grid_m = slot * GRID_GAP_M
+        world = World(s.track, start_s=(-grid_m) % s.track.length)
+        driver.reset(world)
+        cars.append(Racer(f"car{slot}", slot, world, DrivingLoop(world, driver), grid_m))
+    s.racers = cars
+    slow, fast = cars
+    while not s.finished:
+        s.update(DT, DriveInput())
+        assert slow.world.time < 120.0, "the race did not finish"
+    assert fast.start_time > 0.0  # its clock started when it reached the line
+    assert fast.race_time == pytest.approx(fast.finish_time - fast.start_time)
+    assert [r.label for r in standings(s.racers)] == ["car1", "car0"]
+    assert fast.race_time < slow.race_time
+    assert len(fast.lap_times) == 1 and fast.best_lap == fast.last_lap == fast.race_time
+
+
+def test_the_persons_throttle_accelerates_and_the_brake_slows_the_car():
+    s = started(RaceSession(TRACK, drivers=[PERSON], laps=1))
+    (you,) = s.racers
+    for _ in range(30):
+        s.update(DT, DriveInput())
+    assert you.world.car.state.speed == pytest.approx(0.0, abs=1e-6)  # no keys: no cruise
+    for _ in range(120):
+        s.update(DT, DriveInput(faster=True))
+    fast = you.world.car.state.speed
+    assert fast > 5.0
+    for _ in range(30):
+        s.update(DT, DriveInput(slower=True))
+    assert you.world.car.state.speed < fast - 2.0
+
+
+def test_pedals_ramp_smoothly_and_release():
+    p = PedalControls()
+    assert p.update(0.1, True, False) == pytest.approx((0.1 * p.PRESS_RATE, 0.0))
+    for _ in range(10):
+        p.update(0.1, True, False)
+    assert p.throttle == 1.0
+    p.update(0.1, False, True)
+    assert 0.0 < p.throttle < 1.0 and 0.0 < p.brake < 1.0  # no jumps either way
+
+
+def test_a_clean_lap_reaches_the_leaderboard_and_survives_a_restart():
+    s = started(RaceSession(TRACK, drivers=[EXPERT], laps=2))
+    (expert,) = s.racers
+    expert.world.metrics.progress = s.track.length - 0.05  # just before the line
+    while not expert.lap_times:
+        s.update(DT, DriveInput())
+    (best,) = s.best_laps()
+    assert best.label == "Expert" and best.time_s == pytest.approx(expert.lap_times[0], abs=1e-3)
+    again = RaceSession(TRACK, drivers=[EXPERT])  # a new session reads the saved file
+    assert again.best_laps() == [best]
+
+
+def test_a_lap_with_an_intervention_does_not_count_as_a_best_lap():
+    s = started(RaceSession(TRACK, drivers=[EXPERT], laps=2))
+    (expert,) = s.racers
+    expert.world.metrics.progress = s.track.length - 0.05
+    expert.world.interventions += 1  # as if it had left its lane during this lap
+    while not expert.lap_times:
+        s.update(DT, DriveInput())
+    assert expert.clean_laps == [False] and s.best_laps() == []

@@ -110,3 +110,90 @@ def test_summary_has_the_evaluation_keys():
         "track", "laps_completed", "elapsed_s", "interventions", "autonomy_pct",
         "mean_abs_offset_m", "max_abs_offset_m",
     }  # fmt: skip
+
+
+# --- person scoring: off-lanes, lap validity, resets only off the road ------------------------
+
+
+def _place_at_lateral(w: World, lateral: float) -> None:
+    """Put the car `lateral` m right of the centre line (negative: left), along the track."""
+    s = w.metrics.s
+    cx, cy, heading = w.track.lane_center(s)
+    half = w.track.lane_width / 2.0
+    # lane_center is half a lane right of the centre line; the right normal is (sin, -cos).
+    x = cx + math.sin(heading) * (lateral - half)
+    y = cy - math.cos(heading) * (lateral - half)
+    w.car.place(x, y, heading, speed=w.car.state.speed)
+
+
+def test_person_off_lane_is_counted_once_per_excursion_and_spoils_the_lap():
+    w = World(resolve_track("oval"), start_speed=12.0, scoring="person")
+    lw = w.track.lane_width
+    w.step(0.0)
+    assert not w.off_lane and w.lap_valid and w.off_lanes == 0
+    _place_at_lateral(w, lw + 0.4)  # over the right edge line: out of the lane, still on the road
+    for _ in range(30):
+        w.step(0.0)
+    assert w.off_lane and w.off_lanes == 1  # one excursion, however long
+    assert not w.lap_valid
+    assert w.interventions == 0 and w.road_resets == 0 and not w.intervened
+    _place_at_lateral(w, lw / 2.0)  # back on the lane centre
+    w.step(0.0)
+    assert not w.off_lane and w.off_lanes == 1
+    _place_at_lateral(w, -lw / 2.0)  # the other lane is off-lane too: a second excursion
+    w.step(0.0)
+    assert w.off_lane and w.off_lanes == 2
+    assert w.autonomy_pct == 100.0  # a person is never scored with interventions
+
+
+@pytest.mark.parametrize("side", [1.0, -1.0])
+def test_person_is_reset_only_when_the_car_leaves_the_road(side):
+    w = World(resolve_track("oval"), start_speed=12.0, scoring="person")
+    lw, margin = w.track.lane_width, w.car.params.width / 2.0
+    w.step(0.0)
+    _place_at_lateral(w, side * (lw + margin - 0.2))  # one wheel still on the road
+    w.step(0.0)
+    assert w.road_resets == 0 and w.off_lane and not w.intervened
+    _place_at_lateral(w, side * (lw + margin + 0.3))  # both wheels beyond the edge
+    w.step(0.0)
+    assert w.road_resets == 1 and w.intervened and w.interventions == 0
+    assert abs(w.metrics.offset) < 0.05 and not w.off_lane
+    assert w.off_lanes == 1 and not w.lap_valid  # the excursion still counts
+
+
+def test_autopilot_scoring_still_intervenes_at_the_lane_edge():
+    w = World(resolve_track("oval"), start_speed=12.0)
+    assert w.scoring == "autopilot"
+    w.step(0.0)
+    _place_at_lateral(w, w.track.lane_width + 0.4)
+    w.step(0.0)
+    assert w.interventions == 1 and w.intervened and w.off_lanes == 0 and not w.off_lane
+    assert abs(w.metrics.offset) < 0.05
+
+
+def test_unknown_scoring_is_refused():
+    with pytest.raises(ValueError, match="scoring"):
+        World(resolve_track("oval"), scoring="arcade")
+
+
+def test_person_best_lap_ignores_laps_with_an_off_lane():
+    from agents.driving.expert import ExpertDriver
+
+    track = resolve_track("oval")
+    w = World(track, start_speed=20.0, scoring="person")
+    w.car.set_cruise(20.0)
+    driver = ExpertDriver()
+    excursion_done = False
+    while w.laps < 2:
+        if w.laps == 0 and not excursion_done and w.metrics.progress > 30.0:
+            _place_at_lateral(w, track.lane_width + 0.4)  # a quick excursion in the fast lap
+            excursion_done = True
+        if w.laps == 1:
+            w.car.set_cruise(12.0)  # the clean lap is slower
+        w.step(driver.steer(w, None))
+    fast, slow = w.lap_times
+    assert fast < slow
+    assert w.off_lanes == 1 and w.road_resets == 0
+    assert w.valid_laps == 1
+    assert w.best_lap_time == w.best_valid_lap == slow  # the faster, spoiled lap never counts
+    assert w.lap_valid
