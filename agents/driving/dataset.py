@@ -51,6 +51,12 @@ class FrameTable:
     block: np.ndarray  # int, a split block id unique across sessions
     sessions: list[dict] = field(default_factory=list)  # {"path", "frames", "skipped"}
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def off_lane_rows(self) -> int:
+        """Rows left out because the car was off its lane (a person's off-lanes)."""
+        return sum(int(s.get("off_lane", 0)) for s in self.sessions)
+
     # Where each frame came from, for reporting: its index in `sessions` and its log.csv name.
     session_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rel: list[str] = field(default_factory=list)
@@ -109,9 +115,7 @@ def load_frames(
         keep = np.ones(len(session), dtype=bool)
         if not keep_off_lane and "off_lane" in cols:
             keep = cols["off_lane"] != 1.0
-        n_off = int((~keep).sum())
-        if n_off:
-            problems.append(f"{session.dir}: {LOG_NAME}: {n_off} off-lane rows left out")
+        n_off = int((~keep).sum())  # counted in `sessions`, not a bad row
         info.append({
             "path": str(session.dir), "frames": int(keep.sum()), "skipped": session.skipped,
             "off_lane": n_off,

@@ -165,8 +165,11 @@ def train(
     report_data(progress, f"checking {len(table)} frame images")
     data = make_pipelines(table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob)
     table = data.table  # without the frames that failed to decode
+    off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
     report_data(
-        progress, f"{len(table)} frames, {len(table.problems)} bad rows skipped", table.problems
+        progress,
+        f"{len(table)} frames, {len(table.problems)} bad rows skipped{off}",
+        table.problems,
     )
 
     dist = make_strategy(strategy, devices)
