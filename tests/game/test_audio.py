@@ -26,14 +26,6 @@ class Recorder:
         self.played.append(name)
 
 
-@pytest.fixture
-def app():
-    a = App(headless=True)
-    a.push("menu")
-    yield a
-    a.close()
-
-
 def spy(app: App) -> list[str]:
     """Names the app's Audio is asked to play from now on (and it still plays them)."""
     played: list[str] = []

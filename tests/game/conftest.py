@@ -1,4 +1,4 @@
-"""The headless game every screen test starts from: the app with the menu open."""
+"""The headless game every screen and sound test starts from: the app with the menu open."""
 
 import pytest
 
