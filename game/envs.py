@@ -3,6 +3,7 @@
     import gymnasium as gym
     import game.envs  # noqa: F401  (registers the ids)
     env = gym.make("LaneFollow-v0")                      # dashcam pixels -> steering
+    env = gym.make("LaneFollow-v0", mode="race")         # ... -> steering, throttle, brake
     env = gym.make("RockPaperScissors-v0", opponent="rotate")
 
 Layering: the envs sit over game.sim. The lane env steps its car through the one driving
@@ -36,13 +37,21 @@ def _resolve_track(track: Track | str) -> Track:
     return resolve_track(track)
 
 
+LANE_FOLLOW_MODES = ("cruise", "race")
+
+
 class LaneFollowEnv(gym.Env):
-    """Steer a car at cruise speed from its dashcam image.
+    """Steer a car from its dashcam image; in "race" mode also work its pedals.
 
     observation: the dashcam frame, uint8 (160, 320, 3)
-    action: steering in [-1, 1], right positive
-    reward: progress along the track (1.0 per step at cruise speed) minus a centring penalty
-        centring_weight * (offset / half lane)^2
+    mode "cruise" (default): the car starts at, and cruise control holds, cruise speed.
+        action: steering in [-1, 1], right positive
+        reward: progress along the track (1.0 per step at cruise speed) minus a centring
+        penalty centring_weight * (offset / half lane)^2
+    mode "race" (like Gymnasium's CarRacing): the car starts from rest.
+        action: (steering in [-1, 1], throttle in [0, 1], brake in [0, 1])
+        reward: metres of progress along the track this step per second (speed along the
+        lane, m/s); no centring penalty: leaving the lane already ends the episode
     terminated: the car left its lane (an intervention)
     truncated: after `max_steps` steps
     One env step is `frame_skip` sim steps at 60 Hz (default 3: decisions at 20 Hz).
@@ -61,12 +70,18 @@ class LaneFollowEnv(gym.Env):
         frame_skip: int = 3,
         centring_weight: float = 0.5,
         random_start: bool = True,
+        mode: str = "cruise",
     ) -> None:
         from game.sim.dashcam import CameraParams
 
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unsupported render_mode {render_mode!r}")
+        if mode not in LANE_FOLLOW_MODES:
+            raise ValueError(
+                f"unknown mode {mode!r}; expected one of {', '.join(LANE_FOLLOW_MODES)}"
+            )
         self.render_mode = render_mode
+        self.mode = mode
         self._track_spec = track
         self.look = look
         self.max_steps = int(max_steps)
@@ -76,7 +91,14 @@ class LaneFollowEnv(gym.Env):
         self.camera_params = CameraParams()
         shape = (self.camera_params.height_px, self.camera_params.width_px, 3)
         self.observation_space = spaces.Box(0, 255, shape, dtype=np.uint8)
-        self.action_space = spaces.Box(-1.0, 1.0, (1,), dtype=np.float32)
+        if mode == "race":
+            self.action_space = spaces.Box(
+                np.array([-1.0, 0.0, 0.0], dtype=np.float32),
+                np.array([1.0, 1.0, 1.0], dtype=np.float32),
+                dtype=np.float32,
+            )
+        else:
+            self.action_space = spaces.Box(-1.0, 1.0, (1,), dtype=np.float32)
         self._cache: dict[str, tuple[Track, Any]] = {}  # track name -> (track, dashcam)
         self.world: World | None = None
         self._frame: np.ndarray | None = None
@@ -104,8 +126,10 @@ class LaneFollowEnv(gym.Env):
         self.track, self.dashcam = self._track_and_camera(spec)
         start_s = float(self.np_random.uniform(0, self.track.length)) if self.random_start else 0.0
         start_s = float(options.get("start_s", start_s))
-        self.world = World(self.track, start_s=start_s, start_speed=CarParams().default_cruise)
-        # The action is the loop's override: the env's agent steers where a person would.
+        start_speed = 0.0 if self.mode == "race" else CarParams().default_cruise
+        self.world = World(self.track, start_s=start_s, start_speed=start_speed)
+        # The action is the loop's override: the env's agent steers (and, racing, works the
+        # pedals) where a person would.
         self._loop = DrivingLoop(self.world, camera=CameraPart(self.dashcam, self.world))
         self._steps = 0
         self._frame = self._observe()
@@ -116,19 +140,30 @@ class LaneFollowEnv(gym.Env):
     def step(self, action):
         if self.world is None:
             raise RuntimeError("call reset() before step()")
-        steering = float(np.clip(np.asarray(action, dtype=np.float64).reshape(-1)[0], -1, 1))
+        act = np.asarray(action, dtype=np.float64).reshape(-1)
+        steering = float(np.clip(act[0], -1, 1))
+        pedals: tuple[float, float] | None = None  # None: cruise control
+        if self.mode == "race":
+            if act.size != 3:
+                raise ValueError(f"race mode wants (steering, throttle, brake), got {action!r}")
+            pedals = (float(np.clip(act[1], 0, 1)), float(np.clip(act[2], 0, 1)))
         w = self.world
         before = w.metrics.progress
         terminated = False
+        sim_steps = 0
         for _ in range(self.frame_skip):
-            if self._loop.step(human=steering).intervened:
+            sim_steps += 1
+            if self._loop.step(human=steering, human_pedals=pedals).intervened:
                 terminated = True
                 break
         self._steps += 1
         progress = w.metrics.progress - before
-        norm = max(w.car.cruise_speed * DT * self.frame_skip, 1e-6)
-        half = self.track.lane_width / 2.0
-        reward = progress / norm - self.centring_weight * (w.metrics.offset / half) ** 2
+        if self.mode == "race":
+            reward = progress / (DT * sim_steps)  # m/s along the lane
+        else:
+            norm = max(w.car.cruise_speed * DT * self.frame_skip, 1e-6)
+            half = self.track.lane_width / 2.0
+            reward = progress / norm - self.centring_weight * (w.metrics.offset / half) ** 2
         truncated = not terminated and self._steps >= self.max_steps
         self._frame = self._observe()
         if self.render_mode == "human":

@@ -115,3 +115,61 @@ def test_rps_unknown_opponent_is_a_clear_error():
 
     with pytest.raises(UserFacingError, match="unknown agent"):
         gym.make("RockPaperScissors-v0", opponent="nobody")
+
+
+def _race_env(track, **kw):
+    return gym.make("LaneFollow-v0", track=track, mode="race", random_start=False, **kw)
+
+
+def test_lane_follow_race_mode_passes_check_env(track):
+    env = _race_env(track, render_mode="rgb_array")
+    assert env.action_space.shape == (3,)
+    assert env.action_space.low.tolist() == [-1, 0, 0]
+    assert env.action_space.high.tolist() == [1, 1, 1]
+    check_env(env.unwrapped, skip_render_check=False)
+    env.close()
+
+
+def test_lane_follow_race_mode_throttle_brake_and_reward(track):
+    from agents.driving.expert import expert_steering_from_pose
+
+    env = _race_env(track)
+    _, info = env.reset(seed=0)
+    assert info["speed"] == 0.0  # a standing start
+
+    def act(throttle, brake):
+        st = env.unwrapped.world.car.state
+        steer = expert_steering_from_pose(track, st.x, st.y, st.yaw, st.speed)
+        return np.array([steer, throttle, brake], dtype=np.float32)
+
+    rewards = []
+    for _ in range(40):  # 2 s of full throttle at 20 decisions a second
+        _, r, terminated, truncated, info = env.step(act(1.0, 0.0))
+        assert not (terminated or truncated)
+        rewards.append(r)
+    # Reward is speed along the lane (m/s): positive, and it grows as the car speeds up.
+    assert rewards[-1] > 0 and rewards[-1] > rewards[5] > rewards[0] >= 0
+    assert 0.9 * info["speed"] < rewards[-1] <= 1.05 * info["speed"]
+    fast = info["speed"]
+    for _ in range(5):
+        _, r, terminated, _, info = env.step(act(0.0, 1.0))
+        assert not terminated
+    assert info["speed"] < fast - 1.0 and r < rewards[-1]
+    env.close()
+
+
+def test_lane_follow_race_mode_off_lane_terminates(track):
+    env = _race_env(track)
+    env.reset(seed=0)
+    terminated = False
+    for _ in range(300):
+        _, _, terminated, _, info = env.step(np.array([1.0, 1.0, 0.0], dtype=np.float32))
+        if terminated:
+            break
+    assert terminated and info["interventions"] == 1
+    env.close()
+
+
+def test_lane_follow_unknown_mode_is_a_value_error():
+    with pytest.raises(ValueError, match="cruise, race"):
+        gym.make("LaneFollow-v0", mode="drift")
