@@ -13,7 +13,8 @@ import importlib
 import time
 
 QUICK = ["sim_speed", "expert", "drive_frame_time", "inference", "rps_bots", "audio"]
-SLOW = ["train_throughput", "autopilot_frame_time", "rps_lstm", "eval_default_model"]
+SLOW = ["train_throughput", "autopilot_frame_time", "rps_lstm", "eval_default_model",
+        "race_frame_time"]
 
 
 def main(argv: list[str] | None = None) -> int:
