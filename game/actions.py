@@ -9,7 +9,9 @@ play rock, paper and scissors there (and only there).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum, auto
+from typing import Any
 
 import pygame
 
@@ -129,6 +131,18 @@ def rps_move_for(event: pygame.event.Event) -> int | None:
     if event.type != pygame.KEYDOWN:
         return None
     return _MOVE_KEYS.get(event.key)
+
+
+def road_actions(session: Any) -> dict[Action, Callable[[], None]]:
+    """The keys every road screen (Drive, Autopilot) shares, bound to its session: pause,
+    next / previous / random track and the dashcam look."""
+    return {
+        Action.PAUSE: session.toggle_pause,
+        Action.NEXT_TRACK: lambda: session.cycle_track(+1),
+        Action.PREV_TRACK: lambda: session.cycle_track(-1),
+        Action.RANDOM_TRACK: session.random_track,
+        Action.NEXT_LOOK: session.cycle_look,
+    }
 
 
 def keys_for(action: Action) -> list[str]:

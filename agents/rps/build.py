@@ -144,11 +144,29 @@ def build_default_model(
 ) -> ModelCard:
     """Rebuild the shipped default `lstm` model (`neural-arcade rps-build-model`)."""
     recorded, problems = load_recorded_games(games) if games else ([], [])
+    return train_on_default_mix(
+        recorded, list(data_txt), problems, out, epochs, seed, progress, cancel, extra_callbacks
+    )
+
+
+def train_on_default_mix(
+    recorded: Sequence,
+    data_txt: Sequence[str | os.PathLike[str]],
+    problems: list[str],
+    out: str | os.PathLike[str],
+    epochs: int,
+    seed: int,
+    progress: ProgressFn | None,
+    cancel: threading.Event | None,
+    extra_callbacks: Callable[[], list] | None,
+) -> ModelCard:
+    """Train the joint LSTM on the default mix (bot suite, habits) plus recorded games and
+    data.txt games; bad lines are skipped and recorded in the card."""
     lines: list[list[int]] = []
     for path in data_txt:
         more, bad = read_data_txt(path)
         lines += more
-        problems += bad
+        problems = problems + bad
     all_games, note = default_training_games(recorded, lines, seed)
     extra = {"skipped_lines": problems} if problems else None
     return train_joint(

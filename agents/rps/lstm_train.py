@@ -301,24 +301,19 @@ def train_user_card(
     """The in-app "Train on my games": the default data plus this user's saved and imported
     games, written to the user's model file, which `lstm` then prefers over the shipped one."""
     from agents.rps import games as games_mod
-    from agents.rps.build import default_training_games
+    from agents.rps.build import train_on_default_mix
     from agents.rps.lstm_agents import user_model_path
 
     recorded, problems = load_recorded_games(None)
-    lines: list[list[int]] = []
-    if games_mod.imported_path().exists():
-        lines, bad = read_data_txt(games_mod.imported_path())
-        problems += bad
-    if not recorded and not lines:
+    imported = games_mod.imported_path()
+    data_txt = [imported] if imported.exists() and imported.stat().st_size > 0 else []
+    if not recorded and not data_txt:
         from game.errors import UserFacingError
 
         raise UserFacingError("no saved games yet: play a few rounds in the arena first")
-    all_games, note = default_training_games(recorded, lines, seed)
-    out = out or user_model_path()
-    extra = {"skipped_lines": problems}
-    return train_joint(
-        all_games, out, epochs, seed, progress=progress, cancel=cancel, data_note=note,
-        extra=extra, extra_callbacks=extra_callbacks,
-    )  # fmt: skip
+    return train_on_default_mix(
+        recorded, data_txt, problems, out or user_model_path(), epochs, seed, progress, cancel,
+        extra_callbacks,
+    )
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pygame
 
 from game import actions
-from game.actions import Action, action_for
+from game.actions import Action, action_for, road_actions
 from game.render import theme
 from game.render.dashcam_panel import DashcamPanel
 from game.render.driving_widgets import (
@@ -88,17 +88,13 @@ class AutopilotScene(Scene):
         self._maps: tuple[np.ndarray | None, pygame.Surface | None] = (None, None)
         s = self.session
         self.actions = {
+            **road_actions(s),
             Action.BACK: app.pop,
-            Action.PAUSE: s.toggle_pause,
             Action.NEXT: lambda: s.cycle_model(+1),
             Action.PREV: lambda: s.cycle_model(-1),
             Action.FINE_TUNE: s.fine_tune,
             Action.SALIENCY: s.toggle_saliency,
             Action.FEATURE_MAPS: lambda: s.toggle_saliency(maps=True),
-            Action.NEXT_TRACK: lambda: s.cycle_track(+1),
-            Action.PREV_TRACK: lambda: s.cycle_track(-1),
-            Action.RANDOM_TRACK: s.random_track,
-            Action.NEXT_LOOK: s.cycle_look,
         }
 
     def __getattr__(self, name: str):

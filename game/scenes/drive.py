@@ -11,7 +11,7 @@ from __future__ import annotations
 import pygame
 
 from game import actions
-from game.actions import Action, action_for
+from game.actions import Action, action_for, road_actions
 from game.audio import LapChime
 from game.render import theme
 from game.render.dashcam_panel import DashcamPanel
@@ -64,14 +64,10 @@ class DriveScene(Scene):
         self.lap_chime = LapChime()
         s = self.session
         self.actions = {
+            **road_actions(s),
             Action.BACK: app.pop,
-            Action.PAUSE: s.toggle_pause,
             Action.RECORD: s.toggle_recording,
             Action.ERASE: s.erase_recent,
-            Action.NEXT_TRACK: lambda: s.cycle_track(+1),
-            Action.PREV_TRACK: lambda: s.cycle_track(-1),
-            Action.RANDOM_TRACK: s.random_track,
-            Action.NEXT_LOOK: s.cycle_look,
             Action.MOUSE_STEERING: s.toggle_mouse,
         }
 
