@@ -90,6 +90,26 @@ class MoveHistory:
         return f"MoveHistory(len={len(self)}, kept={len(self._items)})"
 
 
+@dataclass(frozen=True)
+class MoveReason:
+    """Why an agent played its last move, as the arena shows it after the reveal.
+
+    `strategy` is the part of the agent that chose the move (for a meta agent: the strategy
+    in its meta layer, e.g. "markov-2 (second guess)"); `predicted` is the move that strategy
+    expected the opponent to play and `probability` how sure it was (None for a strategy that
+    predicts nothing, e.g. random play); `played` is the move actually played.
+    """
+
+    strategy: str
+    predicted: int | None
+    probability: float | None
+    played: int
+
+    def read_opponent(self, opponent_move: int) -> bool:
+        """True when the prediction behind the move was the opponent's actual move."""
+        return self.predicted is not None and self.predicted == opponent_move
+
+
 class Agent:
     """Base class. Subclasses override `_act` and optionally `_observe` / `predict`.
 
@@ -138,6 +158,10 @@ class Agent:
 
     def random_move(self) -> int:
         return int(self.rng.integers(len(MOVES)))
+
+    def reason(self) -> MoveReason | None:
+        """Why the last `act()` chose its move; None when the agent cannot say."""
+        return None
 
 
 @dataclass(frozen=True)
