@@ -378,7 +378,9 @@ class App:
             if event.key == pygame.K_F12:
                 self.request_screenshot()
                 return
-            if event.key == pygame.K_h:
+            # A screen taking typed text (a rename box) gets every letter, H and U too.
+            typing = bool(getattr(self.scene, "captures_text", False))
+            if event.key == pygame.K_h and not typing:
                 self.help_visible = not self.help_visible
                 return
             sound_keys = {
@@ -386,7 +388,7 @@ class App:
                 Action.VOLUME_UP: lambda: self.step_volume(+1),
                 Action.VOLUME_DOWN: lambda: self.step_volume(-1),
             }
-            do = sound_keys.get(action_for(event))
+            do = None if typing else sound_keys.get(action_for(event))
             if do is not None:
                 do()
                 return

@@ -16,15 +16,18 @@ from typing import Any
 from agents.driving.recording import LOG_NAME
 from agents.modelio import read_card
 from agents.training import TrainingProgress
-from game.paths import user_dir
 
 DEFAULT_EPOCHS = 3
 
 
 def fine_tune_output(model_path: Path) -> Path:
-    """Where a fine-tune of `model_path` is saved: a user model, never a shipped one."""
-    stem = model_path.stem if model_path.stem.endswith("-dagger") else f"{model_path.stem}-dagger"
-    return user_dir("models") / f"{stem}.h5"
+    """Where a fine-tune of `model_path` is saved: a new file in the user's models (never a
+    shipped one, never over an earlier run), named ARCH-dagger-DATE-TIME by the registry."""
+    from agents.driving.model_catalog import new_model_path
+
+    card = read_card(model_path, verify=False)
+    arch = card.get("architecture") if isinstance(card.get("architecture"), str) else None
+    return new_model_path(f"{arch or 'model'}-dagger")
 
 
 def card_sessions(model_path: Path) -> list[Path]:

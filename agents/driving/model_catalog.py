@@ -1,14 +1,18 @@
-"""Which driving models exist: the shipped ones (read-only) and the user's own.
+"""Which driving models exist: the user's own (newest first), then the shipped ones.
 
-A file listing only: nothing here imports TensorFlow, so screens can call it every frame.
+A file listing only: nothing here imports TensorFlow or hashes a model, so screens can call it
+whenever they need the list (each call reads the small model cards afresh).
+agents.driving.registry builds the Models screen's and the `models` command's view on it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from agents.training import read_model_card
+from agents.training import ModelCard, read_model_card
 from game.errors import UserFacingError
 from game.paths import shipped_models_dir, user_dir
 
@@ -19,42 +23,119 @@ DEFAULT_MODEL_NAME = "pilotnet.h5"
 class ModelEntry:
     path: Path
     shipped: bool  # committed under models/: never overwritten, fine-tunes go to user models
+    card: ModelCard | None = field(default=None, compare=False)  # None: no card or a broken one
+    problem: str = ""  # why the card cannot be read ("" when it can, or when there is none)
+    created: float = 0.0  # POSIX time: the card's "created", else the file's modification time
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def architecture(self) -> str:
+        return self.card.architecture if self.card is not None else ""
 
     @property
     def label(self) -> str:
-        return self.path.stem + (" (shipped)" if self.shipped else "")
+        """The name as pickers show it: shipped ones say so, a renamed model keeps its
+        architecture in view, a broken card is flagged before anyone loads it."""
+        if self.shipped:
+            return f"{self.name} (shipped)"
+        if self.problem:
+            return f"{self.name} (broken card)"
+        arch = self.architecture
+        return f"{self.name} ({arch})" if arch and not self.name.startswith(arch) else self.name
 
 
-def _is_driving_model(path: Path) -> bool:
-    """A card with an input spec marks a driving model (other games ship .h5 files too);
-    a bare .h5 with no card is offered as well: the CNN driver can infer its input."""
+def _created(path: Path, card: ModelCard | None) -> float:
+    if card is not None and card.created:
+        try:
+            t = datetime.fromisoformat(card.created).timestamp()
+            if 0 < t < 1e11:  # a year 1 or 9999 date would break local-time display
+                return t
+        except (ValueError, OverflowError, OSError):
+            pass  # a hand-edited date: the file's time instead
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _entry(path: Path, shipped: bool) -> ModelEntry | None:
+    """The entry for a model file, or None when its card says it is not a driving model (other
+    games ship .h5 files too). A bare .h5 with no card is a driving model: the CNN driver can
+    infer its input; a broken card is listed with its problem, and loading says it again."""
     try:
         card = read_model_card(path, verify=False)
-    except UserFacingError:
-        return True  # broken card: list it, loading then says what is wrong
-    return card is None or card.kind == "driving"
+    except UserFacingError as e:
+        return ModelEntry(path, shipped, None, str(e), _created(path, None))
+    if card is not None and card.kind != "driving":
+        return None
+    return ModelEntry(path, shipped, card, "", _created(path, card))
 
 
-def _model_files(folder: Path) -> list[Path]:
-    # One dot only: training and atomic saves write temporary "name.XXXX.h5" files beside.
-    return sorted(
-        p
-        for p in folder.glob("*.h5")
-        if p.name.count(".") == 1 and not p.name.startswith(".") and _is_driving_model(p)
-    )
+def model_files(folder: Path) -> list[Path]:
+    """The model files of a folder, by name. One dot only: training and atomic saves write
+    temporary "name.XXXX.h5" files beside the models."""
+    try:
+        found = list(folder.glob("*.h5"))
+    except OSError:
+        return []  # an unreadable folder lists nothing rather than breaking a screen
+    return sorted(p for p in found if p.name.count(".") == 1 and not p.name.startswith("."))
+
+
+def _entries(folder: Path, shipped: bool) -> list[ModelEntry]:
+    if not folder.is_dir():
+        return []
+    found = (_entry(p, shipped) for p in model_files(folder))
+    return [e for e in found if e is not None]
 
 
 def available_models() -> list[ModelEntry]:
-    """The shipped models, then the user's own (user_dir("models")), by name."""
-    shipped = shipped_models_dir()
-    found = [ModelEntry(p, True) for p in _model_files(shipped)] if shipped.is_dir() else []
-    return found + [ModelEntry(p, False) for p in _model_files(user_dir("models"))]
+    """The user's own models (user_dir("models")), newest first, then the shipped ones with
+    the default first: the order of Autopilot's Tab and Race's picker."""
+    yours = sorted(_entries(user_dir("models"), False), key=lambda e: (-e.created, e.name))
+    shipped = sorted(
+        _entries(shipped_models_dir(), True), key=lambda e: (e.path.name != DEFAULT_MODEL_NAME,)
+    )
+    return yours + shipped
+
+
+def shipped_model(arch: str | None = None) -> Path | None:
+    """The shipped model to fine-tune from: the default one, or with `arch` the first shipped
+    model of that architecture (None when none is shipped)."""
+    for e in available_models():
+        if e.shipped and not e.problem and (arch is None or e.architecture == arch):
+            return e.path
+    return None
 
 
 def default_model() -> Path | None:
-    """The shipped default model when present, else the first model found, else None."""
+    """The model Autopilot and Race start with: the newest of the user's models whose card
+    reads (so a run that just finished drives first), else the shipped default, else the
+    first model found, else None."""
     models = available_models()
+    for m in models:
+        if not m.shipped and not m.problem:
+            return m.path
     for m in models:
         if m.shipped and m.path.name == DEFAULT_MODEL_NAME:
             return m.path
     return models[0].path if models else None
+
+
+def new_model_path(arch: str, now: datetime | None = None) -> Path:
+    """A fresh file in the user's models folder for a run of `arch`, named by local time
+    (pilotnet-2026-11-30-1412.h5, then -2, -3 ... when taken): no run replaces another's."""
+    folder = user_dir("models")
+    stem = f"{arch}-{(now or datetime.now()).strftime('%Y-%m-%d-%H%M')}"
+    # A name is taken by its model, card or log (an orphan card is someone's too) and by a
+    # running training's hidden temporary files (".NAME.training.csv.XXXX.partial"); case-blind
+    # for macOS and Windows folders.
+    taken = {p.name.lstrip(".").split(".")[0].lower() for p in os.scandir(folder)}
+    n = 1
+    while True:
+        name = stem if n == 1 else f"{stem}-{n}"
+        if name.lower() not in taken:
+            return folder / f"{name}.h5"
+        n += 1

@@ -1,10 +1,12 @@
-"""The Train screen: pick recorded sessions, an architecture and epochs, and train a CNN.
+"""The Train screen: pick recorded sessions, where to start (fine-tune a model, or scratch),
+an architecture and epochs, and train a CNN.
 
 Training (agents/driving/train.py) runs in a background worker, so the screen keeps drawing
 at full rate: a progress bar with epoch, batch and ETA, and the loss / val-loss curves fill
 in live. Cancel leaves every existing model file as it was. When training finishes, the
 result card offers "Drive with it", which opens the Autopilot screen with the new model.
-Models are written to the user's models folder, never over the shipped ones. The state and
+Each run writes a new file in the user's models folder, named by architecture and time
+(shown as "saves to ..."), never over another model. The state and
 its rules are game/sessions/training.py; this module turns input into calls and draws.
 """
 
@@ -22,6 +24,7 @@ from game.actions import Action, action_for
 from game.render import theme
 from game.render.charts import LineChart
 from game.render.controls import CheckList, CheckRow, ProgressBar, Stepper
+from game.render.table import fit_text
 from game.render.widgets import Button
 from game.scenes import register_scene
 from game.scenes.base import Scene
@@ -54,9 +57,9 @@ class TrainLayout:
         right_x, right_w = 2 * GAP + left_w, w - 3 * GAP - left_w
         lst = pygame.Rect(GAP, top, left_w, h - top - 48)
         col = h - top - 3 * 12 - 20  # the right column: settings, progress, chart, result
-        settings = pygame.Rect(right_x, top, right_w, col * 29 // 100)
+        settings = pygame.Rect(right_x, top, right_w, col * 36 // 100)
         progress = pygame.Rect(right_x, settings.bottom + 12, right_w, col * 12 // 100)
-        chart = pygame.Rect(right_x, progress.bottom + 12, right_w, col * 38 // 100)
+        chart = pygame.Rect(right_x, progress.bottom + 12, right_w, col * 31 // 100)
         short = pygame.Rect(chart.x, chart.y, right_w, chart.h * 41 // 100)
         skipped = pygame.Rect(chart.x, short.bottom + 8, right_w, chart.bottom - short.bottom - 8)
         result = pygame.Rect(right_x, chart.bottom + 12, right_w, h - 20 - chart.bottom - 12)
@@ -105,7 +108,8 @@ class TrainScene(Scene):
     title = "Train"
     help_lines = [
         ("Up / Down", "choose a session"), ("Space / click", "select / deselect the session"),
-        ("Ctrl+A", "select all / none"), ("Tab", "next architecture"),
+        ("Ctrl+A", "select all / none"), ("F / click", "start from: a model or scratch"),
+        ("Tab", "next architecture"),
         ("Left / Right", "fewer / more epochs"), ("Enter", "start training"),
         ("Esc", "cancel training (keeps the old model) / back"),
         ("O / click DRIVE WITH IT", "drive with the new model"), ("F5", "reload the session list"),
@@ -122,6 +126,7 @@ class TrainScene(Scene):
         self.bar = ProgressBar(pygame.Rect(0, 0, 1, 1))
         self.epoch_stepper = Stepper(pygame.Rect(0, 0, 1, 1), "Epochs", EPOCH_CHOICES, 10)
         self.arch_buttons = [Button(pygame.Rect(0, 0, 1, 1), n) for n in ARCHITECTURE_NAMES]
+        self.start_from_button = Button(pygame.Rect(0, 0, 1, 1), "")
         self.start_button = Button(pygame.Rect(0, 0, 1, 1), "START")
         self.drive_button = Button(pygame.Rect(0, 0, 1, 1), "DRIVE WITH IT  (O)")
         self._size = app.screen.get_size()
@@ -134,11 +139,12 @@ class TrainScene(Scene):
         self.layout = lay
         self.list.rect = pygame.Rect(lay.rows)
         s = lay.settings
-        row = max(s.h // 4, 30)
+        row = max(s.h // 5, 30)
+        self.start_from_button.rect = pygame.Rect(s.x + 150, s.y + row + 4, s.w - 164, row - 8)
         for i, b in enumerate(self.arch_buttons):
-            b.rect = pygame.Rect(s.x + 150 + i * 120, s.y + row + 6, 110, row - 8)
-        self.epoch_stepper.place(pygame.Rect(s.x + 14, s.y + 2 * row + 6, 270, row - 8))
-        self.start_button.rect = pygame.Rect(s.right - 180, s.y + 2 * row + 6, 166, row - 8)
+            b.rect = pygame.Rect(s.x + 150 + i * 120, s.y + 2 * row + 4, 110, row - 8)
+        self.epoch_stepper.place(pygame.Rect(s.x + 14, s.y + 3 * row + 4, 270, row - 8))
+        self.start_button.rect = pygame.Rect(s.right - 180, s.y + 3 * row + 4, 166, row - 8)
         p = lay.progress
         self.bar.rect = pygame.Rect(p.x + 14, p.bottom - 30, p.w - 28, 18)
         r = lay.result
@@ -172,6 +178,8 @@ class TrainScene(Scene):
             self.state.start()
         elif action is Action.NEXT:
             self.state.next_arch()
+        elif action is Action.FINE_TUNE:
+            self.state.next_start()
         elif action in (Action.LEFT, Action.RIGHT, Action.LESS, Action.MORE):
             self._step(-1 if action in (Action.LEFT, Action.LESS) else +1)
         elif action is Action.RESTART and not self.state.training:
@@ -193,6 +201,8 @@ class TrainScene(Scene):
         for b in self.arch_buttons:
             if b.handle_event(event):
                 self.state.set_arch(b.label)
+        if self.start_from_button.handle_event(event):
+            self.state.next_start()
         if self.start_button.handle_event(event):
             self.state.cancel() if self.state.training else self.state.start()
         if self.drive_button.handle_event(event):
@@ -255,12 +265,17 @@ class TrainScene(Scene):
             more = f"{self.list.scroll + 1}-{end} of {len(st.sessions)}  (wheel / Up / Down)"
             _text(surface, more, (lst.centerx, lst.bottom - 52), color=theme.TEXT_DIM,
                   anchor="center")  # fmt: skip
-        hint = "Space select   Ctrl+A all   Tab architecture   Left/Right epochs   Enter train"
+        hint = "Space select   Ctrl+A all   F start from   Tab arch   Left/Right epochs   Enter go"
         _text(surface, hint, (lst.centerx, lst.bottom - 22), color=theme.TEXT_DIM, anchor="center")
 
     def _draw_settings(self, surface: pygame.Surface) -> None:
         st, r = self.state, self.layout.settings
         _panel(surface, r, "SETTINGS")
+        start = self.start_from_button
+        _text(surface, "Start from", (r.x + 14, start.rect.centery), theme.BODY)
+        start.label = fit_text(f"{st.start_choice.text}   (F)", start.rect.w - 24, start.size)
+        start.enabled = st.editable
+        start.draw(surface)
         _text(surface, "Architecture", (r.x + 14, self.arch_buttons[0].rect.centery), theme.BODY)
         for b in self.arch_buttons:  # stays enabled while training so the choice stays visible
             b.draw(surface, focused=b.label == st.arch)
@@ -269,7 +284,8 @@ class TrainScene(Scene):
         self.epoch_stepper.draw(surface)
         self.start_button.label = "CANCEL" if st.training else "START"
         self.start_button.draw(surface, focused=st.training)
-        _text(surface, st.saves_to, (r.x + 14, r.bottom - 18), color=theme.TEXT_DIM)
+        _text(surface, fit_text(st.saves_to, r.w - 28, theme.SMALL), (r.x + 14, r.bottom - 18),
+              color=theme.TEXT_DIM)  # fmt: skip
 
     def _draw_run(self, surface: pygame.Surface) -> None:
         st, lay = self.state, self.layout

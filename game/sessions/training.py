@@ -11,12 +11,14 @@ Nothing here imports TensorFlow: the worker job imports the trainer when it star
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from agents.driving.model_catalog import available_models, new_model_path, shipped_model
 from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
 from agents.driving.recording import LOG_NAME, SessionSummary, list_sessions
 from agents.training import EARLY_STOP_PATIENCE, Phase, TrainingProgress
@@ -30,15 +32,20 @@ SKIPPED_WIDTH = 64  # characters of one listed problem
 
 Notify = Callable[[str, str], None]  # (message, "info" | "error"): the screen's toast
 Job = Callable[[WorkerContext], Any]
-JobFactory = Callable[[list[Path], str, int, Path], Job]
+# (sessions, arch, epochs, out_path, initial_model=None) -> the worker job; see train_job.
+JobFactory = Callable[..., Job]
 
 
 def _quiet(text: str, kind: str = "info") -> None:
     """The default Notify: a state used without a screen (tests) reports nowhere."""
 
 
-def train_job(sessions: list[Path], arch: str, epochs: int, out_path: Path) -> Job:
-    """Worker job: train and save `out_path`; each TrainingProgress goes to the screen."""
+def train_job(
+    sessions: list[Path], arch: str, epochs: int, out_path: Path,
+    initial_model: Path | None = None,
+) -> Job:  # fmt: skip
+    """Worker job: train and save `out_path`; each TrainingProgress goes to the screen.
+    With `initial_model` it fine-tunes that model (its own architecture) instead."""
 
     def job(ctx: WorkerContext):
         ctx.progress(None, "starting TensorFlow")
@@ -50,8 +57,8 @@ def train_job(sessions: list[Path], arch: str, epochs: int, out_path: Path) -> J
             ctx.emit(event)
 
         return train(
-            sessions, arch=arch, epochs=epochs, out_path=out_path, progress=progress,
-            cancel=ctx.cancel,
+            sessions, arch=None if initial_model is not None else arch, epochs=epochs,
+            out_path=out_path, progress=progress, cancel=ctx.cancel, initial_model=initial_model,
         )  # fmt: skip
 
     return job
@@ -142,8 +149,34 @@ def _clock(seconds: float) -> str:
     return f"{int(m)}:{s:04.1f}"
 
 
+@dataclass(frozen=True)
+class StartChoice:
+    """Where a run starts: a model to fine-tune, or (path None) a fresh network."""
+
+    path: Path | None
+    label: str
+    arch: str = ""  # the model's architecture ("" when its card does not say)
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} - fine-tune" if self.path is not None else "scratch - a new network"
+
+
+SCRATCH = StartChoice(None, "scratch")
+
+
+def start_choices() -> list[StartChoice]:
+    """The shipped models, a fresh network, then the user's own models (newest first)."""
+    models = [m for m in available_models() if not m.problem]
+    shipped = [StartChoice(m.path, m.label, m.architecture) for m in models if m.shipped]
+    yours = [StartChoice(m.path, m.label, m.architecture) for m in models if not m.shipped]
+    return [*shipped, SCRATCH, *yours]
+
+
 class TrainScreenState:
-    """Sessions + ticks, architecture, epochs and the run; settings are fixed while it runs."""
+    """Sessions + ticks, the starting point, architecture, epochs and the run; settings are
+    fixed while it runs. Each run writes a new file named by architecture and time
+    (model_catalog.new_model_path), unless `out_name` fixes one."""
 
     def __init__(
         self,
@@ -158,6 +191,12 @@ class TrainScreenState:
         self.recordings = recordings
         self.arch = DEFAULT_ARCHITECTURE
         self.epochs = DEFAULT_EPOCHS
+        # Fine-tune the shipped model of the architecture by default: a few recorded laps
+        # then adjust a network that already drives instead of teaching one from nothing.
+        self.start_from: Path | None = shipped_model(self.arch)
+        self.choices: list[StartChoice] = []
+        self.out_path: Path | None = None  # the file the running or last run writes
+        self._preview: tuple[tuple[str, int], str] | None = None
         self.sessions: list[SessionSummary] = []
         self.selected: set[Path] = set()
         self.worker: Worker | None = None
@@ -169,6 +208,10 @@ class TrainScreenState:
     def refresh(self) -> None:
         self.sessions = list_sessions(self.recordings or user_dir("recordings"))
         self.selected &= {s.path for s in self.sessions}
+        self.choices = start_choices()
+        if self.start_from is not None and self.start_from not in self.paths():
+            self.start_from = shipped_model(self.arch)  # renamed or deleted meanwhile
+        self._preview = None
 
     def usable(self) -> set[Path]:
         return {s.path for s in self.sessions if not s.error and s.frames > 0}
@@ -200,8 +243,34 @@ class TrainScreenState:
         return not self.training
 
     def set_arch(self, name: str) -> None:
+        """Another architecture; a model of another one can't be its start, so the start
+        becomes that architecture's shipped model, or scratch."""
         if self.editable and name in ARCHITECTURE_NAMES:
             self.arch = name
+            if self.start_choice.path is not None and self.start_choice.arch != name:
+                self.start_from = shipped_model(name)
+
+    # --- where the run starts --------------------------------------------------------------
+    def paths(self) -> list[Path | None]:
+        return [c.path for c in self.choices]
+
+    @property
+    def start_choice(self) -> StartChoice:
+        for c in self.choices:
+            if c.path == self.start_from:
+                return c
+        return SCRATCH
+
+    def next_start(self, step: int = 1) -> None:
+        """The next starting point; a model sets the architecture to its own."""
+        if not self.editable or not self.choices:
+            return
+        paths = self.paths()
+        i = paths.index(self.start_from) if self.start_from in paths else 0
+        choice = self.choices[(i + step) % len(self.choices)]
+        self.start_from = choice.path
+        if choice.arch in ARCHITECTURE_NAMES:
+            self.arch = choice.arch
 
     def next_arch(self) -> None:
         i = ARCHITECTURE_NAMES.index(self.arch)
@@ -213,8 +282,16 @@ class TrainScreenState:
 
     @property
     def output_name(self) -> str:
-        # One file per architecture: a new run replaces it only when it finishes.
-        return self.out_name or f"my-{self.arch}.h5"
+        """The file the next run writes (or the running one: its name is fixed at start)."""
+        if self.training and self.out_path is not None:
+            return self.out_path.name
+        if self.out_name:
+            return self.out_name
+        # Asked every frame: the folder is listed again only when the minute or arch changes.
+        key = (self.arch, int(time.time() // 60))
+        if self._preview is None or self._preview[0] != key:
+            self._preview = (key, new_model_path(self.arch).name)
+        return self._preview[1]
 
     @property
     def saves_to(self) -> str:
@@ -232,9 +309,14 @@ class TrainScreenState:
         if not chosen:
             self.notify("select at least one recorded session (Space or click)", "error")
             return False
-        out_path = user_dir("models") / self.output_name
+        if self.out_name:
+            out_path = user_dir("models") / self.out_name
+        else:
+            out_path = new_model_path(self.arch)
+        self.out_path = out_path
         self.run = TrainingRun()
-        job = self.job_factory(chosen, self.arch, self.epochs, out_path)
+        job = self.job_factory(chosen, self.arch, self.epochs, out_path,
+                               initial_model=self.start_from)  # fmt: skip
         self.worker = Worker(job, name="training").start()
         return True
 
@@ -260,6 +342,7 @@ class TrainScreenState:
             n = len(run.skipped)
             note = f" ({n} bad row{'s' if n != 1 else ''} skipped)" if n else ""
             self.notify(f"model saved: {self.result.model_path}{note}", "info")
+            self.refresh()  # the new model is a starting point too
         elif worker.state == CANCELLED:
             run.state = RunState.CANCELLED
             self.notify("training cancelled", "info")

@@ -118,7 +118,8 @@ def test_takeover_records_takeover_rows_and_fine_tunes(app, model_path, monkeypa
     assert set(session.columns["source"]) == {"takeover"}
     assert session.columns["steering"][-1] > 0  # the person was steering right
     run_until(app, lambda: scene.tuner is None)
-    assert scene.model_path == fine_tune_output(original) and scene.model_path.exists()
+    assert scene.model_path != original and scene.model_path.exists()
+    assert scene.model_path.name.startswith("pilotnet-dagger-")
     assert scene.model_path.parent == user_dir("models")  # never over a shipped model
     assert scene.driver is not None and scene.driver.model_path == scene.model_path
     app.run_frames(10)
@@ -134,10 +135,11 @@ def test_card_sessions_lists_the_original_data_that_exists(tmp_path):
     model = tmp_path / "m.h5"
     write_card(model, {"sessions": [{"path": str(here)}, {"path": str(tmp_path / "gone")}]})
     assert card_sessions(model) == [here]
-    assert fine_tune_output(model) == user_dir("models") / "m-dagger.h5"
-    assert (
-        fine_tune_output(user_dir("models") / "m-dagger.h5") == user_dir("models") / "m-dagger.h5"
-    )
+    write_card(model, {"architecture": "pooled", "sessions": []})
+    first = fine_tune_output(model)
+    assert first.parent == user_dir("models") and first.name.startswith("pooled-dagger-")
+    first.write_bytes(b"taken")  # each fine-tune is a new registry entry, never over the last
+    assert fine_tune_output(model) not in (first, model)
 
 
 # --- Train ----------------------------------------------------------------------

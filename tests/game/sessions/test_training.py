@@ -3,6 +3,7 @@ run's state machine driven by fake jobs that send the trainer's progress events.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -62,7 +63,7 @@ def wait(state: TrainScreenState, timeout: float = 10.0) -> None:
 
 
 def events_job(events, result=None, error: Exception | None = None):
-    def factory(chosen, arch, epochs, out_path):
+    def factory(chosen, arch, epochs, out_path, initial_model=None):
         def job(ctx):
             for ev in events:
                 ctx.emit(ev)
@@ -104,7 +105,8 @@ def test_start_needs_a_session_and_settings_cycle(sessions):
     state.next_arch()
     assert state.arch == "pilotnet"  # wrapped through every architecture
     state.next_arch()
-    assert state.output_name == "my-pooled.h5" and "early stop: 5 epochs" in state.saves_to
+    assert re.fullmatch(r"pooled-\d{4}-\d\d-\d\d-\d{4}\.h5", state.output_name)
+    assert "early stop: 5 epochs" in state.saves_to
     state.set_epochs(7)  # not a choice: refused
     state.set_epochs(3)
     assert state.epochs == 3
@@ -114,7 +116,7 @@ def test_a_run_goes_preparing_training_done(sessions, fake_result):
     started = threading.Event()
     release = threading.Event()
 
-    def factory(chosen, arch, epochs, out_path):
+    def factory(chosen, arch, epochs, out_path, initial_model=None):
         assert chosen == [Path("/rec/a")] and (arch, epochs) == ("pilotnet", 2)
         assert out_path.name == "mine.h5"
 
@@ -163,7 +165,7 @@ def test_progress_line_and_fraction():
 
 
 def test_cancel_keeps_the_last_result_and_says_so(sessions, fake_result):
-    def factory(chosen, arch, epochs, out_path):
+    def factory(chosen, arch, epochs, out_path, initial_model=None):
         def job(ctx):
             ctx.cancel.wait(5)
             raise TrainingCancelled("training cancelled; mine.h5 was left unchanged")
@@ -213,3 +215,85 @@ def test_the_session_module_loads_neither_pygame_nor_tensorflow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def fake_model(name: str, arch: str = "pilotnet", created: str = "2026-11-30T10:00:00+00:00"):
+    """A user model as the catalog sees it: a file and a driving card (never loaded here)."""
+    import json
+
+    from game.paths import user_dir
+
+    path = user_dir("models") / name
+    path.write_bytes(b"not really hdf5")
+    card = {"schema_version": 2, "kind": "driving", "architecture": arch, "created": created}
+    path.with_suffix(".card.json").write_text(json.dumps(card))
+    return path
+
+
+def test_start_from_defaults_to_the_shipped_model_and_cycles(sessions):
+    from agents.driving.model_catalog import default_model, shipped_model
+
+    mine = fake_model("mine-pooled.h5", arch="pooled")
+    calls = []
+
+    def factory(chosen, arch, epochs, out_path, initial_model=None):
+        calls.append((arch, out_path, initial_model))
+        return lambda ctx: None
+
+    state = TrainScreenState(job_factory=factory)
+    shipped = shipped_model("pilotnet")
+    assert shipped is not None and state.start_from == shipped
+    assert state.start_choice.text == "pilotnet (shipped) - fine-tune"
+    assert [c.path for c in state.choices] == [shipped, None, mine]
+    state.toggle(0)
+    state.start()
+    wait(state)
+    state.next_start()  # scratch
+    assert state.start_choice.text == "scratch - a new network" and state.arch == "pilotnet"
+    state.next_arch()  # another architecture from scratch is fine
+    assert state.arch == "pooled" and state.start_from is None
+    state.start()
+    wait(state)
+    state.next_start()  # the user's pooled model: the architecture follows it
+    assert state.start_from == mine and state.arch == "pooled"
+    state.set_arch("pilotnet")  # a pooled model can't start a pilotnet: back to shipped
+    assert state.start_from == shipped
+    assert [(a, m) for a, _, m in calls] == [("pilotnet", shipped), ("pooled", None)]
+    # Each run gets its own file in the user's models folder, named by architecture and time.
+    outs = [o for _, o, _ in calls]
+    assert all(re.fullmatch(r"(pilotnet|pooled)-\d{4}-\d\d-\d\d-\d{4}\.h5", o.name) for o in outs)
+    assert default_model() == mine  # the newest of yours drives first in Autopilot
+
+
+def test_each_run_writes_a_new_file_never_over_another(sessions, monkeypatch):
+    """Two runs in the same minute: the second gets "-2", and a finished run's model is then
+    the one Autopilot picks first."""
+    from datetime import datetime
+
+    from agents.driving import model_catalog
+    from agents.driving.model_catalog import default_model
+
+    minute = datetime(2026, 11, 30, 14, 12)
+    monkeypatch.setattr(mod, "new_model_path", lambda a: model_catalog.new_model_path(a, minute))
+
+    outs = []
+
+    def factory(chosen, arch, epochs, out_path, initial_model=None):
+        def job(ctx):  # what atomic_fit leaves: the model, its card and its log
+            out_path.write_bytes(b"model")
+            out_path.with_suffix(".card.json").write_text('{"kind": "driving"}')
+            out_path.with_suffix(".training.csv").write_text("epoch,loss\n")
+            outs.append(out_path)
+
+        return job
+
+    state = TrainScreenState(job_factory=factory)
+    state.toggle(0)
+    for _ in range(2):
+        state.start()
+        wait(state)
+    names = [p.name for p in outs]
+    assert names == ["pilotnet-2026-11-30-1412.h5", "pilotnet-2026-11-30-1412-2.h5"]
+    assert all(p.exists() for p in outs)
+    assert state.saves_to.split()[2] == "models/pilotnet-2026-11-30-1412-3.h5"
+    assert default_model() in outs

@@ -1,0 +1,424 @@
+"""The model registry: every driving model with what its card and the scoreboard say, and the
+rules for renaming and deleting them.
+
+    for info in list_models(Scoreboard.load()):
+        print(info.name, info.architecture, info.data, info.autonomy_pct)
+    rename_model(path, "steady-driver")     # the model, its card and its training log together
+    delete_model(path)                      # all three; a shipped model is refused
+
+A model's scores live in the user folder's scoreboard.json, keyed by the model file's SHA-256:
+a renamed file keeps its scores and a retrained one (other bytes) starts without. Pure Python:
+no TensorFlow, no pygame (the evaluation runs are game.sessions.models' worker).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from agents.driving.model_catalog import ModelEntry, available_models
+from agents.modelio import card_path, file_stamp
+from agents.training import training_log_path
+from game.errors import UserFacingError
+from game.fileio import atomic_write_text, read_json_file
+from game.paths import user_dir, user_home
+
+# --- the scoreboard's suite: the same runs for every model --------------------------------------
+# Two shipped tracks and two generated ones held out of the shipped model's training data
+# (it was built on gen:1000-1040); one lap each in race mode: a model with a speed output races
+# at its own pace, a steering-only model holds cruise speed (the same run as `evaluate`'s
+# cruise mode), and the result adds the lap time.
+SUITE_TRACKS = ("oval", "kidney", "gen:5000", "gen:5001")
+SUITE_LAPS = 1
+SUITE_MODE = "race"
+SUITE_SEED = 0
+SUITE_LOOK = "day"
+SCOREBOARD_FILE = "scoreboard.json"
+SCOREBOARD_SCHEMA = 1
+MAX_SCOREBOARD_BYTES = 5_000_000
+
+NAME_CHARS = 60
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+# Names Windows will not create a file under, whatever the extension.
+_RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def check_name(text: str) -> str:
+    """A model name typed by the user (".h5" may be left on), or UserFacingError saying why not:
+    letters, digits, "-" and "_", starting with a letter or digit, at most 60 characters."""
+    name = text.strip()
+    if name.lower().endswith(".h5"):
+        name = name[:-3]
+    if not name:
+        raise UserFacingError("a model name cannot be empty")
+    if len(name) > NAME_CHARS:
+        raise UserFacingError(f"{name[:20]}...: a model name has at most {NAME_CHARS} characters")
+    if not _NAME_RE.fullmatch(name):
+        raise UserFacingError(
+            f"{name!r}: a model name uses letters, digits, '-' and '_' only, and starts with a "
+            "letter or digit"
+        )
+    if name.lower() in _RESERVED:
+        raise UserFacingError(f"{name!r}: a name some systems reserve for devices; pick another")
+    return name
+
+
+def companions(path: Path) -> list[Path]:
+    """A model file and the files that travel with it: its card and its training log."""
+    return [path, card_path(path), training_log_path(path)]
+
+
+def _taken(folder: Path, name: str, mine: Path | None = None) -> Path | None:
+    """A file in `folder` that already uses `name` as model, card or log (case-blind), other
+    than `mine`'s own files."""
+    own = {p.name for p in companions(mine)} if mine is not None else set()
+    try:
+        names = [e.name for e in os.scandir(folder)]
+    except OSError:
+        return None
+    for n in names:
+        if n not in own and n.lstrip(".").split(".")[0].lower() == name.lower():
+            return folder / n
+    return None
+
+
+# --- model file hashes (cached: a 3 MB model hashes in a few ms, the list asks every refresh) --
+
+_sha_cache: dict[tuple[str, int, int], str] = {}
+_sha_lock = threading.Lock()
+
+
+def model_sha256(path: Path) -> str:
+    """The SHA-256 of a model file (OSError when it cannot be read)."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    with _sha_lock:
+        if key in _sha_cache:
+            return _sha_cache[key]
+    sha = file_stamp(path)["sha256"]
+    with _sha_lock:
+        _sha_cache[key] = sha
+    return sha
+
+
+# --- scores ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackScore:
+    """One scoreboard run: a model on one suite track, as `evaluate --mode race --json` says."""
+
+    track: str  # the track spec (oval, gen:5000)
+    result: Mapping[str, Any]  # EvalResult.to_json()
+
+    @property
+    def autonomy_pct(self) -> float | None:
+        return _num(self.result.get("autonomy_pct"))
+
+    @property
+    def mean_abs_offset_m(self) -> float | None:
+        return _num(self.result.get("mean_abs_offset_m"))
+
+    @property
+    def best_lap_s(self) -> float | None:
+        return _num(self.result.get("best_lap_s"))
+
+
+def _num(v: Any) -> float | None:
+    ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return float(v) if ok else None
+
+
+def suite_key() -> dict[str, Any]:
+    """What makes two runs comparable; a result of another suite is not shown."""
+    return {"laps": SUITE_LAPS, "mode": SUITE_MODE, "seed": SUITE_SEED, "look": SUITE_LOOK}
+
+
+class Scoreboard:
+    """scoreboard.json in the user folder: model SHA-256 -> track -> result. Thread-safe: the
+    scoreboard worker records while the screen reads. A broken file is reported in `problem`
+    and kept aside (scoreboard.broken.json) the first time new results are saved."""
+
+    def __init__(self, path: Path, data: dict[str, Any] | None = None, problem: str = "") -> None:
+        self.path = path
+        self.models: dict[str, dict[str, Any]] = (data or {}).get("models", {})
+        self.problem = problem
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Scoreboard:
+        path = path or user_home() / SCOREBOARD_FILE
+        if not path.exists():
+            return cls(path)
+        try:
+            data = read_json_file(path, "scoreboard", MAX_SCOREBOARD_BYTES)
+        except UserFacingError as e:
+            return cls(path, problem=str(e))
+        if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+            return cls(path, problem=f'{path}: not a scoreboard (no "models" object)')
+        models = {k: v for k, v in data["models"].items() if isinstance(v, dict)}
+        return cls(path, {"models": models})
+
+    def scores(self, sha: str | None) -> dict[str, TrackScore]:
+        """The suite's results for a model, by track (only runs of the current suite)."""
+        if sha is None:
+            return {}
+        with self._lock:
+            runs = self.models.get(sha, {}).get("runs", {})
+            out = {}
+            for track, r in runs.items() if isinstance(runs, dict) else ():
+                if isinstance(r, dict) and r.get("suite") == suite_key():
+                    out[track] = TrackScore(track, dict(r.get("result") or {}))
+            return out
+
+    def record(self, sha: str, name: str, track: str, result: Mapping[str, Any]) -> None:
+        """Add one run and save the file at once (a cancelled scoreboard keeps what finished)."""
+        with self._lock:
+            entry = self.models.setdefault(sha, {})
+            entry["name"] = name  # the name last seen, for a person reading the file
+            runs = entry.setdefault("runs", {})
+            runs[track] = {"suite": suite_key(), "result": dict(result), "when": _now()}
+            text = _dumps({"schema_version": SCOREBOARD_SCHEMA, "models": self.models})
+            if self.problem and self.path.exists():
+                # Never write over a file we could not read: keep it for the person to look at.
+                os.replace(self.path, self.path.with_name("scoreboard.broken.json"))
+                self.problem = ""
+            atomic_write_text(self.path, text)
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _dumps(data: Any) -> str:
+    import json
+
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+# --- the listing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model as the Models screen and `models` list it: the card's facts and its scores."""
+
+    entry: ModelEntry
+    sha256: str | None = None  # None when the file cannot be read
+    problem: str = ""  # a broken card, a card for another file, an unreadable model
+    scores: Mapping[str, TrackScore] = field(default_factory=dict)
+
+    path = property(lambda self: self.entry.path)
+    name = property(lambda self: self.entry.name)
+    shipped = property(lambda self: self.entry.shipped)
+    card = property(lambda self: self.entry.card)
+
+    @property
+    def architecture(self) -> str:
+        return self.entry.architecture or "?"
+
+    def _detail(self, key: str) -> Any:
+        return self.card.details.get(key) if self.card is not None else None
+
+    @property
+    def sessions(self) -> int | None:
+        s = self._detail("sessions")
+        return len(s) if isinstance(s, list) else None
+
+    @property
+    def frames(self) -> int | None:
+        f = self._detail("frames")
+        total = f.get("total") if isinstance(f, dict) else None
+        return total if isinstance(total, int) else None
+
+    @property
+    def training_seconds(self) -> float | None:
+        return self.card.training_seconds if self.card is not None else None
+
+    @property
+    def fine_tuned_from(self) -> str:
+        f = self._detail("fine_tuned_from")
+        return Path(f).stem if isinstance(f, str) and f else ""
+
+    @property
+    def created(self) -> datetime | None:
+        return datetime.fromtimestamp(self.entry.created) if self.entry.created else None
+
+    # Scores summed over the suite tracks run so far.
+    @property
+    def tracks_scored(self) -> int:
+        return sum(t in self.scores for t in SUITE_TRACKS)
+
+    def _mean(self, key: str) -> float | None:
+        vals = [getattr(self.scores[t], key) for t in SUITE_TRACKS if t in self.scores]
+        vals = [v for v in vals if v is not None]
+        return sum(vals) / len(vals) if vals else None
+
+    @property
+    def autonomy_pct(self) -> float | None:
+        return self._mean("autonomy_pct")
+
+    @property
+    def mean_abs_offset_m(self) -> float | None:
+        return self._mean("mean_abs_offset_m")
+
+    @property
+    def laps_total_s(self) -> float | None:
+        """The suite tracks' best laps added up, once every track has one."""
+        laps = [self.scores[t].best_lap_s if t in self.scores else None for t in SUITE_TRACKS]
+        return sum(laps) if all(v is not None for v in laps) else None  # type: ignore[arg-type]
+
+    # Text for tables (the screen and the CLI show the same words).
+    @property
+    def data_text(self) -> str:
+        if self.frames is None:
+            return "-"
+        s = self.sessions
+        return f"{s} sess, {self.frames:,} fr" if s is not None else f"{self.frames:,} frames"
+
+    @property
+    def time_text(self) -> str:
+        t = self.training_seconds
+        if t is None:
+            return "-"
+        return f"{t:.0f} s" if t < 90 else f"{t / 60:.0f} min" if t < 5400 else f"{t / 3600:.1f} h"
+
+    @property
+    def created_text(self) -> str:
+        return self.created.strftime("%Y-%m-%d %H:%M") if self.created is not None else "-"
+
+    @property
+    def autonomy_text(self) -> str:
+        a = self.autonomy_pct
+        return "-" if a is None else f"{a:.1f}%"
+
+    @property
+    def offset_text(self) -> str:
+        m = self.mean_abs_offset_m
+        return "-" if m is None else f"{m * 100:.1f} cm"
+
+    @property
+    def laps_text(self) -> str:
+        total = self.laps_total_s
+        if total is not None:
+            return f"{total:.1f} s"
+        n = self.tracks_scored
+        return f"{n}/{len(SUITE_TRACKS)} tracks" if n else "-"
+
+
+def _info(entry: ModelEntry, board: Scoreboard | None) -> ModelInfo:
+    try:
+        sha = model_sha256(entry.path)
+    except OSError as e:
+        return ModelInfo(entry, None, f"{entry.path}: cannot read the model ({e.strerror or e})")
+    problem = entry.problem
+    stamp = entry.card.model_file if entry.card is not None else None
+    if not problem and stamp and stamp.get("sha256") not in (None, sha):
+        problem = (
+            f"{card_path(entry.path)}: this card was written for another version of "
+            f"{entry.path.name} (an interrupted save?); delete the card or retrain the model"
+        )
+    return ModelInfo(entry, sha, problem, board.scores(sha) if board is not None else {})
+
+
+def list_models(board: Scoreboard | None = None) -> list[ModelInfo]:
+    """Every driving model, in available_models() order (yours newest first, then shipped),
+    with its scores from `board`. A broken card or unreadable file is listed with its problem."""
+    return [_info(e, board) for e in available_models()]
+
+
+def find_model(name: str) -> ModelInfo:
+    """A model by name (the file name without .h5; case-blind when that is unambiguous)."""
+    wanted = name.strip()
+    wanted = wanted[:-3] if wanted.lower().endswith(".h5") else wanted
+    models = list_models()
+    exact = [m for m in models if m.name == wanted]
+    loose = exact or [m for m in models if m.name.lower() == wanted.lower()]
+    mine = [m for m in loose if not m.shipped]
+    if len(mine) == 1 or (len(loose) == 1):
+        return (mine or loose)[0]
+    if not loose:
+        known = ", ".join(m.name for m in models) or "none yet"
+        raise UserFacingError(f"no model named {wanted!r} (models: {known})")
+    raise UserFacingError(f"{wanted!r} names several models; use the exact name")
+
+
+# --- rename and delete -------------------------------------------------------------------------
+
+
+def _refuse_shipped(path: Path, doing: str) -> None:
+    folder = user_dir("models").resolve()
+    if path.resolve().parent != folder:
+        raise UserFacingError(
+            f"{path.stem} is a shipped model: it is read-only and cannot be {doing} "
+            "(fine-tune it in Train to make your own copy)"
+        )
+
+
+def rename_model(path: Path, new_name: str) -> Path:
+    """Rename a user model with its card and training log; returns the new model path.
+    Refuses shipped models, invalid names and names already used in the folder."""
+    _refuse_shipped(path, "renamed")
+    name = check_name(new_name)
+    if name == path.stem:
+        raise UserFacingError(f"{path.stem} already has that name")
+    if not path.is_file():
+        raise UserFacingError(f"{path}: no such model file")
+    clash = _taken(path.parent, name, mine=path)
+    if clash is not None:
+        raise UserFacingError(f"{name}: the name is taken ({clash.name} exists); pick another")
+    target = path.with_name(f"{name}.h5")
+    moves = [(src, dst) for src, dst in zip(companions(path), companions(target), strict=True)
+             if src.exists()]  # fmt: skip
+    # The card and the log first, the model last: if anything fails, what moved goes back.
+    moves = moves[1:] + moves[:1]
+    done: list[tuple[Path, Path]] = []
+    try:
+        for src, dst in moves:
+            os.rename(src, dst)
+            done.append((src, dst))
+    except OSError as e:
+        for src, dst in reversed(done):
+            try:
+                os.rename(dst, src)
+            except OSError:
+                pass  # the message below names the file that failed; the rest is in place
+        raise UserFacingError(
+            f"{e.filename or path}: cannot rename ({e.strerror or e}); {path.name} keeps its name"
+        ) from None
+    return target
+
+
+def delete_model(path: Path) -> list[Path]:
+    """Delete a user model, its card and its training log; returns the files removed.
+    Refuses shipped models. The model goes first, so a failure leaves it whole."""
+    _refuse_shipped(path, "deleted")
+    removed = []
+    for p in companions(path):
+        try:
+            p.unlink()
+            removed.append(p)
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            raise UserFacingError(f"{p}: cannot delete ({e.strerror or e})") from None
+    if not removed:
+        raise UserFacingError(f"{path}: no such model file")
+    return removed
+
+
+__all__ = [
+    "ModelInfo", "SUITE_LAPS", "SUITE_LOOK", "SUITE_MODE", "SUITE_SEED", "SUITE_TRACKS",
+    "Scoreboard", "TrackScore", "check_name", "companions", "delete_model", "find_model",
+    "list_models", "model_sha256", "rename_model", "suite_key",
+]  # fmt: skip

@@ -1,0 +1,374 @@
+"""The Models screen: every driving model (yours newest first, then the shipped ones) with its
+architecture, training data, training time and scoreboard results.
+
+Select with Up/Down or the mouse; R renames (type, Enter), X or Delete deletes after a Y,
+Enter drives the model in Autopilot, S runs the scoreboard for the selected model and Shift+S
+for every model: each model drives the same suite of tracks in a background worker, and its
+row fills in as each run finishes. Esc stops the scoreboard (finished runs are kept), then goes
+back. The state and its rules are game/sessions/models.py; this module turns input into calls
+and draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from agents.driving.registry import SUITE_LAPS, SUITE_TRACKS, ModelInfo
+from game.actions import Action, action_for
+from game.render import theme
+from game.render.controls import ProgressBar
+from game.render.hud import autonomy_color
+from game.render.table import Cell, Column, Table, fit_text
+from game.render.widgets import Button
+from game.scenes import register_scene
+from game.scenes.base import Scene
+from game.sessions.models import ModelsState
+
+GAP = 20
+MODEL_COLUMNS = [
+    Column("MODEL", 3.0, max_chars=28), Column("FROM", 0.9), Column("ARCH", 1.0),
+    Column("DATA", 2.0), Column("TRAINED", 1.0, "right"), Column("CREATED", 1.9, "right"),
+    Column("AUTONOMY", 1.3, "right"), Column("|OFFSET|", 1.2, "right"),
+    Column("LAP SUM", 1.4, "right"),
+]  # fmt: skip
+SCORE_COLUMNS = [
+    Column("TRACK", 1.4), Column("AUTONOMY", 1.2, "right"), Column("|OFFSET|", 1.2, "right"),
+    Column("BEST LAP", 1.2, "right"),
+]  # fmt: skip
+BUTTONS = (("drive", "DRIVE  Enter"), ("rename", "RENAME  R"), ("delete", "DELETE  X"),
+           ("score", "SCORE  S"), ("score_all", "SCORE ALL  Shift+S"))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ModelsLayout:
+    """Every panel's rectangle, from the window size."""
+
+    table: pygame.Rect
+    details: pygame.Rect
+    scores: pygame.Rect
+    buttons: pygame.Rect  # the row of buttons under the panels
+
+    @classmethod
+    def for_size(cls, size: tuple[int, int]) -> ModelsLayout:
+        w, h = size
+        top = max(h * 84 // 720, 60)
+        buttons = pygame.Rect(GAP, h - 20 - 40, w - 2 * GAP, 40)
+        room = buttons.y - 12 - top
+        table = pygame.Rect(GAP, top, w - 2 * GAP, room * 55 // 100)
+        low_y = table.bottom + 12
+        low_h = buttons.y - 12 - low_y
+        left_w = (w - 3 * GAP) * 46 // 100
+        details = pygame.Rect(GAP, low_y, left_w, low_h)
+        scores = pygame.Rect(details.right + GAP, low_y, w - 3 * GAP - left_w, low_h)
+        return cls(table, details, scores, buttons)
+
+
+def _text(surface, s, pos, size=theme.SMALL, color=theme.TEXT_MUTED, anchor="midleft") -> None:
+    theme.blit_text(surface, s, pos, size, color, anchor=anchor)
+
+
+def model_row(m: ModelInfo, running: bool, failed: str) -> dict[str, Cell]:
+    """One model as a table row; a broken one says so in red, a running one in amber."""
+    dim = theme.TEXT_MUTED if m.shipped else theme.TEXT
+    auto = m.autonomy_pct
+    laps = Cell("running", theme.WARN) if running else Cell(m.laps_text, theme.TEXT_MUTED)
+    if failed:
+        laps = Cell("failed", theme.BAD)
+    return {
+        "MODEL": Cell(m.name, theme.BAD if m.problem else dim),
+        "FROM": Cell("shipped" if m.shipped else "yours", theme.TEXT_MUTED),
+        "ARCH": Cell(m.architecture, dim),
+        "DATA": Cell(m.data_text, theme.TEXT_MUTED),
+        "TRAINED": Cell(m.time_text, theme.TEXT_MUTED),
+        "CREATED": Cell(m.created_text, theme.TEXT_MUTED),
+        "AUTONOMY": Cell(m.autonomy_text, autonomy_color(auto) if auto is not None else dim),
+        "|OFFSET|": Cell(m.offset_text, dim),
+        "LAP SUM": laps,
+    }
+
+
+@register_scene(
+    "models", label="Models", order=25,
+    description="Every driving model: rename, delete, drive it, run the scoreboard",
+)  # fmt: skip
+class ModelsScene(Scene):
+    title = "Models"
+    help_lines = [
+        ("Up / Down, click", "choose a model"), ("Enter", "drive it in Autopilot"),
+        ("R", "rename (type the name, Enter)"), ("X / Delete", "delete (Y to confirm)"),
+        ("S", "scoreboard for this model"), ("Shift+S", "scoreboard for every model"),
+        ("Esc", "stop the scoreboard (keeps finished runs) / back"),
+        ("F5", "read the folders again"),
+    ]  # fmt: skip
+    paused_by_overlay = False  # the scoreboard goes on while the help is open
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.state = ModelsState(notify=app.toast)
+        self.table = Table(MODEL_COLUMNS, max_row_h=40, min_row_h=32)
+        self.score_table = Table(SCORE_COLUMNS, max_row_h=34)
+        self.bar = ProgressBar(pygame.Rect(0, 0, 1, 1))
+        self.buttons = {key: Button(pygame.Rect(0, 0, 1, 1), label, theme.SMALL)
+                        for key, label in BUTTONS}  # fmt: skip
+        self.yes_button = Button(pygame.Rect(0, 0, 1, 1), "DELETE  Y")
+        self.first = 0  # the first table row shown (the list scrolls)
+        self._size = (0, 0)
+        self._place(app.screen.get_size())
+
+    @property
+    def captures_text(self) -> bool:
+        """True while the rename box takes typed letters (the app should leave H, U alone)."""
+        return self.state.renaming is not None
+
+    def _place(self, size: tuple[int, int]) -> None:
+        self._size = size
+        self.layout = lay = ModelsLayout.for_size(size)
+        n = len(self.buttons)
+        bw = (lay.buttons.w - (n - 1) * 12) // n
+        for i, b in enumerate(self.buttons.values()):
+            b.rect = pygame.Rect(lay.buttons.x + i * (bw + 12), lay.buttons.y, bw, lay.buttons.h)
+        s = lay.scores
+        self.bar.rect = pygame.Rect(s.x + 14, s.bottom - 30, s.w - 28, 16)
+
+    # --- input ---------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> None:
+        st = self.state
+        if st.renaming is not None:
+            self._rename_event(event)
+        elif st.confirm_delete is not None:
+            self._delete_event(event)
+        elif event.type == pygame.KEYDOWN:
+            self._key(event)
+        elif event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEWHEEL):
+            self._mouse(event)
+
+    def _key(self, event: pygame.event.Event) -> None:
+        st = self.state
+        # This screen's letters first: S scores (elsewhere it is "down"), R renames.
+        if event.key == pygame.K_s:
+            st.start_scores(all_models=bool(event.mod & pygame.KMOD_SHIFT))
+        elif event.key == pygame.K_r:
+            self._begin_rename()
+        elif event.key in (pygame.K_x, pygame.K_DELETE):
+            st.ask_delete()
+        else:
+            action = action_for(event)
+            if action is Action.BACK:
+                st.cancel_scores() if st.scoring else self.app.pop()
+            elif action in (Action.UP, Action.DOWN):
+                st.move(-1 if action is Action.UP else +1)
+            elif action is Action.CONFIRM:
+                self.drive()
+            elif action is Action.RESTART:
+                st.refresh()
+
+    def _mouse(self, event: pygame.event.Event) -> None:
+        st = self.state
+        if event.type == pygame.MOUSEWHEEL:
+            st.move(-event.y)
+            return
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button in (4, 5):
+            st.move(-1 if event.button == 4 else +1)  # the wheel on older SDL
+            return
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            i = self.table.row_at(self.layout.table, event.pos, len(st.models), self.first)
+            if i is not None:
+                st.select(i)
+        do = {
+            "drive": self.drive, "rename": self._begin_rename, "delete": st.ask_delete,
+            "score": st.start_scores, "score_all": lambda: st.start_scores(all_models=True),
+        }  # fmt: skip
+        for key, b in self.buttons.items():
+            if b.handle_event(event):
+                do[key]()
+
+    def _begin_rename(self) -> None:
+        self.state.begin_rename()
+        if self.state.renaming is not None:
+            pygame.key.start_text_input()  # letters arrive as TEXTINPUT events
+
+    def _rename_event(self, event: pygame.event.Event) -> None:
+        st = self.state
+        if event.type == pygame.TEXTINPUT:
+            st.type_text(event.text)
+        elif event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_ESCAPE:
+                st.cancel_rename()
+            elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                st.commit_rename()
+            elif event.key == pygame.K_BACKSPACE:
+                st.backspace()
+
+    def _delete_event(self, event: pygame.event.Event) -> None:
+        st = self.state
+        if event.type == pygame.KEYDOWN and event.key not in _MODIFIERS:
+            st.answer_delete(event.key == pygame.K_y)
+        elif event.type == pygame.MOUSEMOTION:
+            self.yes_button.handle_event(event)
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            st.answer_delete(self.yes_button.handle_event(event))
+
+    def drive(self) -> None:
+        m = self.state.current
+        if m is None:
+            self.app.toast("no model yet: train one in Train")
+            return
+        self.app.push("autopilot", model=str(m.path))
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def on_resume(self) -> None:
+        self.state.refresh()  # Autopilot's fine-tune or Train may have added models
+
+    def on_exit(self) -> None:
+        self.state.close()
+
+    def update(self, dt: float) -> None:
+        self.state.update()
+        self._scroll()
+
+    def _scroll(self) -> None:
+        """Keep the cursor's row in view."""
+        n, cur = len(self.state.models), self.state.cursor
+        shown = max(self.table.visible_rows(self.layout.table, n), 1)
+        self.first = min(max(self.first, cur - shown + 1), cur)
+        self.first = max(0, min(self.first, n - shown))
+
+    # --- drawing -------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface) -> None:
+        if surface.get_size() != self._size:
+            self._place(surface.get_size())
+        self._scroll()
+        st, lay = self.state, self.layout
+        surface.fill(theme.BG)
+        y = lay.table.y // 2
+        _text(surface, "MODELS", (22, y), theme.TITLE, theme.ACCENT)
+        _text(surface, "yours newest first, then the shipped ones", (250, y + 8), theme.BODY)
+        running = st.running[0] if st.running is not None else None
+        rows = [model_row(m, m.path == running, st.failed.get(m.path, "")) for m in st.models]
+        self.table.draw(surface, lay.table, rows, highlight=st.cursor, first=self.first)
+        if not rows:
+            _text(surface, "No models yet: record laps in Drive, then train one in Train.",
+                  lay.table.center, theme.BODY, anchor="center")  # fmt: skip
+        n, shown = len(rows), self.table.visible_rows(lay.table, len(rows))
+        if n > shown:
+            more = f"{self.first + 1}-{self.first + shown} of {n}  (wheel / Up / Down)"
+            _text(surface, more, (lay.table.right - 14, lay.table.y + 20), anchor="midright")
+        self._draw_details(surface)
+        self._draw_scores(surface)
+        for key, b in self.buttons.items():
+            shipped = st.current is not None and st.current.shipped
+            b.enabled = not (key in ("rename", "delete") and shipped) and not (
+                key.startswith("score") and st.scoring
+            )
+            b.draw(surface)
+        if st.renaming is not None:
+            self._draw_rename(surface)
+        elif st.confirm_delete is not None:
+            self._draw_confirm(surface)
+
+    def _draw_details(self, surface: pygame.Surface) -> None:
+        r, m = self.layout.details, self.state.current
+        theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
+        if m is None:
+            return
+        w = r.w - 28
+        name = fit_text(m.name, w, theme.BODY)
+        _text(surface, name, (r.x + 14, r.y + 22), theme.BODY, theme.TEXT)
+        card = m.card
+        lines = [f"file  {m.path}"]
+        if card is not None:
+            n = card.epochs_run
+            epochs = f"{n} epoch{'s' if n != 1 else ''} (best {card.best_epoch})" if n else ""
+            loss = f"val loss {card.best_val_loss:.5f}" if card.best_val_loss is not None else ""
+            lines.append("  ".join(x for x in (m.architecture, epochs, loss) if x))
+            lines.append(f"data  {m.data_text}     trained in {m.time_text}")
+        lines.append(f"created  {m.created_text}")
+        if m.fine_tuned_from:
+            lines.append(f"fine-tuned from  {m.fine_tuned_from}")
+        if m.shipped:
+            lines.append("shipped with the game: read-only (fine-tune it in Train)")
+        for k, line in enumerate(lines):
+            _text(surface, fit_text(line, w, theme.SMALL), (r.x + 14, r.y + 52 + 22 * k))
+        problem = m.problem or self.state.failed.get(m.path, "")
+        if problem:
+            # The path is already on screen: the problem from the file name on.
+            short = problem.replace(f"{m.path.parent}/", "")
+            _text(surface, fit_text(short, w, theme.SMALL), (r.x + 14, r.bottom - 20),
+                  color=theme.BAD)  # fmt: skip
+
+    def _draw_scores(self, surface: pygame.Surface) -> None:
+        st, r, m = self.state, self.layout.scores, self.state.current
+        scoring = st.scoring
+        theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
+        table_rect = pygame.Rect(r.x, r.y, r.w, r.h - 40)
+        running = st.running if m is not None and st.running and st.running[0] == m.path else None
+        rows = []
+        for track in SUITE_TRACKS:
+            s = m.scores.get(track) if m is not None else None
+            if running is not None and running[1] == track:
+                rows.append({"TRACK": Cell(track), "AUTONOMY": Cell("running...", theme.WARN)})
+                continue
+            auto = s.autonomy_pct if s is not None else None
+            off = s.mean_abs_offset_m if s is not None else None
+            lap = s.best_lap_s if s is not None else None
+            rows.append({
+                "TRACK": Cell(track),
+                "AUTONOMY": Cell("-" if auto is None else f"{auto:.1f}%",
+                                 autonomy_color(auto) if auto is not None else theme.TEXT_DIM),
+                "|OFFSET|": Cell("-" if off is None else f"{off * 100:.1f} cm"),
+                "BEST LAP": Cell("-" if lap is None else theme.format_time(lap)),
+            })  # fmt: skip
+        self.score_table.draw(surface, table_rect, rows, card=False)
+        if scoring:
+            fraction, message = st.progress
+            self.bar.fraction = fraction
+            self.bar.label = fit_text(f"{message}   Esc stops", self.bar.rect.w - 20, theme.SMALL)
+            self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
+        else:
+            hint = f"scoreboard: {SUITE_LAPS} lap each in race mode   S this model   Shift+S all"
+            _text(surface, fit_text(hint, r.w - 28, theme.SMALL), (r.x + 14, r.bottom - 22),
+                  color=theme.TEXT_DIM)  # fmt: skip
+
+    def _dialog(self, surface: pygame.Surface, title: str) -> pygame.Rect:
+        w, h = surface.get_size()
+        shade = pygame.Surface((w, h), pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 150))
+        surface.blit(shade, (0, 0))
+        box = pygame.Rect(0, 0, min(720, w - 40), 190)
+        box.center = (w // 2, h // 2)
+        theme.draw_panel(surface, box, theme.PANEL, theme.ACCENT, radius=12)
+        title = fit_text(title, box.w - 40, theme.BODY)
+        _text(surface, title, (box.x + 20, box.y + 28), theme.BODY, theme.ACCENT)
+        return box
+
+    def _draw_rename(self, surface: pygame.Surface) -> None:
+        st, m = self.state, self.state.current
+        box = self._dialog(surface, f"RENAME  {m.name if m else ''}")
+        field = pygame.Rect(box.x + 20, box.y + 62, box.w - 40, 44)
+        pygame.draw.rect(surface, theme.PANEL_DARK, field, border_radius=8)
+        pygame.draw.rect(surface, theme.ACCENT_2, field, width=2, border_radius=8)
+        blink = "|" if (pygame.time.get_ticks() // 500) % 2 == 0 else " "
+        shown = fit_text(st.renaming or "", field.w - 40, theme.BODY)
+        _text(surface, shown + blink, (field.x + 12, field.centery), theme.BODY, theme.TEXT)
+        _text(surface, "letters, digits, - and _   the card and training log move with it",
+              (box.x + 20, box.y + 128))  # fmt: skip
+        _text(surface, "Enter rename    Esc cancel", (box.x + 20, box.y + 158), color=theme.TEXT)
+
+    def _draw_confirm(self, surface: pygame.Surface) -> None:
+        path = self.state.confirm_delete
+        box = self._dialog(surface, f"DELETE  {path.stem if path else ''} ?")
+        _text(surface, "The model file, its card and its training log are removed.",
+              (box.x + 20, box.y + 70), theme.BODY, theme.TEXT)  # fmt: skip
+        _text(surface, "Its scoreboard results stay in scoreboard.json.",
+              (box.x + 20, box.y + 98))  # fmt: skip
+        self.yes_button.rect = pygame.Rect(box.x + 20, box.bottom - 56, 180, 38)
+        self.yes_button.draw(surface)
+        _text(surface, "any other key keeps it", (box.x + 220, box.bottom - 37))
+
+
+_MODIFIERS = {
+    pygame.K_LSHIFT, pygame.K_RSHIFT, pygame.K_LCTRL, pygame.K_RCTRL, pygame.K_LALT,
+    pygame.K_RALT, pygame.K_LGUI, pygame.K_RGUI, pygame.K_CAPSLOCK, pygame.K_NUMLOCK,
+}  # fmt: skip

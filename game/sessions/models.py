@@ -1,0 +1,337 @@
+"""The Models screen's state, without pygame: every driving model (agents.driving.registry),
+the cursor, renaming and deleting, and the scoreboard run in a game.workers.Worker.
+
+    state = ModelsState(notify=app.toast)
+    state.move(+1); state.begin_rename(); state.type_text("-v2"); state.commit_rename()
+    state.start_scores(all_models=True)
+    ...                         # every frame:
+    state.update()              # each finished (model, track) run fills its row at once
+
+The scoreboard drives every chosen model on the suite's tracks (registry.SUITE_TRACKS) exactly
+as `evaluate --mode race --laps 1` does (suite_run below), one run at a time, and records each
+result in scoreboard.json as soon as it is in: a cancelled scoreboard keeps the finished rows.
+Nothing here imports TensorFlow: the worker job loads the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from agents.driving.drivers import Driver
+from agents.driving.registry import (
+    SUITE_LAPS,
+    SUITE_LOOK,
+    SUITE_MODE,
+    SUITE_SEED,
+    SUITE_TRACKS,
+    ModelInfo,
+    Scoreboard,
+    delete_model,
+    list_models,
+    rename_model,
+)
+from game.errors import UserFacingError
+from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
+
+Notify = Callable[[str, str], None]  # (message, "info" | "error"): the screen's toast
+DriverFor = Callable[[Path], Driver]
+CANCEL_CHECK_STEPS = 30  # a run looks at the cancel flag twice a simulated second
+
+
+def _quiet(text: str, kind: str = "info") -> None:
+    """The default Notify: a state used without a screen (tests) reports nowhere."""
+
+
+class ScoreboardCancelled(UserFacingError):
+    """Esc during a run: the run is dropped, the finished ones are kept."""
+
+
+def cnn_driver(path: Path) -> Driver:
+    """The driver `evaluate --driver cnn --model PATH` makes (TensorFlow loads here)."""
+    import agents.driving.cnn_driver  # noqa: F401  (registers "cnn")
+    from agents.driving.drivers import make_driver
+
+    return make_driver("cnn", model_path=str(path))
+
+
+def suite_run(driver: Driver, track: str, cancel: Any = None) -> dict[str, Any]:
+    """One scoreboard run: what `evaluate --track TRACK --laps 1 --mode race --json` prints
+    for this driver (the same run_driver call with the same laps, seed and look)."""
+    from agents.driving.evaluate import run_driver
+    from game.sim.tracks_catalog import resolve_track
+
+    def on_step(world, steering, frame) -> None:
+        if cancel is not None and world.steps % CANCEL_CHECK_STEPS == 0 and cancel.is_set():
+            raise ScoreboardCancelled("scoreboard cancelled")
+
+    result = run_driver(
+        driver, resolve_track(track), SUITE_LAPS, seed=SUITE_SEED, look=SUITE_LOOK,
+        on_step=on_step, mode=SUITE_MODE,
+    )  # fmt: skip
+    return result.to_json()
+
+
+@dataclass(frozen=True)
+class ScoreTask:
+    """A model to score, and the suite tracks it still needs."""
+
+    path: Path
+    sha256: str
+    tracks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScoreDone:
+    """Worker -> screen: one (model, track) result, already saved."""
+
+    path: Path
+    track: str
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ScoreStarted:
+    """Worker -> screen: this (model, track) run has begun."""
+
+    path: Path
+    track: str
+
+
+@dataclass(frozen=True)
+class ScoreFailed:
+    """Worker -> screen: a model could not be scored (it did not load, or it broke down)."""
+
+    path: Path
+    message: str
+
+
+def score_job(tasks: Sequence[ScoreTask], board: Scoreboard, driver_for: DriverFor = cnn_driver):
+    """Worker job: each task's model on each of its tracks, in order; every result is recorded
+    in `board` (and its file) before the screen hears of it. A model that fails is reported
+    and skipped; the others go on. Returns the number of runs finished."""
+
+    def job(ctx: WorkerContext) -> int:
+        total = sum(len(t.tracks) for t in tasks)
+        done = 0
+        for task in tasks:
+            if ctx.cancelled:
+                break
+            try:
+                ctx.progress(done / total, f"loading {task.path.stem}")
+                driver = driver_for(task.path)
+                for track in task.tracks:
+                    if ctx.cancelled:
+                        break
+                    ctx.progress(done / total, f"{task.path.stem} on {track}")
+                    ctx.emit(ScoreStarted(task.path, track))
+                    result = suite_run(driver, track, ctx.cancel)
+                    board.record(task.sha256, task.path.stem, track, result)
+                    ctx.emit(ScoreDone(task.path, track, result))
+                    done += 1
+            except ScoreboardCancelled:
+                break
+            except UserFacingError as e:  # a broken model: say so, score the next one
+                ctx.emit(ScoreFailed(task.path, str(e)))
+                done += len(task.tracks)
+        return done
+
+    return job
+
+
+class ModelsState:
+    """The model list, the cursor, rename / delete dialogs and the scoreboard run."""
+
+    def __init__(
+        self,
+        notify: Notify = _quiet,
+        driver_for: DriverFor = cnn_driver,
+        board: Scoreboard | None = None,
+    ) -> None:
+        self.notify = notify
+        self.driver_for = driver_for
+        self.board = board or Scoreboard.load()
+        if self.board.problem:
+            notify(f"{self.board.problem}; it is kept aside when new scores are saved", "error")
+        self.models: list[ModelInfo] = []
+        self.cursor = 0
+        self.renaming: str | None = None  # the name being typed, while the rename box is open
+        self.confirm_delete: Path | None = None  # the model a "delete?" question is about
+        self.worker: Worker | None = None
+        self.running: tuple[Path, str] | None = None  # the (model, track) being driven now
+        self.failed: dict[Path, str] = {}  # scoreboard failures of this visit, by model
+        self.filled: list[tuple[str, str]] = []  # (model name, track) as results came in
+        self.refresh()
+
+    # --- the list ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the folders again; the cursor stays on the same model where it still exists."""
+        current = self.current.path if self.current is not None else None
+        self.models = list_models(self.board)
+        paths = [m.path for m in self.models]
+        if current in paths:
+            self.cursor = paths.index(current)
+        self.cursor = min(self.cursor, max(len(self.models) - 1, 0))
+
+    @property
+    def current(self) -> ModelInfo | None:
+        return self.models[self.cursor] if 0 <= self.cursor < len(self.models) else None
+
+    def move(self, step: int) -> None:
+        if self.models:
+            self.cursor = min(max(self.cursor + step, 0), len(self.models) - 1)
+
+    def select(self, i: int) -> None:
+        if 0 <= i < len(self.models):
+            self.cursor = i
+
+    def _busy(self, doing: str) -> bool:
+        if self.scoring:
+            self.notify(f"the scoreboard is running: wait or press Esc, then {doing}", "error")
+            return True
+        return False
+
+    # --- rename --------------------------------------------------------------------------
+    def begin_rename(self) -> None:
+        m = self.current
+        if m is None or self._busy("rename"):
+            return
+        if m.shipped:
+            self.notify(f"{m.name} is a shipped model: it is read-only and cannot be renamed",
+                        "error")  # fmt: skip
+            return
+        self.renaming = m.name
+
+    def type_text(self, text: str) -> None:
+        if self.renaming is not None:
+            self.renaming = (self.renaming + text)[:80]
+
+    def backspace(self) -> None:
+        if self.renaming:
+            self.renaming = self.renaming[:-1]
+
+    def cancel_rename(self) -> None:
+        self.renaming = None
+
+    def commit_rename(self) -> bool:
+        """Rename the current model to the typed name; a refused name keeps the box open."""
+        m, name = self.current, self.renaming
+        if m is None or name is None:
+            return False
+        if name == m.name:
+            self.renaming = None
+            return False
+        try:
+            target = rename_model(m.path, name)
+        except UserFacingError as e:
+            self.notify(str(e), "error")
+            return False
+        self.renaming = None
+        self.refresh()
+        self.cursor = [x.path for x in self.models].index(target)
+        self.notify(f"renamed {m.name} to {target.stem}", "info")
+        return True
+
+    # --- delete --------------------------------------------------------------------------
+    def ask_delete(self) -> None:
+        m = self.current
+        if m is None or self._busy("delete"):
+            return
+        if m.shipped:
+            self.notify(f"{m.name} is a shipped model: it is read-only and cannot be deleted",
+                        "error")  # fmt: skip
+            return
+        self.confirm_delete = m.path
+
+    def answer_delete(self, yes: bool) -> bool:
+        path, self.confirm_delete = self.confirm_delete, None
+        if path is None or not yes:
+            return False
+        try:
+            removed = delete_model(path)
+        except UserFacingError as e:
+            self.notify(str(e), "error")
+            self.refresh()
+            return False
+        self.refresh()
+        self.notify(f"deleted {path.stem} ({len(removed)} files)", "info")
+        return True
+
+    # --- the scoreboard ------------------------------------------------------------------
+    @property
+    def scoring(self) -> bool:
+        return self.worker is not None
+
+    def tasks(self, models: Sequence[ModelInfo]) -> list[ScoreTask]:
+        """What to run: each model's missing suite tracks; when none are missing, all again."""
+        usable = [m for m in models if m.sha256 is not None]
+        todo = [
+            ScoreTask(m.path, m.sha256, tuple(t for t in SUITE_TRACKS if t not in m.scores))
+            for m in usable
+        ]
+        todo = [t for t in todo if t.tracks]
+        return todo or [ScoreTask(m.path, m.sha256, SUITE_TRACKS) for m in usable]
+
+    def start_scores(self, all_models: bool = False) -> bool:
+        """Score the current model (or every model) in the background."""
+        if self.scoring:
+            return False
+        chosen = self.models if all_models else [self.current] if self.current else []
+        tasks = self.tasks(chosen)
+        if not tasks:
+            self.notify("no model to score", "error")
+            return False
+        self.failed.clear()
+        job = score_job(tasks, self.board, self.driver_for)
+        self.worker = Worker(job, name="scoreboard").start()
+        runs = sum(len(t.tracks) for t in tasks)
+        self.notify(f"scoreboard: {runs} runs on {len(tasks)} model(s); Esc stops it", "info")
+        return True
+
+    def cancel_scores(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def update(self) -> None:
+        """Take the worker's news: each finished run fills its model's row at once."""
+        worker = self.worker
+        if worker is None:
+            return
+        for ev in worker.poll():
+            data = ev.data
+            if isinstance(data, ScoreStarted):
+                self.running = (data.path, data.track)
+            elif isinstance(data, ScoreDone):
+                self.running = None
+                self.filled.append((data.path.stem, data.track))
+                self._rescore(data.path)
+            elif isinstance(data, ScoreFailed):
+                self.running = None
+                self.failed[data.path] = data.message
+                self.notify(data.message, "error")
+        if not worker.finished:
+            return
+        self.worker, self.running = None, None
+        if worker.state == DONE:
+            self.notify(f"scoreboard done: {worker.result} runs", "info")
+        elif worker.state == CANCELLED:
+            self.notify("scoreboard stopped: the finished runs are kept", "info")
+        elif worker.state == FAILED:
+            self.notify(worker.error or "the scoreboard failed", "error")
+
+    def _rescore(self, path: Path) -> None:
+        for i, m in enumerate(self.models):
+            if m.path == path:
+                self.models[i] = replace(m, scores=self.board.scores(m.sha256))
+
+    @property
+    def progress(self) -> tuple[float | None, str]:
+        """The running scoreboard's fraction and status line."""
+        if self.worker is None:
+            return None, ""
+        return self.worker.fraction, self.worker.message
+
+    def close(self) -> None:
+        self.cancel_scores()
