@@ -36,6 +36,7 @@ class Action(Enum):
     RANDOM_TRACK = auto()  # G
     NEXT_LOOK = auto()  # L: dashcam look
     MOUSE_STEERING = auto()  # M
+    GHOST = auto()  # C (Drive): the ghost of your best lap on / off (G is the random track)
     FINE_TUNE = auto()  # F
     SALIENCY = auto()  # V
     FEATURE_MAPS = auto()  # K
@@ -76,6 +77,7 @@ _KEYS: dict[int, Action] = {
     pygame.K_g: Action.RANDOM_TRACK,
     pygame.K_l: Action.NEXT_LOOK,
     pygame.K_m: Action.MOUSE_STEERING,
+    pygame.K_c: Action.GHOST,
     pygame.K_f: Action.FINE_TUNE,
     pygame.K_v: Action.SALIENCY,
     pygame.K_k: Action.FEATURE_MAPS,

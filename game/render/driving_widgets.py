@@ -23,6 +23,7 @@ CARD_PAD = 14  # inset of the side column's cards
 CARD_TITLE_H = 30  # a card's title strip; its content starts below
 BANNER_Y = 190  # the banner's centre below the view's top: above the car, which sits mid-view
 GHOST_ALPHA = 110  # Race: the cars not followed are ghosts (no collisions), drawn see-through
+PRERENDER_TILES_PER_FRAME = 2  # ~1.5 ms a tile: a new track's tiles fill in over a few seconds
 
 
 class RoadViews:
@@ -50,14 +51,25 @@ class RoadViews:
         self.follow_cam.update(st.yaw, st.speed, dt)
 
     def draw_one_car(
-        self, surface: pygame.Surface, lay: DrivingLayout, world: World, color: theme.Color
+        self,
+        surface: pygame.Surface,
+        lay: DrivingLayout,
+        world: World,
+        color: theme.Color,
+        ghosts: Sequence[CarSprite] = (),
     ) -> CarSprite:
-        """The road round `world`'s car (views rebuilt if its track changed); returns the
-        car's sprite for the minimap."""
-        self.sync(world.track, lay.map_size)
+        """The road round `world`'s car, with `ghosts` see-through under it; returns the car's
+        sprite for the minimap. A new track's views are built here without drawing all its
+        tiles at once (0.1-0.4 s): the visible ones are drawn as needed and the rest a few per
+        frame, so a track change never stalls a frame."""
+        self.sync(world.track, lay.map_size, prerender=False)
+        self.view.prerender(max_tiles=PRERENDER_TILES_PER_FRAME)
         st = world.car.state
         car = CarSprite(st.x, st.y, st.yaw, color)
-        self.draw_road(surface, lay.view, world, [car])
+        if ghosts:
+            self.draw_race_road(surface, lay.view, world, car, ghosts)
+        else:
+            self.draw_road(surface, lay.view, world, [car])
         return car
 
     def draw_road(
@@ -236,12 +248,28 @@ def draw_countdown(surface: pygame.Surface, view: pygame.Rect, countdown: float,
 
 
 def draw_mouse_rail(
-    surface: pygame.Surface, view: pygame.Rect, y: int, span_frac: float, wheel: float
+    surface: pygame.Surface,
+    view: pygame.Rect,
+    y: int,
+    span_frac: float,
+    mouse_x: float,
+    wheel: float,
+    marks: Sequence[float] = (),
 ) -> None:
-    """Where the mouse puts the wheel: a marker on a rail (wheel -1..1)."""
-    span = view.w / 2.0 * span_frac
-    pygame.draw.line(surface, theme.TEXT_DIM, (view.centerx - span, y), (view.centerx + span, y), 2)
-    pygame.draw.circle(surface, theme.ACCENT, (view.centerx + wheel * span, y), 6)
+    """Mouse steering's rail across the view: full lock at its ends (`span_frac` of the half
+    view), ticks at `marks` (mouse positions, -1..1 across the view, of e.g. 25/50/75 % lock),
+    and the mouse's marker with the lock it asks for (`wheel`)."""
+    half = view.w / 2.0
+    span = half * span_frac
+    cx = view.centerx
+    pygame.draw.line(surface, theme.TEXT_DIM, (cx - span, y), (cx + span, y), 2)
+    for m in (0.0, *marks, *(-m for m in marks), -span_frac, span_frac):
+        h = 8 if m in (0.0, -span_frac, span_frac) else 5
+        pygame.draw.line(surface, theme.TEXT_DIM, (cx + m * half, y - h), (cx + m * half, y + h), 2)
+    x = cx + max(-span, min(span, mouse_x * half))
+    pygame.draw.circle(surface, theme.ACCENT, (x, y), 6)
+    theme.blit_text(surface, f"{wheel * 100:+.0f} %", (x, y - 16), theme.SMALL, theme.ACCENT,
+                    "center")  # fmt: skip
 
 
 def mouse_x_in(view: pygame.Rect, pos: tuple[int, int]) -> float:
@@ -284,3 +312,16 @@ def draw_race_person_hud(
     at = (lay.dashboard.centerx, lay.dashboard.top - 16)
     theme.blit_text(surface, text, (at[0] + 2, at[1] + 2), theme.BODY, (0, 0, 0), "center")
     theme.blit_text(surface, text, at, theme.BODY, theme.TEXT, "center")
+
+
+def draw_instruction_band(
+    surface: pygame.Surface, rect: pygame.Rect, title: str, line: str = ""
+) -> None:
+    """A guided screen's "what to do now": a dark band across the road view with the step in
+    the body size and a smaller second line (keys, what happens next)."""
+    theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.ACCENT, radius=12, alpha=228)
+    x = rect.x + 16
+    y = rect.y + (18 if line else rect.h // 2)
+    theme.blit_text(surface, title, (x, y), theme.BODY, theme.TEXT, "midleft")
+    if line:
+        theme.blit_text(surface, line, (x, rect.y + 42), theme.SMALL, theme.TEXT_MUTED, "midleft")

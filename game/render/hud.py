@@ -46,15 +46,23 @@ def draw_speed(
         )
 
 
+def _dial_point(center: tuple[int, int], r: float, value: float) -> tuple[float, float]:
+    """The point at radius `r` for a wheel `value` (-1 left .. +1 right; 0 straight up)."""
+    a = math.pi / 2 - max(-1.0, min(1.0, value)) * math.pi / 2
+    return center[0] + r * math.cos(a), center[1] - r * math.sin(a)
+
+
 def draw_steering_gauge(
     surface: pygame.Surface,
     center: tuple[int, int],
     radius: int,
     steering: float,
     command: float | None = None,
+    mouse: float | None = None,
 ) -> None:
     """A half-dial: the needle is the wheel's position (-1 left .. +1 right, right positive);
-    the small amber tick is what the driver asks for (the wheel follows at a limited rate)."""
+    the small amber tick is what the driver asks for (the wheel follows at a limited rate);
+    `mouse`: where mouse steering puts the wheel, a white ring inside the dial."""
     cx, cy = center
     rect = pygame.Rect(cx - radius, cy - radius, 2 * radius, 2 * radius)
     pygame.draw.arc(surface, theme.PANEL_EDGE, rect, 0.0, math.pi, 6)
@@ -77,8 +85,9 @@ def draw_steering_gauge(
             (cx + (radius + 8) * math.cos(a), cy - (radius + 8) * math.sin(a)),
             5,
         )
-    a = math.pi / 2 - max(-1.0, min(1.0, steering)) * math.pi / 2
-    tip = (cx + (radius - 4) * math.cos(a), cy - (radius - 4) * math.sin(a))
+    if mouse is not None:
+        pygame.draw.circle(surface, theme.TEXT, _dial_point(center, radius - 18, mouse), 5, 2)
+    tip = _dial_point(center, radius - 4, steering)
     pygame.draw.line(surface, theme.ACCENT_2, (cx, cy), tip, 4)
     pygame.draw.circle(surface, theme.ACCENT_2, (cx, cy), 7)
     theme.blit_text(surface, "STEER", (cx, cy + 16), theme.SMALL, theme.TEXT_MUTED, anchor="center")
@@ -140,9 +149,11 @@ def draw_dashboard(
     world: World,
     steering_cmd: float | None = None,
     show_cruise: bool = True,
+    mouse: float | None = None,
 ) -> None:
     """Speed, steering gauge and lane-offset bar on one translucent card (`show_cruise`:
-    the cruise set speed under the speed; off for a person on the pedals)."""
+    the cruise set speed under the speed; off for a person on the pedals; `mouse`: where
+    mouse steering puts the wheel, marked on the gauge)."""
     rect = pygame.Rect(rect)
     theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.PANEL_EDGE, radius=14, alpha=215)
     st = world.car.state
@@ -150,8 +161,9 @@ def draw_dashboard(
     cruise = world.car.cruise_speed if show_cruise else None
     draw_speed(surface, (rect.x + third // 2, rect.centery - 6), st.speed, cruise)
     draw_steering_gauge(
-        surface, (rect.x + third + third // 2, rect.centery + 14), 44, st.steering, steering_cmd
-    )
+        surface, (rect.x + third + third // 2, rect.centery + 14), 44, st.steering, steering_cmd,
+        mouse,
+    )  # fmt: skip
     bar = pygame.Rect(rect.x + 2 * third + 8, rect.centery - 4, third - 28, 14)
     draw_lane_offset_bar(surface, bar, world.metrics.offset, world.track.lane_width / 2.0)
 
@@ -216,6 +228,30 @@ def draw_rows_card(
     for label, value, color in rows:
         draw_label_value(surface, (rect.x + 14, int(y)), label.upper(), value, rect.w - 28, color)
         y += step
+
+
+def draw_ghost_gap(
+    surface: pygame.Surface, topright: tuple[int, int], gap_s: float | None, best_s: float
+) -> pygame.Rect:
+    """The gap to the ghost of the best lap: "+1.23 s" (behind, red) or "-0.45 s" (ahead,
+    green), "--" where the ghost's lap does not say (it ended); returns the card's rect."""
+    if gap_s is None:
+        value, color = "--", theme.TEXT_MUTED
+    else:
+        value = f"{gap_s:+.2f} s"
+        color = theme.BAD if gap_s > 0.005 else theme.GOOD
+    label = theme.text("GHOST", theme.SMALL, theme.TEXT_MUTED)
+    number = theme.text(value, theme.LARGE, color)
+    best = theme.text(f"best {theme.format_time(best_s)}", theme.SMALL, theme.TEXT_MUTED)
+    w = label.get_width() + number.get_width() + best.get_width() + 56
+    card = pygame.Rect(0, 0, w, 40)
+    card.topright = topright
+    theme.draw_panel(surface, card, theme.PANEL_DARK, theme.PANEL_EDGE, radius=12, alpha=215)
+    x = card.x + 16
+    for piece in (label, number, best):
+        surface.blit(piece, piece.get_rect(midleft=(x, card.centery)))
+        x += piece.get_width() + 12
+    return card
 
 
 def draw_rec_mark(

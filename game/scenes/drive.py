@@ -2,8 +2,10 @@
 
 Layout: a large top-down view that follows the car (with the dashboard card over it), and a
 side column with the dashcam panel (exactly the camera's pixels), lap stats and a minimap.
-The state and rules (tracks, looks, cruise, recording) are game.sessions.driving's
-DriveSession; this module turns keys into its calls and draws it.
+The ghost of your best valid lap on the track drives beside you, see-through, with the gap
+to it over the dashboard (C hides it). The state and rules (tracks, looks, cruise, recording,
+the ghost) are game.sessions.driving's DriveSession; this module turns keys into its calls
+and draws it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from game.render.driving_widgets import (
     driving_layout,
     mouse_x_in,
 )
-from game.render.hud import draw_dashboard, draw_person_stats_card, draw_pill, draw_rec_mark
+from game.render.hud import (
+    draw_dashboard,
+    draw_ghost_gap,
+    draw_person_stats_card,
+    draw_pill,
+    draw_rec_mark,
+)
+from game.render.world_view import CarSprite
 from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.sessions.controls import SteeringControls, SteerKeys, session_attribute, track_label
@@ -45,7 +54,7 @@ class DriveScene(Scene):
     help_lines = [
         ("Left / Right, A / D", "steer (hold to turn the wheel further)"),
         ("Up / Down, W / S", "cruise speed faster / slower"),
-        ("M", "mouse steering on / off (mouse x = wheel)"),
+        ("M", "mouse steering on / off (gentle near the centre)"),
         ("Gamepad stick", "steer, when a gamepad is connected"),
         ("R", "record on / off"),
         ("Backspace / X", f"erase the last {ERASE_SECONDS:.0f} s of recording"),
@@ -53,12 +62,21 @@ class DriveScene(Scene):
         ("N / B", "next / previous track"),
         ("G", "new random track"),
         ("L", "next dashcam look"),
+        ("C", "ghost of your best lap on / off"),
     ]
 
-    def __init__(self, app, track: str | None = None, look: str = "day") -> None:
+    def __init__(
+        self,
+        app,
+        track: str | None = None,
+        look: str = "day",
+        session: DriveSession | None = None,
+    ) -> None:
+        """`session`: drive one made elsewhere (the Teach screen's) instead of a new one."""
         super().__init__(app)
         self.lay: DrivingLayout = driving_layout(app.screen.get_size())
-        self.session = DriveSession(track or app.track_spec, look, app.toast)
+        self.session = session or DriveSession(track or app.track_spec, look, app.toast)
+        self.top_inset = 0  # px at the top of the road view left to an embedding screen
         self.roads = RoadViews()
         self.panel = DashcamPanel(self.lay.dashcam_at)
         self.lap_chime = LapChime()
@@ -69,13 +87,14 @@ class DriveScene(Scene):
             Action.RECORD: s.toggle_recording,
             Action.ERASE: s.erase_recent,
             Action.MOUSE_STEERING: s.toggle_mouse,
+            Action.GHOST: s.toggle_ghost,
         }
 
     def __getattr__(self, name: str):
         return session_attribute(self, name)
 
     def on_exit(self) -> None:
-        self.session.stop_recording()
+        self.session.close()
 
     def handle_event(self, event: pygame.event.Event) -> None:
         do = self.actions.get(action_for(event))
@@ -96,39 +115,64 @@ class DriveScene(Scene):
     def message_area(self, size: tuple[int, int]) -> pygame.Rect:
         return self.lay.messages
 
+    def mouse_wheel(self) -> float | None:
+        """Where mouse steering puts the wheel now (None: mouse steering is off)."""
+        controls = self.session.controls
+        if not controls.mouse_mode:
+            return None
+        return controls.mouse_wheel(mouse_x_in(self.lay.view, self.app.mouse_pos))
+
     def draw(self, surface: pygame.Surface) -> None:
         s, lay = self.session, self.lay
-        car = self.roads.draw_one_car(surface, lay, s.world, theme.CAR_COLORS[0])
+        color = theme.CAR_COLORS[0]
+        pose = s.ghost.pose(s.world) if s.pending is None else None
+        ghosts = [CarSprite(*pose, color, "best lap")] if pose is not None else []
+        car = self.roads.draw_one_car(surface, lay, s.world, color, ghosts)
         self._draw_view_overlays(surface)
-        draw_dashboard(surface, lay.dashboard, s.world, s.steering_cmd)
+        draw_dashboard(surface, lay.dashboard, s.world, s.steering_cmd, mouse=self.mouse_wheel())
+        if s.ghost.visible and s.ghost.best is not None:
+            at = (lay.view.right - 16, self.overlay_area().top + 14)
+            draw_ghost_gap(surface, at, s.ghost.gap(s.world), s.ghost.best.lap_s)
 
         info = f"{s.track.length / 1000:.2f} km   lane {s.track.lane_width:.1f} m"
         theme.draw_side_header(surface, lay.side, track_label(s.track), info)
         self.panel.draw(surface, s.frame(), note=f"look: {s.look}")
         draw_person_stats_card(surface, lay.stats, s.world)
-        draw_map_card(surface, lay.map_card, self.roads.minimap, [car])
+        dots = [CarSprite(g.x, g.y, g.yaw, theme.TEXT) for g in ghosts]  # the ghost in white
+        draw_map_card(surface, lay.map_card, self.roads.minimap, [*dots, car], follow=len(dots))
+
+    def overlay_area(self) -> pygame.Rect:
+        """The road view less `top_inset` (a screen that embeds this one writes above)."""
+        view = self.lay.view
+        return pygame.Rect(view.x, view.y + self.top_inset, view.w, view.h - self.top_inset)
 
     def _draw_view_overlays(self, surface: pygame.Surface) -> None:
         s, view = self.session, self.lay.view
-        x = 16
+        area = self.overlay_area()
+        x, y = 16, area.y + 20
         if s.recorder is not None:
             blink = int(s.world.time * 2) % 2 == 0 or s.paused
-            x = draw_rec_mark(surface, (16, 16), s.recorder.frame_count, blink).right + 10
+            x = draw_rec_mark(surface, (16, y - 4), s.recorder.frame_count, blink).right + 10
         controls = s.controls
         mode = controls.source.upper() + (" (M)" if controls.mouse_mode else "")
-        x = draw_pill(surface, (x, 20), mode).right + 8
-        draw_pill(surface, (x, 20), "H  help")
-        if controls.mouse_mode:
-            wheel = controls.mouse_wheel(mouse_x_in(view, self.app.mouse_pos))
-            draw_mouse_rail(surface, view, self.lay.dashboard.y - 16, controls.MOUSE_SPAN, wheel)
+        x = draw_pill(surface, (x, y), mode).right + 8
+        if s.ghost.best is not None or not s.ghost.visible:
+            ghost = "ghost on (C)" if s.ghost.visible else "ghost off (C)"
+            x = draw_pill(surface, (x, y), ghost).right + 8
+        draw_pill(surface, (x, y), "H  help")
+        wheel = self.mouse_wheel()
+        if wheel is not None:
+            marks = [controls.mouse_x_for(k) for k in (0.25, 0.5, 0.75)]
+            mouse_x = mouse_x_in(view, self.app.mouse_pos)
+            y = self.lay.dashboard.y - 14
+            draw_mouse_rail(surface, view, y, controls.MOUSE_SPAN, mouse_x, wheel, marks)
         # A person is never "intervened" (no red): off the lane is an amber flash; off the road
         # the car is put back on its lane and the flash says why.
         if s.flash > 0:
-            draw_off_lane_flash(surface, view, s.flash, "OFF THE ROAD")
+            draw_off_lane_flash(surface, area, s.flash, "OFF THE ROAD")
         else:
-            draw_off_lane_flash(surface, view, s.off_lane_flash)
+            draw_off_lane_flash(surface, area, s.off_lane_flash)
         if s.pending is not None:
-            draw_banner(surface, view, "LOADING", f"track {s.pending}")
-            s.loading_drawn = True
+            draw_banner(surface, area, "LOADING", f"track {s.pending}", "building the dashcam")
         elif s.paused:
-            draw_banner(surface, view, "PAUSED", "press P to drive on")
+            draw_banner(surface, area, "PAUSED", "press P to drive on")

@@ -1,7 +1,8 @@
 """The main menu: the game's title over an attract-mode car lapping a generated track.
 
 Lists every registered screen with `in_menu` (see game/scenes/__init__.py), in menu order,
-plus Quit. Keyboard: Up/Down/Enter; mouse: hover and click.
+plus Quit. Keyboard: Up/Down/Enter; mouse: hover and click. On a first run (no recordings
+and no models of the person's own yet) "Teach a car to drive" is chosen and marked START HERE.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from game.render.widgets import MenuItem, MenuList
 from game.render.world_view import CarSprite, WorldView, lead_point
 from game.scenes import menu_entries, register_scene
 from game.scenes.base import Scene
+from game.sessions.teach import is_first_run
 from game.sim.trackgen import generate_track
 from game.sim.world import World
 
 QUIT = "__quit__"
+FIRST_RUN_SCENE = "teach"
 ATTRACT_TRACK_SEED = 7
 SUBTITLE = "drive, record and train neural networks  -  then take them on"
 MENU_TOP, MENU_BOTTOM = 262, 600  # the entries share this band, however many there are
@@ -40,6 +43,8 @@ class MenuScene(Scene):
             item_height=item_height,
             size=theme.LARGE if item_height >= 48 else theme.BODY + 4,
         )
+        self.first_run = False
+        self._check_first_run()
         w, h = app.screen.get_size()
         self._shade = _left_shade((w, h))
         # Attract mode: the expert laps a generated track behind the menu.
@@ -50,6 +55,15 @@ class MenuScene(Scene):
         driver.reset(self.world)
         self.loop = DrivingLoop(self.world, driver)
         self.view = WorldView(track, scale=7.0)
+
+    def _check_first_run(self) -> None:
+        keys = [item.key for item in self.menu.items]
+        self.first_run = FIRST_RUN_SCENE in keys and is_first_run()
+        if self.first_run:
+            self.menu.selected = keys.index(FIRST_RUN_SCENE)
+
+    def on_resume(self) -> None:
+        self._check_first_run()  # after the first laps or model the mark goes
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
@@ -89,12 +103,25 @@ class MenuScene(Scene):
         theme.blit_text(surface, "ARCADE", (90, 140), theme.HUGE, theme.TEXT)
         theme.blit_text(surface, SUBTITLE, (92, 220), theme.BODY, theme.TEXT_MUTED)
         self.menu.draw(surface)
+        if self.first_run:
+            self._draw_start_here(surface)
         item = self.menu.current
         if item is not None and item.description:
             y = self.menu.item_rect(len(self.menu.items) - 1).bottom + 22
             theme.blit_text(surface, item.description, (92, y), theme.BODY, theme.ACCENT_2)
         hint = "Up/Down choose   Enter open   H help   F12 screenshot   Esc quit"
         theme.blit_text(surface, hint, (92, h - 30), theme.SMALL, theme.TEXT_DIM, anchor="midleft")
+
+
+    def _draw_start_here(self, surface: pygame.Surface) -> None:
+        """An amber START HERE tag beside the first-run entry."""
+        keys = [item.key for item in self.menu.items]
+        rect = self.menu.item_rect(keys.index(FIRST_RUN_SCENE))
+        label = theme.text("START HERE", theme.SMALL, theme.BG)
+        tag = pygame.Rect(0, 0, label.get_width() + 20, 24)
+        tag.midleft = (rect.right + 12, rect.centery)
+        pygame.draw.rect(surface, theme.ACCENT, tag, border_radius=12)
+        surface.blit(label, label.get_rect(center=tag.center))
 
 
 def _left_shade(size: tuple[int, int]) -> pygame.Surface:

@@ -76,8 +76,11 @@ class SteeringControls:
     lock, about what the oval's bends need, and full lock takes ~0.9 s. Releasing re-centres
     it at RETURN_RATE.
     Never a jump between full lock and zero: such data teaches a CNN nothing.
-    Mouse (when `mouse_mode`): the horizontal position maps to the wheel. Gamepad: the stick
-    outside its dead zone takes over while it is moved.
+    Mouse (when `mouse_mode`): the horizontal position across the road view maps to the wheel,
+    full lock at MOUSE_SPAN of the half view (so the span grows with the window), through an
+    "expo" curve that is gentle near the centre like the keys: at 1280 x 720 the ~24 px a
+    gentle bend took before now gives ~3 % lock, and that bend's ~12 % needs ~95 px. Gamepad:
+    the stick outside its dead zone takes over while it is moved.
     """
 
     RAMP_RATE = 0.2  # /s at the centre (a tap nudges the car)
@@ -91,7 +94,8 @@ class SteeringControls:
     # The quickest the wheel moves under the keyboard at SPEED_REF (per second).
     MAX_RATE = max(RAMP_RATE + PROGRESSIVE_RATE, COUNTER_RATE, RETURN_RATE)
     STICK_DEADZONE = 0.12
-    MOUSE_SPAN = 0.4  # fraction of the view's width from centre to full lock
+    MOUSE_SPAN = 0.9  # fraction of the half view from its centre to full lock (was 0.4)
+    MOUSE_EXPO = 0.5  # share of the cubic in the mouse curve: slope 1 - EXPO at the centre
 
     def __init__(self) -> None:
         self.value = 0.0
@@ -153,9 +157,23 @@ class SteeringControls:
         return self.update(dt, inp.left, inp.right, mouse_x=mouse_x, stick=inp.stick,
                            speed=speed)
 
-    def mouse_wheel(self, mouse_x: float) -> float:
+    @classmethod
+    def mouse_wheel(cls, mouse_x: float) -> float:
         """The wheel position the mouse at `mouse_x` (-1..1 across the view) asks for."""
-        return max(-1.0, min(1.0, mouse_x / self.MOUSE_SPAN))
+        if not math.isfinite(mouse_x):
+            return 0.0
+        u = max(-1.0, min(1.0, mouse_x / cls.MOUSE_SPAN))
+        return (1.0 - cls.MOUSE_EXPO) * u + cls.MOUSE_EXPO * u**3
+
+    @classmethod
+    def mouse_x_for(cls, wheel: float) -> float:
+        """Where the mouse (-1..1 across the view) gives `wheel` (the rail's marks)."""
+        lo, hi = 0.0, cls.MOUSE_SPAN
+        target = min(abs(wheel), 1.0)
+        for _ in range(40):  # the curve rises monotonically: bisection is plenty
+            mid = (lo + hi) / 2.0
+            lo, hi = (mid, hi) if cls.mouse_wheel(mid) < target else (lo, mid)
+        return math.copysign((lo + hi) / 2.0, wheel)
 
 
 class PedalControls:

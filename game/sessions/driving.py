@@ -1,10 +1,11 @@
 """Drive and Autopilot sessions: a car on a track with a dashcam, driven through the one
 driving loop (agents.driving.loop), without pygame.
 
-- `TrackSession`: what every driving screen shares: the track list (N / B / G, a "loading"
-  frame before a big track loads), the dashcam look (L), cruise speed (Up / Down), pause and
-  the lane-departure flash;
-- `DriveSession`: the person drives and may record (R) or erase the last seconds;
+- `TrackSession`: what every driving screen shares: the track list (N / B / G; a track and its
+  dashcam raster are built in a worker while the old view stays on screen), the dashcam look
+  (L, also built in a worker), cruise speed (Up / Down), pause and the lane-departure flash;
+- `DriveSession`: the person drives and may record (R) or erase the last seconds; the ghost
+  of their best lap drives beside them (game.sessions.ghost);
 - `AutopilotSession`: a CNN drives; the person's steering takes over (recorded for DAgger);
   F fine-tunes on those takeovers. Models load, fine-tune and build their saliency in
   game.workers.Worker threads: this module imports no TensorFlow.
@@ -29,6 +30,7 @@ from agents.driving.recording import Recorder
 from agents.training import Phase, TrainingProgress
 from game.errors import UserFacingError
 from game.sessions.controls import DriveInput, SteeringControls, track_label
+from game.sessions.ghost import Ghost
 from game.sim.dashcam import LOOKS, Dashcam
 from game.sim.track import Track
 from game.sim.tracks_catalog import list_tracks, resolve_track
@@ -79,22 +81,59 @@ class TrackList:
             self.index = self.names.index(spec)
 
 
+@dataclass(frozen=True)
+class LoadedTrack:
+    """A track and its dashcam, built in a worker (the raster takes 0.3-1.7 s)."""
+
+    spec: str
+    track: Track
+    dashcam: Dashcam
+
+
+def track_job(spec: str, look: str):
+    """Worker job: resolve track `spec` and build its dashcam (a bad spec: UserFacingError)."""
+
+    def job(ctx: WorkerContext) -> LoadedTrack:
+        ctx.progress(None, f"loading {spec}")
+        track = resolve_track(spec)
+        ctx.progress(None, "building the dashcam")
+        return LoadedTrack(spec, track, Dashcam(track, look=look))
+
+    return job
+
+
+def look_job(track: Track, look: str):
+    """Worker job: the dashcam of `track` in `look` (its palette and sky take ~0.1 s)."""
+
+    def job(ctx: WorkerContext) -> Dashcam:
+        return Dashcam(track, look=look)
+
+    return job
+
+
 class TrackSession:
-    """One car on one track with a dashcam, stepped through a DrivingLoop."""
+    """One car on one track with a dashcam, stepped through a DrivingLoop.
+
+    A track or look change is built in a game.workers.Worker so frames keep drawing: while a
+    track loads (`pending`) the car waits on the old one under a LOADING banner; while a look
+    builds the car drives on in the old look (`look` already names the new one; rows and
+    frames follow `dashcam.look`).
+    """
 
     scoring = "autopilot"  # game.sim.world: how leaving the lane is scored
 
     def __init__(self, track: str | None, look: str, notify: Notify = no_notice) -> None:
         self.notify = notify
         self.tracks = TrackList()
-        self.look = look if look in LOOKS else LOOKS[0]
+        self.look = look if look in LOOKS else LOOKS[0]  # the chosen look (may be building)
         self.controls = SteeringControls()
         self.paused = False
         self.cruise: float | None = None  # kept across track changes once the person sets it
         self.flash = 0.0  # seconds left of the lane-departure flash
         self.off_lane_flash = 0.0  # seconds left of a person's amber OFF LANE flash
-        self.pending: str | None = None  # a track to load once "loading" has been drawn
-        self.loading_drawn = False
+        self.pending: str | None = None  # the track being loaded in `track_loader`
+        self.track_loader: Worker | None = None
+        self.look_loader: Worker | None = None
         self.steering_cmd = 0.0
         for candidate in (track, self.tracks.names[0], FALLBACK_TRACK):
             if candidate and self.load_track(candidate):
@@ -102,20 +141,26 @@ class TrackSession:
 
     # --- tracks and looks ----------------------------------------------------------------
     def load_track(self, spec: str) -> bool:
-        """Switch to track `spec`; on a bad spec say why and keep the current track."""
+        """Switch to track `spec` now (the first track); on a bad spec say why and keep the
+        current track. Later changes go through `request_track`."""
         track = try_track(spec, self.notify)
         if track is None:
             return False
+        self._install(LoadedTrack(spec, track, Dashcam(track, look=self.look)))
+        return True
+
+    def _install(self, loaded: LoadedTrack) -> None:
         self.before_track_change()
-        self.tracks.select(spec)
-        self.track = track
-        self.world = World(track, scoring=self.scoring)
-        self.dashcam = Dashcam(track, look=self.look)
+        self.tracks.select(loaded.spec)
+        self.track = loaded.track
+        self.world = World(loaded.track, scoring=self.scoring)
+        self.dashcam = loaded.dashcam
         self.camera = CameraPart(self.dashcam, self.world)
         self.loop = DrivingLoop(self.world, camera=self.camera)
         self.controls.reset()
         self.after_track_change()
-        return True
+        if self.dashcam.look != self.look:  # the look changed while the track loaded
+            self._build_look(self.look)
 
     def before_track_change(self) -> None:
         """Hook: close what belongs to the old track (a recording)."""
@@ -125,10 +170,15 @@ class TrackSession:
         if self.cruise is not None:
             self.world.car.set_cruise(self.cruise)
 
+    def after_look_change(self) -> None:
+        """Hook: the dashcam now renders `self.dashcam.look`."""
+
     def request_track(self, spec: str) -> None:
-        """Load `spec` after a frame that says "loading" (big tracks take a second)."""
+        """Load `spec` in a worker; the car waits under a LOADING banner until it is built."""
+        if self.track_loader is not None:
+            self.track_loader.cancel()  # its result is dropped: only the newest request counts
         self.pending = spec
-        self.loading_drawn = False
+        self.track_loader = Worker(track_job(spec, self.look), name=f"track {spec}").start()
 
     def cycle_track(self, step: int) -> None:
         self.request_track(self.tracks.step(step))
@@ -137,23 +187,62 @@ class TrackSession:
         self.request_track(f"gen:{random.randrange(1_000_000)}")
 
     def _load_pending(self) -> bool:
-        """True while a track change is under way (the step is skipped)."""
+        """Take finished loads; True while a track change is under way (the step is
+        skipped: the car waits on the old track)."""
+        if _finished(self.look_loader):
+            worker, self.look_loader = self.look_loader, None
+            if worker.state == DONE and worker.result.track is self.track:
+                self._use_dashcam(worker.result)
+            elif worker.state == FAILED:
+                self.look = self.dashcam.look
+                self.notify(worker.error or "the dashcam look failed to build", "error")
         if self.pending is None:
             return False
-        if self.loading_drawn:
-            spec, self.pending = self.pending, None
-            if self.load_track(spec):
+        if _finished(self.track_loader):
+            worker, self.track_loader, self.pending = self.track_loader, None, None
+            if worker.state == DONE:
+                self._install(worker.result)
                 self.notify(f"track: {track_label(self.track)}")
+            elif worker.state == FAILED:
+                self.notify(f"bad track: {worker.error}", "error")
         return True
+
+    def finish_loading(self, timeout: float = 60.0) -> None:
+        """Wait for the track and look being built and take them (tests, benches)."""
+        for worker in (self.track_loader, self.look_loader):
+            if worker is not None:
+                worker.join(timeout)
+        self._load_pending()
+        if self.look_loader is not None:  # a look queued behind the track
+            self.look_loader.join(timeout)
+            self._load_pending()
 
     def cycle_look(self) -> None:
         self.look = LOOKS[(LOOKS.index(self.look) + 1) % len(LOOKS)]
-        self.dashcam = Dashcam(self.track, look=self.look)
-        self.camera.set_dashcam(self.dashcam)
-        self.notify(f"dashcam look: {self.look}")
+        if self.pending is None:  # else the track's install builds it
+            self._build_look(self.look)
+
+    def _build_look(self, look: str) -> None:
+        if self.look_loader is not None:
+            self.look_loader.cancel()
+            self.look_loader = None
+        if look != self.dashcam.look:
+            self.look_loader = Worker(look_job(self.track, look), name=f"look {look}").start()
+
+    def _use_dashcam(self, dashcam: Dashcam) -> None:
+        self.dashcam = dashcam
+        self.camera.set_dashcam(dashcam)
+        self.after_look_change()
+        self.notify(f"dashcam look: {dashcam.look}")
 
     def toggle_pause(self) -> None:
         self.paused = not self.paused
+
+    def close(self) -> None:
+        """The screen closes: drop the loads under way."""
+        for worker in (self.track_loader, self.look_loader):
+            if worker is not None:
+                worker.cancel()
 
     # --- stepping ------------------------------------------------------------------------
     def apply_cruise(self, inp: DriveInput, dt: float) -> None:
@@ -182,12 +271,15 @@ class TrackSession:
 
 class DriveSession(TrackSession):
     """The person drives; R records frames + steering, Backspace erases the last seconds.
-    Scored as a person: leaving the lane is an off-lane, the car is reset only off the road."""
+    Scored as a person: leaving the lane is an off-lane, the car is reset only off the road.
+    The ghost of the person's best valid lap on the track drives beside them (C hides it)."""
 
     scoring = "person"
 
     def __init__(self, track: str | None, look: str = "day", notify: Notify = no_notice):
         self.recording: RecordingPart | None = None
+        self.rows_in_lane = 0  # rows of this recording taken inside the lane (trainable)
+        self.ghost: Ghost | None = None  # set for each track
         super().__init__(track, look, notify)
 
     @property
@@ -197,18 +289,34 @@ class DriveSession(TrackSession):
     def before_track_change(self) -> None:
         self.stop_recording()
 
-    def cycle_look(self) -> None:
-        super().cycle_look()
+    def after_track_change(self) -> None:
+        super().after_track_change()
+        visible = self.ghost.visible if self.ghost is not None else True
+        self.ghost = Ghost(self.track, self.notify)
+        self.ghost.visible = visible  # C's choice holds across tracks
+
+    def after_look_change(self) -> None:
         if self.recording is not None:
-            self.recording.look = self.look  # the recording goes on, rows name their look
+            self.recording.look = self.dashcam.look  # the recording goes on, rows name their look
+
+    def restart(self) -> None:
+        """Back to the grid of the same track: a fresh world (laps, times, off-lanes)."""
+        self.world.reset()
+        self.camera.invalidate()
+        self.controls.reset()
+        if self.cruise is not None:
+            self.world.car.set_cruise(self.cruise)
+        self.ghost.restart(self.world)
 
     def toggle_recording(self) -> None:
         if self.recording is not None:
             self.stop_recording()
             return
-        rec = Recorder(None, self.dashcam.params, self.track.name, self.look, RECORD_RATE_HZ)
-        self.recording = RecordingPart(rec, look=self.look)
+        look = self.dashcam.look
+        rec = Recorder(None, self.dashcam.params, self.track.name, look, RECORD_RATE_HZ)
+        self.recording = RecordingPart(rec, look=look)
         self.loop.recorder = self.recording
+        self.rows_in_lane = 0
         self.notify(f"recording to {rec.dir}")
 
     def stop_recording(self) -> None:
@@ -228,11 +336,25 @@ class DriveSession(TrackSession):
         except OSError as e:  # e.g. disk full: the recording is intact and goes on
             self.notify(f"could not erase: {e}", "error")
             return
+        self.rows_in_lane = max(0, self.rows_in_lane - n)
         self.notify(f"erased the last {ERASE_SECONDS:.0f} s ({n} frames)")
 
     def toggle_mouse(self) -> None:
         self.controls.mouse_mode = not self.controls.mouse_mode
         self.notify("mouse steering " + ("on" if self.controls.mouse_mode else "off"))
+
+    def toggle_ghost(self) -> None:
+        self.ghost.toggle()
+        if not self.ghost.visible:
+            self.notify("ghost car off")
+        elif self.ghost.best is None:
+            self.notify("ghost car on: drive a clean lap and it follows your best")
+        else:
+            self.notify(f"ghost car on: your best lap, {self.ghost.best.lap_s:.2f} s")
+
+    def close(self) -> None:
+        self.stop_recording()
+        super().close()
 
     def update(self, dt: float, inp: DriveInput) -> bool:
         """One step; False when the car did not move (paused, a track loading)."""
@@ -242,11 +364,15 @@ class DriveSession(TrackSession):
         # The loop records before it steps: each row pairs the frame of this state with the
         # command applied from it (the frame is usually already rendered by the last draw).
         speed = self.world.car.state.speed
+        in_lane = not self.world.off_lane  # what the row about to be recorded is marked
         step = self.loop.step(human=self.controls.follow(inp, dt, speed=speed))
+        if step.recorded and in_lane:
+            self.rows_in_lane += 1
         if step.record_error is not None:  # e.g. disk full: stop cleanly, keep what was written
             self.notify(f"recording stopped: {step.record_error}", "error")
             self.stop_recording()
         self.after_step(step, dt)
+        self.ghost.after_step(self.world)
         return True
 
 
@@ -362,8 +488,7 @@ class AutopilotSession(TrackSession):
         self.shown = None
         self._apply_cruise()
 
-    def cycle_look(self) -> None:
-        super().cycle_look()
+    def after_look_change(self) -> None:
         self.stop_recording()  # one look per takeover session
 
     # --- models --------------------------------------------------------------------------
@@ -487,11 +612,12 @@ class AutopilotSession(TrackSession):
 
     def _takeover_part(self) -> RecordingPart:
         if self.takeover is None:
+            look = self.dashcam.look
             rec = Recorder(
-                None, self.dashcam.params, self.track.name, self.look,
+                None, self.dashcam.params, self.track.name, look,
                 rate_hz=TAKEOVER_RATE_HZ, source="takeover",
             )  # fmt: skip
-            self.takeover = RecordingPart(rec, look=self.look, source="takeover")
+            self.takeover = RecordingPart(rec, look=look, source="takeover")
             self.takeover_sessions.append(rec.dir)
         return self.takeover
 
@@ -541,6 +667,7 @@ class AutopilotSession(TrackSession):
         for worker in (self.loader, self.tuner, self.vbp_loader):
             if worker is not None:
                 worker.cancel()
+        super().close()
 
     # --- stepping ------------------------------------------------------------------------
     def update(self, dt: float, inp: DriveInput) -> bool:

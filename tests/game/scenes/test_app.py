@@ -95,6 +95,7 @@ def test_smoke_300_frames_of_scripted_play(app):
         scene = app.scene
         seen.append(scene.scene_name)
         if isinstance(scene, DriveScene):
+            scene.session.finish_loading()  # tracks and looks are built in workers
             snapshots[i] = {
                 "track": scene.track.name,
                 "look": scene.look,
@@ -195,7 +196,8 @@ def test_keyboard_steering_ramps_smoothly(app, drive):
 def test_mouse_and_gamepad_steering_map_to_the_wheel():
     c = SteeringControls()
     c.mouse_mode = True
-    assert c.update(SIM_DT, False, False, mouse_x=0.2) == pytest.approx(0.5)
+    # A fifth of the half view: a gentle lock (the mouse curve is soft near the centre).
+    assert 0.05 < c.update(SIM_DT, False, False, mouse_x=0.2) < 0.2
     assert c.update(SIM_DT, False, False, mouse_x=-3.0) == -1.0
     c.mouse_mode = False
     c.reset()

@@ -35,15 +35,18 @@ def test_track_label():
     assert track_label(resolve_track("oval")) == "Oval"
 
 
-def test_a_track_change_waits_for_the_loading_frame():
+def test_a_track_is_built_in_a_worker_while_the_car_waits_on_the_old_one():
     notes = Notes()
     s = DriveSession(TRACK, notify=notes)
     s.request_track("oval")
-    assert not s.update(DT, DriveInput()) and s.track.name == TRACK  # "loading" not drawn yet
-    s.loading_drawn = True
+    assert s.track_loader is not None and s.pending == "oval"
+    assert not s.update(DT, DriveInput()) and s.track.name == TRACK  # waits on the old track
+    s.track_loader.join(60)  # the dashcam raster is built on the worker's thread
     s.update(DT, DriveInput())
     assert s.track.name == "Oval" and s.world.track is s.track and s.pending is None
+    assert s.dashcam.track is s.track and s.track_loader is None
     assert notes[-1] == ("track: Oval", "info")
+    assert s.update(DT, DriveInput()) and s.world.steps == 1  # driving on the new track
 
 
 def test_a_bad_track_is_a_message_and_the_old_track_stays():
@@ -51,6 +54,10 @@ def test_a_bad_track_is_a_message_and_the_old_track_stays():
     s = DriveSession(TRACK, notify=notes)
     assert not s.load_track("/nonexistent/broken.json")
     assert s.track.name == TRACK
+    assert notes[-1][1] == "error" and "broken.json" in notes[-1][0]
+    s.request_track("/nonexistent/broken.json")  # the same, through the worker
+    s.finish_loading()
+    assert s.track.name == TRACK and s.pending is None
     assert notes[-1][1] == "error" and "broken.json" in notes[-1][0]
 
 
@@ -63,7 +70,9 @@ def test_cruise_keys_and_the_look_cycle():
     assert s.cruise == s.world.car.cruise_speed
     first = s.frame()
     s.cycle_look()
-    assert s.look == LOOKS[1] and not np.array_equal(s.frame(), first)
+    assert s.look == LOOKS[1] and s.dashcam.look == LOOKS[0]  # built in a worker meanwhile
+    s.finish_loading()
+    assert s.dashcam.look == LOOKS[1] and not np.array_equal(s.frame(), first)
     s.load_track("oval")
     assert s.world.car.cruise_speed == pytest.approx(s.cruise)  # kept across tracks
 
@@ -76,6 +85,7 @@ def test_recording_pairs_frames_with_the_command_and_survives_a_look_change():
         s.update(DT, DriveInput(right=True))
         if i == 20:
             s.cycle_look()
+            s.finish_loading()
     s.stop_recording()
     session = load_session(folder)
     assert len(session) >= 10

@@ -1,0 +1,283 @@
+""""Teach a car to drive": the first-run path's state, without pygame.
+
+Three steps, each of which Esc or quitting may end without losing a lap:
+
+1. DRIVE: the person drives LAPS laps with recording on (a normal session in the user's
+   recordings, which the Train screen lists too; off-lane rows are marked and left out of
+   training). Too few rows inside the lane: one more lap is asked for.
+2. TRAIN: the shipped default model is fine-tuned on this flow's recordings for a few epochs
+   in a game.workers.Worker (Esc cancels; the recordings stay). A cancelled or failed run
+   STOPS: Enter trains again, R drives more laps.
+3. WATCH: the new model drives by itself (an AutopilotSession the screen makes) on the same
+   track for a lap, then on a generated track it has never seen (Enter: at once). R teaches
+   more: back to step 1 for more laps, then the model is trained on all of them.
+
+    teach = TeachSession("oval", notify=app.toast)
+    ...  # every step: teach.drive.update(dt, inp) in DRIVE, then teach.poll()
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+
+from agents.driving.model_catalog import new_model_path, shipped_model
+from agents.driving.models import DEFAULT_ARCHITECTURE
+from agents.driving.recording import list_sessions
+from agents.training import TrainingProgress
+from game.paths import user_dir
+from game.sessions.controls import track_label
+from game.sessions.driving import DriveSession, Notify, TrackSession, no_notice
+from game.sessions.training import RunState, TrainingRun, train_job
+from game.workers import CANCELLED, DONE, Worker
+
+LAPS = 2
+EPOCHS = 3  # a fine-tune of the shipped model: a few epochs are enough to make it yours
+MIN_ROWS_IN_LANE = 200  # 10 s of driving inside the lane at 20 Hz, or one more lap is asked
+WATCH_LAPS = 1  # laps on the taught track before the unseen one
+DEFAULT_TRACK = "oval"  # the shortest shipped track: two laps take about two minutes
+MODEL_STEM = "my-car"
+
+JobFactory = Callable[..., Callable]  # game.sessions.training.train_job's signature
+
+
+class Step(Enum):
+    DRIVE = "drive"
+    TRAIN = "train"
+    STOPPED = "stopped"  # training cancelled or failed; the recordings are kept
+    WATCH = "watch"
+
+
+def is_first_run(recordings: Path | None = None, models: Path | None = None) -> bool:
+    """No recordings and no models of the person's own yet (the menu then points here)."""
+    rec = recordings or user_dir("recordings")
+    mine = models or user_dir("models")
+    try:
+        has_recordings = any(p.is_dir() for p in rec.iterdir())
+        has_models = any(mine.glob("*.h5"))
+    except OSError:
+        return False  # an unreadable folder: don't nag
+    return not (has_recordings or has_models)
+
+
+class TeachSession:
+    """The three steps of teaching a car; the screen draws them and passes keys on."""
+
+    def __init__(
+        self,
+        track: str | None = None,
+        unseen_track: str | None = None,
+        notify: Notify = no_notice,
+        job_factory: JobFactory = train_job,
+        laps: int = LAPS,
+        epochs: int = EPOCHS,
+        initial_model: Path | None | str = "shipped",
+    ) -> None:
+        """`initial_model`: the model to fine-tune ("shipped": the shipped default model,
+        also on a second run, so each run starts from the same place; None: train a new
+        network from scratch)."""
+        self.notify = notify
+        self.job_factory = job_factory
+        self.laps = laps
+        self.epochs = epochs
+        self.initial_model = (
+            shipped_model() if initial_model == "shipped" else initial_model
+        )
+        self.drive = DriveSession(track or DEFAULT_TRACK, notify=notify)
+        self.track_spec = track or DEFAULT_TRACK
+        self.unseen_track = unseen_track or f"gen:{random.randrange(1_000_000)}"
+        self.recordings: list[Path] = []  # this flow's sessions, all trained on
+        self.step = Step.DRIVE
+        self.lap_goal = laps
+        self.worker: Worker | None = None
+        self.run: TrainingRun | None = None
+        self.model_path: Path | None = None
+        self.watch: TrackSession | None = None  # the Autopilot session showing the model
+        self.watching_unseen = False
+        self.start_driving()
+
+    # --- step 1: drive -------------------------------------------------------------------
+    def start_driving(self) -> None:
+        """Step 1 from the grid: a fresh lap count and a new recording."""
+        self.step = Step.DRIVE
+        self.watch = None
+        self.watching_unseen = False
+        self.drive.paused = False
+        self.drive.restart()
+        self.lap_goal = self.laps
+        if self.drive.recorder is None:
+            self.drive.toggle_recording()
+        if self.drive.recorder is not None:
+            self.recordings.append(self.drive.recorder.dir)
+
+    @property
+    def lap(self) -> int:
+        """The lap being driven, 1..lap_goal."""
+        return min(self.drive.world.laps + 1, self.lap_goal)
+
+    def _laps_driven(self) -> None:
+        if self.drive.world.laps < self.lap_goal:
+            return
+        if self.drive.rows_in_lane < MIN_ROWS_IN_LANE and self.drive.recorder is not None:
+            self.lap_goal += 1
+            self.notify("most of that lap was off the lane: one more lap, please", "error")
+            return
+        self.drive.stop_recording()
+        self.start_training()
+
+    # --- step 2: train -------------------------------------------------------------------
+    def trainable_sessions(self) -> list[Path]:
+        """This flow's recordings that still hold frames."""
+        good = []
+        for path in self.recordings:
+            found = list_sessions(path) if path.is_dir() else []
+            if found and not found[0].error and found[0].frames > 0:
+                good.append(path)
+        return good
+
+    def start_training(self) -> bool:
+        if self.worker is not None:
+            return False
+        sessions = self.trainable_sessions()
+        if not sessions:
+            self.step = Step.STOPPED
+            self.run = TrainingRun(state=RunState.FAILED, error="no recorded frames to train on")
+            self.notify("no recorded frames to train on: drive some laps first (R)", "error")
+            return False
+        out = new_model_path(MODEL_STEM)  # my-car-2026-11-30-1412.h5: every run its own
+        job = self.job_factory(
+            sessions=sessions, arch=DEFAULT_ARCHITECTURE, epochs=self.epochs, out_path=out,
+            initial_model=self.initial_model,
+        )  # fmt: skip
+        self.run = TrainingRun()
+        self.worker = Worker(job, name="teach training").start()
+        self.step = Step.TRAIN
+        return True
+
+    def _training(self) -> None:
+        worker, run = self.worker, self.run
+        if worker is None or run is None:
+            return
+        for ev in worker.poll():
+            if ev.kind == "data" and isinstance(ev.data, TrainingProgress):
+                run.on_event(ev.data)
+        if not worker.finished:
+            return
+        self.worker = None
+        if worker.state == DONE and worker.result is not None:
+            run.state = RunState.DONE
+            self.model_path = Path(worker.result.model_path)
+            self.step = Step.WATCH
+            self.notify(f"model saved: {self.model_path.name}")
+        else:
+            if worker.state == CANCELLED:
+                run.state = RunState.CANCELLED
+            else:
+                run.state, run.error = RunState.FAILED, worker.error or "training failed"
+                self.notify(run.error, "error")
+            self.step = Step.STOPPED
+
+    @property
+    def progress(self) -> float | None:
+        """Training's share done (None while it prepares)."""
+        return self.run.fraction if self.run is not None else None
+
+    def status_line(self) -> str:
+        """Training's one line (epoch, batch, ETA) under the progress bar."""
+        if self.run is None:
+            return ""
+        return self.run.line(self.worker.message if self.worker is not None else "")
+
+    # --- step 3: watch -------------------------------------------------------------------
+    def attach_watch(self, session: TrackSession) -> None:
+        """The screen made the Autopilot session that drives with `model_path`."""
+        self.watch = session
+        self.watching_unseen = False
+
+    def show_unseen(self) -> None:
+        """On to the track the model has never seen."""
+        if self.watch is None or self.watching_unseen:
+            return
+        self.watching_unseen = True
+        self.watch.request_track(self.unseen_track)
+
+    def _watching(self) -> None:
+        w = self.watch
+        if w is not None and not self.watching_unseen and w.pending is None:
+            if w.world.laps >= WATCH_LAPS:
+                self.show_unseen()
+
+    # --- every step ----------------------------------------------------------------------
+    def poll(self) -> None:
+        """Move on when a step is done: called every sim step after the step's own update."""
+        if self.step is Step.DRIVE:
+            self._laps_driven()
+        elif self.step is Step.TRAIN:
+            self._training()
+        elif self.step is Step.WATCH:
+            self._watching()
+
+    def back(self) -> bool:
+        """Esc: True when the flow ends (the screen closes); while training it cancels the
+        run first (the recordings stay), and the next Esc leaves."""
+        if self.step is Step.TRAIN and self.worker is not None:
+            if self.run is not None and self.run.state is not RunState.CANCELLING:
+                self.worker.cancel()
+                self.run.state = RunState.CANCELLING
+                return False
+        return True
+
+    def teach_more(self) -> None:
+        """R (after training): drive more laps; the next training uses all of them."""
+        if self.step in (Step.WATCH, Step.STOPPED):
+            self.start_driving()
+            self.notify(f"drive {_laps(self.laps)} more: your car learns from all of them")
+
+    def close(self) -> None:
+        """The screen closes (Esc, quit): keep every recorded row, stop background work."""
+        self.drive.close()
+        if self.worker is not None:
+            self.worker.cancel()
+
+    # --- what the screen says ------------------------------------------------------------
+    def instruction(self) -> tuple[str, str]:
+        """(what to do now, a smaller second line) for the band over the road."""
+        if self.step is Step.DRIVE:
+            return (
+                f"Step 1 of 3:  drive {_laps(self.lap_goal)} - stay in your lane.   "
+                f"Lap {self.lap}/{self.lap_goal}",
+                "Left / Right or A / D steer, Up / Down speed.   Recording: "
+                f"{self._frames()} frames (off-lane ones are left out).   Esc: stop, laps kept",
+            )
+        if self.step is Step.TRAIN:
+            what = "fine-tuning the shipped PilotNet" if self.initial_model else "a new network"
+            return (
+                f"Step 2 of 3:  your car learns from your laps ({what}, {self.epochs} epochs)",
+                "A neural network learns to steer from the dashcam frames you recorded.   "
+                "Esc: cancel (your laps are kept)",
+            )
+        if self.step is Step.STOPPED:
+            return (
+                "Your laps are kept in recordings (the Train screen lists them too).",
+                "Enter: train again   R: drive more laps   Esc: menu",
+            )
+        if self.watching_unseen:
+            return (
+                "Step 3 of 3:  your car on a track it has never seen - from the dashcam alone",
+                "Steer to take over.   R: teach it more laps   Esc: menu",
+            )
+        return (
+            f"Step 3 of 3:  your car drives itself on {track_label(self.drive.track)}, "
+            "from the dashcam alone",
+            "After a lap it tries an unseen track (Enter: now).   R: teach more   Esc: menu",
+        )
+
+    def _frames(self) -> int:
+        rec = self.drive.recorder
+        return rec.frame_count if rec is not None else 0
+
+
+def _laps(n: int) -> str:
+    return f"{n} lap" if n == 1 else f"{n} laps"
