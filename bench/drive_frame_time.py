@@ -47,11 +47,11 @@ def frame_times(spec: str, frames: int, record: bool) -> tuple[np.ndarray, np.nd
         expert.reset(scene.world)
         setup = [key(pygame.K_m)] + ([key(pygame.K_r)] if record else [])
         app.frame(setup, SIM_DT)
-        span = VIEW.w / 2.0 * SteeringControls.MOUSE_SPAN
         wall, cpu = [], []
         for i in range(WARMUP_FRAMES + frames):
             steer = expert.steer(scene.world, None)
-            pos = (int(round(VIEW.centerx + steer * span)), VIEW.centery)
+            x = SteeringControls.mouse_x_for(steer) * VIEW.w / 2.0  # the mouse curve's inverse
+            pos = (int(round(VIEW.centerx + x)), VIEW.centery)
             move = pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
             start, start_cpu = time.perf_counter(), time.thread_time()
             app.frame([move], SIM_DT)

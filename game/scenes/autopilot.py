@@ -228,8 +228,7 @@ class AutopilotScene(Scene):
             self._progress_card(surface, s.tuner)
         draw_departure_flash(surface, view, s.flash)
         if s.pending is not None:
-            draw_banner(surface, view, "LOADING", f"track {s.pending}")
-            s.loading_drawn = True
+            draw_banner(surface, view, "LOADING", f"track {s.pending}: building the dashcam")
         elif s.error is not None:
             hint = "the car waits  -  Tab: another model  -  Train: make one"
             draw_banner(surface, view, "NO MODEL", s.error, hint)
