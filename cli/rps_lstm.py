@@ -26,7 +26,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="data.txt games (one per line, digits 0-2); with --classic trains lstm-classic",
     )
     p.add_argument("--classic", action="store_true", help="train lstm-classic on --data-txt")
-    p.add_argument("--epochs", type=argtypes.count, default=60, help="maximum epochs (default 60)")
+    p.add_argument(
+        "--epochs",
+        type=argtypes.count,
+        help="maximum epochs (default 60; 6 when training on your saved games)",
+    )
     p.add_argument("--seed", type=argtypes.seed, default=0)
     p.add_argument("--out", help="output .h5 (default: your user model, used by `lstm`)")
     p.set_defaults(handler=run_train)
@@ -44,13 +48,22 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def _report(card, out) -> None:
     for problem in card.details.get("skipped_lines", []):
         print(f"warning: skipped {problem}")
+    from agents.rps.lstm_train import PersonHoldout
+
     figures = {
         "epochs_run": card.epochs_run,
         "val_accuracy": card.details.get("val_accuracy"),
         "validation_sequence_accuracy": card.details.get("validation_sequence_accuracy"),
         "training_seconds": card.training_seconds,
     }
-    print(f"wrote {out}: " + json.dumps(figures))
+    print(f"wrote {out}: " + json.dumps({k: v for k, v in figures.items() if v is not None}))
+    score = PersonHoldout.from_card(card)
+    if score is not None and score.after is not None:
+        before = "-" if score.before is None else f"{score.before:.3f}"
+        print(
+            f"your latest {score.heldout_rounds} rounds (held out): next-move accuracy "
+            f"{before} before ({score.before_model}), {score.after:.3f} after"
+        )
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -59,15 +72,17 @@ def run_train(args: argparse.Namespace) -> int:
     from cli.pilotnet import tqdm_bar
     from game.errors import UserFacingError
 
-    if args.epochs < 1:
+    if args.epochs is not None and args.epochs < 1:
         raise UserFacingError(f"--epochs must be at least 1, got {args.epochs}")
-    run = {"epochs": args.epochs, "seed": args.seed, "extra_callbacks": tqdm_bar}
+    mine = not args.classic and args.games is None and args.data_txt is None
+    epochs = args.epochs or (lstm_train.USER_EPOCHS if mine else 60)
+    run = {"epochs": epochs, "seed": args.seed, "extra_callbacks": tqdm_bar}
     if args.classic:
         if not args.data_txt:
             raise UserFacingError("--classic needs --data-txt FILE")
         out = args.out or user_model_path(CLASSIC_MODEL_FILE)
         card = lstm_train.train_classic(args.data_txt, out, **run)
-    elif args.games is None and args.data_txt is None:  # the in-app "Train on my games"
+    elif mine:  # the in-app "Train on my games"
         out = args.out or user_model_path()
         card = lstm_train.train_user_card(out, **run)
     else:

@@ -2,6 +2,7 @@
 made from and the calls that rebuild models/rps_lstm.h5 and models/rps_lstm_classic.h5.
 
     cards = build_shipped_models()               # both, into the shipped models folder
+    games = default_slice_games()                # the small slice "Train on my games" mixes in
 """
 
 from __future__ import annotations
@@ -24,9 +25,14 @@ from agents.training import ModelCard, ProgressFn
 
 SHIPPED = ("lstm", "classic")  # what `rps-build-model --only` may name
 READERS = ("random", "frequency", "markov", "pattern", "iocaine")
+SLICE_READERS = ("random", "markov", "iocaine")  # the slice's readers: plain, simple, meta
+SLICE_ROUNDS = 150  # rounds per bot-suite game in the slice
+SLICE_HABIT_LINES = 30  # synthetic habit sequences in the slice
 
 
-def bot_suite_games(rounds: int = 300, seeds: Iterable[int] = (0, 1, 2)) -> list[Game]:
+def bot_suite_games(
+    rounds: int = 300, seeds: Iterable[int] = (0, 1, 2), readers: Sequence[str] = READERS
+) -> list[Game]:
     """Matches of every registered bot against a few readers, from the reader's side.
 
     The readers (random, frequency, markov, pattern, iocaine) give the LSTM both plain bot
@@ -37,7 +43,7 @@ def bot_suite_games(rounds: int = 300, seeds: Iterable[int] = (0, 1, 2)) -> list
 
     games: list[Game] = []
     for info in list_agents("bot"):
-        for reader in READERS:
+        for reader in readers:
             for seed in seeds:
                 result = play_match(
                     make_agent(reader, seed=seed), make_agent(info.name, seed=1000 + seed), rounds
@@ -130,6 +136,15 @@ def default_training_games(
     if people:
         note += f" + {len(people)} data.txt games replayed"
     return suite + habits + list(recorded) + people, note
+
+
+def default_slice_games(seed: int = 0) -> list[Game]:
+    """A small slice of the default mix for "Train on my games": every bot against three
+    readers once (SLICE_ROUNDS rounds) and SLICE_HABIT_LINES synthetic habit sequences, about
+    13k rounds against the full mix's 96k. Mixed in with the person's games, it keeps the
+    fine-tuned model from forgetting the bots while it learns the person (~1 s to make)."""
+    habits = sequence_games(synthetic_human_lines(SLICE_HABIT_LINES, seed + 1), seed=seed)
+    return bot_suite_games(SLICE_ROUNDS, seeds=(seed,), readers=SLICE_READERS) + habits
 
 
 def build_default_model(

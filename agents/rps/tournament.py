@@ -6,7 +6,9 @@
 
 Each pair plays once per seed (so the matrix is antisymmetric by construction). A match
 counts as a win only beyond the draw band (20 over 1000 rounds, scaled by sqrt(N)).
-Safe to run in a background thread: pass `progress(done, total)` and a `cancel` Event.
+Safe to run in a background thread: pass `progress(done, total)` and a `cancel` Event;
+`on_match(MatchPlayed)` hears of each match as it ends, so a screen can fill its matrix
+live (feed them to a `Tally` for the result so far).
 A cancelled tournament keeps what was played: unplayed matches are NaN, never 0, so they
 do not pull averages towards a draw; a pair with no match at all has net NaN.
 """
@@ -89,12 +91,60 @@ class TournamentResult:
         }
 
 
+@dataclass(frozen=True)
+class MatchPlayed:
+    """One finished match of a round-robin: names[i] vs names[j], seed s, net for i."""
+
+    i: int
+    j: int
+    seed: int
+    net: int
+
+
+class Tally:
+    """A round-robin's matches so far; `result()` is the TournamentResult they make."""
+
+    def __init__(self, names: Sequence[str], rounds: int, seeds: int) -> None:
+        n = len(names)
+        self.names, self.rounds, self.seeds = list(names), rounds, seeds
+        self.matches = np.full((n, n, seeds), np.nan)  # NaN until played
+        self.matches[np.arange(n), np.arange(n)] = 0.0  # against itself: even by definition
+        self.record = {name: [0, 0, 0] for name in names}  # wins, losses, draws
+        self.played = 0
+
+    def add(self, m: MatchPlayed) -> None:
+        self.matches[m.i, m.j, m.seed], self.matches[m.j, m.i, m.seed] = m.net, -m.net
+        verdict = match_verdict(m.net, self.rounds)
+        if verdict == "draw":
+            self.record[self.names[m.i]][2] += 1
+            self.record[self.names[m.j]][2] += 1
+        else:
+            winner, loser = (m.i, m.j) if verdict == "win" else (m.j, m.i)
+            self.record[self.names[winner]][0] += 1
+            self.record[self.names[loser]][1] += 1
+        self.played += 1
+
+    def result(self, complete: bool) -> TournamentResult:
+        return TournamentResult(
+            names=list(self.names),
+            rounds=self.rounds,
+            seeds=self.seeds,
+            net=_mean_played(self.matches),
+            matches=self.matches.copy(),
+            wins={k: v[0] for k, v in self.record.items()},
+            losses={k: v[1] for k, v in self.record.items()},
+            draws={k: v[2] for k, v in self.record.items()},
+            complete=complete,
+        )
+
+
 def round_robin(
     names: Sequence[str],
     rounds: int = 1000,
     seeds: int = 1,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    on_match: Callable[[MatchPlayed], None] | None = None,
 ) -> TournamentResult:
     """Every pair of `names` plays `seeds` matches of `rounds` rounds (seed s = 0..seeds-1)."""
     names = list(names)
@@ -102,12 +152,9 @@ def round_robin(
         raise ValueError("agent names must be distinct")
     if seeds < 1 or rounds < 1:
         raise ValueError("rounds and seeds must be >= 1")
-    n = len(names)
-    matches = np.full((n, n, seeds), np.nan)  # NaN until played
-    matches[np.arange(n), np.arange(n)] = 0.0  # an agent against itself: even by definition
-    record = {name: [0, 0, 0] for name in names}  # wins, losses, draws
-    pairs = list(combinations(range(n), 2))
-    total, done, complete = len(pairs) * seeds, 0, True
+    tally = Tally(names, rounds, seeds)
+    pairs = list(combinations(range(len(names)), 2))
+    total, complete = len(pairs) * seeds, True
     for i, j in pairs:
         for s in range(seeds):
             if cancel is not None and cancel.is_set():
@@ -119,31 +166,15 @@ def round_robin(
             if net is None:  # cancelled mid-match: that match stays unplayed (NaN)
                 complete = False
                 break
-            matches[i, j, s], matches[j, i, s] = net, -net
-            verdict = match_verdict(net, rounds)
-            if verdict == "draw":
-                record[names[i]][2] += 1
-                record[names[j]][2] += 1
-            else:
-                winner, loser = (i, j) if verdict == "win" else (j, i)
-                record[names[winner]][0] += 1
-                record[names[loser]][1] += 1
-            done += 1
+            played = MatchPlayed(i, j, s, net)
+            tally.add(played)
+            if on_match is not None:
+                on_match(played)
             if progress is not None:
-                progress(done, total)
+                progress(tally.played, total)
         if not complete:
             break
-    return TournamentResult(
-        names=names,
-        rounds=rounds,
-        seeds=seeds,
-        net=_mean_played(matches),
-        matches=matches,
-        wins={k: v[0] for k, v in record.items()},
-        losses={k: v[1] for k, v in record.items()},
-        draws={k: v[2] for k, v in record.items()},
-        complete=complete,
-    )
+    return tally.result(complete)
 
 
 def _play(a: Any, b: Any, rounds: int, cancel: threading.Event | None) -> int | None:

@@ -1,8 +1,11 @@
 """Drawing shared by the three rock-paper-scissors screens (no state, no rules here).
 
 - vector-drawn hands (`draw_hand`, `draw_hand_badge`), move and outcome colours;
-- prediction bars ("I expected rock 62%"), the coloured history strip;
-- `AgentPicker`: a drop-down list of agents (mouse) that the screens also cycle by key;
+- prediction bars, `draw_explanation` (why the AI played its move, from the session's
+  Explanation), the coloured history strip;
+- `AgentPicker`: a scrolling drop-down list of agents with their descriptions (mouse) that
+  the screens also cycle by key;
+- text that fits: `fit_text` (cut with "..."), `wrap_text` (a few lines), `fit_size`;
 - `draw_progress`: a worker's progress (controls.ProgressBar), `draw_title`: a screen's title.
 """
 
@@ -10,6 +13,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 import pygame
 
@@ -24,6 +29,50 @@ MOVE_COLORS: tuple[Color, ...] = ((236, 120, 64), (64, 170, 236), (186, 104, 236
 OUTCOME_COLORS = {1: theme.GOOD, 0: theme.TEXT_DIM, -1: theme.BAD}
 SKIN = (250, 212, 170)
 SKIN_EDGE = (86, 54, 40)
+ELLIPSIS = "..."
+
+
+# --- text that fits --------------------------------------------------------------------------
+@lru_cache(maxsize=2048)
+def fit_text(text: str, size: int, width: int) -> str:
+    """`text`, cut at the end with "..." if needed, so it is at most `width` px wide."""
+    font = theme.font(size)
+    if font.size(text)[0] <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # the longest prefix that fits with the ellipsis
+        mid = (lo + hi + 1) // 2
+        if font.size(text[:mid].rstrip() + ELLIPSIS)[0] <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + ELLIPSIS
+
+
+@lru_cache(maxsize=1024)
+def wrap_text(text: str, size: int, width: int, max_lines: int = 2) -> tuple[str, ...]:
+    """`text` broken at spaces into at most `max_lines` lines of `width` px; the last line
+    is cut with "..." when the text does not fit."""
+    font = theme.font(size)
+    lines: list[str] = []
+    words = text.split()
+    while words and len(lines) < max_lines - 1:
+        line = words.pop(0)
+        while words and font.size(f"{line} {words[0]}")[0] <= width:
+            line = f"{line} {words.pop(0)}"
+        lines.append(fit_text(line, size, width))
+    if words:
+        lines.append(fit_text(" ".join(words), size, width))
+    return tuple(lines)
+
+
+def fit_size(text: str, sizes: Sequence[int], width: int) -> int:
+    """The first (largest) of `sizes` at which `text` fits in `width` px (else the last)."""
+    for size in sizes:
+        if theme.font(size).size(text)[0] <= width:
+            return size
+    return sizes[-1]
+
 
 # --- hands ---------------------------------------------------------------------------------
 # Each hand is a palm (rounded rect: x0, y0, x1, y1) plus capsules (x0, y0, x1, y1, width),
@@ -200,19 +249,59 @@ def draw_prediction_bars(
 
 
 def draw_expectation(
-    surface: pygame.Surface, rect: pygame.Rect, pred: Sequence[float], actual: int
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    pred: Sequence[float],
+    actual: int,
+    why: Any = None,
 ) -> None:
-    """What a predictor expected ("I expected rock 62%"), how it went, and its bars."""
+    """An agent that cannot say why it played its move: what its model expected ("my model
+    expected rock (62%)"), the move that came, and the bars. No "read you" / "missed": the
+    move may come from more than this model. `why`: the session's Explanation of it."""
     top, x = max(MOVES, key=lambda m: pred[m]), rect.x
-    text = f"I expected {MOVE_NAMES[top]} {100 * pred[top]:.0f}%"
-    theme.blit_text(surface, text, (x, rect.y + 16), theme.LARGE, theme.ACCENT, anchor="midleft")
-    verdict = "read you" if top == actual else "missed"
-    text = f"you played {MOVE_NAMES[actual]} ({100 * pred[actual]:.0f}%): I {verdict}"
-    theme.blit_text(
-        surface, text, (x, rect.y + 44), theme.SMALL, theme.TEXT_MUTED, anchor="midleft"
+    head = why.expected if why is not None else f"my model expected {MOVE_NAMES[top]}"
+    size = fit_size(head, (theme.LARGE, theme.BODY), rect.w)
+    at = (x, rect.y + 16)
+    theme.blit_text(surface, fit_text(head, size, rect.w), at, size, theme.ACCENT, "midleft")
+    text = (
+        f"{why.verdict}; {why.move}"
+        if why is not None
+        else f"you played {MOVE_NAMES[actual]} ({100 * pred[actual]:.0f}%)"
     )
+    at = (x, rect.y + 44)
+    text = fit_text(text, theme.SMALL, rect.w)
+    theme.blit_text(surface, text, at, theme.SMALL, theme.TEXT_MUTED, anchor="midleft")
     bars = pygame.Rect(x + 4, rect.y + 66, rect.w - 4, rect.h - 66)
     draw_prediction_bars(surface, bars, pred, actual=actual)
+
+
+def draw_explanation(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    why: Any,
+    model_pred: Sequence[float] | None = None,
+    model_name: str = "",
+) -> None:
+    """Why the AI played its move (a game.sessions.rps_reasons.Explanation from a reason):
+    what the deciding strategy expected, whether it read the person, the move it played,
+    the strategy's name; then, dim, what its own model alone expected (`model_pred`)."""
+    x, w = rect.x, rect.w
+    size = fit_size(why.expected, (theme.LARGE, theme.BODY), w)
+    theme.blit_text(surface, fit_text(why.expected, size, w), (x, rect.y + 16), size,
+                    theme.ACCENT, anchor="midleft")  # fmt: skip
+    color = theme.GOOD if why.read else theme.TEXT if why.read is None else theme.TEXT_MUTED
+    theme.blit_text(surface, fit_text(why.verdict, theme.BODY, w), (x, rect.y + 46),
+                    theme.BODY, color, anchor="midleft")  # fmt: skip
+    theme.blit_text(surface, fit_text(why.move, theme.BODY, w), (x, rect.y + 72), theme.BODY,
+                    theme.TEXT, anchor="midleft")  # fmt: skip
+    y = rect.y + 98
+    for line in wrap_text(why.chooser, theme.SMALL, w, 2):
+        theme.blit_text(surface, line, (x, y), theme.SMALL, theme.TEXT_MUTED, anchor="midleft")
+        y += 18
+    if model_pred is not None and y + 10 <= rect.bottom:
+        odds = "  ".join(f"{MOVE_NAMES[m]} {100 * model_pred[m]:.0f}%" for m in MOVES)
+        text = fit_text(f"{model_name} model alone: {odds}".strip(), theme.SMALL, w)
+        theme.blit_text(surface, text, (x, y + 8), theme.SMALL, theme.TEXT_DIM, anchor="midleft")
 
 
 def draw_history_strip(
@@ -234,50 +323,79 @@ def draw_history_strip(
 
 # --- picking agents ------------------------------------------------------------------------
 class AgentPicker:
-    """A button showing the current agent; a click opens a list of every agent, with each
-    kind (`kinds`: name -> "bot", "predictor", ...) written beside its first agent.
+    """A button showing the current agent; a click opens a list of every agent with its
+    one-line description (`descriptions`), each kind (`kinds`: name -> "bot", "predictor",
+    ...) written beside its first agent. A list longer than the window scrolls (mouse wheel).
 
     `handle_event` returns the newly chosen name (or None). While open it swallows clicks.
     The screen sets `current` from its session (the picker holds no choice of its own).
     """
 
     ROW = 24
+    NAME_W = 176  # the name column; the description takes the rest of the row
 
     def __init__(
-        self, rect: pygame.Rect, kinds: dict[str, str], current: str, title: str = ""
+        self,
+        rect: pygame.Rect,
+        kinds: dict[str, str],
+        current: str,
+        title: str = "",
+        descriptions: dict[str, str] | None = None,
+        list_width: int = 780,
     ) -> None:
         self.rect = pygame.Rect(rect)
         self.names = list(kinds)
         self.kinds = dict(kinds)
+        self.descriptions = dict(descriptions or {})
+        self.list_width = list_width
         self.current = current
         self.title = title
         self.open = False
         self.hovered = False
         self.hover_index: int | None = None
         self.focused = False  # the keyboard's target (drawn highlighted)
+        self.scroll = 0  # the first row shown
+
+    @staticmethod
+    def _screen_size() -> tuple[int, int]:
+        screen = pygame.display.get_surface()
+        return screen.get_size() if screen else (1280, 720)
+
+    def visible_rows(self) -> int:
+        """Rows that fit between the button and the bottom of the window."""
+        top = self.rect.bottom + 4
+        return max(min(len(self.names), (self._screen_size()[1] - 8 - top - 8) // self.ROW), 1)
 
     def list_rect(self) -> pygame.Rect:
-        h = self.ROW * len(self.names) + 8
-        r = pygame.Rect(self.rect.x, self.rect.bottom + 4, max(self.rect.w, 220), h)
-        screen_h = (
-            pygame.display.get_surface().get_height() if pygame.display.get_surface() else 720
-        )
-        if r.bottom > screen_h - 4:
-            r.bottom = screen_h - 4
+        screen_w = self._screen_size()[0]
+        w = min(max(self.rect.w, self.list_width), screen_w - 8)
+        r = pygame.Rect(self.rect.x, self.rect.bottom + 4, w, self.ROW * self.visible_rows() + 8)
+        r.right = min(r.right, screen_w - 4)
         return r
+
+    def _scroll_to(self, index: int) -> None:
+        shown = self.visible_rows()
+        if index < self.scroll:
+            self.scroll = index
+        elif index >= self.scroll + shown:
+            self.scroll = index - shown + 1
+        self.scroll = min(max(self.scroll, 0), max(len(self.names) - shown, 0))
 
     def _index_at(self, pos: tuple[int, int]) -> int | None:
         lr = self.list_rect()
         if not lr.collidepoint(pos):
             return None
         i = (pos[1] - lr.y - 4) // self.ROW
-        return i if 0 <= i < len(self.names) else None
+        return self.scroll + i if 0 <= i < self.visible_rows() else None
 
     def handle_event(self, event: pygame.event.Event, back: bool = False) -> str | None:
         """`back`: the screen's Back action (Esc), which closes an open list."""
         if event.type == pygame.MOUSEMOTION:
             self.hovered = self.rect.collidepoint(event.pos)
             self.hover_index = self._index_at(event.pos) if self.open else None
+        elif event.type == pygame.MOUSEWHEEL and self.open:
+            self.scroll -= 3 * event.y
+            self._scroll_to(self.scroll)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             if self.open:
                 i = self._index_at(event.pos)
@@ -288,6 +406,8 @@ class AgentPicker:
             elif self.rect.collidepoint(event.pos):
                 self.open = True
                 self.hover_index = None
+                if self.current in self.names:
+                    self._scroll_to(self.names.index(self.current))
         elif back and self.open:
             self.open = False
         return None
@@ -297,23 +417,14 @@ class AgentPicker:
         theme.draw_panel(
             surface, self.rect, theme.PANEL, theme.ACCENT if active else theme.PANEL_EDGE, radius=8
         )
+        left = self.rect.x + 12
         if self.title:
-            theme.blit_text(
-                surface,
-                self.title,
-                (self.rect.x + 12, self.rect.centery),
-                theme.SMALL,
-                theme.TEXT_MUTED,
-                anchor="midleft",
-            )
-        theme.blit_text(
-            surface,
-            self.current,
-            (self.rect.right - 34, self.rect.centery),
-            theme.BODY,
-            theme.TEXT,
-            anchor="midright",
-        )
+            r = theme.blit_text(surface, self.title, (left, self.rect.centery), theme.SMALL,
+                                theme.TEXT_MUTED, anchor="midleft")  # fmt: skip
+            left = r.right + 10
+        name = fit_text(self.current, theme.BODY, self.rect.right - 34 - left)
+        theme.blit_text(surface, name, (self.rect.right - 34, self.rect.centery), theme.BODY,
+                        theme.TEXT, anchor="midright")  # fmt: skip
         cx, cy = self.rect.right - 18, self.rect.centery
         pygame.draw.polygon(
             surface,
@@ -327,32 +438,36 @@ class AgentPicker:
             return
         lr = self.list_rect()
         theme.draw_panel(surface, lr, theme.PANEL_DARK, theme.ACCENT, radius=8)
-        kind = ""
-        for i, name in enumerate(self.names):
-            row = pygame.Rect(lr.x + 4, lr.y + 4 + i * self.ROW, lr.w - 8, self.ROW)
+        shown = self.visible_rows()
+        kind_w = 70
+        desc_x = lr.x + 4 + self.NAME_W
+        desc_w = lr.right - 14 - kind_w - desc_x
+        for row_i, i in enumerate(range(self.scroll, min(self.scroll + shown, len(self.names)))):
+            name = self.names[i]
+            row = pygame.Rect(lr.x + 4, lr.y + 4 + row_i * self.ROW, lr.w - 12, self.ROW)
             if i == self.hover_index or name == self.current:
-                pygame.draw.rect(
-                    surface,
+                fill = (
                     theme.PANEL_EDGE
                     if name != self.current
-                    else theme.lerp_color(theme.PANEL, theme.ACCENT, 0.35),
-                    row,
-                    border_radius=5,
+                    else theme.lerp_color(theme.PANEL, theme.ACCENT, 0.35)
                 )
-            theme.blit_text(
-                surface, name, (row.x + 10, row.centery), theme.BODY, theme.TEXT, anchor="midleft"
-            )
-            k = self.kinds.get(name, "")
-            if k != kind:
-                kind = k
-                theme.blit_text(
-                    surface,
-                    k,
-                    (row.right - 8, row.centery),
-                    theme.SMALL,
-                    theme.TEXT_DIM,
-                    anchor="midright",
-                )
+                pygame.draw.rect(surface, fill, row, border_radius=5)
+            text = fit_text(name, theme.BODY, self.NAME_W - 14)
+            theme.blit_text(surface, text, (row.x + 10, row.centery), theme.BODY, theme.TEXT,
+                            anchor="midleft")  # fmt: skip
+            desc = fit_text(self.descriptions.get(name, ""), theme.SMALL, desc_w)
+            theme.blit_text(surface, desc, (desc_x, row.centery), theme.SMALL, theme.TEXT_MUTED,
+                            anchor="midleft")  # fmt: skip
+            kind = self.kinds.get(name, "")
+            if row_i == 0 or kind != self.kinds.get(self.names[i - 1], ""):
+                theme.blit_text(surface, kind, (row.right - 6, row.centery), theme.SMALL,
+                                theme.TEXT_DIM, anchor="midright")  # fmt: skip
+        if shown < len(self.names):  # a scroll bar: where the rows shown are in the list
+            track = pygame.Rect(lr.right - 7, lr.y + 6, 4, lr.h - 12)
+            pygame.draw.rect(surface, theme.PANEL_EDGE, track, border_radius=2)
+            thumb = pygame.Rect(track.x, 0, track.w, max(track.h * shown // len(self.names), 12))
+            thumb.y = track.y + (track.h - thumb.h) * self.scroll // (len(self.names) - shown)
+            pygame.draw.rect(surface, theme.ACCENT, thumb, border_radius=2)
 
 
 def signed_color(value: float) -> Color:

@@ -1,9 +1,10 @@
 """RPS Arena: a person plays rock-paper-scissors against an AI from the agent registry.
 
 The rounds, phases, statistics, saving and training live in game.sessions.rps.ArenaSession;
-this screen turns keys and clicks into its calls and draws it. The AI's prediction for a
-move is shown only after that move's reveal (`session.shown_prediction`), so it can never
-help or hint before the person commits.
+this screen turns keys and clicks into its calls and draws it. Why the AI played its move
+(`session.explanation`: the strategy that chose it, what it expected you to play) and its
+prediction are shown only after that move's reveal, so they can never help or hint before
+the person commits.
 """
 
 from __future__ import annotations
@@ -21,24 +22,29 @@ from game.render.rps_widgets import (
     OUTCOME_COLORS,
     AgentPicker,
     draw_expectation,
+    draw_explanation,
     draw_hand_badge,
     draw_history_strip,
     draw_progress,
     draw_rows_panel,
     draw_title,
+    fit_text,
     pop_scale,
     signed_color,
+    wrap_text,
 )
 from game.render.widgets import Button
 from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.sessions.rps import (
+    MIN_PERSON_ROUNDS,
     ArenaSession,
     ArenaStats,
     Phase,
     agent_description,
     agent_kind,
     default_opponent,
+    score_line,
 )
 from game.sim.rps import MOVE_LETTERS, MOVE_NAMES, MOVES, round_phrase
 
@@ -101,7 +107,8 @@ class ArenaScene(Scene):
     help_lines = [
         *zip(MOVE_KEY_LABELS, MOVE_NAMES, strict=True),
         ("click a hand", "play it"), ("Tab / Shift+Tab", "next / previous opponent"),
-        ("F2", "new match (score back to 0)"), ("T", "train the LSTM on my saved games"),
+        ("F2", "new match (score back to 0)"),
+        ("T", f"train the LSTM on my games ({MIN_PERSON_ROUNDS}+ rounds)"),
         ("Esc (training)", "cancel the training"),
     ]  # fmt: skip
 
@@ -118,8 +125,12 @@ class ArenaScene(Scene):
         self.session = ArenaSession(
             opponent or default_opponent(), seed, countdown_s, reveal_s, notify=app.toast
         )
-        kinds = {n: agent_kind(n) for n in self.session.names}
-        self.picker = AgentPicker(pygame.Rect(0, 0, 1, 1), kinds, self.session.wanted, "OPPONENT")
+        names = self.session.names
+        kinds = {n: agent_kind(n) for n in names}
+        descriptions = {n: agent_description(n) for n in names}
+        self.picker = AgentPicker(
+            pygame.Rect(0, 0, 1, 1), kinds, self.session.wanted, "OPPONENT", descriptions
+        )
         self.train_button = Button(pygame.Rect(0, 0, 1, 1), "T  Train on my games")
         self.hand_buttons = [Button(pygame.Rect(0, 0, 92, 92), "") for _ in MOVES]
         # The chance the AI gave to each move you actually played, against pure chance (1/3):
@@ -198,15 +209,20 @@ class ArenaScene(Scene):
     def _draw_top_bar(self, surface: pygame.Surface) -> None:
         draw_title(surface, 24, "RPS", "ARENA")
         self.picker.draw(surface)
-        desc = agent_description(self.picker.current)
-        desc = desc if len(desc) <= 92 else desc[:89] + "..."
+        desc = fit_text(agent_description(self.picker.current), theme.SMALL, 760)
         theme.blit_text(surface, desc, (self.layout.mid_x, 70), theme.SMALL, theme.TEXT_MUTED,
                         anchor="center")  # fmt: skip
         if self.session.training:
             bar = self.train_button.rect.inflate(0, -12)
             draw_progress(surface, bar, self.session.trainer, "training", self.clock, True)
-        else:
-            self.train_button.draw(surface)
+            return
+        self.train_button.draw(surface)
+        score = score_line(self.session.last_score)
+        if score:  # the last training's held-out accuracy, under its button
+            rect = self.train_button.rect
+            for k, line in enumerate(wrap_text(score, theme.SMALL, rect.w, 2)):
+                at = (rect.centerx, rect.bottom + 12 + 17 * k)
+                theme.blit_text(surface, line, at, theme.SMALL, theme.GOOD, anchor="center")
 
     def _caption(self, surface: pygame.Surface, text: str, dy: int, size: int, color) -> None:
         """A line of text centred between the two hands, `dy` below the stage's centre."""
@@ -220,7 +236,8 @@ class ArenaScene(Scene):
             theme.blit_text(surface, name, (x, y - 135), theme.LARGE, theme.TEXT_MUTED,
                             anchor="center")  # fmt: skip
         self._caption(surface, f"{st.wins}  :  {st.losses}", -107, theme.TITLE, theme.TEXT)
-        self._caption(surface, f"{st.draws} draws", -65, theme.SMALL, theme.TEXT_MUTED)
+        draws = f"{st.draws} draw" + ("" if st.draws == 1 else "s")
+        self._caption(surface, draws, -65, theme.SMALL, theme.TEXT_MUTED)
         if s.loading:
             for x in (you, ai):
                 draw_hand_badge(surface, None, (x, y), r, dim=True)
@@ -287,18 +304,23 @@ class ArenaScene(Scene):
     def _draw_prediction(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         theme.draw_panel(surface, rect)
         s, x = self.session, rect.x + 16
-        pred, rnd = s.shown_prediction, s.revealed
+        pred, rnd, why = s.shown_prediction, s.revealed, s.explanation
+        inner = rect.inflate(-32, -8)
         if s.phase != Phase.READY or rnd is None:
-            why = ("locked in: you will see it after the reveal" if s.phase != Phase.READY
-                   else "shown after each reveal, never before you play")  # fmt: skip
-            theme.draw_heading(surface, "WHAT I EXPECTED", why, (x, rect.y + 18))
+            note = ("locked in: you will see it after the reveal" if s.phase != Phase.READY
+                    else "shown after each reveal, never before you play")  # fmt: skip
+            theme.draw_heading(surface, "WHY I PLAYED MY MOVE", note, (x, rect.y + 18))
+            return
+        if why is not None and why.from_reason:
+            draw_explanation(surface, inner, why, pred, s.opponent)  # from the agent's reason
             return
         if pred is None:
-            theme.draw_heading(surface, f"{s.opponent.upper()} DOES NOT PREDICT",
-                               "it just follows its own rule; pick a predictor,",
+            name = fit_text(s.opponent.upper(), theme.BODY, inner.w - 150)
+            theme.draw_heading(surface, f"{name} SHOWS NO PREDICTION",
+                               "it does not say what it expects; pick a predictor,",
                                (x, rect.y + 18))  # fmt: skip
             theme.blit_text(surface, "meta or lstm opponent to see what it expects of you",
                             (x, rect.y + 78), theme.SMALL, theme.TEXT_MUTED,
                             anchor="midleft")  # fmt: skip
             return
-        draw_expectation(surface, rect.inflate(-32, -8), pred, rnd.move_a)
+        draw_expectation(surface, inner, pred, rnd.move_a, why)

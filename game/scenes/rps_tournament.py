@@ -1,9 +1,11 @@
 """Tournament: a round-robin between chosen RPS agents, run in the background.
 
-Tick agents in the list, choose the rounds per match and matches per pair, press Enter (or
-Run). The result is the net-score matrix as a heat map (row agent's view, so it is
-antisymmetric) and the ranking table with wins / losses / draws. Esc cancels a running
-tournament. The same runs from the command line: `rps-tournament NAMES --json`.
+Tick agents in the list (each with its kind and description; the one under the cursor is
+described in full below the list), choose the rounds per match and matches per pair, press
+Enter (or Run). The result is the net-score matrix as a heat map (row agent's view, so it
+is antisymmetric), filled in as each match ends, and the ranking table with wins / losses /
+draws. Esc cancels a running tournament. The same runs from the command line:
+`rps-tournament NAMES --json`.
 The setup and the run live in game.sessions.tournament.TournamentSession.
 """
 
@@ -17,19 +19,22 @@ import pygame
 from game.actions import Action, action_for
 from game.render import theme
 from game.render.controls import CheckList, CheckRow, Stepper
-from game.render.rps_widgets import draw_progress, draw_title
+from game.render.rps_widgets import draw_progress, draw_title, fit_text, wrap_text
 from game.render.table import Cell, Column, Table
 from game.render.widgets import Button
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.sessions.rps import agent_kind
+from game.sessions.rps import agent_description, agent_kind
 from game.sessions.tournament import ROUND_CHOICES, SEED_CHOICES, TournamentSession
 
 GRID_MAX = 430  # the heat map's largest side (leaves room for the table)
 RANKING = Table([Column("#", 26), Column("agent", 112, max_chars=14),
                  *(Column(name, w, "right") for name, w in
                    (("W", 30), ("L", 30), ("D", 30), ("pts", 42), ("net", 50)))],
-                max_row_h=24)  # fmt: skip
+                max_row_h=24, min_row_h=16)  # fmt: skip
+AGENT_ROW_H = 44  # name, then kind and description (CheckList needs a 40 px row)
+ABOUT_H = 58  # the cursor row's full description, under the list
+LABEL_MIN_CELL = 16  # smaller cells: the matrix labels only every few rows
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class TournamentLayout:
     size: tuple[int, int]
     setup: pygame.Rect
     agents: pygame.Rect
+    about: pygame.Rect
     rounds: pygame.Rect
     seeds: pygame.Rect
     run: pygame.Rect
@@ -54,10 +60,12 @@ class TournamentLayout:
         grid_x = area.x + 136
         table_x = grid_x + GRID_MAX + 20
         inner = setup.inflate(-20, 0)
+        agents = pygame.Rect(inner.x, setup.y + 34, inner.w, setup.bottom - 146 - ABOUT_H - setup.y)
         return cls(
             size=size,
             setup=setup,
-            agents=pygame.Rect(inner.x, setup.y + 34, inner.w, setup.bottom - 146 - setup.y),
+            agents=agents,
+            about=pygame.Rect(inner.x + 4, agents.bottom + 4, inner.w - 8, ABOUT_H - 8),
             rounds=pygame.Rect(inner.x + 2, setup.bottom - 110, inner.w - 2, 28),
             seeds=pygame.Rect(inner.x + 2, setup.bottom - 76, inner.w - 2, 28),
             run=pygame.Rect(inner.x, setup.bottom - 46, inner.w, 44),
@@ -93,13 +101,14 @@ class TournamentScene(Scene):
         self.hover_cell: tuple[int, int] | None = None
         self.clock = 0.0
         self.kinds = {n: agent_kind(n) for n in s.names}
+        self.descriptions = {n: agent_description(n) for n in s.names}
         self._place(app.screen.get_size())
         self._sync()
 
     def _place(self, size: tuple[int, int]) -> None:
         self.layout = lay = TournamentLayout.of(size)
         self.agent_list.rect = lay.agents
-        self.agent_list.row_h = max(18, min(26, lay.agents.h // max(len(self.session.names), 1)))
+        self.agent_list.row_h = AGENT_ROW_H
         self.rounds_stepper.place(lay.rounds)
         self.seeds_stepper.place(lay.seeds)
         self.run_button.rect = lay.run
@@ -167,7 +176,7 @@ class TournamentScene(Scene):
         self._draw_setup(surface)
         theme.draw_panel(surface, area)
         if s.result is not None:
-            self._draw_result(surface, area)
+            self._draw_result(surface, area)  # filled in match by match while it runs
         elif s.running:
             n = len(s.chosen())
             text = f"{n} agents, {s.rounds} rounds per match, {s.seeds} per pair"
@@ -181,8 +190,8 @@ class TournamentScene(Scene):
             ):  # fmt: skip
                 at = (area.centerx, area.centery + dy)
                 theme.blit_text(surface, text, at, size, color, anchor="center")
-        if s.running:
-            bar = pygame.Rect(area.centerx - 250, area.centery - 12, 500, 26)
+        if s.running:  # in the Run button's place
+            bar = pygame.Rect(lay.run.x, lay.run.y, lay.run.w, 22)
             draw_progress(surface, bar, s.worker, "", self.clock, cancel_hint=True)
 
     def _draw_setup(self, surface: pygame.Surface) -> None:
@@ -191,18 +200,33 @@ class TournamentScene(Scene):
         title = f"AGENTS  ({len(s.selected)} ticked, Ctrl+A: all)"
         theme.blit_text(surface, title, (panel.x + 12, panel.y + 18), theme.SMALL,
                         theme.TEXT_MUTED, anchor="midleft")  # fmt: skip
-        self.agent_list.rows = [CheckRow(n, right=self.kinds[n], checked=n in s.selected)
-                                for n in s.names]  # fmt: skip
+        width = self.agent_list.rect.w - 44  # right of the tick box
+        self.agent_list.rows = [
+            CheckRow(n, detail=self._detail(n, width), checked=n in s.selected) for n in s.names
+        ]
         self.agent_list.draw(surface)
+        about = self.layout.about
+        pygame.draw.line(surface, theme.PANEL_EDGE, about.topleft, about.topright)
+        if s.names:
+            name = s.names[min(self.agent_list.cursor, len(s.names) - 1)]
+            text = f"{name}: {self.descriptions[name]}"
+            for k, line in enumerate(wrap_text(text, theme.SMALL, about.w, 3)):
+                theme.blit_text(surface, line, (about.x, about.y + 6 + 16 * k), theme.SMALL,
+                                theme.TEXT_MUTED)  # fmt: skip
         self.rounds_stepper.draw(surface)
         self.seeds_stepper.draw(surface)
-        self.run_button.draw(surface, focused=self.run_button.enabled)
+        if not s.running:
+            self.run_button.draw(surface, focused=self.run_button.enabled)
+
+    def _detail(self, name: str, width: int) -> str:
+        """A row's second line: the agent's kind and its description, cut to fit."""
+        return fit_text(f"{self.kinds[name]} - {self.descriptions[name]}", theme.SMALL, width)
 
     # --- the result ----------------------------------------------------------------------
     def _matrix_geometry(self) -> tuple[pygame.Rect, int]:
         """The heat map's cell grid and cell size for the current result."""
         n = len(self.session.result.names)
-        cell = max(min(GRID_MAX // max(n, 1), 64), 16)
+        cell = max(min(GRID_MAX // max(n, 1), 64), 4)
         return pygame.Rect(*self.layout.grid_origin, cell * n, cell * n), cell
 
     def _cell_at(self, pos: tuple[int, int]) -> tuple[int, int] | None:
@@ -215,21 +239,26 @@ class TournamentScene(Scene):
 
     def _draw_result(self, surface: pygame.Surface, area: pygame.Rect) -> None:
         res = self.session.result
-        status = "" if res.complete else "   (cancelled: partial result)"
-        title = f"NET SCORE, row vs column  -  {res.rounds} rounds x {res.seeds} per pair{status}"
+        title = f"NET SCORE, row vs column  -  {res.rounds} rounds x {res.seeds} per pair"
+        title += f"   ({self.session.note()})" if self.session.note() else ""
+        title = fit_text(title, theme.BODY, area.w - 32)
         theme.blit_text(surface, title, (area.x + 16, area.y + 22), theme.BODY, theme.TEXT,
                         anchor="midleft")  # fmt: skip
         grid, cell = self._matrix_geometry()
         n = len(res.names)
         scale = max(float(np.nan_to_num(np.abs(res.net)).max()), 1.0)  # NaN: not played
+        every = -(-LABEL_MIN_CELL // cell)  # label every row, or every k-th when cells are small
         for i in range(n):
             mid = i * cell + cell // 2
-            theme.blit_text(surface, f"{res.names[i]} {i + 1}", (grid.x - 8, grid.y + mid),
-                            theme.SMALL, theme.TEXT_MUTED, anchor="midright")  # fmt: skip
-            theme.blit_text(surface, str(i + 1), (grid.x + mid, grid.y - 12), theme.SMALL,
-                            theme.TEXT_MUTED, anchor="center")  # fmt: skip
+            if i % every == 0:
+                label = fit_text(f"{res.names[i]} {i + 1}", theme.SMALL, 128)
+                theme.blit_text(surface, label, (grid.x - 8, grid.y + mid), theme.SMALL,
+                                theme.TEXT_MUTED, anchor="midright")  # fmt: skip
+                theme.blit_text(surface, str(i + 1), (grid.x + mid, grid.y - 12), theme.SMALL,
+                                theme.TEXT_MUTED, anchor="center")  # fmt: skip
             for j in range(n):
-                r = pygame.Rect(grid.x + j * cell, grid.y + i * cell, cell - 2, cell - 2)
+                gap = 2 if cell >= 12 else 1
+                r = pygame.Rect(grid.x + j * cell, grid.y + i * cell, cell - gap, cell - gap)
                 self._draw_cell(surface, r, float(res.net[i, j]), i == j, scale)
         self._draw_legend(surface, pygame.Rect(grid.x, grid.bottom + 18, grid.w, 12), scale)
         self._draw_table(surface, self.layout.table)
@@ -248,7 +277,7 @@ class TournamentScene(Scene):
         if not (diagonal or unplayed):
             color = theme.lerp_color(theme.PANEL_EDGE, theme.GOOD if v > 0 else theme.BAD,
                                      abs(v) / scale)  # fmt: skip
-        pygame.draw.rect(surface, color, r, border_radius=3)
+        pygame.draw.rect(surface, color, r, border_radius=min(3, r.w // 4))
         if not diagonal and r.w >= 38:
             ink = theme.BG if not unplayed and abs(v) / scale > 0.5 else theme.TEXT
             text = "-" if unplayed else f"{v:+.0f}"

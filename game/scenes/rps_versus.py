@@ -1,9 +1,11 @@
 """AI vs AI: pick any two registered agents and watch a match, from 1 round/s to flat out.
 
-Shows the running net score, each predictor's live prediction bars (its P(the other's next
-move), with the move that came outlined) and a chart of how much probability each predictor
-gave to the move that was actually played. Preset Y pits the LSTM against a patterned bot,
-the reference chapter's lesson about sequence memory: watch its confidence climb.
+Shows the running net score, why each side played its last move (the strategy that chose
+it, what it expected the other to play, whether that read it), each predictor's prediction
+bars (its P(the other's next move), with the move that came outlined) and a chart of how
+much probability each predictor gave to the move that was actually played. Preset Y pits
+the LSTM against a patterned bot, the reference chapter's lesson about sequence memory:
+watch its confidence climb.
 
 The match, its speed and the player worker that runs the agents off the main thread live in
 game.sessions.rps.VersusSession; this screen turns keys and clicks into its calls and draws.
@@ -26,7 +28,9 @@ from game.render.rps_widgets import (
     draw_prediction_bars,
     draw_progress,
     draw_title,
+    fit_text,
     signed_color,
+    wrap_text,
 )
 from game.render.widgets import Button, draw_label_value
 from game.scenes import register_scene
@@ -110,8 +114,9 @@ class VersusScene(Scene):
         super().__init__(app)
         self.session = s = VersusSession(a, b, speed, rounds, notify=app.toast)
         kinds = {n: agent_kind(n) for n in s.names}
-        self.pickers = [AgentPicker(pygame.Rect(0, 0, 1, 1), kinds, side.wanted, side.label)
-                        for side in s.sides]  # fmt: skip
+        descriptions = {n: agent_description(n) for n in s.names}
+        self.pickers = [AgentPicker(pygame.Rect(0, 0, 1, 1), kinds, side.wanted, side.label,
+                                    descriptions) for side in s.sides]  # fmt: skip
         self.preset_button = Button(pygame.Rect(0, 0, 1, 1), "Y  LSTM vs pattern")
         self.slower = Button(pygame.Rect(0, 0, 1, 1), "-")
         self.faster = Button(pygame.Rect(0, 0, 1, 1), "+")
@@ -228,37 +233,60 @@ class VersusScene(Scene):
         side, other = s.sides[i], s.sides[1 - i]
         border = theme.ACCENT if s.focus == i else theme.PANEL_EDGE
         theme.draw_panel(surface, rect, border=border)
-        x, name = rect.x + 16, side.wanted
-        theme.blit_text(surface, f"{side.label}  {name.upper()}", (x, rect.y + 22), theme.LARGE,
-                        theme.TEXT, anchor="midleft")  # fmt: skip
-        desc = agent_description(name)
-        desc = desc if len(desc) <= 56 else desc[:53] + "..."
-        theme.blit_text(surface, desc, (x, rect.y + 48), theme.SMALL, theme.TEXT_MUTED,
+        x, name, w = rect.x + 16, side.wanted, rect.w - 32
+        title = fit_text(f"{side.label}  {name.upper()}", theme.LARGE, w)
+        theme.blit_text(surface, title, (x, rect.y + 22), theme.LARGE, theme.TEXT,
                         anchor="midleft")  # fmt: skip
+        for k, line in enumerate(wrap_text(agent_description(name), theme.SMALL, w, 2)):
+            theme.blit_text(surface, line, (x, rect.y + 46 + 17 * k), theme.SMALL,
+                            theme.TEXT_MUTED, anchor="midleft")  # fmt: skip
         if side.loader is not None:
-            bar = pygame.Rect(x, rect.y + 150, rect.w - 32, 22)
+            bar = pygame.Rect(x, rect.y + 150, w, 22)
             draw_progress(surface, bar, side.loader, "loading", self.clock)
             return
         move, out = s.moves_of(i)
-        draw_hand_badge(surface, move, (rect.right - 70, rect.y + 118), 50,
-                        ring=theme.GOOD if out == 1 else None, dim=out == -1)  # fmt: skip
-        bars = pygame.Rect(x + 4, rect.y + 204, rect.w - 40, 120)
+        badge = (rect.right - 62, rect.y + 134)
+        draw_hand_badge(surface, move, badge, 42, ring=theme.GOOD if out == 1 else None,
+                        dim=out == -1)  # fmt: skip
+        text_w = badge[0] - 52 - x  # left of the badge
+        bars = pygame.Rect(x + 4, rect.bottom - 132, w - 24, 120)
+        why = s.explanation(i)
+        if why is not None and why.from_reason:
+            self._draw_reason(surface, (x, rect.y + 92), text_w, why)
         if not side.is_predictor:  # nothing to predict with: show what it has played instead
-            theme.draw_heading(surface, "a fixed rule, no predictions", "its moves so far:",
-                               (x, rect.y + 86), 32)  # fmt: skip
-            draw_prediction_bars(surface, bars, s.move_share(i), actual=move, row_h=44)
+            if why is None or not why.from_reason:
+                theme.draw_heading(surface, "no prediction to show", "its moves so far:",
+                                   (x, rect.y + 100), 28)  # fmt: skip
+            draw_prediction_bars(surface, bars, s.move_share(i), actual=move, row_h=40)
             return
-        theme.blit_text(surface, f"expects {other.label} to play:", (x, rect.y + 86),
-                        theme.BODY, theme.TEXT, anchor="midleft")  # fmt: skip
-        hits, conf = side.hit_rate, side.mean_p_actual
-        for dy, label, value in (
-            (118, "hit rate (last 50)", "-" if hits is None else f"{100 * hits:.0f}%"),
-            (144, f"P(actual), avg {CONFIDENCE_WINDOW}", "-" if conf is None else f"{conf:.2f}"),
-        ):
-            draw_label_value(surface, (x, rect.y + dy), label, value, 190)
+        if side.explains:
+            rate, label = side.read_rate, f"read {other.label} (last 50)"
+        else:
+            rate, label = side.hit_rate, "model hit rate (last 50)"
+            theme.blit_text(surface, fit_text(f"its model expected {other.label} to play:",
+                                              theme.BODY, text_w), (x, rect.y + 100),
+                            theme.BODY, theme.TEXT, anchor="midleft")  # fmt: skip
+        conf = side.mean_p_actual
+        for dy, key, value in (
+            (188, label, "-" if rate is None else f"{100 * rate:.0f}%"),
+            (210, f"model P(actual), avg {CONFIDENCE_WINDOW}", "-" if conf is None
+             else f"{conf:.2f}"),
+        ):  # fmt: skip
+            draw_label_value(surface, (x, rect.y + dy), key, value, w)
         pred = side.pred if side.pred is not None else np.full(3, 1 / 3)
         actual = s.moves_of(1 - i)[0] if side.pred is not None else None
-        draw_prediction_bars(surface, bars, pred, actual=actual, row_h=44)
+        draw_prediction_bars(surface, bars, pred, actual=actual, row_h=40)
+
+    @staticmethod
+    def _draw_reason(surface: pygame.Surface, at: tuple[int, int], w: int, why) -> None:
+        """Why the side played its last move: expected, verdict, move, chosen by."""
+        x, y = at
+        color = theme.GOOD if why.read else theme.TEXT_MUTED
+        lines = [(why.expected, theme.TEXT), (why.verdict, color), (why.move, theme.TEXT)]
+        lines += [(line, theme.TEXT_DIM) for line in wrap_text(why.chooser, theme.SMALL, w, 2)]
+        for k, (text, ink) in enumerate(lines):
+            theme.blit_text(surface, fit_text(text, theme.SMALL, w), (x, y + 17 * k),
+                            theme.SMALL, ink, anchor="midleft")  # fmt: skip
 
     def _draw_centre(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         theme.draw_panel(surface, rect)

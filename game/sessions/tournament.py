@@ -4,20 +4,25 @@ matches per pair (seeds), and the round-robin running in a game.workers.Worker.
     run = TournamentSession(notify=app.toast)
     run.toggle(3); run.step_rounds(+1); run.start()
     ...                      # every frame:
-    run.update()             # the result arrives in run.result (partial when cancelled)
+    run.update()             # run.result fills in as each match ends (partial when cancelled)
+
+Every registered agent can be ticked (bots, predictors, meta, LSTMs, classic); `lstm` is
+ticked by default when it is registered.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from game.sessions.rps import Notify, agent_names, no_notice
+import numpy as np
+
+from game.sessions.rps_agents import Notify, agent_names, no_notice
 from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
 
 ROUND_CHOICES = (50, 100, 300, 1000, 3000)
 SEED_CHOICES = (1, 2, 3, 5)
 DEFAULT_PICK = ("rock", "rotate", "beat-last", "de-bruijn", "foxtrot", "frequency", "markov",
-                "pattern", "iocaine")  # fmt: skip
+                "pattern", "iocaine", "lstm")  # fmt: skip
 
 
 def nearest(choices: tuple[int, ...], value: int) -> int:
@@ -31,7 +36,8 @@ def matches_in(agents: int, seeds: int) -> int:
 
 
 def tournament_job(names: list[str], rounds: int, seeds: int):
-    """Worker job: the round-robin, reporting each finished match."""
+    """Worker job: the round-robin, sending each finished match (MatchPlayed) with ctx.emit
+    and reporting progress."""
 
     def job(ctx: WorkerContext):
         from agents.rps.tournament import round_robin
@@ -41,7 +47,10 @@ def tournament_job(names: list[str], rounds: int, seeds: int):
         def progress(done: int, total: int) -> None:
             ctx.progress(done / total, f"{done} / {total} matches")
 
-        return round_robin(names, rounds=rounds, seeds=seeds, progress=progress, cancel=ctx.cancel)
+        return round_robin(
+            names, rounds=rounds, seeds=seeds, progress=progress, cancel=ctx.cancel,
+            on_match=ctx.emit,
+        )  # fmt: skip
 
     return job
 
@@ -63,7 +72,10 @@ class TournamentSession:
         self.seeds_i = nearest(SEED_CHOICES, seeds)
         self.notify = notify
         self.worker: Worker | None = None
-        self.result: Any = None  # agents.rps.tournament.TournamentResult, once one is in
+        # agents.rps.tournament.TournamentResult: the matches so far while it runs (complete
+        # False), then the final one (partial when cancelled).
+        self.result: Any = None
+        self._tally: Any = None  # agents.rps.tournament.Tally of the run in progress
 
     @property
     def rounds(self) -> int:
@@ -113,7 +125,10 @@ class TournamentSession:
             return False
         if self.running:
             return False
+        from agents.rps.tournament import Tally
+
         self.result = None
+        self._tally = Tally(names, self.rounds, self.seeds)
         job = tournament_job(names, self.rounds, self.seeds)
         self.worker = Worker(job, name="tournament").start()
         return True
@@ -125,6 +140,19 @@ class TournamentSession:
         self.worker.cancel()
         return True
 
+    def note(self) -> str:
+        """What the result on screen is: "" when complete, else how far it got and why."""
+        if self.result is None or self.result.complete:
+            return ""
+        played = int(np.sum(~np.isnan(self.result.matches))) - len(self.result.names) * (
+            self.result.seeds
+        )
+        done = f"{played // 2} of {matches_in(len(self.result.names), self.result.seeds)}"
+        if self.running:
+            return f"running: {done} matches"
+        state = self.worker.state if self.worker is not None else CANCELLED
+        return f"{'failed' if state == FAILED else 'cancelled'}: partial result, {done} matches"
+
     def close(self) -> None:
         if self.worker is not None:
             self.worker.cancel()
@@ -133,9 +161,15 @@ class TournamentSession:
         if self.worker is None:
             return
         was_running = self.worker.running
-        self.worker.poll()
+        events = self.worker.poll()
+        played = [e.data for e in events if e.kind == "data"]
+        if played and self._tally is not None:
+            for match in played:
+                self._tally.add(match)
+            self.result = self._tally.result(complete=False)  # the matrix so far
         if not (was_running and self.worker.finished):
             return
+        self._tally = None
         if self.worker.state in (DONE, CANCELLED):
             self.result = self.worker.result  # when cancelled: partial, shown as such
         if self.worker.state == CANCELLED:

@@ -195,9 +195,9 @@ class SlowAgent(Agent):
 
 
 def arena_with(app: App, monkeypatch, agent: Agent):
-    from game.sessions import rps as sessions
+    from game.sessions import rps_agents
 
-    monkeypatch.setattr(sessions, "make_agent_now", lambda name, seed, **kw: agent)
+    monkeypatch.setattr(rps_agents, "make_agent_now", lambda name, seed, **kw: agent)
     scene = app.push("rps-arena", opponent="rock", countdown_s=0.1, reveal_s=0.1)
     app.run_frames(1)
     assert scene.session.agent is agent
@@ -416,8 +416,8 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
     from agents.rps import lstm_agents
     from agents.rps.lstm_agents import user_model_path
     from agents.rps.lstm_models import lstm_joint
-    from game.sessions import rps as sessions
-    from game.sessions.rps import agent_job
+    from game.sessions import rps_training
+    from game.sessions.rps import TrainingDone, agent_job
 
     # No model file at all: a clear message, and the arena falls back to a classic opponent.
     with monkeypatch.context() as m:  # (a context: undo() would also drop the tmp user home)
@@ -451,11 +451,11 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
             ctx.progress(0.5, "training")
             save_model_atomic(lstm_joint(units=4), user_model_path())
             agent = agent_job("lstm", seed, model_path=user_model_path())(ctx)
-            return ModelCard("rps", "lstm_joint", details={"val_accuracy": 0.5}), agent
+            return TrainingDone(ModelCard("rps", "lstm_joint"), agent)
 
         return job
 
-    monkeypatch.setattr(sessions, "train_job", fake_train)
+    monkeypatch.setattr(rps_training, "train_job", fake_train)
     send(app, key(pygame.K_t))
     assert scene.session.trainer.running
     send(app, key(pygame.K_p))  # the arena keeps playing while it trains
@@ -468,3 +468,31 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
         and scene.session.opponent == "lstm"
         and scene.session.rounds == []
     )
+
+
+def test_arena_and_versus_draw_why_the_ai_played_its_move(app, monkeypatch):
+    """The reason panels draw (an agent that explains itself), and the open pickers list
+    every agent with its description and scroll."""
+    from game.sessions import rps_agents
+    from tests.game.sessions.test_rps_reasons_display import Explainer
+
+    scene = arena_with(app, monkeypatch, Explainer())
+    send(app, key(pygame.K_r))
+    finish_round(app, scene)
+    app.run_frames(2)
+    assert scene.session.explanation.from_reason
+    send(app, click(scene.picker.rect.center))
+    assert scene.picker.open and scene.picker.descriptions["markov"]
+    app.run_frames(1, lambda i: [pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=-3)])
+    assert scene.picker.scroll > 0 or scene.picker.visible_rows() == len(scene.picker.names)
+    send(app, key(pygame.K_ESCAPE))
+    assert not scene.picker.open and app.scene is scene
+    app.pop()
+
+    agents = {"rock": Explainer(), "rotate": Explainer(explains=False)}
+    monkeypatch.setattr(rps_agents, "make_agent_now", lambda name, seed, **kw: agents[name])
+    versus = app.push("rps-versus", a="rock", b="rotate", speed=float("inf"))
+    wait_until(app, lambda: versus.session.match.played >= 5)
+    app.run_frames(2)
+    assert versus.session.explanation(0).from_reason
+    assert not versus.session.explanation(1).from_reason

@@ -13,7 +13,7 @@ import pygame
 
 from agents.rps import Agent
 from game.app import App
-from game.sessions import rps as sessions
+from game.sessions import rps_agents
 from game.sessions.rps import SPEEDS, rounds_ahead
 
 MAIN = threading.main_thread()
@@ -80,7 +80,7 @@ def wait_until(app: App, condition, timeout: float = 20.0) -> None:
 
 
 def versus_with(app: App, monkeypatch, agents: dict[str, Agent], speed: float):
-    monkeypatch.setattr(sessions, "make_agent_now", lambda name, seed, **kw: agents[name])
+    monkeypatch.setattr(rps_agents, "make_agent_now", lambda name, seed, **kw: agents[name])
     return app.push("rps-versus", a="rock", b="rotate", speed=speed)
 
 

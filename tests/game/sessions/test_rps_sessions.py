@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from game.sessions import rps as sessions
+from game.sessions import rps_agents
 from game.sessions.rps import (
     SPEEDS,
     ArenaSession,
@@ -119,7 +120,7 @@ def test_arena_switches_opponents_and_reports_a_failing_move(monkeypatch):
             raise ValueError("the model file vanished")
 
     notices = Notices()
-    monkeypatch.setattr(sessions, "make_agent_now", lambda name, seed, **kw: Broken())
+    monkeypatch.setattr(rps_agents, "make_agent_now", lambda name, seed, **kw: Broken())
     s = ArenaSession("rock", seed=0, countdown_s=0.05, reveal_s=0.05, notify=notices)
     s.start()
     s.commit(0)
@@ -141,10 +142,13 @@ def test_training_progress_reports_the_fraction_of_batches_done():
 
     ctx = Ctx()
     report = sessions.training_progress(ctx)
-    report(TrainingProgress(Phase.DATA, message="loading games"))  # not a batch: not shown
-    report(TrainingProgress(Phase.TRAIN, epoch=1, epochs=4, batch=0, batches=4))
+    report(TrainingProgress(Phase.DATA, message="loading games"))  # what it prepares
+    report(TrainingProgress(Phase.TRAIN, epoch=1, epochs=4, batch=0, batches=4))  # no batch yet
     report(TrainingProgress(Phase.TRAIN, epoch=2, epochs=4, batch=2, batches=4, loss=0.5))
-    assert ctx.seen == [(pytest.approx(1.5 / 4), "epoch 2/4  loss 0.50")]  # half of epoch 2
+    assert ctx.seen == [
+        (None, "loading games"),
+        (pytest.approx(1.5 / 4), "epoch 2/4  loss 0.50"),  # half of epoch 2
+    ]
 
 
 # --- AI vs AI ---------------------------------------------------------------------------------
@@ -182,10 +186,10 @@ def test_versus_controls_clamp_focus_and_cycle():
 
 
 def test_versus_preset_is_lstm_against_the_next_patterned_bot(monkeypatch):
-    real = sessions.make_agent_now  # a Markov predictor stands in for the LSTM (no TF here)
-    monkeypatch.setattr(sessions, "needs_worker", lambda name: False)
+    real = rps_agents.make_agent_now  # a Markov predictor stands in for the LSTM (no TF here)
+    monkeypatch.setattr(rps_agents, "needs_worker", lambda name: False)
     monkeypatch.setattr(
-        sessions,
+        rps_agents,
         "make_agent_now",
         lambda name, seed, **kw: real(name.replace("lstm", "markov"), seed),
     )
@@ -237,3 +241,24 @@ def test_tournament_cancel_keeps_the_partial_result():
     settle(t, lambda: not t.running)
     assert t.result is not None and not t.result.complete
     assert notices == [("tournament cancelled", "info")]
+
+
+def test_training_with_too_few_of_your_rounds_asks_for_more():
+    notices = Notices()
+    s = ArenaSession("rock", seed=0, countdown_s=0.02, reveal_s=0.02, notify=notices)
+    s.start()
+    for move in (0, 1, 2):
+        s.commit(move)
+        settle(s, lambda: s.phase is Phase.READY and s.pending is None)
+    s.close()  # the three rounds are saved
+    s = ArenaSession("rock", seed=0, notify=notices)
+    s.start()
+    s.start_training()
+    settle(s, lambda: s.trainer is None)
+    assert s.last_training.state == "done" and s.last_score is None
+    assert notices[-1] == (
+        "play 57 more rounds first: training on your games needs at least 60 of your rounds "
+        "(you have 3)",
+        "info",
+    )
+    s.close()

@@ -1,0 +1,352 @@
+"""The RPS Arena's state and rules, without pygame: a person against one agent.
+
+The screen (game.scenes.rps_arena) turns keys and clicks into calls on `ArenaSession` and
+draws what it holds. The AI's side of a round (its act, observe and any online fine-tune)
+runs in a game.workers.Worker; so do loading an LSTM and "Train on my games"
+(game.sessions.rps_training). After each reveal `explanation` says why the AI played its
+move (game.sessions.rps_reasons): the strategy that chose it and what it expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from game.sessions import rps_agents, rps_training
+from game.sessions.rps_agents import (
+    FALLBACK_AGENT,
+    Notify,
+    Points,
+    agent_job,
+    agent_names,
+    cycle_name,
+    moving_average,
+    no_notice,
+)
+from game.sessions.rps_reasons import Explanation, Played, explain, play_round
+from game.sim.rps import Match, Round
+from game.workers import DONE, FAILED, Worker
+
+ENDLESS = 1_000_000  # the arena has no fixed length: a match runs until you leave
+ARENA_CONFIDENCE_WINDOW = 10  # rounds in the confidence chart's moving average
+
+
+class Phase(StrEnum):
+    READY = "ready"  # taking the person's move
+    COUNTDOWN = "countdown"  # committed; the AI's side runs in a worker
+    REVEAL = "reveal"  # both moves shown, animating
+
+
+@dataclass(frozen=True)
+class ArenaStats:
+    """Score read-outs from the person's side."""
+
+    rounds: int = 0
+    wins: int = 0
+    losses: int = 0
+    draws: int = 0
+    streak: int = 0  # > 0: rounds won in a row now; < 0: lost in a row
+    best: int = 0  # the longest run of wins
+    win_rate: float = 0.0
+
+    @property
+    def net(self) -> int:
+        return self.wins - self.losses
+
+    @classmethod
+    def of(cls, outcomes: list[int]) -> ArenaStats:
+        streak = 0
+        for o in reversed(outcomes):
+            if o == 0 or (streak and (o > 0) != (streak > 0)):
+                break
+            streak += o
+        best = run = 0
+        for o in outcomes:
+            run = run + 1 if o == 1 else 0
+            best = max(best, run)
+        wins, n = outcomes.count(1), len(outcomes)
+        return cls(n, wins, outcomes.count(-1), outcomes.count(0), streak, best,
+                   wins / n if n else 0.0)  # fmt: skip
+
+
+class ArenaSession:
+    """A person against one agent. Flow of a round: `commit(move)` starts the AI's side
+    (Match.step: its act, then observe and any online fine-tune) in a worker and the
+    countdown; the round is saved as soon as it is played; the reveal follows (the countdown
+    holds its last beat while the AI is busy); then why the AI played its move (`explanation`)
+    and its prediction for the move just played may be shown. Only one round is ever in
+    flight, and anything else that uses the agent (new match, switch, model swap, close)
+    first waits for it (`_settle_round`).
+    """
+
+    def __init__(
+        self,
+        opponent: str,
+        seed: int,
+        countdown_s: float = 0.9,
+        reveal_s: float = 0.45,
+        notify: Notify = no_notice,
+    ) -> None:
+        self.names = agent_names()
+        self.seed = seed
+        self.countdown_s = countdown_s
+        self.reveal_s = reveal_s
+        self.notify = notify
+        self.wanted = opponent  # the name on the picker: loading, or playing
+        self.opponent = ""  # the agent playing now
+        self.agent = None
+        self.loader: Worker | None = None
+        self.trainer: Worker | None = None  # the running "Train on my games", if any
+        self.player: Worker | None = None  # the AI's side of the committed round, in flight
+        self.last_training: Worker | None = None
+        self.last_score: Any = None  # held-out accuracy before / after the last training
+        self.recorder = None
+        self.match: Match | None = None
+        self.confidence: Points = {}  # the chart: P(your move) and its moving average
+        self._clear_rounds()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self.set_opponent(self.wanted)
+
+    def close(self) -> None:
+        self._settle_round()  # a committed round is saved even when the person leaves at once
+        self._close_recorder()
+        for worker in (self.loader, self.trainer):
+            if worker is not None:
+                worker.cancel()
+
+    @property
+    def loading(self) -> bool:
+        return self.loader is not None
+
+    @property
+    def training(self) -> bool:
+        return self.trainer is not None and self.trainer.running
+
+    # --- match state -----------------------------------------------------------------------
+    def new_match(self) -> None:
+        """Score back to zero against the same opponent (a new saved session)."""
+        self._settle_round()  # Match() resets the agent: the round in flight must end first
+        self._close_recorder()
+        self._clear_rounds()
+        self.match = Match(None, self.agent, rounds=ENDLESS, record_predictions=True)
+
+    def _clear_rounds(self) -> None:
+        self.rounds: list[Round] = []
+        self.pending: Round | None = None  # committed, not yet revealed
+        self.revealed: Round | None = None  # the latest round whose reveal has finished
+        self.pending_reason: Any = None  # the AI's MoveReason for the pending round, if any
+        self.revealed_reason: Any = None
+        self.phase = Phase.READY
+        self.phase_t = 0.0
+        self.p_actual: list[float] = []  # probability the AI gave to the person's move
+        self.exploited = False  # the agent's flag, read only while no round is in flight
+        self.confidence.clear()
+
+    def set_opponent(self, name: str) -> None:
+        """Switch to opponent `name`; LSTMs load in a worker while the stage says so."""
+        self.wanted = name
+        if self.loader is not None:
+            self.loader.cancel()
+            self.loader = None
+        if rps_agents.needs_worker(name):
+            self.loader = Worker(agent_job(name, self.seed), name=f"load {name}").start()
+            return
+        self._install(rps_agents.make_agent_now(name, self.seed), name)
+
+    def cycle_opponent(self, step: int) -> None:
+        if not self.loading:
+            self.set_opponent(cycle_name(self.names, self.wanted, step))
+
+    def _install(self, agent, name: str) -> None:
+        self.agent, self.opponent, self.wanted = agent, name, name
+        self.new_match()
+
+    def _close_recorder(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+            self.recorder = None
+
+    @property
+    def shown_prediction(self) -> np.ndarray | None:
+        """The AI's prediction the screen shows: only ever the one for the move just revealed,
+        and nothing from a commit until its reveal is over."""
+        if self.phase != Phase.READY or self.revealed is None:
+            return None
+        return self.revealed.pred_b
+
+    @property
+    def explanation(self) -> Explanation | None:
+        """Why the AI played its move in the round just revealed (same timing as
+        `shown_prediction`); None for a bot with a fixed rule and no reason to give."""
+        if self.phase != Phase.READY or self.revealed is None:
+            return None
+        rnd = self.revealed
+        return explain(self.revealed_reason, rnd.pred_b, rnd.move_b, rnd.move_a)
+
+    @property
+    def taking_moves(self) -> bool:
+        return self.agent is not None and not self.loading and self.phase != Phase.COUNTDOWN
+
+    def commit(self, move: int) -> bool:
+        """The person plays `move`: the AI's side of the round starts in a worker and the
+        countdown begins. False when no move is taken (loading, or a round in flight)."""
+        if not self.taking_moves:
+            return False
+        if self.phase == Phase.REVEAL:
+            self._finish_reveal()
+        match = self.match
+        # Off the main thread: an LSTM opponent fine-tunes every few rounds (~0.1-0.16 s),
+        # which would freeze the countdown. Match.step still asks the agent to act before it
+        # observes the person's move.
+        self.player = Worker(lambda ctx: play_round(match, move), name="the AI's move").start()
+        self.phase, self.phase_t = Phase.COUNTDOWN, 0.0
+        return True
+
+    def _poll_round(self, wait: bool = False) -> None:
+        """Take in the AI's round once its worker is done (`wait`: block until it is)."""
+        if self.player is None:
+            return
+        if wait:
+            self.player.join()
+        self.player.poll()
+        if not self.player.finished:
+            return
+        player, self.player = self.player, None
+        if player.state != DONE:
+            self.notify(player.error or "the AI's move was cancelled", "error")
+            self.phase, self.phase_t = Phase.READY, 0.0  # nothing was played: play again
+            return
+        played: Played = player.result
+        rnd = played.round
+        if self.recorder is None:
+            from agents.rps.games import GameRecorder
+
+            self.recorder = GameRecorder(opponent=self.opponent)
+        self.recorder.record(human=rnd.move_a, ai=rnd.move_b)  # saved before it is shown
+        self.rounds.append(rnd)
+        self.pending, self.pending_reason = rnd, played.reason_b
+        self.exploited = bool(getattr(self.agent, "exploited", False))
+
+    def _settle_round(self) -> None:
+        """Wait for the round in flight (it saves it): the agent is then free to reuse."""
+        self._poll_round(wait=True)
+
+    def _finish_reveal(self) -> None:
+        rnd = self.pending
+        if rnd is None:
+            return
+        self.revealed, self.pending, self.phase = rnd, None, Phase.READY
+        self.revealed_reason, self.pending_reason = self.pending_reason, None
+        if rnd.pred_b is not None:
+            self.p_actual.append(float(rnd.pred_b[rnd.move_a]))
+            avg = moving_average(self.p_actual, ARENA_CONFIDENCE_WINDOW)
+            for name, ys in (("P(your move)", self.p_actual),
+                             (f"avg {ARENA_CONFIDENCE_WINDOW}", avg)):  # fmt: skip
+                self.confidence[name] = [(float(x), y) for x, y in enumerate(ys, start=1)]
+
+    # --- read-outs -------------------------------------------------------------------------
+    @property
+    def visible_rounds(self) -> list[Round]:
+        """Rounds the screen may show: a committed round stays hidden during its countdown."""
+        if self.phase == Phase.COUNTDOWN and self.pending is not None:
+            return self.rounds[:-1]
+        return self.rounds
+
+    def stats(self) -> ArenaStats:
+        """Score read-outs over the visible rounds (the countdown must not give it away)."""
+        return ArenaStats.of([r.outcome for r in self.visible_rounds])
+
+    def countdown_beat(self) -> tuple[int, float]:
+        """(beat 0..2 of "rock... paper... scissors!", fraction of that beat)."""
+        # Just short of the end, so a held countdown rests on the end of its last beat.
+        beats = min(self.phase_t, 0.999 * self.countdown_s) / (self.countdown_s / 3)
+        return min(int(beats), 2), beats % 1.0
+
+    def status(self) -> str:
+        """The AI's side in a few words, under its hand."""
+        if self.exploited:
+            return "you are exploiting me: I play at random for now"
+        if self.loading:
+            return "getting ready..."
+        return "both moves locked in" if self.phase == Phase.COUNTDOWN else "waiting for you..."
+
+    @property
+    def reveal_t(self) -> float:
+        """0..1 through the reveal animation; 1 once it is over."""
+        return self.phase_t / self.reveal_s if self.phase == Phase.REVEAL else 1.0
+
+    # --- training --------------------------------------------------------------------------
+    def start_training(self) -> None:
+        if self.training:
+            self.notify("training is already running", "info")
+            return
+        job = rps_training.train_job(self.seed)
+        self.trainer = Worker(job, name="training").start()
+        self.notify("training the LSTM on your saved games (keep playing!)", "info")
+
+    def cancel_training(self) -> bool:
+        """Esc: cancel a running training; False when there is none (Esc then leaves)."""
+        if not self.training:
+            return False
+        self.trainer.cancel()
+        self.notify("cancelling training...", "info")
+        return True
+
+    def _training_finished(self, worker: Worker) -> None:
+        """The trainer's outcome: a new model plays at once against an `lstm` opponent."""
+        if worker.state == FAILED:
+            self.notify(f"training failed: {worker.error}", "error")
+            return
+        if worker.state != DONE:
+            self.notify("training cancelled; the previous model is kept", "info")
+            return
+        result = worker.result
+        if isinstance(result, rps_training.TrainingRefused):
+            self.notify(result.message, "info")
+            return
+        self.last_score = result.score
+        line = rps_training.score_line(result.score)
+        note = f" ({line})" if line else ""
+        if self.opponent == "lstm" and result.agent is not None:
+            self._install(result.agent, "lstm")
+            self.notify(f"new model trained{note}: lstm now plays with it, new match", "info")
+        else:
+            self.notify(f"new model trained{note}: pick lstm to play it", "info")
+
+    def _poll_workers(self) -> None:
+        if self.loader is not None:
+            self.loader.poll()
+            if self.loader.finished:
+                loader, self.loader = self.loader, None
+                if loader.state == DONE:
+                    self._install(loader.result, self.wanted)
+                elif loader.state == FAILED:
+                    self.notify(f"cannot load {self.wanted}: {loader.error}", "error")
+                    if self.agent is None:
+                        agent = rps_agents.make_agent_now(FALLBACK_AGENT, self.seed)
+                        self._install(agent, FALLBACK_AGENT)
+                    self.wanted = self.opponent
+        if self.trainer is not None:
+            self.trainer.poll()
+            # A new model waits for the round on screen to be revealed before it takes over.
+            if self.trainer.finished and self.phase == Phase.READY:
+                self.last_training, self.trainer = self.trainer, None
+                self._training_finished(self.last_training)
+
+    def update(self, dt: float) -> None:
+        self._poll_workers()
+        self._poll_round()
+        if self.phase == Phase.COUNTDOWN:
+            # Hold the last beat until the AI's round is in (pending is set then).
+            self.phase_t = min(self.phase_t + dt, self.countdown_s)
+            if self.phase_t >= self.countdown_s and self.pending is not None:
+                self.phase, self.phase_t = Phase.REVEAL, 0.0
+        elif self.phase == Phase.REVEAL:
+            self.phase_t += dt
+            if self.phase_t >= self.reveal_s:
+                self._finish_reveal()
