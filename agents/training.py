@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -111,11 +112,15 @@ def progress_callback(
     val_batches: int | None = None,
     time_limit_s: float | None = None,
     heartbeat: Heartbeat | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ):
     """The Keras callback behind every training: TrainingProgress events, cancel, NaN watch.
 
     `batches` / `val_batches` per epoch default to what Keras says / counts in epoch 1.
-    With `time_limit_s`, no epoch starts that would end after that many seconds.
+    With `time_limit_s`, no epoch starts that would end after that many seconds of fitting,
+    judged on a steady epoch: the last one's length, or after epoch 1 (whose first batches
+    carry the graph tracing) a typical batch's time (the median) times the batches.
+    `clock` gives the seconds for the limit and the ETA (tests pass a fake one).
     """
     import keras
 
@@ -125,23 +130,27 @@ def progress_callback(
             self.history: dict[str, list[float]] = {"loss": [], "val_loss": []}
             self.epoch = 0
             self.loss = math.nan
-            self.start = time.monotonic()
+            self.start = clock()
             self.steps_done = 0  # training + validation batches, for the ETA
             self.val_seen = 0
             self.batches = batches
             self.val_batches = val_batches
             self.cancelled = False
             self.nan_epoch: int | None = None  # first epoch (1-based) with a NaN/inf loss
-            self._prev_elapsed = 0.0
+            # For the time limit: when fitting began, when the last epoch (or batch) ended,
+            # and epoch 1's batch times (training and validation apart).
+            self.fit_start = self.epoch_end = self.batch_end = self.start
+            self.first_steps: dict[str, list[float]] = {"train": [], "val": []}
 
         def on_train_begin(self, logs=None):
             self.batches = self.batches or int(self.params.get("steps") or 0) or None
+            self.fit_start = self.epoch_end = clock()
 
         def _eta(self) -> float | None:
             if not self.steps_done or not self.batches:
                 return None
             val = self.val_batches if self.val_batches is not None else self.val_seen
-            rate = (time.monotonic() - self.start) / self.steps_done
+            rate = (clock() - self.start) / self.steps_done
             return max(epochs * (self.batches + val) - self.steps_done, 0) * rate
 
         def _emit(self, phase: Phase, batch: int, metrics: Mapping[str, float] = ()) -> None:
@@ -162,8 +171,12 @@ def progress_callback(
                 )
             )
 
-        def _tick(self) -> None:
+        def _tick(self, kind: str) -> None:
             self.steps_done += 1
+            if time_limit_s is not None and self.epoch == 0:
+                now = clock()
+                self.first_steps[kind].append(now - self.batch_end)
+                self.batch_end = now
             if cancel is not None and cancel.is_set():
                 self.cancelled = True
                 self.model.stop_training = True
@@ -173,19 +186,20 @@ def progress_callback(
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
+            self.batch_end = clock()
             self._emit(Phase.TRAIN, 0)
 
         def on_train_batch_end(self, batch, logs=None):
             self.loss = float((logs or {}).get("loss", math.nan))
             if not math.isfinite(self.loss) and self.nan_epoch is None:
                 self.nan_epoch = self.epoch + 1  # TerminateOnNaN stops the run after this batch
-            self._tick()
+            self._tick("train")
             self._emit(Phase.TRAIN, batch + 1)
 
         def on_test_batch_end(self, batch, logs=None):
             if self.epoch == 0:
                 self.val_seen += 1
-            self._tick()
+            self._tick("val")
 
         def on_epoch_end(self, epoch, logs=None):
             logs = {k: float(v) for k, v in (logs or {}).items()}
@@ -196,12 +210,20 @@ def progress_callback(
                 self.nan_epoch = epoch + 1
             self._emit(Phase.EPOCH_END, self.batches or 0, logs)
             if time_limit_s is not None:
-                elapsed = time.monotonic() - self.start
-                # Epochs after the first run from caches: the last one predicts the next.
-                last = elapsed - self._prev_elapsed
-                self._prev_elapsed = elapsed
-                if elapsed + last > time_limit_s:
+                now = clock()
+                next_epoch = self._steady_epoch_s() if epoch == 0 else now - self.epoch_end
+                self.epoch_end = now
+                if now - self.fit_start + next_epoch > time_limit_s:
                     self.model.stop_training = True
+
+        def _steady_epoch_s(self) -> float:
+            """Epoch 1's length without the graph tracing in its first batches (of training
+            and of validation): a typical batch's time times the batches."""
+            return sum(
+                statistics.median(times) * len(times)
+                for times in self.first_steps.values()
+                if times
+            )
 
     return Progress()
 
@@ -369,6 +391,7 @@ def atomic_fit(
     time_limit_s: float | None = None,
     tensorboard_dir: str | os.PathLike[str] | None = None,
     extra_callbacks: Callable[[], list] | None = None,
+    clock: Callable[[], float] = time.monotonic,
     **fit_kwargs: Any,
 ) -> tuple[ModelCard, FitOutcome]:
     """Fit `model` and replace `out_path`, its card and its training log only on success.
@@ -380,7 +403,8 @@ def atomic_fit(
     epoch, or a save that fails (naming the file); in every such case the previous model,
     card and log are unchanged and no temporary file is left.
     `extra_callbacks()` is called just before `fit` (e.g. a tqdm bar, so an error found
-    earlier prints no empty bar). Other keyword arguments go to `model.fit`.
+    earlier prints no empty bar). `time_limit_s` and `clock`: see progress_callback.
+    Other keyword arguments go to `model.fit`.
     """
     import keras
 
@@ -395,8 +419,9 @@ def atomic_fit(
     except OSError as e:
         raise _save_error(out_path, e) from e
     report = progress_callback(
-        progress, cancel, epochs, batches, val_batches, time_limit_s, Heartbeat([tmp, log_tmp])
-    )
+        progress, cancel, epochs, batches, val_batches, time_limit_s, Heartbeat([tmp, log_tmp]),
+        clock,
+    )  # fmt: skip
     callbacks = [
         report,
         keras.callbacks.TerminateOnNaN(),

@@ -96,11 +96,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         paths.set_home(Path(home))
         record_person(args.rounds, args.sessions, args.noise, args.seed)
-        from agents.rps.lstm_train import (
-            load_recorded_games,
-            split_person_games,
-            train_user_card,
-        )
+        from agents.rps.lstm_train import load_recorded_games
+        from agents.rps.my_games import split_person_games, train_user_card
 
         split = split_person_games(load_recorded_games(None)[0])
         t = time.perf_counter()

@@ -48,7 +48,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def _report(card, out) -> None:
     for problem in card.details.get("skipped_lines", []):
         print(f"warning: skipped {problem}")
-    from agents.rps.lstm_train import PersonHoldout
+    from agents.rps.my_games import PersonHoldout
 
     figures = {
         "epochs_run": card.epochs_run,
@@ -67,7 +67,7 @@ def _report(card, out) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from agents.rps import build, lstm_train
+    from agents.rps import build, lstm_train, my_games
     from agents.rps.lstm_agents import CLASSIC_MODEL_FILE, user_model_path
     from cli.pilotnet import tqdm_bar
     from game.errors import UserFacingError
@@ -75,7 +75,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.epochs is not None and args.epochs < 1:
         raise UserFacingError(f"--epochs must be at least 1, got {args.epochs}")
     mine = not args.classic and args.games is None and args.data_txt is None
-    epochs = args.epochs or (lstm_train.USER_EPOCHS if mine else 60)
+    epochs = args.epochs or (my_games.USER_EPOCHS if mine else 60)
     run = {"epochs": epochs, "seed": args.seed, "extra_callbacks": tqdm_bar}
     if args.classic:
         if not args.data_txt:
@@ -84,7 +84,7 @@ def run_train(args: argparse.Namespace) -> int:
         card = lstm_train.train_classic(args.data_txt, out, **run)
     elif mine:  # the in-app "Train on my games"
         out = args.out or user_model_path()
-        card = lstm_train.train_user_card(out, **run)
+        card = my_games.train_user_card(out, **run)
     else:
         out = args.out or user_model_path()
         games, data_txt = args.games or (), [args.data_txt] if args.data_txt else ()

@@ -18,9 +18,9 @@ import pygame
 from game.actions import Action, action_for, rps_move_for
 from game.render import theme
 from game.render.charts import LineChart
+from game.render.rps_picker import AgentPicker
 from game.render.rps_widgets import (
     OUTCOME_COLORS,
-    AgentPicker,
     draw_expectation,
     draw_explanation,
     draw_hand_badge,

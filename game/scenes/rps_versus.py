@@ -21,8 +21,8 @@ import pygame
 from game.actions import Action, action_for
 from game.render import theme
 from game.render.charts import LineChart
+from game.render.rps_picker import AgentPicker
 from game.render.rps_widgets import (
-    AgentPicker,
     draw_hand_badge,
     draw_history_strip,
     draw_prediction_bars,

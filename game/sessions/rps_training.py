@@ -1,6 +1,6 @@
 """The arena's "Train on my games" as a worker job, and what it reports back.
 
-The training itself is agents.rps.lstm_train.train_user_card: the person's saved rounds,
+The training itself is agents.rps.my_games.train_user_card: the person's saved rounds,
 weighted, plus a small slice of the default data, with the person's most recent rounds held
 out. Its card records next-move accuracy on those held-out rounds before and after; this
 module turns that into the line the arena shows. With too few of the person's rounds the
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agents.rps.lstm_train import MIN_PERSON_ROUNDS
+from agents.rps.my_games import MIN_PERSON_ROUNDS
 from agents.training import Phase as TrainingPhase
 from agents.training import TrainingProgress
 from game.sessions.rps_agents import agent_job
@@ -35,7 +35,7 @@ class TrainingDone:
 
     card: Any  # agents.training.ModelCard
     agent: Any
-    score: Any = None  # agents.rps.lstm_train.PersonHoldout | None
+    score: Any = None  # agents.rps.my_games.PersonHoldout | None
 
 
 def training_progress(ctx: WorkerContext) -> Callable[[TrainingProgress], None]:
@@ -56,16 +56,16 @@ def train_job(seed: int):
     up an `lstm` agent on the new model. Returns TrainingDone or TrainingRefused."""
 
     def job(ctx: WorkerContext):
-        from agents.rps import lstm_train
+        from agents.rps import my_games
         from agents.rps.lstm_agents import user_model_path
 
         ctx.progress(None, "reading your games...")
         try:
-            card = lstm_train.train_user_card(progress=training_progress(ctx), cancel=ctx.cancel)
-        except lstm_train.NotEnoughRounds as e:
+            card = my_games.train_user_card(progress=training_progress(ctx), cancel=ctx.cancel)
+        except my_games.NotEnoughRounds as e:
             return TrainingRefused(str(e))
         agent = agent_job("lstm", seed, model_path=user_model_path())(ctx)
-        return TrainingDone(card, agent, lstm_train.PersonHoldout.from_card(card))
+        return TrainingDone(card, agent, my_games.PersonHoldout.from_card(card))
 
     return job
 

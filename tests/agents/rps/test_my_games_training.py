@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from agents.rps.games import GameRecorder
-from agents.rps.lstm_train import (
+from agents.rps.my_games import (
     HOLDOUT_MIN_ROUNDS,
     MIN_PERSON_ROUNDS,
     PERSON_WEIGHT,
@@ -77,7 +77,9 @@ def test_training_scores_the_held_out_rounds_and_saves_model_card_and_log(tmp_pa
     record(70)
     out = tmp_path / "mine.h5"
     tiny = [game(40, 1), game(40, 2)]
-    card = train_user_card(out, epochs=1, default_games=tiny, time_limit_s=None)
+    # A zero time limit lets no second epoch start (atomic_fit's limit, passed through).
+    card = train_user_card(out, epochs=3, default_games=tiny, time_limit_s=0.0)
+    assert card.epochs_requested == 3 and card.epochs_run == 1
     score = PersonHoldout.from_card(card)
     assert score.rounds == 70 and score.train_rounds == 56 and score.heldout_rounds == 14
     assert score.weight == PERSON_WEIGHT
