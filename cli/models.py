@@ -13,8 +13,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="list, rename or delete driving models",
         description="Without an action: a table of every driving model (yours newest first, "
         "then the shipped ones) with architecture, training data, training time and the "
-        "scoreboard's results (run it from the Models screen). Renaming and deleting move "
-        "or remove a model with its card and training log; shipped models are read-only.",
+        "scoreboard's results (run it from the Models screen): autonomy and |offset| from "
+        "the cruise runs, the lap sum and interventions from the race runs. Renaming and "
+        "deleting move or remove a model with its card and training log; shipped models are "
+        "read-only.",
     )
     p.set_defaults(handler=run_list)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
@@ -29,7 +31,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     from agents.driving.evaluate import compare_table
-    from agents.driving.registry import Scoreboard, list_models
+    from agents.driving.registry import SUITE_LAPS, SUITE_TRACKS, Scoreboard, list_models
 
     board = Scoreboard.load()
     models = list_models(board)
@@ -43,11 +45,15 @@ def run_list(args: argparse.Namespace) -> int:
             "created": m.created_text,
             "autonomy": m.autonomy_text,
             "|offset|": m.offset_text,
-            "laps": m.laps_text,
+            "lap sum": m.laps_text,
+            "race int": m.race_interventions_text,
         }
         for m in models
     ]
     print(compare_table(rows, markdown=False) if rows else "no driving models")
+    if any(m.scores for m in models):
+        print(f"autonomy, |offset|: the cruise runs; lap sum, race int: the race runs "
+              f"({SUITE_LAPS} lap on each of {', '.join(SUITE_TRACKS)})")  # fmt: skip
     for m in models:
         if m.problem:
             print(f"problem: {m.problem}")

@@ -14,6 +14,7 @@ from agents.driving.build import (
     BUILD_TIGHT_TRACKS,
     BUILD_TIME_LIMIT_S,
     BUILD_TRAIN_SEEDS,
+    SPEED_EPOCHS,
 )
 from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
 from agents.training import EARLY_STOP_PATIENCE
@@ -47,7 +48,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=10,
         help=f"most epochs (early stopping: {EARLY_STOP_PATIENCE})",
     )
-    p.add_argument("--out", help="model file to write (.h5; default: user models/ARCH.h5)")
+    p.add_argument(
+        "--out", help="model file to write (.h5; default: a new user models/ARCH-DATE-TIME.h5)"
+    )
     p.add_argument("--seed", type=argtypes.seed, default=0, help="random seed")
     p.add_argument(
         "--strategy",
@@ -68,6 +71,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="MODEL",
         help="start from this .h5 model (its architecture and input spec; another --arch "
         "is an error)",
+    )
+    p.add_argument(
+        "--scratch",
+        action="store_true",
+        help="train a new model from random weights (default: fine-tune the shipped model of "
+        "the same architecture, which drives well from a few minutes of data)",
+    )
+    p.add_argument(
+        "--speed",
+        action="store_true",
+        help="also learn the speed the road calls for from the recordings' speed column "
+        "(the model then races with its own throttle and brakes)",
     )
     p.add_argument(
         "--flip",
@@ -112,6 +127,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="seconds of training after which no new epoch starts",
     )
     b.add_argument("--seed", type=argtypes.seed, default=0, help="training seed")
+    b.add_argument(
+        "--speed-epochs",
+        type=argtypes.whole(0, 1000),
+        default=SPEED_EPOCHS,
+        help="epochs of the speed stage (racing expert data, steering frozen); 0 skips it",
+    )
+    b.add_argument(
+        "--speed-only",
+        action="store_true",
+        help="only (re)train the speed output of the existing model at --out",
+    )
     b.add_argument("--jobs", type=argtypes.count, default=2, help="tracks recorded in parallel")
     b.set_defaults(handler=run_build_models)
 
@@ -160,12 +186,15 @@ def _model_arch(path: str) -> str | None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from agents.driving.model_catalog import new_model_path
     from agents.driving.train import train
-    from game.paths import user_dir
 
-    fine_tuned = _model_arch(args.fine_tune) if args.fine_tune else None
+    start = args.fine_tune or (None if args.scratch else shipped_start(args.arch))
+    fine_tuned = _model_arch(start) if start else None
     arch = args.arch or fine_tuned or DEFAULT_ARCHITECTURE
-    out = Path(args.out) if args.out else user_dir("models") / f"{arch}.h5"
+    out = Path(args.out) if args.out else new_model_path(arch)
+    if start and not args.fine_tune:
+        print(f"fine-tuning the shipped {Path(start).name} (--scratch to start from zero)")
     result = train(
         args.data,
         arch=args.arch,
@@ -176,13 +205,23 @@ def run_train(args: argparse.Namespace) -> int:
         strategy=args.strategy,
         devices=args.devices,
         tensorboard_dir=args.tensorboard,
-        initial_model=args.fine_tune,
+        initial_model=start,
+        speed=args.speed,
         flip_prob=args.flip,
         progress=print_data_event,
         extra_callbacks=tqdm_bar,
     )
     _report(result)
     return 0
+
+
+def shipped_start(arch: str | None) -> str | None:
+    """The shipped model to fine-tune by default: the default one when `arch` is its
+    architecture (or not given); None (train from scratch) for other architectures."""
+    from agents.driving.model_catalog import shipped_model
+
+    model = shipped_model(arch or DEFAULT_ARCHITECTURE)
+    return str(model) if model is not None else None
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -200,7 +239,7 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def run_build_models(args: argparse.Namespace) -> int:
-    from agents.driving.build import BuildRecipe, build_default_model
+    from agents.driving.build import BuildRecipe, add_speed_output, build_default_model
     from game.paths import shipped_models_dir
 
     out = Path(args.out) if args.out else shipped_models_dir() / "pilotnet.h5"
@@ -213,8 +252,13 @@ def run_build_models(args: argparse.Namespace) -> int:
         time_limit_s=args.time_limit,
         seed=args.seed,
         jobs=args.jobs,
+        speed_epochs=args.speed_epochs,
     )
     work = Path(args.work) if args.work else None
-    result, card = build_default_model(out, recipe, work, print_data_event, tqdm_bar)
-    _report(result, card)
+    if args.speed_only:
+        result, _ = add_speed_output(out, recipe, work, print_data_event, tqdm_bar)
+        _report(result)  # the speed stage's own figures
+    else:
+        result, card = build_default_model(out, recipe, work, print_data_event, tqdm_bar)
+        _report(result, card)
     return 0

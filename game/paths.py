@@ -51,3 +51,20 @@ def user_dir(name: str) -> Path:
     path = user_home() / name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def user_cache_dir(name: str) -> Path:
+    """A sub-folder for derived files that are safe to delete (converted models, ...).
+
+    Under --home / $NEURAL_ARCADE_HOME it is `<home>/cache/<name>`, so an overridden home keeps
+    everything (and a test's tmp home its own cache); otherwise the OS cache folder.
+    """
+    if _home_override is not None or os.environ.get(HOME_ENV):
+        base = user_home() / "cache"
+    else:
+        from platformdirs import user_cache_path  # only needed when nothing overrides it
+
+        base = user_cache_path(APP_NAME, appauthor=False)
+    path = base / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,5 +1,7 @@
 """The recipe of the shipped default driving model (`build-models`): record the expert on
-generated tracks, train PilotNet on it, and write the model and its card.
+generated tracks, train PilotNet on it, and write the model and its card. A second stage
+records the racing expert on the same tracks and trains the model's speed output on it
+(steering frozen), so the one default model keeps its lane at cruise and races.
 
 Training tracks are generated seeds; evaluation uses other seeds and the shipped tracks, so
 the model is always judged on roads it never saw.
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agents.training import ProgressFn, report_data
+from game.errors import UserFacingError
 
 if TYPE_CHECKING:  # numpy-heavy: imported in the worker that records
     from agents.driving.expert_recorder import RecordingSummary
@@ -34,6 +37,8 @@ BUILD_EPOCHS = 10
 BUILD_TIME_LIMIT_S = 15 * 60  # no training epoch starts that would end after this
 BUILD_FLIP_PROB = 0.0  # see train-driver --flip: mirrored frames swap which lane the car is in
 BUILD_LOOK = "mixed"
+BUILD_COMMAND = "python main.py build-models"
+SPEED_EPOCHS = 6  # the speed branch alone: small, and its frozen trunk makes epochs quick
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class BuildRecipe:
     time_limit_s: float = BUILD_TIME_LIMIT_S
     seed: int = 0
     jobs: int = 2
+    speed_epochs: int = SPEED_EPOCHS  # 0: a steering-only model
 
 
 def training_track(seed: int, scale: float = 1.0):
@@ -80,28 +86,138 @@ def tight_track_recipes(n: int) -> list[tuple[int, float]]:
     return recipes
 
 
-def _record_one(job: tuple[int, float, int, float, str]) -> RecordingSummary:
+def _record_one(job: tuple[int, float, int, float, str, bool]) -> RecordingSummary:
     from agents.driving.expert_recorder import record_expert
 
-    seed, scale, laps, rate, out = job
+    seed, scale, laps, rate, out, race = job
     track = training_track(seed, scale)
-    return record_expert(track, laps, out, look=BUILD_LOOK, rate_hz=rate, seed=seed, recovery=True)
+    return record_expert(
+        track, laps, out, look=BUILD_LOOK, rate_hz=rate, seed=seed, recovery=True, race=race
+    )
 
 
 def record_training_data(
-    recipes: list[tuple[int, float]], laps: int, rate: float, work: Path, jobs: int = 2
+    recipes: list[tuple[int, float]],
+    laps: int,
+    rate: float,
+    work: Path,
+    jobs: int = 2,
+    race: bool = False,
 ) -> list[RecordingSummary]:
-    """Record the expert on each (seed, scale) track in parallel processes; summaries in order."""
+    """Record the expert (`race`: the racing expert) on each (seed, scale) track in parallel
+    processes; summaries in order."""
     from tqdm import tqdm
 
     work.mkdir(parents=True, exist_ok=True)
-    todo = [(s, k, laps, rate, str(work / f"gen-{s}x{k:.2f}")) for s, k in recipes]
-    for *_, out in todo:
+    kind = "race" if race else "cruise"
+    todo = [(s, k, laps, rate, str(work / f"{kind}-gen-{s}x{k:.2f}"), race) for s, k in recipes]
+    for *_, out, _ in todo:
         shutil.rmtree(out, ignore_errors=True)  # a fresh session, never an append
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         jobs_done = pool.map(_record_one, todo)
-        results = list(tqdm(jobs_done, total=len(todo), desc="recording expert", unit="track"))
+        desc = f"recording {'racing ' if race else ''}expert"
+        results = list(tqdm(jobs_done, total=len(todo), desc=desc, unit="track"))
     return results
+
+
+def train_speed_stage(
+    model: Path,
+    recipe: BuildRecipe,
+    folder: Path,
+    progress: ProgressFn | None = None,
+    extra_callbacks: Callable[[], list] | None = None,
+):
+    """Record the racing expert on the recipe's tracks and train `model`'s speed output on it
+    in place (its steering weights frozen). Returns (train result, recordings, seconds)."""
+    from agents.driving.train import train
+
+    started = time.monotonic()
+    recipes = [(s, 1.0) for s in recipe.seeds] + tight_track_recipes(recipe.tight)
+    recorded = record_training_data(
+        recipes, recipe.laps, recipe.rate_hz, folder, recipe.jobs, race=True
+    )
+    frames = sum(r.frames for r in recorded)
+    report_data(progress, f"recorded {frames} racing frames in {time.monotonic() - started:.0f} s")
+    result = train(
+        [r.out_dir for r in recorded],
+        epochs=recipe.speed_epochs,
+        out_path=model,
+        seed=recipe.seed,
+        initial_model=model,
+        speed_only=True,
+        flip_prob=BUILD_FLIP_PROB,
+        progress=progress,
+        extra_callbacks=extra_callbacks,
+    )
+    return result, recorded, time.monotonic() - started
+
+
+STEERING_STAGE_KEYS = (
+    "epochs", "best_val_loss", "training_seconds", "history", "frames", "batch_size",
+    "flip_prob", "lr_decay", "fine_tuned_from", "created",
+)  # fmt: skip
+
+
+# What a speed stage alone keeps as well: the steering data and build the card described.
+BUILD_RECORD_KEYS = ("sessions", "data", "build")
+
+
+def read_steering_card(model: Path, keys: tuple[str, ...] = STEERING_STAGE_KEYS) -> dict:
+    """The steering stage's training record from `model`'s card (the speed stage's card, written
+    over it, keeps these in the top-level keys as the model's main training)."""
+    from agents.modelio import read_card
+
+    card = read_card(model)
+    return {k: card[k] for k in keys if k in card}
+
+
+def _speed_card(
+    recorded: list[RecordingSummary], result, recipe: BuildRecipe, seconds: float, command: str
+):
+    """The card's `speed_stage` entry: what the speed output learned from."""
+    return {
+        "command": command,
+        "tracks": [r.track for r in recorded],
+        "frames": sum(r.frames for r in recorded),
+        "driver": "racer (agents.driving.racing)",
+        "epochs": recipe.speed_epochs,
+        "epochs_run": result.epochs_run,
+        "best_val_loss": result.best_val_loss,
+        "training_seconds": round(result.seconds, 1),
+        "seconds": round(seconds),
+        "trained": "speed branch only (steering weights frozen)",
+    }
+
+
+def add_speed_output(
+    out: Path,
+    recipe: BuildRecipe = BuildRecipe(),
+    work: Path | None = None,
+    progress: ProgressFn | None = None,
+    extra_callbacks: Callable[[], list] | None = None,
+):
+    """Only the speed stage: give the existing model at `out` its speed output (or retrain
+    it), its steering untouched; the card keeps the steering stage's record."""
+    from agents.training import update_card
+
+    if not out.exists():
+        raise UserFacingError(f"{out}: no such model to add a speed output to")
+    steering_card = read_steering_card(out, STEERING_STAGE_KEYS + BUILD_RECORD_KEYS)
+    folder = work if work is not None else Path(tempfile.mkdtemp(prefix="build-speed-"))
+    try:
+        result, recorded, seconds = train_speed_stage(out, recipe, folder, progress,
+                                                      extra_callbacks)  # fmt: skip
+    finally:
+        if work is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    card = update_card(
+        out,
+        **steering_card,
+        speed_stage=_speed_card(
+            recorded, result, recipe, seconds, "python main.py build-models --speed-only"
+        ),
+    )
+    return result, card
 
 
 def build_default_model(
@@ -136,12 +252,23 @@ def build_default_model(
             progress=progress,
             extra_callbacks=extra_callbacks,
         )
+        steering_card = read_steering_card(out)
+        speed = None
+        if recipe.speed_epochs > 0:
+            speed = train_speed_stage(out, recipe, folder, progress, extra_callbacks)
     finally:
         if work is None:
             shutil.rmtree(folder, ignore_errors=True)
     keys = ("track", "frames", "expert_frames", "recovery_frames")
     card = update_card(
         out,
+        # The steering stage's training record, which the speed stage's card replaced.
+        **steering_card,
+        **(
+            {"speed_stage": _speed_card(speed[1], speed[0], recipe, speed[2], BUILD_COMMAND)}
+            if speed
+            else {}
+        ),
         sessions=[{k: getattr(r, k) for k in keys} for r in recorded],
         data={
             "tracks": [r.track for r in recorded],
@@ -152,7 +279,7 @@ def build_default_model(
             "recovery": True,
         },
         build={
-            "command": "python main.py build-models",
+            "command": BUILD_COMMAND,
             "seconds": round(time.monotonic() - started),
             "recording_seconds": round(record_s),
         },

@@ -1,13 +1,20 @@
-"""The CNN driver: a saved Keras model steers from the dashcam's pixels.
+"""The CNN driver: a saved Keras model steers (and may set the speed) from the dashcam's pixels.
 
 The model card beside the `.h5` says how a frame becomes the model's input (crop, size,
-colour), so any saved model drives correctly with no extra flags. Per-step inference runs
-one `tf.function` with a fixed input signature that does the preprocessing and the forward
-pass together: `model.predict` per frame is ~50x slower and eager `model(x)` ~8x slower.
+colour), so any saved model drives correctly with no extra flags. A model loaded from a file
+runs as TFLite (agents.driving.tflite_runner: converted once, cached, about half the CPU
+time per frame of a tf.function). When conversion fails, and for models in memory, each
+step runs one `tf.function` with a fixed input signature that does the preprocessing and
+the forward pass together (`model.predict` per frame is ~50x slower, eager `model(x)` ~8x).
+
+A model has one output (steering) or two ([steering, target speed / speed_scale]); with two,
+`pedals()` drives the throttle and brake towards the model's speed.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import time
 from pathlib import Path
@@ -16,12 +23,18 @@ from typing import Any
 import numpy as np
 
 from agents.driving.drivers import Driver, check_command, register_driver
-from agents.driving.preprocess import InputSpec, preprocess_tf, spec_from_card
+from agents.driving.preprocess import InputSpec, preprocess_frame, preprocess_tf, spec_from_card
+from agents.driving.racing import pedals_for
 from agents.modelio import ModelFileError, card_path, load_model_checked, read_card
 from game.errors import UserFacingError
 from game.paths import shipped_models_dir
 
 DEFAULT_MODEL_NAME = "pilotnet.h5"
+DEFAULT_SPEED_SCALE = 30.0  # m/s per unit of speed output, for a model in memory with no card
+BACKENDS = ("auto", "tflite", "tf.function")
+PROBE_ATOL = 1e-4  # a converted model must match Keras this closely on a probe frame
+
+log = logging.getLogger(__name__)
 
 
 def default_model_path() -> Path:
@@ -30,7 +43,8 @@ def default_model_path() -> Path:
 
 
 def check_image_model(model: Any, where: str) -> None:
-    """Raise ModelFileError unless the model takes one (N, h, w, 3) image and gives one number.
+    """Raise ModelFileError unless the model takes one (N, h, w, 3) image and gives one output
+    of shape (1,) or () (steering) or (2,) (steering, target speed).
 
     Checked before a card's spec is trusted or guessed from the model, so a Dense-only or
     multi-input .h5 is one clear line rather than an IndexError deep in preprocessing.
@@ -45,8 +59,33 @@ def check_image_model(model: Any, where: str) -> None:
             "(height, width, 3); not a driving model"
         )
     out_shape = tuple(outputs[0].shape[1:])
-    if out_shape not in ((1,), ()):
-        raise ModelFileError(f"{where}: model output shape {out_shape} is not one steering value")
+    if out_shape not in ((1,), (), (2,)):
+        raise ModelFileError(
+            f"{where}: model output shape {out_shape} is not a steering value "
+            "(or steering and speed)"
+        )
+
+
+def output_count(model: Any) -> int:
+    """2 for a (steering, speed) model, else 1 (after check_image_model)."""
+    return 2 if tuple(model.outputs[0].shape[1:]) == (2,) else 1
+
+
+def speed_scale_from_card(card: dict, where: str) -> float:
+    """The card's outputs.speed_scale (m/s per unit of the speed output); ModelFileError
+    naming the card and field when it is missing or not a positive number."""
+    outputs = card.get("outputs")
+    if not isinstance(outputs, dict) or "speed_scale" not in outputs:
+        raise ModelFileError(
+            f"{where}: outputs.speed_scale is missing (the model has a speed output)"
+        )
+    value = outputs["speed_scale"]
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or value <= 0:
+        raise ModelFileError(
+            f"{where}: outputs.speed_scale must be a positive number of m/s, not {value!r:.40}"
+        )
+    return float(value)
 
 
 def check_model_matches_spec(
@@ -76,7 +115,7 @@ def load_driving_model(path: str | os.PathLike[str]) -> tuple[Any, InputSpec, di
 
 
 def make_inference_fn(model: Any, spec: InputSpec, xla_preprocess: bool = True):
-    """A tf.function: one uint8 dashcam frame (H, W, 3) -> scalar steering (float32 tensor).
+    """A tf.function: one uint8 dashcam frame (H, W, 3) -> all outputs (n,) float32 tensor.
 
     The fixed input signature means it is traced once. Preprocessing (the same TensorFlow
     transform the training pipeline uses) runs inside the graph, XLA-compiled: XLA fuses its
@@ -91,7 +130,7 @@ def make_inference_fn(model: Any, spec: InputSpec, xla_preprocess: bool = True):
     @tf.function(input_signature=signature)
     def infer(frame):
         x = tf.cast(preprocess(frame), tf.float32)
-        return tf.reshape(model(x, training=False), [-1])[0]
+        return tf.reshape(model(x, training=False), [-1])
 
     return infer
 
@@ -100,10 +139,14 @@ class CnnDriver(Driver):
     """Steers from the dashcam frame with a Keras model (PilotNet or any saved variant).
 
     Build it from a file (`CnnDriver(path)`) or from a model in memory
-    (`CnnDriver(model=m, spec=s)`, e.g. right after training). Call `rebuild()` after the
-    model's weights change so the compiled function picks them up.
+    (`CnnDriver(model=m, spec=s)`, e.g. right after training). `backend`: "auto" runs a
+    model loaded from a file as TFLite (cached conversion; it falls back to the tf.function
+    with `backend_note` saying why) and a model in memory as a tf.function (no conversion
+    to wait for); "tflite" or "tf.function" choose. Construction can take a second or more
+    (conversion, tracing): the screens build drivers in worker threads.
+    Call `rebuild()` after the model's weights change so inference picks them up.
     Set `saliency = True` to also compute a VisualBackProp mask each step (`last_saliency`,
-    in dashcam coordinates); steering then comes from the same tf.function.
+    in dashcam coordinates); the step's outputs then come from the same Keras forward pass.
     """
 
     name = "cnn"
@@ -115,31 +158,53 @@ class CnnDriver(Driver):
         *,
         model: Any = None,
         spec: InputSpec | None = None,
+        card: dict | None = None,
         saliency: bool = False,
+        backend: str = "auto",
     ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
         if model is None:
             self.model_path: Path | None = Path(model_path or default_model_path())
             self.model, self.spec, self.card = load_driving_model(self.model_path)
+            where = str(card_path(self.model_path))
         else:
             if spec is None:
                 raise ValueError("CnnDriver(model=...) also needs its input spec")
             self.model_path = Path(model_path) if model_path else None
-            self.model, self.spec, self.card = model, spec, {}
+            self.model, self.spec, self.card = model, spec, dict(card or {})
             check_model_matches_spec(model, spec, str(self.model_path or "model"))
+            where = "model card"
+        self.n_outputs = output_count(self.model)
+        self.speed_scale: float | None = None
+        if self.n_outputs == 2:
+            no_card = model is not None and card is None
+            self.speed_scale = (
+                DEFAULT_SPEED_SCALE if no_card else speed_scale_from_card(self.card, where)
+            )
+        # A file's model is what the cache key (its SHA-256) describes; one in memory is not.
+        self._from_file = model is None
+        if backend == "auto":
+            backend = "tflite" if self._from_file else "tf.function"
+        self.backend = backend  # what runs now: "tflite" or "tf.function"
+        self.backend_note: str | None = None  # why TFLite is not used, when it was asked for
+        self.tflite_cache = None  # tflite_runner.CacheEntry of the conversion in use
         self.name = f"cnn:{self.model_path.stem}" if self.model_path else "cnn"
         self.saliency = saliency
         self.last_saliency: np.ndarray | None = None
+        self.last_outputs: np.ndarray | None = None  # every output of the last prediction
         self.last_inference_ms: float | None = None
         self._vbp = None
+        self._tflite = None
+        self._infer = None
         self.frames = 0  # frames steered since reset(), for error messages
         if self.model_path is None:
-            self.rebuild()
+            self._build(use_cache=False)
             return
         try:
-            self.rebuild()
+            self._build(use_cache=self._from_file)
         except Exception as e:  # noqa: BLE001 - a loaded file that cannot run is a file problem
-            reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-            raise ModelFileError(f"{self.model_path}: cannot run model ({reason})") from e
+            raise ModelFileError(f"{self.model_path}: cannot run model ({_reason(e)})") from e
 
     @property
     def label(self) -> str:
@@ -149,8 +214,70 @@ class CnnDriver(Driver):
     # --- inference -------------------------------------------------------------------------
 
     def rebuild(self) -> None:
-        """(Re)compile the inference function for the current weights and warm it up."""
+        """(Re)build inference for the model's current weights and warm it up.
+
+        The weights may no longer be the file's, so a TFLite driver converts them afresh,
+        bypassing the cache.
+        """
+        self._build(use_cache=False)
+
+    def _build(self, use_cache: bool) -> None:
         self._vbp = None
+        self._tflite = self._infer = None
+        if self.backend == "tflite":
+            try:
+                self._build_tflite(use_cache)
+            except Exception as e:  # noqa: BLE001 - any failure: the tf.function still drives
+                self.backend = "tf.function"
+                self.backend_note = (
+                    f"{self.label}: TFLite unavailable ({_reason(e)}); using the tf.function"
+                )
+                log.warning(self.backend_note)
+        if self.backend == "tf.function":
+            self._build_tf_function()
+        self.reset_timing()
+
+    def _build_tflite(self, use_cache: bool) -> None:
+        """Convert (or read the cached conversion), then check it against Keras on one frame.
+
+        A cached entry that loads but disagrees is dropped and converted again once; a fresh
+        conversion that disagrees raises (the caller falls back to the tf.function).
+        """
+        from agents.driving import tflite_runner as tfl
+
+        probe = np.random.default_rng(0).integers(
+            0, 256, (self.spec.frame_height, self.spec.frame_width, 3), dtype=np.uint8
+        )
+        expected = None
+        for _ in range(2):
+            if use_cache and self.model_path is not None:
+                content, entry = tfl.cached_conversion(self.model_path, self.model, self.spec)
+            else:
+                t0 = time.perf_counter()
+                content = tfl.convert_keras_model(self.model, self.spec)
+                entry = tfl.CacheEntry(None, built=True, build_s=time.perf_counter() - t0)
+            try:
+                runner = tfl.TfliteRunner(content, self.spec)
+                got = runner(probe)
+                if expected is None:
+                    x = preprocess_frame(probe, self.spec).astype(np.float32)
+                    expected = np.asarray(self.model(x, training=False)).reshape(-1)
+                # equal_nan: a NaN model converts to a NaN model, which steer() reports.
+                same = got.shape == expected.shape
+                if not (same and np.allclose(got, expected, atol=PROBE_ATOL, equal_nan=True)):
+                    raise tfl.TfliteError(
+                        f"converted outputs {got[:2]} differ from Keras {expected[:2]}"
+                    )
+            except tfl.TfliteError:
+                if entry.built:
+                    raise
+                tfl.drop_cached(entry)  # a stale or damaged entry: convert afresh
+                continue
+            self._tflite, self.tflite_cache = runner, entry
+            return
+        raise tfl.TfliteError("the cached conversion keeps failing its check")
+
+    def _build_tf_function(self) -> None:
         blank = np.zeros((self.spec.frame_height, self.spec.frame_width, 3), np.uint8)
         try:
             self._infer = make_inference_fn(self.model, self.spec)
@@ -158,7 +285,6 @@ class CnnDriver(Driver):
         except Exception:  # e.g. a TF build without XLA: the plain graph still works
             self._infer = make_inference_fn(self.model, self.spec, xla_preprocess=False)
             self._infer(blank)
-        self.reset_timing()
 
     def reset_timing(self) -> None:
         self._total_ms = 0.0
@@ -170,28 +296,37 @@ class CnnDriver(Driver):
         return self._total_ms / self._count if self._count else None
 
     def predict(self, frame: np.ndarray) -> float:
-        """Raw model steering for one (H, W, 3) uint8 frame (not clipped); timed."""
+        """Raw model steering for one (H, W, 3) uint8 frame (not clipped); timed.
+
+        Every output (steering, and speed for a two-output model) is kept in `last_outputs`.
+        """
         frame = self._check_frame(frame)
         t0 = time.perf_counter()
         if self.saliency:
-            steering, mask = self.visual_backprop(frame)
-            self.last_saliency = mask
+            result = self._saliency(frame)
+            outputs, self.last_saliency = result.outputs, result.mask
+        elif self._tflite is not None:
+            outputs = self._tflite(frame)
         else:
-            steering = float(self._infer(frame))
+            outputs = self._infer(frame).numpy()
         ms = (time.perf_counter() - t0) * 1000.0
+        self.last_outputs = outputs
         self.last_inference_ms = ms
         self._total_ms += ms
         self._count += 1
-        return steering
+        return float(outputs[0])
 
     def visual_backprop(self, frame: np.ndarray) -> tuple[float, np.ndarray]:
         """(steering, saliency mask (H, W) in [0, 1]) from one tf.function call."""
+        result = self._saliency(self._check_frame(frame))
+        return result.steering, result.mask
+
+    def _saliency(self, frame: np.ndarray):
         if self._vbp is None:
             from agents.driving.saliency import VisualBackProp
 
             self._vbp = VisualBackProp(self.model, self.spec)
-        result = self._vbp(self._check_frame(frame))
-        return result.steering, result.mask
+        return self._vbp(frame)
 
     def _check_frame(self, frame: np.ndarray | None) -> np.ndarray:
         expected = (self.spec.frame_height, self.spec.frame_width, 3)
@@ -204,6 +339,7 @@ class CnnDriver(Driver):
 
     def reset(self, world) -> None:
         self.last_saliency = None
+        self.last_outputs = None
         self.frames = 0
         self.reset_timing()
 
@@ -212,6 +348,25 @@ class CnnDriver(Driver):
         self.frames += 1
         value = check_command(self.predict(frame), f"model {self.label}", self.frames)
         return min(max(value, -1.0), 1.0)
+
+    def pedals(self, world) -> tuple[float, float] | None:
+        """(throttle, brake) towards the model's target speed for the frame `steer` just saw;
+        None (cruise control) for a steering-only model or before the first step.
+
+        The speed output times the card's speed_scale is the target in m/s, clipped to
+        0..the car's top speed; a NaN or inf speed is a DriverOutputError like steering's.
+        """
+        if self.n_outputs < 2 or self.last_outputs is None:
+            return None
+        raw = check_command(self.last_outputs[1], f"model {self.label}", self.frames, "speed")
+        params = world.car.params
+        target = min(max(raw * self.speed_scale, 0.0), params.max_speed)
+        return pedals_for(world.car.state.speed, target, params)
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0][:200] if text else type(e).__name__
 
 
 register_driver("cnn", CnnDriver)

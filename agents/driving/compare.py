@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from agents.driving.evaluate import EvalResult
 
 EXPERT = "expert"
+RACER = "racer"  # the racing expert: the reference in race mode
 # Columns of the comparison table, in order (EvalResult's JSON keys plus the driver).
 COLUMNS = (
     "driver",
@@ -37,17 +38,19 @@ PROGRESS_EVERY_STEPS = 600  # a worker reports distance driven every 10 simulate
 
 @dataclass(frozen=True)
 class EvalJob:
-    """One run: `driver` is "expert" or a model path; `track` a track spec (name, file, gen:N)."""
+    """One run: `driver` is "expert", "racer" or a model path; `track` a track spec (name,
+    file, gen:N); `mode` "cruise" or "race" (see agents.driving.evaluate.run_driver)."""
 
     driver: str
     track: str
     laps: int
     seed: int = 0
     look: str = "day"
+    mode: str = "cruise"
 
     @property
     def label(self) -> str:
-        return EXPERT if self.driver == EXPERT else Path(self.driver).stem
+        return self.driver if self.driver in (EXPERT, RACER) else Path(self.driver).stem
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,8 @@ def _driver_for(spec: str):
     if spec not in _drivers:
         from agents.driving.drivers import make_driver
 
-        if spec == EXPERT:
-            _drivers[spec] = make_driver(EXPERT)
+        if spec in (EXPERT, RACER):
+            _drivers[spec] = make_driver(spec)
         else:
             import agents.driving.cnn_driver  # noqa: F401  (registers "cnn")
 
@@ -108,7 +111,9 @@ def run_job(job: EvalJob) -> CompareRow:
             _progress_queue.put(world.metrics.progress - reported[0])
             reported[0] = world.metrics.progress
 
-    result = run_driver(driver, track, job.laps, seed=job.seed, look=job.look, on_step=on_step)
+    result = run_driver(
+        driver, track, job.laps, seed=job.seed, look=job.look, on_step=on_step, mode=job.mode
+    )
     if _progress_queue is not None:
         _progress_queue.put(job.laps * track.length - reported[0])  # the rest of this run
     return CompareRow(job.label, result)
@@ -172,7 +177,7 @@ def run_jobs(jobs: list[EvalJob], processes: int = 1, progress: bool = True) -> 
 def _job_cost(job: EvalJob) -> float:
     from game.sim.tracks_catalog import resolve_track
 
-    weight = 1.0 if job.driver == EXPERT else 10.0  # the CNN renders and infers every step
+    weight = 1.0 if job.driver in (EXPERT, RACER) else 10.0  # the CNN renders and infers every step
     return weight * job.laps * resolve_track(job.track).length
 
 

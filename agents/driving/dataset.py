@@ -11,6 +11,8 @@
   recording reader's header checks but still fails to decode (truncated data, junk after a
   valid header) or has the wrong size is dropped and reported with its log.csv line, so one
   bad file never aborts training with a TensorFlow error halfway through an epoch.
+- Speed labels (for speed-aware models): the lowest speed the driver had in the
+  SPEED_WINDOW_S after the frame (see `speed_targets`).
 - Augmentation: horizontal flip with negated steering, brightness/contrast jitter, shifts of
   a few pixels (small enough that the steering label stays right).
 """
@@ -40,6 +42,10 @@ SHUFFLE_BUFFER = 4096
 MAX_SHIFT_PX = (3, 2)  # (vertical, horizontal): vertical ~ pitch, horizontal < 0.5 deg yaw
 BRIGHTNESS = 25.0  # +- pixel levels
 CONTRAST = (0.75, 1.25)
+# A frame's speed label is the lowest driven speed in this window after it. Measured: with the
+# speed 0.3 s later as the label, a model braked ~1.2 s after the racing expert for hairpins
+# (the camera sees them late) and ran wide on 3 of 6 shipped tracks.
+SPEED_WINDOW_S = 1.2
 
 
 @dataclass
@@ -60,6 +66,8 @@ class FrameTable:
     # Where each frame came from, for reporting: its index in `sessions` and its log.csv name.
     session_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rel: list[str] = field(default_factory=list)
+    # The speed label per frame in m/s (`speed_targets`); empty when the logs have no speed.
+    speed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -93,6 +101,33 @@ def time_blocks(t: np.ndarray, rate_hz: float, block_seconds: float = BLOCK_SECO
     return (instant * n_blocks) // n_instants
 
 
+def speed_targets(
+    t: np.ndarray, speed: np.ndarray, driven: np.ndarray, window_s: float = SPEED_WINDOW_S
+) -> np.ndarray:
+    """Speed label per row: the lowest driven speed from its time to `window_s` later.
+
+    Braking shows in the label `window_s` early (a camera sees a bend late: the model must
+    slow down for what the driver was about to slow down for), while speeding up does not
+    (the label is never above the speed the driver really had there). `driven` marks the rows
+    the car was really at (not recovery views, which share their sample's t and so get its
+    label). Where t is not increasing (a session appended to after a reset), a row keeps
+    its own speed.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    speed = np.asarray(speed, dtype=np.float32)
+    out = speed.copy()
+    idx = np.flatnonzero(driven)
+    if len(idx) < 2 or np.any(np.diff(t[idx]) < 0):
+        return out
+    td, vd = t[idx], speed[idx]
+    lo = np.searchsorted(td, t - 1e-9)
+    hi = np.searchsorted(td, t + window_s + 1e-9)
+    for i, (a, b) in enumerate(zip(lo, hi, strict=True)):
+        if b > a:
+            out[i] = vd[a:b].min()
+    return out
+
+
 def load_frames(
     dirs: list[str | os.PathLike[str]], spec: InputSpec, keep_off_lane: bool = False
 ) -> FrameTable:
@@ -104,7 +139,7 @@ def load_frames(
     if not dirs:
         raise UserFacingError("no recording sessions given")
     paths: list[str] = []
-    steering, blocks, origin, rel = [], [], [], []
+    steering, speeds, blocks, origin, rel = [], [], [], [], []
     info, problems = [], []
     next_block = 0
     for d in dirs:
@@ -134,6 +169,12 @@ def load_frames(
         )
         origin.append(np.full(len(frames), len(info) - 1, dtype=np.int64))
         steering.append(np.clip(cols["steering"][keep].astype(np.float32), -1.0, 1.0))
+        if "speed" in cols and "t" in cols:
+            sources = cols.get("source", np.full(len(keep), ""))
+            driven = np.asarray(sources) != "recovery"
+            speeds.append(speed_targets(cols["t"], cols["speed"], driven & keep)[keep])
+        else:
+            speeds.append(np.full(int(keep.sum()), np.nan, np.float32))
         blocks.append(b + next_block)
         next_block += int(b.max()) + 1
     if not paths:
@@ -148,6 +189,7 @@ def load_frames(
         problems,
         np.concatenate(origin),
         rel,
+        np.concatenate(speeds).astype(np.float32),
     )
 
 
@@ -270,6 +312,7 @@ def drop_undecodable(table: FrameTable, spec: InputSpec) -> FrameTable:
         problems=problems,
         session_index=table.session_index[keep] if _has_origin(table) else table.session_index,
         rel=[table.rel[i] for i in keep] if _has_origin(table) else table.rel,
+        speed=table.speed[keep] if len(table.speed) == len(table) else table.speed,
     )
 
 
@@ -402,14 +445,24 @@ def make_pipelines(
     augment_train: bool = True,
     balance: bool = True,
     flip_prob: float = 0.5,
+    outputs: int = 1,
+    speed_scale: float = 30.0,
 ) -> Pipelines:
-    """Train/val datasets for Keras fit: (x float32 0..255, steering (N,1), weight).
+    """Train/val datasets for Keras fit: (x float32 0..255, labels, weight); labels are
+    steering (N,1), or with `outputs=2` [steering, speed label / speed_scale] (N,2).
 
     Frames that fail to decode are dropped first (`drop_undecodable`); the returned
     `Pipelines.table` is the table actually trained on, with those rows in `problems`.
     """
     import tensorflow as tf
 
+    if outputs == 2:
+        missing = len(table.speed) != len(table) or not np.all(np.isfinite(table.speed))
+        if missing:
+            raise UserFacingError(
+                "these recordings have no speed column to learn speed from "
+                "(recorded before speeds were logged); train a steering-only model"
+            )
     table = drop_undecodable(table, spec)
     train_idx, val_idx = block_split(table.block, seed)
     if len(train_idx) == 0 or len(val_idx) == 0:
@@ -418,21 +471,26 @@ def make_pipelines(
         )
     weights = balance_weights(table.steering) if balance else np.ones(len(table), np.float32)
     paths = np.asarray(table.paths)
+    labels = table.steering[:, None]
+    if outputs == 2:
+        labels = np.stack([table.steering, table.speed / speed_scale], axis=1)
+    labels = labels.astype(np.float32)
 
     def source(idx: np.ndarray, shuffle_files: bool):
         if shuffle_files:  # once, so the cached order is already mixed across sessions
             idx = np.random.default_rng(seed).permutation(idx)
-        ds = tf.data.Dataset.from_tensor_slices((paths[idx], table.steering[idx], weights[idx]))
+        ds = tf.data.Dataset.from_tensor_slices((paths[idx], labels[idx], weights[idx]))
         ds = ds.map(_decode(spec), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.cache()
 
     def finish(ds, aug: bool):
-        def to_model(images, steering, weight):
-            if aug:
-                x, s = augment(images, steering, spec, flip_prob)
+        def to_model(images, label, weight):
+            steering, rest = label[:, 0], label[:, 1:]
+            if aug:  # a mirrored road mirrors the steering; the speed it calls for stays
+                x, steering = augment(images, steering, spec, flip_prob)
             else:
-                x, s = tf.cast(images, tf.float32), steering
-            return x, s[:, None], weight
+                x = tf.cast(images, tf.float32)
+            return x, tf.concat([steering[:, None], rest], axis=1), weight
 
         ds = ds.batch(batch_size).map(to_model, num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)

@@ -60,8 +60,9 @@ def run_driver(
     The dashcam is rendered only for drivers that need it (`seed` and `look` set its texture
     noise and colours). `on_step(world, steering, frame)` is called after every step, e.g. for
     a recorder or a progress bar. Fills `mean_inference_ms` when the driver reports one.
-    `mode`: "cruise" (NVIDIA-style lane keeping; drivers' pedals still reach the car) or
-    "race" (the same run, and the result carries the lap times).
+    `mode`: "cruise" (NVIDIA-style lane keeping: every driver at the car's cruise speed,
+    whatever pedals it has) or "race" (drivers with pedals use them; steering-only drivers
+    hold cruise; the result carries the lap times).
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -74,7 +75,7 @@ def run_driver(
     if max_seconds is None:
         max_seconds = TIME_CAP_FACTOR * expected_seconds(track, laps, world.car.cruise_speed)
     driver.reset(world)
-    loop = DrivingLoop(world, driver, camera)
+    loop = DrivingLoop(world, driver, camera, cruise=mode == "cruise")
     max_steps = int(round(max_seconds * 60.0))
     while world.laps < laps and world.steps < max_steps:
         step = loop.step()

@@ -23,6 +23,7 @@ import numpy as np
 
 from agents.driving.expert import ExpertDriver, expert_steering_from_pose
 from agents.driving.loop import DrivingLoop
+from agents.driving.racing import RacingExpert
 from agents.driving.recording import Recorder, view_metrics
 from game.errors import UserFacingError
 from game.sim.car import CarParams
@@ -130,8 +131,12 @@ def record_expert(
     recovery: bool = True,
     progress: Callable[[float, float], None] | None = None,
     views_per_sample: int = 2,
+    race: bool = False,
 ) -> RecordingSummary:
     """Drive `laps` laps with the expert and record them; returns what was written.
+
+    race: the racing expert drives (its own throttle and brakes, as fast as the grip
+    allows) instead of the lane-keeping expert at cruise: data for a speed-aware model.
 
     look: a dashcam look, or "mixed" for a seeded random look per sample.
     progress(metres_done, metres_total) is called after each sample.
@@ -146,7 +151,7 @@ def record_expert(
     looks = list(LOOKS) if look == "mixed" else [look]
     params = CameraParams()
     cams = {name: Dashcam(track, params, look=name, seed=seed) for name in looks}
-    expert = ExpertDriver()
+    expert = RacingExpert() if race else ExpertDriver()
     world = World(track, start_speed=CarParams().default_cruise)
     expert.reset(world)
     total_m = laps * track.length

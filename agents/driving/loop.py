@@ -108,6 +108,8 @@ class DrivingLoop:
     advisors: drivers asked every step but never obeyed (Autopilot's expert gauge).
     camera: renders the frame drivers with `needs_camera` and the recorder get.
     recorder: optional; a failing recorder (OSError) is detached and reported, the car goes on.
+    cruise: hold the car's cruise speed whatever pedals the driver has (NVIDIA-style lane
+        keeping, where every driver is judged at the same speed).
     """
 
     def __init__(
@@ -117,8 +119,10 @@ class DrivingLoop:
         camera: CameraPart | None = None,
         recorder: RecorderPart | None = None,
         advisors: Sequence[Driver] = (),
+        cruise: bool = False,
     ) -> None:
         self.world = world
+        self.cruise = cruise
         self.driver = driver
         self.camera = camera
         self.recorder = recorder
@@ -164,7 +168,9 @@ class DrivingLoop:
         world = self.world
         advice = tuple(self._ask(a) for a in self.advisors)
         driver_cmd = self._ask(self.driver) if self.driver is not None else None
-        driver_pedals = self._ask_pedals(self.driver) if self.driver is not None else None
+        driver_pedals = (
+            self._ask_pedals(self.driver) if self.driver is not None and not self.cruise else None
+        )
         started = human is not None and not self.overriding
         if started:
             self.takeovers += 1

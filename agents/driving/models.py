@@ -4,6 +4,11 @@ Every model takes uint8-valued pixels (as float32) of its InputSpec's shape and 
 them itself with layers.Rescaling (no Lambda layers, so .h5 files load in safe mode), and
 outputs one number: the steering command (-1..1, positive = right).
 
+A speed-aware model (`with_speed_head`) outputs two numbers in one (N, 2) tensor: steering,
+and the speed the driver wants for the road ahead divided by SPEED_SCALE. A single frame
+cannot show how fast the car goes, so the model learns the speed the road calls for and the
+car's speed controller turns it into throttle and brake (agents.driving.racing.pedals_for).
+
 `ARCHITECTURE_NAMES` is the one list of architectures (the CLI's choices, the Train screen's
 buttons, the model catalog): importing this module does not load Keras, each builder does.
 """
@@ -87,21 +92,73 @@ ARCHITECTURE_NAMES: tuple[str, ...] = tuple(ARCHITECTURES)
 DEFAULT_ARCHITECTURE = "pilotnet"
 
 
+SPEED_SCALE = 30.0  # m/s: the speed output is speed / SPEED_SCALE (about 0..1)
+# The speed column's share of the loss. Speed errors (~0.05 of scale) dwarf steering errors
+# (~0.02 of lock); unweighted they would steer the shared layers away from lane keeping.
+SPEED_LOSS_WEIGHT = 0.1
+
+
+def output_count(model: keras.Model) -> int:
+    """1 for a steering model, 2 for a steering + speed model."""
+    shape = tuple(model.outputs[0].shape[1:])
+    return int(shape[0]) if shape else 1
+
+
+def with_speed_head(model: keras.Model) -> keras.Model:
+    """The same network (shared layers and weights) with a speed branch from its `flatten`
+    features beside the steering output: one (N, 2) output [steering, speed / SPEED_SCALE]."""
+    import keras
+    from keras import layers
+
+    if output_count(model) == 2:
+        return model
+    features = model.get_layer("flatten").output
+    x = layers.Dense(50, activation="relu", name="speed_fc1")(features)
+    x = layers.Dense(10, activation="relu", name="speed_fc2")(x)
+    speed = layers.Dense(1, name="speed")(x)
+    commands = layers.Concatenate(name="commands")([model.outputs[0], speed])
+    return keras.Model(model.inputs, commands, name=model.name)
+
+
+def freeze_all_but_speed(model: keras.Model) -> None:
+    """Train only the speed branch: steering (and so lane keeping) stays exactly as it was."""
+    for layer in model.layers:
+        layer.trainable = layer.name.startswith("speed")
+
+
+def command_loss(speed_weight: float = SPEED_LOSS_WEIGHT):
+    """Mean squared error; with two outputs the speed column counts `speed_weight` times."""
+    import keras
+    from keras import ops
+
+    mse = keras.losses.MeanSquaredError()
+
+    def loss(y_true, y_pred):
+        if y_pred.shape[-1] != 2:
+            return mse(y_true, y_pred)
+        column_weight = ops.convert_to_tensor([1.0, speed_weight], dtype=y_pred.dtype)
+        return ops.mean(ops.square(y_true - y_pred) * column_weight, axis=-1)
+
+    return loss
+
+
 def compile_model(model: keras.Model, learning_rate=1e-3) -> keras.Model:
     """Adam (learning_rate: a float or a keras LearningRateSchedule) on mean squared error."""
     import keras
 
     # Full-name loss object: a "mse" string saves to .h5 but fails to load in Keras 3.
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss=keras.losses.MeanSquaredError(),
-    )
+    loss = keras.losses.MeanSquaredError() if output_count(model) == 1 else command_loss()
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss)
     return model
 
 
-def build_model(arch: str, spec: InputSpec | None = None, learning_rate=1e-3) -> keras.Model:
-    """A compiled model of architecture `arch` with its default (or the given) input spec."""
+def build_model(
+    arch: str, spec: InputSpec | None = None, learning_rate=1e-3, speed: bool = False
+) -> keras.Model:
+    """A compiled model of architecture `arch` with its default (or the given) input spec;
+    `speed` adds the speed output (`with_speed_head`)."""
     if arch not in ARCHITECTURES:
         choices = ", ".join(ARCHITECTURES)
         raise UserFacingError(f"unknown architecture {arch!r} (choose {choices})")
-    return compile_model(ARCHITECTURES[arch](spec or spec_for(arch)), learning_rate)
+    model = ARCHITECTURES[arch](spec or spec_for(arch))
+    return compile_model(with_speed_head(model) if speed else model, learning_rate)

@@ -2,12 +2,14 @@
 rules for renaming and deleting them.
 
     for info in list_models(Scoreboard.load()):
-        print(info.name, info.architecture, info.data, info.autonomy_pct)
+        print(info.name, info.architecture, info.autonomy_pct, info.laps_total_s)
     rename_model(path, "steady-driver")     # the model, its card and its training log together
     delete_model(path)                      # all three; a shipped model is refused
 
 A model's scores live in the user folder's scoreboard.json, keyed by the model file's SHA-256:
-a renamed file keeps its scores and a retrained one (other bytes) starts without. Pure Python:
+a renamed file keeps its scores and a retrained one (other bytes) starts without. Each model
+drives every suite track in cruise mode (lane keeping: autonomy, |offset|) and race mode (its
+own pace, for a model with a speed output: lap times). Pure Python:
 no TensorFlow, no pygame (the evaluation runs are game.sessions.models' worker).
 """
 
@@ -32,16 +34,20 @@ from game.paths import user_dir, user_home
 
 # --- the scoreboard's suite: the same runs for every model --------------------------------------
 # Two shipped tracks and two generated ones held out of the shipped model's training data
-# (it was built on gen:1000-1040); one lap each in race mode: a model with a speed output races
-# at its own pace, a steering-only model holds cruise speed (the same run as `evaluate`'s
-# cruise mode), and the result adds the lap time.
+# (it was built on gen:1000-1040); one lap each, in both of `evaluate`'s modes: cruise (lane
+# keeping at the car's cruise speed, whatever pedals a model has: autonomy and |offset|) and
+# race (a model with a speed output drives its own pace: lap times). A steering-only model
+# holds cruise speed in race mode too, so its race run is its cruise run plus lap times.
 SUITE_TRACKS = ("oval", "kidney", "gen:5000", "gen:5001")
+SUITE_MODES = ("cruise", "race")
 SUITE_LAPS = 1
-SUITE_MODE = "race"
 SUITE_SEED = 0
 SUITE_LOOK = "day"
+# 2: runs in both modes, race mode letting a model's speed output drive. Version 1's runs
+# (race mode only, schema 1's "runs") stay in the file but are not shown.
+SUITE_VERSION = 2
 SCOREBOARD_FILE = "scoreboard.json"
-SCOREBOARD_SCHEMA = 1
+SCOREBOARD_SCHEMA = 2
 MAX_SCOREBOARD_BYTES = 5_000_000
 
 NAME_CHARS = 60
@@ -116,9 +122,11 @@ def model_sha256(path: Path) -> str:
 
 @dataclass(frozen=True)
 class TrackScore:
-    """One scoreboard run: a model on one suite track, as `evaluate --mode race --json` says."""
+    """One scoreboard result: a model on one suite track in one mode, as
+    `evaluate --mode MODE --json` prints it."""
 
     track: str  # the track spec (oval, gen:5000)
+    mode: str  # "cruise" or "race"
     result: Mapping[str, Any]  # EvalResult.to_json()
 
     @property
@@ -133,21 +141,31 @@ class TrackScore:
     def best_lap_s(self) -> float | None:
         return _num(self.result.get("best_lap_s"))
 
+    @property
+    def interventions(self) -> int | None:
+        n = _num(self.result.get("interventions"))
+        return int(n) if n is not None else None
+
 
 def _num(v: Any) -> float | None:
     ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
     return float(v) if ok else None
 
 
-def suite_key() -> dict[str, Any]:
+def suite_key(mode: str) -> dict[str, Any]:
     """What makes two runs comparable; a result of another suite is not shown."""
-    return {"laps": SUITE_LAPS, "mode": SUITE_MODE, "seed": SUITE_SEED, "look": SUITE_LOOK}
+    return {"version": SUITE_VERSION, "laps": SUITE_LAPS, "mode": mode, "seed": SUITE_SEED,
+            "look": SUITE_LOOK}  # fmt: skip
+
+
+Scores = Mapping[tuple[str, str], TrackScore]  # (track, mode) -> result
 
 
 class Scoreboard:
-    """scoreboard.json in the user folder: model SHA-256 -> track -> result. Thread-safe: the
-    scoreboard worker records while the screen reads. A broken file is reported in `problem`
-    and kept aside (scoreboard.broken.json) the first time new results are saved."""
+    """scoreboard.json in the user folder: model SHA-256 -> mode -> track -> result
+    (`models[sha]["by_mode"]`; schema 1's race-only `runs` are kept but not read). Thread-safe:
+    the scoreboard worker records while the screen reads. A broken file is reported in
+    `problem` and kept aside (scoreboard.broken.json) the first time new results are saved."""
 
     def __init__(self, path: Path, data: dict[str, Any] | None = None, problem: str = "") -> None:
         self.path = path
@@ -169,25 +187,43 @@ class Scoreboard:
         models = {k: v for k, v in data["models"].items() if isinstance(v, dict)}
         return cls(path, {"models": models})
 
-    def scores(self, sha: str | None) -> dict[str, TrackScore]:
-        """The suite's results for a model, by track (only runs of the current suite)."""
+    def scores(self, sha: str | None) -> dict[tuple[str, str], TrackScore]:
+        """A model's results by (track, mode): only runs of the current suite."""
         if sha is None:
             return {}
         with self._lock:
-            runs = self.models.get(sha, {}).get("runs", {})
+            by_mode = self.models.get(sha, {}).get("by_mode")
             out = {}
-            for track, r in runs.items() if isinstance(runs, dict) else ():
-                if isinstance(r, dict) and r.get("suite") == suite_key():
-                    out[track] = TrackScore(track, dict(r.get("result") or {}))
+            for mode in SUITE_MODES:
+                runs = by_mode.get(mode) if isinstance(by_mode, dict) else None
+                for track, r in runs.items() if isinstance(runs, dict) else ():
+                    if isinstance(r, dict) and r.get("suite") == suite_key(mode):
+                        result = r.get("result")
+                        out[track, mode] = TrackScore(
+                            track, mode, dict(result) if isinstance(result, dict) else {}
+                        )
             return out
 
-    def record(self, sha: str, name: str, track: str, result: Mapping[str, Any]) -> None:
-        """Add one run and save the file at once (a cancelled scoreboard keeps what finished)."""
+    def record(
+        self, sha: str, name: str, track: str, mode: str, result: Mapping[str, Any],
+        shared_with: str = "",
+    ) -> None:  # fmt: skip
+        """Add one result and save the file at once (a cancelled scoreboard keeps what
+        finished). `shared_with`: the mode of the run this result also came from (a
+        steering-only model's one run counts for cruise and race)."""
+        run: dict[str, Any] = {"suite": suite_key(mode), "result": dict(result), "when": _now()}
+        if shared_with:
+            run["shared_with"] = shared_with
         with self._lock:
             entry = self.models.setdefault(sha, {})
             entry["name"] = name  # the name last seen, for a person reading the file
-            runs = entry.setdefault("runs", {})
-            runs[track] = {"suite": suite_key(), "result": dict(result), "when": _now()}
+            by_mode = entry.get("by_mode")
+            if not isinstance(by_mode, dict):
+                by_mode = entry["by_mode"] = {}
+            runs = by_mode.get(mode)
+            if not isinstance(runs, dict):
+                runs = by_mode[mode] = {}
+            runs[track] = run
             text = _dumps({"schema_version": SCOREBOARD_SCHEMA, "models": self.models})
             if self.problem and self.path.exists():
                 # Never write over a file we could not read: keep it for the person to look at.
@@ -216,7 +252,7 @@ class ModelInfo:
     entry: ModelEntry
     sha256: str | None = None  # None when the file cannot be read
     problem: str = ""  # a broken card, a card for another file, an unreadable model
-    scores: Mapping[str, TrackScore] = field(default_factory=dict)
+    scores: Scores = field(default_factory=dict)  # (track, mode) -> result
 
     path = property(lambda self: self.entry.path)
     name = property(lambda self: self.entry.name)
@@ -254,29 +290,54 @@ class ModelInfo:
     def created(self) -> datetime | None:
         return datetime.fromtimestamp(self.entry.created) if self.entry.created else None
 
-    # Scores summed over the suite tracks run so far.
     @property
-    def tracks_scored(self) -> int:
-        return sum(t in self.scores for t in SUITE_TRACKS)
+    def has_speed_output(self) -> bool:
+        """The card says the model sets its own speed (an "outputs" entry): its cruise and
+        race runs differ. Only a hint for screens; the scoreboard asks the loaded driver."""
+        return isinstance(self._detail("outputs"), dict)
 
-    def _mean(self, key: str) -> float | None:
-        vals = [getattr(self.scores[t], key) for t in SUITE_TRACKS if t in self.scores]
-        vals = [v for v in vals if v is not None]
+    # The suite's figures so far: lane keeping from the cruise runs, race pace from the race
+    # runs (a steering-only model's one race run is recorded for both).
+    def score(self, track: str, mode: str) -> TrackScore | None:
+        return self.scores.get((track, mode))
+
+    def tracks_scored(self, mode: str) -> int:
+        return sum((t, mode) in self.scores for t in SUITE_TRACKS)
+
+    @property
+    def runs_scored(self) -> int:
+        """Suite results in, out of len(SUITE_TRACKS) * len(SUITE_MODES)."""
+        return sum(self.tracks_scored(m) for m in SUITE_MODES)
+
+    def _values(self, mode: str, key: str) -> list[float]:
+        vals = [getattr(self.scores.get((t, mode)), key, None) for t in SUITE_TRACKS]
+        return [v for v in vals if v is not None]
+
+    def _mean(self, mode: str, key: str) -> float | None:
+        vals = self._values(mode, key)
         return sum(vals) / len(vals) if vals else None
 
     @property
     def autonomy_pct(self) -> float | None:
-        return self._mean("autonomy_pct")
+        """Mean autonomy of the cruise runs so far."""
+        return self._mean("cruise", "autonomy_pct")
 
     @property
     def mean_abs_offset_m(self) -> float | None:
-        return self._mean("mean_abs_offset_m")
+        """Mean |offset| of the cruise runs so far."""
+        return self._mean("cruise", "mean_abs_offset_m")
 
     @property
     def laps_total_s(self) -> float | None:
-        """The suite tracks' best laps added up, once every track has one."""
-        laps = [self.scores[t].best_lap_s if t in self.scores else None for t in SUITE_TRACKS]
-        return sum(laps) if all(v is not None for v in laps) else None  # type: ignore[arg-type]
+        """The race runs' best laps added up, once every suite track has one."""
+        laps = self._values("race", "best_lap_s")
+        return sum(laps) if len(laps) == len(SUITE_TRACKS) else None
+
+    @property
+    def race_interventions(self) -> int | None:
+        """Interventions in the race runs so far (None before the first)."""
+        n = self._values("race", "interventions")
+        return int(sum(n)) if n else None
 
     # Text for tables (the screen and the CLI show the same words).
     @property
@@ -312,8 +373,15 @@ class ModelInfo:
         total = self.laps_total_s
         if total is not None:
             return f"{total:.1f} s"
-        n = self.tracks_scored
-        return f"{n}/{len(SUITE_TRACKS)} tracks" if n else "-"
+        n, of = self.tracks_scored("race"), len(SUITE_TRACKS)
+        if n < of:
+            return f"{n}/{of} tracks" if n else "-"
+        return f"{len(self._values('race', 'best_lap_s'))}/{of} laps"  # some run never finished
+
+    @property
+    def race_interventions_text(self) -> str:
+        n = self.race_interventions
+        return "-" if n is None else str(n)
 
 
 def _info(entry: ModelEntry, board: Scoreboard | None) -> ModelInfo:
@@ -418,7 +486,7 @@ def delete_model(path: Path) -> list[Path]:
 
 
 __all__ = [
-    "ModelInfo", "SUITE_LAPS", "SUITE_LOOK", "SUITE_MODE", "SUITE_SEED", "SUITE_TRACKS",
-    "Scoreboard", "TrackScore", "check_name", "companions", "delete_model", "find_model",
-    "list_models", "model_sha256", "rename_model", "suite_key",
+    "ModelInfo", "SUITE_LAPS", "SUITE_LOOK", "SUITE_MODES", "SUITE_SEED", "SUITE_TRACKS",
+    "SUITE_VERSION", "Scoreboard", "Scores", "TrackScore", "check_name", "companions",
+    "delete_model", "find_model", "list_models", "model_sha256", "rename_model", "suite_key",
 ]  # fmt: skip

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.driving.dataset import load_frames, make_pipelines, session_dirs
+from agents.driving.dataset import SPEED_WINDOW_S, load_frames, make_pipelines, session_dirs
 from agents.driving.preprocess import InputSpec, spec_for
 from agents.modelio import ModelFileError
 from agents.training import (
@@ -39,7 +39,10 @@ STRATEGIES = ("default", "mirrored")
 PATIENCE = EARLY_STOP_PATIENCE
 LEARNING_RATE = 1e-3
 LR_FLOOR = 0.03  # cosine decay ends at this fraction of the initial learning rate
-FINE_TUNE_LEARNING_RATE = 1e-4  # fine-tuning nudges a trained model; a big step would undo it
+# Fine-tuning nudges a trained model; a big step would undo it. Measured on 5 min of a
+# scripted sloppy keyboard driver (bench.time_to_first_model): 1e-4 copied the person's line
+# (mean |offset| 0.18 m on unseen tracks), 3e-5 kept more of the shipped model's (0.14 m).
+FINE_TUNE_LEARNING_RATE = 3e-5
 
 
 @dataclass
@@ -93,14 +96,30 @@ def _initial(initial_model: str | os.PathLike[str], arch: str | None) -> tuple[A
             f"(or give --arch {own}) to fine-tune it, or train a new {arch} model"
         )
     # The weights must fit the architecture the card names (checked before any data loads).
+    from agents.driving.models import output_count, with_speed_head
+
     theirs = [tuple(w.shape) for w in model.get_weights()]
-    ours = [tuple(v.shape) for v in ARCHITECTURES[own](spec).weights]
+    reference = ARCHITECTURES[own](spec)
+    if output_count(model) == 2:
+        reference = with_speed_head(reference)
+    ours = [tuple(v.shape) for v in reference.weights]
     if theirs != ours:
         raise ModelFileError(
             f"{initial_model}: its weights do not fit the {own} architecture with input "
             f"{spec.shape} that its card names; cannot fine-tune it"
         )
     return model, own, spec
+
+
+def speed_outputs_card() -> dict:
+    """The card's `outputs` entry of a speed-aware model: how to read its second number."""
+    from agents.driving.models import SPEED_SCALE
+
+    return {
+        "names": ["steering", "speed"],
+        "speed_scale": SPEED_SCALE,
+        "speed_window_s": SPEED_WINDOW_S,
+    }
 
 
 def train(
@@ -122,6 +141,9 @@ def train(
     flip_prob: float = 0.0,
     lr_decay: bool = True,
     extra_callbacks: Callable[[], list] | None = None,
+    speed: bool = False,
+    speed_only: bool = False,
+    recovery_views: bool = True,
 ) -> TrainResult:
     """Train `arch` (or fine-tune `initial_model`) on the sessions and save the best epoch.
 
@@ -142,10 +164,24 @@ def train(
         pulled models ~3 cm towards the centre line.
     lr_decay: cosine-decay the learning rate over the planned epochs (fresh models only).
     extra_callbacks(): more Keras callbacks, made just before fit (the CLI's tqdm bar).
+    speed: also learn the speed the road calls for (a second output, see
+        agents.driving.models.with_speed_head); a model that has one keeps learning it.
+    speed_only: train only the speed branch; steering stays exactly as `initial_model`'s.
+    recovery_views: for a person's sessions, also train on cameras displaced from their
+        poses, labelled with their steering plus the expert's correction back to the lane
+        (agents.driving.recovery_views; built once per session and cached beside it).
     """
     import keras
 
-    from agents.driving.models import DEFAULT_ARCHITECTURE, build_model, compile_model
+    from agents.driving.models import (
+        DEFAULT_ARCHITECTURE,
+        SPEED_SCALE,
+        build_model,
+        compile_model,
+        freeze_all_but_speed,
+        output_count,
+        with_speed_head,
+    )
 
     if epochs < 1:
         raise UserFacingError(f"epochs must be at least 1, got {epochs}")
@@ -157,18 +193,35 @@ def train(
     keras.utils.set_random_seed(seed)
 
     start_model = arch_spec = None
+    if speed_only and initial_model is None:
+        raise UserFacingError("training only the speed output needs a model to start from")
     if initial_model is not None:
         start_model, arch, arch_spec = _initial(initial_model, arch)
+        speed = speed or speed_only or output_count(start_model) == 2
     arch = arch or DEFAULT_ARCHITECTURE
     spec = arch_spec or spec_for(arch)
-    table = load_frames(session_dirs(sessions), spec)
+    outputs = 2 if speed else 1
+    dirs = session_dirs(sessions)
+    n_views = 0
+    if recovery_views:
+        from agents.driving.recovery_views import recovery_sessions
+
+        extra, n_views = recovery_sessions(
+            dirs, progress=lambda m: report_data(progress, m), cancel=cancel
+        )
+        dirs = dirs + extra
+    table = load_frames(dirs, spec)
     report_data(progress, f"checking {len(table)} frame images")
-    data = make_pipelines(table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob)
+    data = make_pipelines(
+        table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob, outputs=outputs,
+        speed_scale=SPEED_SCALE,
+    )  # fmt: skip
     table = data.table  # without the frames that failed to decode
     off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
+    views = f" (with {n_views} recovery views of your driving)" if n_views else ""
     report_data(
         progress,
-        f"{len(table)} frames, {len(table.problems)} bad rows skipped{off}",
+        f"{len(table)} frames{views}, {len(table.problems)} bad rows skipped{off}",
         table.problems,
     )
 
@@ -176,16 +229,23 @@ def train(
     with dist.scope():
         if start_model is not None:
             # Rebuild inside the strategy scope so variables are mirrored, then copy weights.
-            model = build_model(arch, spec)
+            model = build_model(arch, spec, speed=output_count(start_model) == 2)
             model.set_weights(start_model.get_weights())
-            compile_model(model, learning_rate or FINE_TUNE_LEARNING_RATE)
+            if speed:
+                model = with_speed_head(model)  # a no-op when it has one already
+            if speed_only:
+                freeze_all_but_speed(model)
+            # The speed branch of a new head starts from scratch: the fresh-model rate.
+            fresh_head = speed_only and output_count(start_model) == 1
+            rate = learning_rate or (LEARNING_RATE if fresh_head else FINE_TUNE_LEARNING_RATE)
+            compile_model(model, rate)
         else:
             lr = learning_rate or LEARNING_RATE
             if lr_decay:
                 # Big steps early, small at the end: steering must be precise to ~0.005.
                 steps = epochs * data.train_batches
                 lr = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=LR_FLOOR)
-            model = build_model(arch, spec, lr)
+            model = build_model(arch, spec, lr, speed=speed)
 
     def describe(outcome: FitOutcome, checkpoint: Path) -> ModelCard:
         return ModelCard(
@@ -213,6 +273,8 @@ def train(
                 "flip_prob": flip_prob,
                 "lr_decay": lr_decay and initial_model is None,
                 "fine_tuned_from": str(initial_model) if initial_model is not None else None,
+                "recovery_views": n_views,
+                **({"outputs": speed_outputs_card()} if speed else {}),
             },
         )  # fmt: skip
 

@@ -3,10 +3,11 @@ architecture, training data, training time and scoreboard results.
 
 Select with Up/Down or the mouse; R renames (type, Enter), X or Delete deletes after a Y,
 Enter drives the model in Autopilot, S runs the scoreboard for the selected model and Shift+S
-for every model: each model drives the same suite of tracks in a background worker, and its
-row fills in as each run finishes. Esc stops the scoreboard (finished runs are kept), then goes
-back. The state and its rules are game/sessions/models.py; this module turns input into calls
-and draws.
+for every model: each model drives the same suite of tracks in cruise and race mode in a
+background worker, and its row fills in as each run finishes (lane keeping from the cruise
+runs, lap times and race interventions from the race runs). Esc stops the scoreboard
+(finished runs are kept), then goes back. The state and its rules are game/sessions/models.py;
+this module turns input into calls and draws.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from agents.driving.registry import SUITE_LAPS, SUITE_TRACKS, ModelInfo
+from agents.driving.registry import SUITE_LAPS, SUITE_TRACKS, ModelInfo, TrackScore
 from game.actions import Action, action_for
 from game.render import theme
 from game.render.controls import ProgressBar
@@ -24,19 +25,21 @@ from game.render.table import Cell, Column, Table, fit_text
 from game.render.widgets import Button
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.sessions.models import ModelsState
+from game.sessions.models import ModelsState, ScoreStarted
 
 GAP = 20
 MODEL_COLUMNS = [
     Column("MODEL", 3.0, max_chars=28), Column("FROM", 0.9), Column("ARCH", 1.0),
     Column("DATA", 2.0), Column("TRAINED", 1.0, "right"), Column("CREATED", 1.9, "right"),
     Column("AUTONOMY", 1.3, "right"), Column("|OFFSET|", 1.2, "right"),
-    Column("LAP SUM", 1.4, "right"),
+    Column("LAP SUM", 1.4, "right"), Column("RACE INT", 1.2, "right"),
 ]  # fmt: skip
+# Lane keeping (autonomy, |offset|) comes from the cruise runs, pace from the race runs.
 SCORE_COLUMNS = [
-    Column("TRACK", 1.4), Column("AUTONOMY", 1.2, "right"), Column("|OFFSET|", 1.2, "right"),
-    Column("BEST LAP", 1.2, "right"),
+    Column("TRACK", 1.3), Column("AUTONOMY", 1.2, "right"), Column("|OFFSET|", 1.1, "right"),
+    Column("RACE LAP", 1.2, "right"), Column("RACE INT", 1.1, "right"),
 ]  # fmt: skip
+RUNNING = "running..."
 BUTTONS = (("drive", "DRIVE  Enter"), ("rename", "RENAME  R"), ("delete", "DELETE  X"),
            ("score", "SCORE  S"), ("score_all", "SCORE ALL  Shift+S"))  # fmt: skip
 
@@ -76,6 +79,7 @@ def model_row(m: ModelInfo, running: bool, failed: str) -> dict[str, Cell]:
     laps = Cell("running", theme.WARN) if running else Cell(m.laps_text, theme.TEXT_MUTED)
     if failed:
         laps = Cell("failed", theme.BAD)
+    race_int = m.race_interventions
     return {
         "MODEL": Cell(m.name, theme.BAD if m.problem else dim),
         "FROM": Cell("shipped" if m.shipped else "yours", theme.TEXT_MUTED),
@@ -86,7 +90,31 @@ def model_row(m: ModelInfo, running: bool, failed: str) -> dict[str, Cell]:
         "AUTONOMY": Cell(m.autonomy_text, autonomy_color(auto) if auto is not None else dim),
         "|OFFSET|": Cell(m.offset_text, dim),
         "LAP SUM": laps,
+        "RACE INT": Cell(m.race_interventions_text, theme.WARN if race_int else dim),
     }
+
+
+def score_row(track: str, cruise: TrackScore | None, race: TrackScore | None,
+              running: tuple[str, ...] = ()) -> dict[str, Cell]:  # fmt: skip
+    """One suite track in the scores panel: its cruise run's lane keeping and its race run's
+    lap and interventions; the modes of the drive going on now say "running..."."""
+    auto = cruise.autonomy_pct if cruise is not None else None
+    off = cruise.mean_abs_offset_m if cruise is not None else None
+    lap = race.best_lap_s if race is not None else None
+    n = race.interventions if race is not None else None
+    row = {
+        "TRACK": Cell(track),
+        "AUTONOMY": Cell("-" if auto is None else f"{auto:.1f}%",
+                         autonomy_color(auto) if auto is not None else theme.TEXT_DIM),
+        "|OFFSET|": Cell("-" if off is None else f"{off * 100:.1f} cm"),
+        "RACE LAP": Cell("-" if lap is None else theme.format_time(lap)),
+        "RACE INT": Cell("-" if n is None else str(n), theme.WARN if n else theme.TEXT),
+    }  # fmt: skip
+    if "cruise" in running:
+        row["AUTONOMY"], row["|OFFSET|"] = Cell(RUNNING, theme.WARN), Cell("")
+    if "race" in running:
+        row["RACE LAP"], row["RACE INT"] = Cell(RUNNING, theme.WARN), Cell("")
+    return row
 
 
 @register_scene(
@@ -245,7 +273,7 @@ class ModelsScene(Scene):
         y = lay.table.y // 2
         _text(surface, "MODELS", (22, y), theme.TITLE, theme.ACCENT)
         _text(surface, "yours newest first, then the shipped ones", (250, y + 8), theme.BODY)
-        running = st.running[0] if st.running is not None else None
+        running = st.running.path if st.running is not None else None
         rows = [model_row(m, m.path == running, st.failed.get(m.path, "")) for m in st.models]
         self.table.draw(surface, lay.table, rows, highlight=st.cursor, first=self.first)
         if not rows:
@@ -287,6 +315,10 @@ class ModelsScene(Scene):
         lines.append(f"created  {m.created_text}")
         if m.fine_tuned_from:
             lines.append(f"fine-tuned from  {m.fine_tuned_from}")
+        if m.has_speed_output:
+            lines.append("outputs  steering and speed: races at its own pace")
+        else:
+            lines.append("outputs  steering: holds cruise speed, so one run is cruise and race")
         if m.shipped:
             lines.append("shipped with the game: read-only (fine-tune it in Train)")
         for k, line in enumerate(lines):
@@ -303,23 +335,15 @@ class ModelsScene(Scene):
         scoring = st.scoring
         theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
         table_rect = pygame.Rect(r.x, r.y, r.w, r.h - 40)
-        running = st.running if m is not None and st.running and st.running[0] == m.path else None
+        run: ScoreStarted | None = st.running
         rows = []
         for track in SUITE_TRACKS:
-            s = m.scores.get(track) if m is not None else None
-            if running is not None and running[1] == track:
-                rows.append({"TRACK": Cell(track), "AUTONOMY": Cell("running...", theme.WARN)})
+            if m is None:
+                rows.append(score_row(track, None, None))
                 continue
-            auto = s.autonomy_pct if s is not None else None
-            off = s.mean_abs_offset_m if s is not None else None
-            lap = s.best_lap_s if s is not None else None
-            rows.append({
-                "TRACK": Cell(track),
-                "AUTONOMY": Cell("-" if auto is None else f"{auto:.1f}%",
-                                 autonomy_color(auto) if auto is not None else theme.TEXT_DIM),
-                "|OFFSET|": Cell("-" if off is None else f"{off * 100:.1f} cm"),
-                "BEST LAP": Cell("-" if lap is None else theme.format_time(lap)),
-            })  # fmt: skip
+            here = run is not None and run.path == m.path and run.track == track
+            rows.append(score_row(track, m.score(track, "cruise"), m.score(track, "race"),
+                                  run.modes if here else ()))  # fmt: skip
         self.score_table.draw(surface, table_rect, rows, card=False)
         if scoring:
             fraction, message = st.progress
@@ -327,7 +351,8 @@ class ModelsScene(Scene):
             self.bar.label = fit_text(f"{message}   Esc stops", self.bar.rect.w - 20, theme.SMALL)
             self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
         else:
-            hint = f"scoreboard: {SUITE_LAPS} lap each in race mode   S this model   Shift+S all"
+            hint = (f"{SUITE_LAPS} lap per track in cruise (lane keeping) and race mode"
+                    "   S this model   Shift+S all")  # fmt: skip
             _text(surface, fit_text(hint, r.w - 28, theme.SMALL), (r.x + 14, r.bottom - 22),
                   color=theme.TEXT_DIM)  # fmt: skip
 

@@ -5,11 +5,13 @@ the cursor, renaming and deleting, and the scoreboard run in a game.workers.Work
     state.move(+1); state.begin_rename(); state.type_text("-v2"); state.commit_rename()
     state.start_scores(all_models=True)
     ...                         # every frame:
-    state.update()              # each finished (model, track) run fills its row at once
+    state.update()              # each finished (model, track, mode) run fills its row at once
 
-The scoreboard drives every chosen model on the suite's tracks (registry.SUITE_TRACKS) exactly
-as `evaluate --mode race --laps 1` does (suite_run below), one run at a time, and records each
-result in scoreboard.json as soon as it is in: a cancelled scoreboard keeps the finished rows.
+The scoreboard drives every chosen model on the suite's tracks (registry.SUITE_TRACKS) in both
+of `evaluate`'s modes, exactly as `evaluate --mode cruise|race --laps 1` does (suite_run
+below), one run at a time, and records each result in scoreboard.json as soon as it is in: a
+cancelled scoreboard keeps the finished rows. A model without a speed output holds cruise
+speed in race mode too, so it is driven once (race mode) and that run is recorded for both.
 Nothing here imports TensorFlow: the worker job loads the models.
 """
 
@@ -24,7 +26,7 @@ from agents.driving.drivers import Driver
 from agents.driving.registry import (
     SUITE_LAPS,
     SUITE_LOOK,
-    SUITE_MODE,
+    SUITE_MODES,
     SUITE_SEED,
     SUITE_TRACKS,
     ModelInfo,
@@ -39,6 +41,7 @@ from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
 Notify = Callable[[str, str], None]  # (message, "info" | "error"): the screen's toast
 DriverFor = Callable[[Path], Driver]
 CANCEL_CHECK_STEPS = 30  # a run looks at the cancel flag twice a simulated second
+LAP_KEYS = ("lap_times_s", "best_lap_s")  # what a race result has and a cruise one has not
 
 
 def _quiet(text: str, kind: str = "info") -> None:
@@ -57,8 +60,17 @@ def cnn_driver(path: Path) -> Driver:
     return make_driver("cnn", model_path=str(path))
 
 
-def suite_run(driver: Driver, track: str, cancel: Any = None) -> dict[str, Any]:
-    """One scoreboard run: what `evaluate --track TRACK --laps 1 --mode race --json` prints
+def drives_own_speed(driver: Driver) -> bool:
+    """Whether race mode lets this driver set its speed: a CNN with a speed output
+    (CnnDriver.n_outputs == 2), or any other driver with its own `pedals` (the racer)."""
+    n_outputs = getattr(driver, "n_outputs", None)
+    if n_outputs is not None:
+        return n_outputs >= 2
+    return getattr(type(driver), "pedals", Driver.pedals) is not Driver.pedals
+
+
+def suite_run(driver: Driver, track: str, mode: str, cancel: Any = None) -> dict[str, Any]:
+    """One scoreboard run: what `evaluate --track TRACK --laps 1 --mode MODE --json` prints
     for this driver (the same run_driver call with the same laps, seed and look)."""
     from agents.driving.evaluate import run_driver
     from game.sim.tracks_catalog import resolve_track
@@ -69,35 +81,70 @@ def suite_run(driver: Driver, track: str, cancel: Any = None) -> dict[str, Any]:
 
     result = run_driver(
         driver, resolve_track(track), SUITE_LAPS, seed=SUITE_SEED, look=SUITE_LOOK,
-        on_step=on_step, mode=SUITE_MODE,
+        on_step=on_step, mode=mode,
     )  # fmt: skip
     return result.to_json()
 
 
+def as_cruise(race: dict[str, Any]) -> dict[str, Any]:
+    """A steering-only model's race result as `evaluate --mode cruise --json` prints the same
+    run: every figure but the lap times."""
+    return {k: v for k, v in race.items() if k not in LAP_KEYS}
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """One drive of a model: `mode` is how it is driven, `records` the modes it counts for."""
+
+    track: str
+    mode: str
+    records: tuple[str, ...]
+
+
+def plan_runs(wanted: Sequence[tuple[str, str]], own_speed: bool) -> list[SuiteRun]:
+    """The drives that give the `wanted` (track, mode) results, track by track."""
+    by_track: dict[str, set[str]] = {}
+    for track, mode in wanted:
+        by_track.setdefault(track, set()).add(mode)
+    plan = []
+    for track, modes in by_track.items():
+        ordered = tuple(m for m in SUITE_MODES if m in modes)
+        if own_speed:
+            plan += [SuiteRun(track, m, (m,)) for m in ordered]
+        else:
+            # Without a speed output the car holds cruise speed in race mode too: the race run
+            # is the cruise run step for step, plus lap times. One drive records both (the
+            # cruise record without the lap times).
+            plan.append(SuiteRun(track, "race", ordered))
+    return plan
+
+
 @dataclass(frozen=True)
 class ScoreTask:
-    """A model to score, and the suite tracks it still needs."""
+    """A model to score, and the suite's (track, mode) results it still needs."""
 
     path: Path
     sha256: str
-    tracks: tuple[str, ...]
+    runs: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class ScoreDone:
-    """Worker -> screen: one (model, track) result, already saved."""
+    """Worker -> screen: one (model, track, mode) result, already saved."""
 
     path: Path
     track: str
+    mode: str
     result: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class ScoreStarted:
-    """Worker -> screen: this (model, track) run has begun."""
+    """Worker -> screen: a drive on this track has begun; it gives the `modes` results."""
 
     path: Path
     track: str
+    modes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -108,35 +155,50 @@ class ScoreFailed:
     message: str
 
 
-def score_job(tasks: Sequence[ScoreTask], board: Scoreboard, driver_for: DriverFor = cnn_driver):
-    """Worker job: each task's model on each of its tracks, in order; every result is recorded
-    in `board` (and its file) before the screen hears of it. A model that fails is reported
-    and skipped; the others go on. Returns the number of runs finished."""
+@dataclass(frozen=True)
+class ScoreTotals:
+    """What a finished scoreboard did: drives, and the results they gave."""
 
-    def job(ctx: WorkerContext) -> int:
-        total = sum(len(t.tracks) for t in tasks)
-        done = 0
+    drives: int = 0
+    results: int = 0
+
+
+def score_job(tasks: Sequence[ScoreTask], board: Scoreboard, driver_for: DriverFor = cnn_driver):
+    """Worker job: each task's model on each (track, mode) it needs, track by track; every
+    result is recorded in `board` (and its file) before the screen hears of it. A model that
+    fails is reported and skipped; the others go on. Returns the ScoreTotals."""
+
+    def job(ctx: WorkerContext) -> ScoreTotals:
+        total = sum(len(t.runs) for t in tasks)
+        done = drives = results = 0  # done: results in or given up on, for the bar
         for task in tasks:
             if ctx.cancelled:
                 break
+            name, done_before = task.path.stem, done
             try:
-                ctx.progress(done / total, f"loading {task.path.stem}")
+                ctx.progress(done / total, f"loading {name}")
                 driver = driver_for(task.path)
-                for track in task.tracks:
+                for run in plan_runs(task.runs, drives_own_speed(driver)):
                     if ctx.cancelled:
                         break
-                    ctx.progress(done / total, f"{task.path.stem} on {track}")
-                    ctx.emit(ScoreStarted(task.path, track))
-                    result = suite_run(driver, track, ctx.cancel)
-                    board.record(task.sha256, task.path.stem, track, result)
-                    ctx.emit(ScoreDone(task.path, track, result))
-                    done += 1
+                    how = run.mode if len(run.records) == 1 else "one run: cruise and race"
+                    ctx.progress(done / total, f"{name} on {run.track} ({how})")
+                    ctx.emit(ScoreStarted(task.path, run.track, run.records))
+                    result = suite_run(driver, run.track, run.mode, ctx.cancel)
+                    drives += 1
+                    for mode in run.records:
+                        got = result if mode == run.mode else as_cruise(result)
+                        shared = run.mode if mode != run.mode else ""
+                        board.record(task.sha256, name, run.track, mode, got, shared)
+                        ctx.emit(ScoreDone(task.path, run.track, mode, got))
+                        done += 1
+                        results += 1
             except ScoreboardCancelled:
                 break
             except UserFacingError as e:  # a broken model: say so, score the next one
                 ctx.emit(ScoreFailed(task.path, str(e)))
-                done += len(task.tracks)
-        return done
+                done = done_before + len(task.runs)
+        return ScoreTotals(drives, results)
 
     return job
 
@@ -160,9 +222,9 @@ class ModelsState:
         self.renaming: str | None = None  # the name being typed, while the rename box is open
         self.confirm_delete: Path | None = None  # the model a "delete?" question is about
         self.worker: Worker | None = None
-        self.running: tuple[Path, str] | None = None  # the (model, track) being driven now
+        self.running: ScoreStarted | None = None  # the drive going on now
         self.failed: dict[Path, str] = {}  # scoreboard failures of this visit, by model
-        self.filled: list[tuple[str, str]] = []  # (model name, track) as results came in
+        self.filled: list[tuple[str, str, str]] = []  # (model name, track, mode) as they came
         self.refresh()
 
     # --- the list ------------------------------------------------------------------------
@@ -265,14 +327,16 @@ class ModelsState:
         return self.worker is not None
 
     def tasks(self, models: Sequence[ModelInfo]) -> list[ScoreTask]:
-        """What to run: each model's missing suite tracks; when none are missing, all again."""
+        """What to run: each model's missing (track, mode) results; when none are missing,
+        all again."""
         usable = [m for m in models if m.sha256 is not None]
+        suite = tuple((t, mode) for t in SUITE_TRACKS for mode in SUITE_MODES)
         todo = [
-            ScoreTask(m.path, m.sha256, tuple(t for t in SUITE_TRACKS if t not in m.scores))
+            ScoreTask(m.path, m.sha256, tuple(r for r in suite if r not in m.scores))
             for m in usable
         ]
-        todo = [t for t in todo if t.tracks]
-        return todo or [ScoreTask(m.path, m.sha256, SUITE_TRACKS) for m in usable]
+        todo = [t for t in todo if t.runs]
+        return todo or [ScoreTask(m.path, m.sha256, suite) for m in usable]
 
     def start_scores(self, all_models: bool = False) -> bool:
         """Score the current model (or every model) in the background."""
@@ -286,8 +350,9 @@ class ModelsState:
         self.failed.clear()
         job = score_job(tasks, self.board, self.driver_for)
         self.worker = Worker(job, name="scoreboard").start()
-        runs = sum(len(t.tracks) for t in tasks)
-        self.notify(f"scoreboard: {runs} runs on {len(tasks)} model(s); Esc stops it", "info")
+        results = sum(len(t.runs) for t in tasks)
+        self.notify(f"scoreboard: {results} results on {len(tasks)} model(s) (cruise and race); "
+                    "Esc stops it", "info")  # fmt: skip
         return True
 
     def cancel_scores(self) -> None:
@@ -302,10 +367,11 @@ class ModelsState:
         for ev in worker.poll():
             data = ev.data
             if isinstance(data, ScoreStarted):
-                self.running = (data.path, data.track)
+                self.running = data
             elif isinstance(data, ScoreDone):
-                self.running = None
-                self.filled.append((data.path.stem, data.track))
+                if self.running is not None and data.mode == self.running.modes[-1]:
+                    self.running = None  # the drive's last result is in
+                self.filled.append((data.path.stem, data.track, data.mode))
                 self._rescore(data.path)
             elif isinstance(data, ScoreFailed):
                 self.running = None
@@ -315,7 +381,8 @@ class ModelsState:
             return
         self.worker, self.running = None, None
         if worker.state == DONE:
-            self.notify(f"scoreboard done: {worker.result} runs", "info")
+            t = worker.result
+            self.notify(f"scoreboard done: {t.results} results from {t.drives} drives", "info")
         elif worker.state == CANCELLED:
             self.notify("scoreboard stopped: the finished runs are kept", "info")
         elif worker.state == FAILED:

@@ -341,6 +341,10 @@ class TrainScreenState:
             run.state = RunState.DONE
             n = len(run.skipped)
             note = f" ({n} bad row{'s' if n != 1 else ''} skipped)" if n else ""
+            card = getattr(self.result, "card", None)
+            views = card.details.get("recovery_views", 0) if card is not None else 0
+            if views:
+                note += f"; {views} recovery views of your driving added"
             self.notify(f"model saved: {self.result.model_path}{note}", "info")
             self.refresh()  # the new model is a starting point too
         elif worker.state == CANCELLED:

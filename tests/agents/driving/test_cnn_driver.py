@@ -138,6 +138,20 @@ def test_visual_backprop_mask(build, frames):
     assert grid.ndim == 3 and grid.shape[-1] == 3 and grid.dtype == np.uint8
 
 
+def test_saliency_overlay_is_the_alpha_blend_within_one_level(frames):
+    rng = np.random.default_rng(5)
+    mask = rng.random((160, 320), dtype=np.float32)
+    mask[:20], mask[-20:] = 0.0, 1.0
+    colour = (40, 255, 80)
+    for strength in (0.75, 1.0):
+        got = saliency_overlay(frames[0], mask, colour, strength).astype(np.float64)
+        alpha = (strength * mask)[..., None]
+        want = frames[0] * (1.0 - alpha) + np.array(colour) * alpha
+        assert np.abs(got - want).max() <= 1.0
+        assert np.array_equal(got[:20], frames[0][:20])  # mask 0: the frame itself
+    assert np.array_equal(got[-20:], np.broadcast_to(colour, got[-20:].shape))  # full tint
+
+
 def test_driver_saliency_mode_keeps_steering(model, spec, frames):
     driver = CnnDriver(model=model, spec=spec, saliency=True)
     plain = CnnDriver(model=model, spec=spec)

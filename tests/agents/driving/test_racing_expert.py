@@ -90,3 +90,17 @@ def test_loop_refuses_a_nan_pedal_and_leaves_the_world_alone():
     with pytest.raises(DriverOutputError, match="throttle"):
         DrivingLoop(world, _Pedaller((float("nan"), 0.0))).step()
     assert world.steps == before
+
+
+def test_cruise_mode_holds_cruise_speed_whatever_the_drivers_pedals():
+    speeds = {}
+    for cruise in (True, False):
+        world = World(resolve_track("oval"))
+        driver = RacingExpert()
+        driver.reset(world)
+        loop = DrivingLoop(world, driver, cruise=cruise)
+        for _ in range(300):  # 5 s: the racer would be well past cruise on the straight
+            loop.step()
+        speeds[cruise] = world.car.state.speed
+    assert speeds[True] == pytest.approx(world.car.cruise_speed, abs=0.2)
+    assert speeds[False] > world.car.cruise_speed + 3.0

@@ -1,6 +1,7 @@
 """The model registry without TensorFlow: names that never collide, rename and delete rules
 (shipped models refused), broken cards listed with their problem, the scoreboard file keyed
-by the model's SHA-256, the listing order, and the `models` command."""
+by the model's SHA-256 (cruise and race results; an old race-only file still reads), the
+summary each row shows, the listing order, and the `models` command."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from agents.driving.model_catalog import (
     shipped_model,
 )
 from agents.driving.registry import (
+    SUITE_TRACKS,
+    ModelInfo,
     Scoreboard,
+    TrackScore,
     check_name,
     delete_model,
     find_model,
@@ -83,12 +87,12 @@ def test_rename_moves_the_model_card_and_log_together_and_keeps_scores():
     old = make_model("pilotnet-2026-11-30-1412")
     board = Scoreboard.load()
     sha = registry.model_sha256(old)
-    board.record(sha, old.stem, "oval", {"autonomy_pct": 97.5, "best_lap_s": 60.0})
+    board.record(sha, old.stem, "oval", "cruise", {"autonomy_pct": 97.5})
     new = rename_model(old, "steady")
     assert new == old.with_name("steady.h5") and files(new) == [True] * 3
     assert files(old) == [False] * 3
     [info] = [m for m in list_models(Scoreboard.load()) if not m.shipped]
-    assert info.name == "steady" and info.scores["oval"].autonomy_pct == 97.5  # same bytes
+    assert info.name == "steady" and info.score("oval", "cruise").autonomy_pct == 97.5  # same bytes
 
 
 def test_rename_refuses_taken_invalid_and_same_names():
@@ -182,24 +186,80 @@ def test_find_model_by_name():
 # --- the scoreboard file ------------------------------------------------------------------------
 
 
-def test_scoreboard_keeps_results_by_sha_and_a_broken_file_aside():
+def test_scoreboard_keeps_results_by_sha_mode_and_a_broken_file_aside():
     board = Scoreboard.load()
-    board.record("abc", "m", "oval", {"autonomy_pct": 100.0, "mean_abs_offset_m": 0.04})
+    board.record("abc", "m", "oval", "cruise", {"autonomy_pct": 100.0, "mean_abs_offset_m": 0.04})
+    board.record("abc", "m", "oval", "race", {"autonomy_pct": 90.0, "best_lap_s": 50.0},
+                 shared_with="")  # fmt: skip
     again = Scoreboard.load()
-    assert again.problem == "" and again.scores("abc")["oval"].mean_abs_offset_m == 0.04
+    assert again.problem == "" and again.scores("abc")["oval", "cruise"].mean_abs_offset_m == 0.04
+    assert again.scores("abc")["oval", "race"].best_lap_s == 50.0
     assert again.scores("other") == {} and again.scores(None) == {}
     # A result of another suite (e.g. 3 laps) is not shown next to this suite's.
     data = json.loads(board.path.read_text())
-    data["models"]["abc"]["runs"]["kidney"] = {"suite": {**suite_key(), "laps": 3}, "result": {}}
+    data["models"]["abc"]["by_mode"]["cruise"]["kidney"] = {
+        "suite": {**suite_key("cruise"), "laps": 3}, "result": {}
+    }  # fmt: skip
     board.path.write_text(json.dumps(data))
-    assert list(Scoreboard.load().scores("abc")) == ["oval"]
+    assert sorted(Scoreboard.load().scores("abc")) == [("oval", "cruise"), ("oval", "race")]
 
     board.path.write_text("{ not json")
     broken = Scoreboard.load()
     assert "scoreboard.json:1: not valid JSON" in broken.problem and broken.scores("abc") == {}
-    broken.record("def", "n", "oval", {"autonomy_pct": 50.0})
+    broken.record("def", "n", "oval", "cruise", {"autonomy_pct": 50.0})
     assert (user_home() / "scoreboard.broken.json").read_text() == "{ not json"
-    assert Scoreboard.load().scores("def")["oval"].autonomy_pct == 50.0
+    assert Scoreboard.load().scores("def")["oval", "cruise"].autonomy_pct == 50.0
+
+
+def test_an_old_race_only_scoreboard_reads_its_runs_stay_unshown_and_kept():
+    old_run = {
+        "suite": {"laps": 1, "mode": "race", "seed": 0, "look": "day"},
+        "result": {"autonomy_pct": 99.0, "best_lap_s": 61.0},
+        "when": "2026-11-30",
+    }
+    path = user_home() / "scoreboard.json"
+    path.write_text(
+        json.dumps(
+            {"schema_version": 1, "models": {"abc": {"name": "m", "runs": {"oval": old_run}}}}
+        )
+    )
+    board = Scoreboard.load()
+    assert board.problem == "" and board.scores("abc") == {}  # suite 1: not comparable
+    board.record("abc", "m", "kidney", "cruise", {"autonomy_pct": 80.0}, shared_with="race")
+    data = json.loads(path.read_text())
+    assert data["schema_version"] == 2 and data["models"]["abc"]["runs"] == {"oval": old_run}
+    assert data["models"]["abc"]["by_mode"]["cruise"]["kidney"]["shared_with"] == "race"
+    assert list(Scoreboard.load().scores("abc")) == [("kidney", "cruise")]
+
+
+def _info(scores: dict) -> ModelInfo:
+    entry = next(e for e in available_models() if e.shipped)
+    return ModelInfo(entry, "sha", scores=scores)
+
+
+def _score(track: str, mode: str, **result) -> tuple[tuple[str, str], TrackScore]:
+    return (track, mode), TrackScore(track, mode, result)
+
+
+def test_a_rows_summary_takes_lane_keeping_from_cruise_and_pace_from_race():
+    t0, t1 = SUITE_TRACKS[:2]
+    scores = dict([
+        _score(t0, "cruise", autonomy_pct=100.0, mean_abs_offset_m=0.10, interventions=0),
+        _score(t1, "cruise", autonomy_pct=90.0, mean_abs_offset_m=0.20, interventions=1),
+        _score(t0, "race", autonomy_pct=50.0, mean_abs_offset_m=0.90, interventions=3,
+               best_lap_s=40.0),
+    ])  # fmt: skip
+    m = _info(scores)
+    assert (m.autonomy_text, m.offset_text) == ("95.0%", "15.0 cm")  # cruise only
+    assert m.runs_scored == 3 and m.tracks_scored("race") == 1
+    assert (m.laps_text, m.race_interventions, m.race_interventions_text) == ("1/4 tracks", 3, "3")
+    for t in SUITE_TRACKS[1:]:
+        scores.update([_score(t, "race", interventions=0, best_lap_s=20.0)])
+    assert _info(scores).laps_text == "100.0 s" and _info(scores).laps_total_s == 100.0
+    scores.update([_score(t1, "race", interventions=2, best_lap_s=None)])  # never finished
+    assert _info(scores).laps_text == "3/4 laps" and _info(scores).race_interventions == 5
+    empty = _info({})
+    assert (empty.autonomy_text, empty.laps_text, empty.race_interventions_text) == ("-",) * 3
 
 
 # --- the `models` command -------------------------------------------------------------------------
@@ -208,14 +268,18 @@ def test_scoreboard_keeps_results_by_sha_and_a_broken_file_aside():
 def test_models_command_lists_renames_and_deletes(capsys):
     make_model("mine")
     board = Scoreboard.load()
-    board.record(registry.model_sha256(user_dir("models") / "mine.h5"), "mine", "oval",
-                 {"autonomy_pct": 88.0, "mean_abs_offset_m": 0.1234})  # fmt: skip
+    sha = registry.model_sha256(user_dir("models") / "mine.h5")
+    board.record(sha, "mine", "oval", "cruise", {"autonomy_pct": 88.0, "mean_abs_offset_m": 0.1234})
+    board.record(sha, "mine", "oval", "race", {"autonomy_pct": 70.0, "interventions": 2,
+                                               "best_lap_s": 50.0})  # fmt: skip
     assert main(["models"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split()[:4] == ["model", "from", "arch", "data"]
+    assert out[0].split()[-6:] == ["autonomy", "|offset|", "lap", "sum", "race", "int"]
     assert out[2].split()[:3] == ["mine", "yours", "pilotnet"] and "88.0%" in out[2]
-    assert "12.3 cm" in out[2] and "1/4 tracks" in out[2]
+    assert "12.3 cm" in out[2] and out[2].split()[-3:] == ["1/4", "tracks", "2"]
     assert any(line.split()[:2] == ["pilotnet", "shipped"] for line in out)
+    assert out[-1].startswith("autonomy, |offset|: the cruise runs; lap sum, race int: the race")
 
     assert main(["models", "rename", "mine", "steady"]) == 0
     assert "renamed mine to steady" in capsys.readouterr().out

@@ -1,6 +1,7 @@
 """The Models screen headless (SDL dummy driver): the keys and the mouse reach the state, the
-dialogs open and close, the scoreboard fills the table while the screen keeps drawing, and
-Enter opens Autopilot on the chosen model."""
+dialogs open and close, the scoreboard fills the table while the screen keeps drawing (lane
+keeping from the cruise runs, pace from the race runs, "running..." where a drive goes on),
+and Enter opens Autopilot on the chosen model."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import time
 import pygame
 
 from agents.driving.drivers import make_driver
+from agents.driving.registry import TrackScore
 from game.app import App
 from game.paths import user_dir
-from game.scenes.models import ModelsLayout, ModelsScene
+from game.scenes.models import RUNNING, ModelsLayout, ModelsScene, model_row, score_row
 from game.sessions import models as sessions
 
 
@@ -102,7 +104,7 @@ def test_s_fills_the_table_live_and_esc_stops_then_leaves(app, monkeypatch):
     monkeypatch.setattr(sessions, "SUITE_TRACKS", ("gen:5100",))
     monkeypatch.setattr("agents.driving.registry.SUITE_TRACKS", ("gen:5100",))
     scene = open_models(app)
-    scene.state.driver_for = lambda path: make_driver("racer")
+    scene.state.driver_for = lambda path: make_driver("expert")  # steering-only: 1 drive a model
     press(app, key(pygame.K_s, pygame.KMOD_LSHIFT))  # Shift+S: every model
     assert scene.state.scoring
     end = time.monotonic() + 60
@@ -110,6 +112,8 @@ def test_s_fills_the_table_live_and_esc_stops_then_leaves(app, monkeypatch):
         app.run_frames(1)  # the screen draws on while the worker drives
         time.sleep(0.002)
     assert [m.autonomy_text for m in scene.state.models] == ["100.0%"] * 3
+    assert all(m.laps_text.endswith(" s") for m in scene.state.models)
+    assert [model_row(m, False, "")["RACE INT"].text for m in scene.state.models] == ["0"] * 3
     # Esc while scoring stops the scoreboard and stays; Esc again goes back to the menu.
     make_model("another", "2026-11-30T11:00:00+00:00")
     press(app, key(pygame.K_F5))  # read again: the cursor stays on its model
@@ -123,6 +127,19 @@ def test_s_fills_the_table_live_and_esc_stops_then_leaves(app, monkeypatch):
     assert app.scene is scene
     press(app, key(pygame.K_ESCAPE))
     assert app.scene.scene_name == "menu" and app.crash_logs == []
+
+
+def test_a_tracks_row_shows_cruise_lane_keeping_race_pace_and_what_is_running():
+    cruise = TrackScore("oval", "cruise", {"autonomy_pct": 97.5, "mean_abs_offset_m": 0.123})
+    race = TrackScore("oval", "race", {"autonomy_pct": 60.0, "mean_abs_offset_m": 0.9,
+                                       "interventions": 2, "best_lap_s": 61.25})  # fmt: skip
+    row = {k: c.text for k, c in score_row("oval", cruise, race).items()}
+    assert row == {"TRACK": "oval", "AUTONOMY": "97.5%", "|OFFSET|": "12.3 cm",
+                   "RACE LAP": "1:01.2", "RACE INT": "2"}  # fmt: skip
+    racing = score_row("oval", cruise, None, running=("race",))
+    assert racing["AUTONOMY"].text == "97.5%" and racing["RACE LAP"].text == RUNNING
+    both = score_row("oval", None, None, running=("cruise", "race"))
+    assert both["AUTONOMY"].text == both["RACE LAP"].text == RUNNING
 
 
 def test_enter_drives_the_model_in_autopilot(app, monkeypatch):

@@ -1,0 +1,112 @@
+"""Speed-aware models: speed labels from the recordings, the speed branch beside steering,
+and a speed-only stage that leaves steering exactly as it was."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.driving.dataset import (
+    SPEED_WINDOW_S,
+    FrameTable,
+    load_frames,
+    make_pipelines,
+    speed_targets,
+)
+from agents.driving.models import (
+    SPEED_SCALE,
+    build_model,
+    freeze_all_but_speed,
+    output_count,
+    with_speed_head,
+)
+from agents.driving.preprocess import spec_for
+from agents.driving.train import train, update_card
+from agents.modelio import load_model_checked, read_card, save_model_atomic
+from game.errors import UserFacingError
+from tests.agents.driving.tiny_session import TINY_TRACK
+
+
+@pytest.fixture(scope="module")
+def race_session(tmp_path_factory):
+    from agents.driving.expert_recorder import record_expert
+
+    folder = tmp_path_factory.mktemp("race") / "race"
+    record_expert(TINY_TRACK, 1, folder, look="mixed", rate_hz=2.0, seed=1, race=True)
+    return folder
+
+
+def test_speed_label_brakes_early_but_never_speeds_up_early():
+    t = np.array([0.0, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    speed = np.array([20.0, 99.0, 20.0, 18.0, 15.0, 15.0, 17.0, 19.0], np.float32)
+    driven = np.array([True, False, True, True, True, True, True, True])  # row 1: a recovery view
+    out = speed_targets(t, speed, driven, window_s=0.3)
+    # Braking from t = 0.2 shows from t = 0 (row 0 and its recovery view alike); speeding up
+    # from t = 0.5 does not show before it happens.
+    assert out.tolist() == [15.0, 15.0, 15.0, 15.0, 15.0, 15.0, 17.0, 19.0]
+
+
+def test_speed_label_keeps_its_own_speed_where_time_goes_back():
+    t = np.array([0.0, 0.5, 0.2, 0.7])  # appended after a reset: not one timeline
+    speed = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+    assert speed_targets(t, speed, np.ones(4, bool)).tolist() == speed.tolist()
+
+
+def test_racing_recording_gives_finite_speed_labels(race_session):
+    table = load_frames([race_session], spec_for("pilotnet"))
+    assert len(table.speed) == len(table) and np.isfinite(table.speed).all()
+    # The racing expert changes speed round the lap: the labels are not one cruise value.
+    assert table.speed.max() - table.speed.min() > 5.0
+    assert table.speed.max() <= SPEED_SCALE * 1.5
+
+
+def test_a_table_without_speeds_cannot_train_a_speed_model(tmp_path):
+    table = FrameTable(["a.png"] * 10, np.zeros(10, np.float32), np.arange(10))
+    table.speed = np.full(10, np.nan, np.float32)
+    with pytest.raises(UserFacingError, match="no speed column"):
+        make_pipelines(table, spec_for("pilotnet"), outputs=2)
+
+
+def test_speed_head_shares_the_steering_network():
+    base = build_model("pilotnet")
+    both = with_speed_head(base)
+    assert output_count(base) == 1 and output_count(both) == 2
+    x = np.random.default_rng(0).uniform(0, 255, (3, 66, 200, 3)).astype(np.float32)
+    out = both(x).numpy()
+    assert out.shape == (3, 2)
+    np.testing.assert_allclose(out[:, 0], base(x).numpy()[:, 0], atol=1e-6)
+    freeze_all_but_speed(both)
+    trainable = {w.path.split("/")[0] for w in both.trainable_weights}
+    assert trainable == {"speed_fc1", "speed_fc2", "speed"}
+
+
+def test_speed_only_stage_keeps_steering_and_learns_speed(race_session, tmp_path):
+    base = tmp_path / "base.h5"
+    save_model_atomic(build_model("pilotnet"), base)
+    update_card(base, architecture="pilotnet")
+    before = load_model_checked(base).get_weights()
+    out = tmp_path / "racer.h5"
+    train([race_session], epochs=2, out_path=out, batch_size=32, initial_model=base,
+          speed_only=True)  # fmt: skip
+    model = load_model_checked(out)
+    assert output_count(model) == 2
+    after = {w.path: w.numpy() for w in model.weights}
+    steering_weights = [v for k, v in after.items() if not k.startswith("speed")]
+    assert len(steering_weights) == len(before)
+    for a, b in zip(steering_weights, before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    card = read_card(out)
+    assert card["outputs"] == {
+        "names": ["steering", "speed"],
+        "speed_scale": SPEED_SCALE,
+        "speed_window_s": SPEED_WINDOW_S,
+    }
+    # Fine-tuning a speed model keeps its speed output (and its card says so).
+    again = tmp_path / "again.h5"
+    train([race_session], epochs=1, out_path=again, batch_size=32, initial_model=out)
+    assert output_count(load_model_checked(again)) == 2 and "outputs" in read_card(again)
+
+
+def test_speed_only_needs_a_model_to_start_from(race_session, tmp_path):
+    with pytest.raises(UserFacingError, match="needs a model to start from"):
+        train([race_session], epochs=1, out_path=tmp_path / "m.h5", speed_only=True)
