@@ -26,11 +26,10 @@ from pathlib import Path
 from agents.driving.model_catalog import new_model_path, shipped_model
 from agents.driving.models import DEFAULT_ARCHITECTURE
 from agents.driving.recording import list_sessions
-from agents.training import TrainingProgress
 from game.paths import user_dir
 from game.sessions.controls import track_label
 from game.sessions.driving import DriveSession, Notify, TrackSession, no_notice
-from game.sessions.training import RunState, TrainingRun, train_job
+from game.sessions.training import RunState, TrainingRun, follow_training, train_job
 from game.workers import CANCELLED, DONE, Worker
 
 LAPS = 2
@@ -158,12 +157,7 @@ class TeachSession:
 
     def _training(self) -> None:
         worker, run = self.worker, self.run
-        if worker is None or run is None:
-            return
-        for ev in worker.poll():
-            if ev.kind == "data" and isinstance(ev.data, TrainingProgress):
-                run.on_event(ev.data)
-        if not worker.finished:
+        if worker is None or run is None or not follow_training(worker, run):
             return
         self.worker = None
         if worker.state == DONE and worker.result is not None:

@@ -140,6 +140,14 @@ class TrainingRun:
         return lines
 
 
+def follow_training(worker: Worker, run: TrainingRun) -> bool:
+    """Feed a training worker's progress events to `run`; True once the worker has finished."""
+    for ev in worker.poll():
+        if ev.kind == "data" and isinstance(ev.data, TrainingProgress):
+            run.on_event(ev.data)
+    return worker.finished
+
+
 def _finite(v: float | None) -> bool:
     return v is not None and v == v and abs(v) != float("inf")
 
@@ -328,12 +336,7 @@ class TrainScreenState:
     def update(self) -> None:
         """Take the worker's news: progress events, then how the run ended."""
         worker, run = self.worker, self.run
-        if worker is None or run is None:
-            return
-        for ev in worker.poll():
-            if ev.kind == "data" and isinstance(ev.data, TrainingProgress):
-                run.on_event(ev.data)
-        if not worker.finished:
+        if worker is None or run is None or not follow_training(worker, run):
             return
         self.worker = None
         if worker.state == DONE and worker.result is not None:

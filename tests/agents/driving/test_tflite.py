@@ -16,23 +16,10 @@ from agents.driving.drivers import DriverOutputError
 from agents.driving.preprocess import InputSpec, preprocess_tf
 from agents.driving.racing import pedals_for
 from agents.modelio import ModelFileError, save_model_atomic, save_model_with_card, write_card
+from bench.inference import dashcam_frames  # real frames, as the bench times them
 from game import paths
 
 TINY_SPEC = InputSpec(33, 100, 56, 10, "rgb")
-
-
-def dashcam_frames(count: int = 8) -> list[np.ndarray]:
-    """Real dashcam frames from poses spread round a shipped track (as bench/inference.py)."""
-    from game.sim.dashcam import Dashcam
-    from game.sim.tracks_catalog import resolve_track
-
-    track = resolve_track("kidney")
-    cam = Dashcam(track)
-    frames = []
-    for s in np.linspace(0.0, track.length, count, endpoint=False):
-        x, y, yaw = track.lane_center(float(s))
-        frames.append(cam.render(x, y, yaw))
-    return frames
 
 
 def tiny_model(outputs: int = 1, seed: int = 0, speed_bias: float = 0.5):
