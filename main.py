@@ -53,4 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # In the PyInstaller bundle a worker process (compare, build-models) re-runs this file:
+    # freeze_support makes it run its task instead of the game. A no-op elsewhere.
+    multiprocessing.freeze_support()
     raise SystemExit(main())
