@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,9 @@ BACKENDS = ("auto", "tflite", "tf.function")
 PROBE_ATOL = 1e-4  # a converted model must match Keras this closely on a probe frame
 
 log = logging.getLogger(__name__)
+# Models saved with a one-element input list (the first speed-aware builds) warn on every call
+# with a plain tensor, which is how this module calls them; the call itself is right.
+warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match")
 
 
 def default_model_path() -> Path:
