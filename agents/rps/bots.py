@@ -11,12 +11,27 @@ foxtrot (every other move random), copy-drift and add-drift (random drift).
 
 from __future__ import annotations
 
-from agents.rps.base import Agent, register
+from agents.rps.base import Agent, MoveReason, register
 from game.sim.rps import MOVES, ROCK, beats, loses_to, outcome
 
 
+class Bot(Agent):
+    """A bot plays a fixed rule: its reason for a move is its own name, predicting nothing."""
+
+    def reset(self) -> None:
+        self._last: int | None = None
+        super().reset()
+
+    def act(self) -> int:
+        self._last = super().act()
+        return self._last
+
+    def reason(self) -> MoveReason | None:
+        return None if self._last is None else MoveReason(self.name, None, None, self._last)
+
+
 @register("random", "bot", "Random (Optimal): uniform random moves; cannot be exploited")
-class RandomBot(Agent):
+class RandomBot(Bot):
     is_random = True
 
     def _act(self) -> int:
@@ -24,31 +39,31 @@ class RandomBot(Agent):
 
 
 @register("rock", "bot", "Good Ole Rock: nothing beats rock")
-class RockBot(Agent):
+class RockBot(Bot):
     def _act(self) -> int:
         return ROCK
 
 
 @register("rps-20-20-60", "bot", "R-P-S 20-20-60: random, 20% rock, 20% paper, 60% scissors")
-class Biased206060Bot(Agent):
+class Biased206060Bot(Bot):
     def _act(self) -> int:
         return int(self.rng.choice(3, p=[0.2, 0.2, 0.6]))
 
 
 @register("rotate", "bot", "Rotate R-P-S: rock, paper, scissors, rock, ...")
-class RotateBot(Agent):
+class RotateBot(Bot):
     def _act(self) -> int:
         return len(self.own) % 3
 
 
 @register("beat-last", "bot", "Beat Last Move: plays what would have beaten the opponent's last")
-class BeatLastBot(Agent):
+class BeatLastBot(Bot):
     def _act(self) -> int:
         return beats(self.opp[-1]) if self.opp else self.random_move()
 
 
 @register("switching", "bot", "Always Switchin': never repeats its previous pick")
-class AlwaysSwitchingBot(Agent):
+class AlwaysSwitchingBot(Bot):
     def _act(self) -> int:
         if not self.own:
             return self.random_move()
@@ -56,7 +71,7 @@ class AlwaysSwitchingBot(Agent):
 
 
 @register("beat-frequent", "bot", "Beat Frequent Pick: beats the opponent's most frequent move")
-class BeatFrequentBot(Agent):
+class BeatFrequentBot(Bot):
     """Ties between most frequent moves go to the lowest move (rock, then paper)."""
 
     def _reset(self) -> None:
@@ -99,7 +114,7 @@ DE_BRUIJN_81 = tuple(de_bruijn(3, 4))
 
 
 @register("de-bruijn", "bot", "De Bruijn: cycles an 81-move sequence holding every 4-move word")
-class DeBruijnBot(Agent):
+class DeBruijnBot(Bot):
     """Balanced at every length up to 4, so frequency and short-context models see noise;
     it repeats every 81 moves, which a long-memory pattern matcher catches. The start
     offset comes from the seed."""
@@ -112,7 +127,7 @@ class DeBruijnBot(Agent):
 
 
 @register("flat", "bot", "Flat: keeps its own move counts flat (80% least-used move)")
-class FlatBot(Agent):
+class FlatBot(Bot):
     """Random-ish: 80% of the time the move it has played least (ties at random),
     otherwise a uniform random move."""
 
@@ -131,7 +146,7 @@ class FlatBot(Agent):
 
 
 @register("anti-flat", "bot", "Anti-Flat: beats the opponent's least-used move (exploits Flat)")
-class AntiFlatBot(Agent):
+class AntiFlatBot(Bot):
     """Assumes the opponent balances its counts, so its next move is its least used.
     Ties go to the lowest move."""
 
@@ -146,7 +161,7 @@ class AntiFlatBot(Agent):
 
 
 @register("foxtrot", "bot", "Foxtrot: random, prev+2, random, prev+1, random, prev+0, repeat")
-class FoxtrotBot(Agent):
+class FoxtrotBot(Bot):
     """Random-ish: odd turns (1st, 3rd, ...) are random; even turns add 2, 1, 0 (cycling)
     to its own previous move."""
 
@@ -162,7 +177,7 @@ DRIFT_CHANCE = 0.1  # per-move chance that a drifting bot's offset moves on
 
 
 @register("copy-drift", "bot", "Copy-drift: copies the opponent's last move plus a drifting offset")
-class CopyDriftBot(Agent):
+class CopyDriftBot(Bot):
     """Random-ish: plays opponent's last move + offset; the offset starts at 0 and steps
     by +1 with probability 0.1 each move, so the rule shifts slowly under a predictor."""
 
@@ -193,7 +208,7 @@ REACT_PERIOD = 10  # Add-react reviews its score this often
 
 
 @register("add-react", "bot", "Add-react: sum of the last pair of moves, shifted when losing")
-class AddReactBot(Agent):
+class AddReactBot(Bot):
     """Deterministic after move 1: plays (own last + opponent last + shift) mod 3 and
     adds 1 to the shift after any 10-round block in which its net score was negative."""
 
@@ -215,7 +230,7 @@ class AddReactBot(Agent):
 
 
 @register("anti-rotn", "bot", "Anti-rotn: counts the opponent's rotations, plays the best reply")
-class AntiRotnBot(Agent):
+class AntiRotnBot(Bot):
     """The one dummy that reads its opponent. It counts the opponent's rotations (move
     minus previous move: 0, +1, +2), predicts the next move as last move + rotation,
     and plays the expected-value best reply EV[x] = P[x+2] - P[x+1] (ties at random).
@@ -249,7 +264,7 @@ SWITCH_A_LOT_REPEAT = 0.12  # chance Switch-a-lot repeats its previous pick
 
 
 @register("switch-a-lot", "bot", "Switch-a-lot: seldom repeats its previous pick (12%)")
-class SwitchALotBot(Agent):
+class SwitchALotBot(Bot):
     """Random-ish: repeats its previous move with probability 0.12, otherwise switches
     to one of the other two at random."""
 

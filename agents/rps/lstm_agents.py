@@ -1,9 +1,10 @@
 """LSTM agents: `lstm-classic` (the chapter's model) and `lstm` (the default opponent).
 
-Per-move cost is kept low by compiling, once per model file and process, two pure functions
-of the weights: ``predict(weights, window)`` and ``train_step(weights, adam, x, y)``. Every
-agent owns its weights as tensors and passes them in, so agents never share mutable state,
-construction costs no tracing, and online fine-tuning is deterministic for a given seed.
+The joint model is loaded with Keras once per model file and process, then runs in numpy
+(agents.rps.lstm_models): inference and online fine-tuning (backpropagation through time,
+Adam) cost well under a millisecond a move, where TF's per-call overhead alone cost several.
+Every agent owns a copy of the weights, so agents never share mutable state, and online
+fine-tuning is deterministic for a given seed. The classic model still runs in TF.
 """
 
 from __future__ import annotations
@@ -13,8 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.rps.base import Agent, register
-from agents.rps.lstm_models import JOINT_FEATURES, JOINT_WINDOW, history_window, joint_windows
+from agents.rps.base import Agent, MoveReason, register
+from agents.rps.lstm_models import (
+    JOINT_WINDOW,
+    Adam,
+    JointWeights,
+    history_window,
+    joint_last,
+    joint_loss_and_grads,
+    joint_windows,
+)
+from agents.rps.meta import MetaAgent
 from agents.rps.predictors import UNIFORM, HistoryModel
 from game.sim.rps import beats
 
@@ -41,69 +51,31 @@ def default_model_path(filename: str = JOINT_MODEL_FILE) -> Path:
 
 
 def _cached(kind: str, path: str | os.PathLike[str], build):
-    from agents.modelio import load_model_checked
+    from agents.modelio import ModelFileError, load_model_checked
 
     path = Path(path).resolve()
     st = path.stat() if path.exists() else None
     key = (kind, str(path), st.st_mtime_ns if st else 0, st.st_size if st else 0)
     if key not in _CACHE:
-        _CACHE[key] = build(load_model_checked(path))  # raises ModelFileError when bad
+        model = load_model_checked(path)  # raises ModelFileError when bad
+        try:
+            _CACHE[key] = build(model)
+        except ValueError as e:
+            raise ModelFileError(f"{path}: {e}") from None
     return _CACHE[key]
 
 
 class JointEngine:
-    """Compiled inference and Adam fine-tuning for one loaded `lstm_joint` model."""
+    """One loaded `lstm_joint` model as numpy weights (shared read-only by every agent).
+
+    Per-move inference and online fine-tuning run in numpy (agents.rps.lstm_models): for a
+    48-unit LSTM, TF's per-call overhead alone was several milliseconds a move.
+    """
 
     def __init__(self, model, window: int = JOINT_WINDOW) -> None:
-        import keras
-        import tensorflow as tf
-
-        self.model = model
         self.window = window
-        self.initial = tuple(tf.constant(v.numpy()) for v in model.trainable_variables)
-        self._frozen = [tf.constant(v.numpy()) for v in model.non_trainable_variables]
-        self._loss = keras.losses.CategoricalCrossentropy()
-        w_spec = [tf.TensorSpec(w.shape, w.dtype) for w in self.initial]
-        adam_spec = [tf.TensorSpec([], tf.float32)] + [s for s in w_spec for _ in (0, 1)]
-        x_spec = tf.TensorSpec([None, window, JOINT_FEATURES], tf.float32)
-        y_spec = tf.TensorSpec([None, window, 3], tf.float32)
-        self.predict = tf.function(
-            self._predict, input_signature=[w_spec, tf.TensorSpec([1, window, JOINT_FEATURES])]
-        )
-        self.train_step = tf.function(
-            self._train_step,
-            input_signature=[w_spec, adam_spec, x_spec, y_spec, tf.TensorSpec([], tf.float32)],
-        )
-
-    def _predict(self, weights, x):
-        y, _ = self.model.stateless_call(weights, self._frozen, x)
-        return y[0, -1]
-
-    def zero_adam(self) -> list:
-        """Fresh Adam state: [step, m0, v0, m1, v1, ...]."""
-        import tensorflow as tf
-
-        return [tf.zeros([])] + [tf.zeros_like(w) for w in self.initial for _ in (0, 1)]
-
-    def _train_step(self, weights, adam, x, y, lr):
-        # Adam written out because Keras' stateless_apply is unavailable on the TF backend.
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            tape.watch(weights)
-            pred, _ = self.model.stateless_call(weights, self._frozen, x, training=True)
-            loss = self._loss(y, pred)
-        grads = tape.gradient(loss, weights)
-        step = adam[0] + 1.0
-        new_w, new_adam = [], [step]
-        for i, (w, g) in enumerate(zip(weights, grads, strict=True)):
-            m = 0.9 * adam[1 + 2 * i] + 0.1 * g
-            v = 0.999 * adam[2 + 2 * i] + 0.001 * tf.square(g)
-            m_hat = m / (1.0 - tf.pow(0.9, step))
-            v_hat = v / (1.0 - tf.pow(0.999, step))
-            new_w.append(w - lr * m_hat / (tf.sqrt(v_hat) + 1e-7))
-            new_adam += [m, v]
-        return new_w, new_adam, loss
+        # ValueError (a model of another shape) becomes a ModelFileError in _cached.
+        self.weights = JointWeights([v.numpy() for v in model.trainable_variables])
 
 
 def joint_engine(model_path: str | os.PathLike[str] | None = None) -> JointEngine:
@@ -123,7 +95,7 @@ class LSTMModel(HistoryModel):
         engine: JointEngine,
         seed: int = 0,
         every: int = 10,
-        steps: int = 2,
+        steps: int = 1,
         batch: int = 16,
         memory: int = 300,
         warmup: int = 10,
@@ -136,11 +108,12 @@ class LSTMModel(HistoryModel):
         self.reset()
 
     def reset(self) -> None:
-        self.weights = list(self.engine.initial)
-        self.adam = self.engine.zero_adam()
+        self.weights = self.engine.weights.copy()
+        self.adam = Adam(self.weights)
         self.rng = np.random.default_rng([self.seed, 7])  # own stream: act()'s rng is untouched
         self.own: list[int] = []
         self.opp: list[int] = []
+        self.dropped = 0  # rounds no longer kept (beyond `memory`)
         self.updates = 0
         self._dist: list[float] | None = None
 
@@ -148,33 +121,41 @@ class LSTMModel(HistoryModel):
         self.own.append(own)
         self.opp.append(opp)
         self._dist = None
-        n = len(self.own)
+        if len(self.own) > 2 * self.memory:  # keep what training and inference read (in batches)
+            cut = len(self.own) - self.memory
+            del self.own[:cut]
+            del self.opp[:cut]
+            self.dropped += cut
+        n = self.dropped + len(self.own)
         if self.steps and n >= self.warmup and n % self.every == 0:
             self.fine_tune()
 
     def fine_tune(self) -> None:
-        import tensorflow as tf
-
         start = max(0, len(self.own) - self.memory)
+        # Windows are left-padded (as at the match's start) only while round 1 is in memory.
+        from_start = self.dropped == 0 and start == 0
         x, y = joint_windows(
-            self.own[start:], self.opp[start:], self.engine.window, stride=1, from_start=start == 0
+            self.own[start:], self.opp[start:], self.engine.window, stride=1, from_start=from_start
         )
         if len(x) == 0:
             return
         newest = np.arange(max(0, len(x) - self.batch // 2), len(x))
         replay = self.rng.integers(len(x), size=self.batch - len(newest))
         idx = np.concatenate([newest, replay])
-        xb, yb = tf.constant(x[idx]), tf.constant(y[idx])
-        lr = tf.constant(self.lr, tf.float32)
+        xb, yb = x[idx], y[idx]
         for _ in range(self.steps):
-            self.weights, self.adam, _ = self.engine.train_step(self.weights, self.adam, xb, yb, lr)
+            _, grads = joint_loss_and_grads(self.weights, xb, yb)
+            self.adam.apply(self.weights, grads, self.lr)
         self.updates += 1
 
     def dist(self) -> list[float]:
         if self._dist is None:
-            x = history_window(self.own, self.opp, self.engine.window)
-            p = self.engine.predict(self.weights, x).numpy().astype(float)
-            self._dist = list(p / p.sum()) if len(self.own) else list(UNIFORM)
+            if not self.own:
+                self._dist = list(UNIFORM)
+            else:
+                x = history_window(self.own, self.opp, self.engine.window)
+                p = joint_last(self.weights, x).astype(float)
+                self._dist = [float(v) for v in p / p.sum()]
         return self._dist
 
 
@@ -222,6 +203,7 @@ class ClassicLSTMAgent(Agent):
 
     def _reset(self) -> None:
         self.last_prediction = np.array(UNIFORM)
+        self._reason: MoveReason | None = None
 
     def predict(self) -> np.ndarray:
         if not self.opp:
@@ -237,8 +219,17 @@ class ClassicLSTMAgent(Agent):
 
     def _act(self) -> int:
         if not self.opp:
-            return self.random_move()
-        return beats(int(np.argmax(self.predict())))
+            move = self.random_move()
+            self._reason = MoveReason("LSTM (no history yet: random)", None, None, move)
+            return move
+        dist = self.predict()
+        predicted = int(np.argmax(dist))
+        move = beats(predicted)
+        self._reason = MoveReason("LSTM", predicted, float(dist[predicted]), move)
+        return move
+
+    def reason(self) -> MoveReason | None:
+        return self._reason
 
 
 @register(
@@ -246,17 +237,16 @@ class ClassicLSTMAgent(Agent):
     "lstm",
     "Joint-history LSTM, fine-tuned online, in a Sicilian meta layer with the classic predictors",
 )
-class LSTMAgent(Agent):
+class LSTMAgent(MetaAgent):
     """The default opponent.
 
-    The LSTM's prediction joins the Iocaine predictors as one more source in SicilianMeta,
-    which picks the best-scoring rotation and falls back to random play when exploited.
-    The LSTM adds what fixed-order models miss (longer, fuzzier patterns learnt offline
-    and re-fitted to this opponent as the match goes); the meta layer keeps it unfarmable.
-    `predict()` is the LSTM's own P(opponent's next move), for screens.
+    The LSTM's prediction joins the classic predictors and the Iocaine shadows as one more
+    source in the meta layer (agents.rps.meta.MetaPlayer), which picks the best-scoring
+    rotation and falls back to random play when exploited. The LSTM adds what fixed-order
+    models miss (longer, fuzzier patterns learnt offline and re-fitted to this opponent as
+    the match goes); the meta layer keeps it unfarmable. `predict()` is the LSTM's own
+    P(opponent's next move), for screens.
     """
-
-    is_predictor = True
 
     def __init__(
         self,
@@ -268,36 +258,9 @@ class LSTMAgent(Agent):
         self.fine_tune = fine_tune
         super().__init__(seed)
 
-    def _reset(self) -> None:
-        from agents.rps.meta import IocaineAgent, SicilianMeta, default_models
-
-        self.lstm = LSTMModel(self.engine, seed=self.seed, steps=2 if self.fine_tune else 0)
-        self.theirs = default_models()
-        self.ours = default_models()  # predicts us from the opponent's side (swapped history)
-        self.meta = SicilianMeta(self.rng)
-        # A shadow Iocaine sitting in the opponent's seat: "what would a meta player like
-        # the classic one play against us now?" Makes meta-vs-meta games winnable.
-        self.mirror = IocaineAgent(seed=self.seed + 1)
-        self._next: int | None = None
-
-    def _observe(self, own: int, opponent: int) -> None:
-        self.meta.observe(own, opponent)
-        self.mirror.act()  # settles its choice for this round before it sees the round
-        self.mirror.observe(own=opponent, opponent=own)
-        self.lstm.update(own, opponent)
-        for model in self.theirs:
-            model.update(own, opponent)
-        for model in self.ours:
-            model.update(opponent, own)
-        self._next = None
-
-    def _act(self) -> int:
-        if self._next is None:
-            self._next = self.meta.choose(
-                [self.lstm.dist(), _one_hot(self.mirror.act())] + [m.dist() for m in self.theirs],
-                [m.dist() for m in self.ours],
-            )
-        return self._next
+    def extra_sources(self) -> list[tuple[str, HistoryModel]]:
+        self.lstm = LSTMModel(self.engine, seed=self.seed, steps=1 if self.fine_tune else 0)
+        return [("LSTM", self.lstm)]
 
     def predict(self) -> np.ndarray:
         return np.array(self.lstm.dist())
@@ -310,8 +273,3 @@ class LSTMAgent(Agent):
     @property
     def confidence(self) -> float:
         return confidence(self.lstm.dist())
-
-    @property
-    def exploited(self) -> bool:
-        """True while the meta layer has fallen back to random play."""
-        return self.meta.exploited

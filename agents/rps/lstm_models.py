@@ -1,4 +1,4 @@
-"""Keras builders and input encodings for the two RPS LSTMs.
+"""Keras builders and input encodings for the two RPS LSTMs, and the joint one in numpy.
 
 - ``lstm_classic``: the reference chapter's model (hjpulkki/RPS): one scalar move per step,
   three stacked sigmoid LSTMs, two relu layers, a softmax over the next move.
@@ -151,3 +151,151 @@ def classic_sequences(
     if not xs:
         return np.zeros((0, length, 1), np.float32), np.zeros((0, length, 3), np.float32)
     return np.stack(xs), np.stack(ys)
+
+
+# --- the joint model in numpy ----------------------------------------------------------------
+# Inference and online fine-tuning run every few rounds of a match; TF's per-call overhead on
+# a 48-unit LSTM costs several milliseconds a move, numpy a fraction of one. The maths is
+# Keras' LSTMCell (gates i, f, c, o; sigmoid and tanh) followed by Dense + softmax, and the
+# training loss is Keras' CategoricalCrossentropy (mean over batch and time steps).
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * z) + 1.0)  # = 1 / (1 + e^-z), with no overflow; keeps the dtype
+
+
+class JointWeights:
+    """The five arrays of an `lstm_joint` model (float32, as Keras keeps them): kernel
+    (9, 4u), recurrent kernel (u, 4u), bias (4u,), dense kernel (u, 3), dense bias (3,)."""
+
+    def __init__(self, arrays: list[np.ndarray], dtype: type = np.float32) -> None:
+        arrays = [np.array(a, dtype=dtype) for a in arrays]
+        shapes = [a.shape for a in arrays]
+        if len(arrays) != 5 or len(shapes[0]) != 2 or shapes[0][0] != JOINT_FEATURES:
+            raise ValueError(f"not an lstm_joint model: weight shapes {shapes}")
+        u = shapes[1][0]
+        if shapes != [(JOINT_FEATURES, 4 * u), (u, 4 * u), (4 * u,), (u, 3), (3,)]:
+            raise ValueError(f"not an lstm_joint model: weight shapes {shapes}")
+        self.arrays = arrays
+        self.units = u
+
+    def copy(self) -> JointWeights:
+        return JointWeights([a.copy() for a in self.arrays], self.arrays[0].dtype)
+
+
+def joint_forward(w: JointWeights, x: np.ndarray, keep: bool = False):
+    """x (B, T, 9) -> P(opponent's next move) at every step (B, T, 3); with `keep`, also the
+    hidden states (T, B, u) and the per-step cache backward needs."""
+    kernel, recurrent, bias, dense, dense_bias = w.arrays
+    b, t, _ = x.shape
+    u = w.units
+    dt = kernel.dtype
+    xz = (x @ kernel + bias).transpose(1, 0, 2)  # (T, B, 4u): every step's input part at once
+    acts = np.empty((t, b, 4 * u), dt)  # i, f, g, o after their activations
+    cs = np.zeros((t + 1, b, u), dt)  # cell states; cs[0] is the initial zero
+    tcs = np.empty((t, b, u), dt)  # tanh of each cell state
+    hs = np.empty((t, b, u), dt)
+    h = np.zeros((b, u), dt)
+    for step in range(t):
+        z = xz[step] + h @ recurrent
+        act = acts[step]
+        act[:] = _sigmoid(z)  # i, f, o; the g slice is replaced by tanh below
+        act[:, 2 * u : 3 * u] = np.tanh(z[:, 2 * u : 3 * u])
+        c = cs[step + 1]
+        np.multiply(act[:, u : 2 * u], cs[step], out=c)
+        c += act[:, :u] * act[:, 2 * u : 3 * u]
+        np.tanh(c, out=tcs[step])
+        h = hs[step]
+        np.multiply(act[:, 3 * u :], tcs[step], out=h)
+    hs_bt = hs.transpose(1, 0, 2)
+    logits = hs_bt @ dense + dense_bias
+    logits -= logits.max(axis=-1, keepdims=True)
+    p = np.exp(logits)
+    p /= p.sum(axis=-1, keepdims=True)
+    return (p, hs, (acts, cs, tcs)) if keep else p
+
+
+def joint_last(w: JointWeights, x: np.ndarray) -> np.ndarray:
+    """P(opponent's next move) after the last step of one window x (1, T, 9): shape (3,)."""
+    kernel, recurrent, bias, dense, dense_bias = w.arrays
+    u = w.units
+    xz = x[0] @ kernel + bias
+    h = np.zeros(u, kernel.dtype)
+    c = np.zeros(u, kernel.dtype)
+    for z_in in xz:
+        z = z_in + h @ recurrent
+        sig = _sigmoid(z)  # the g slice is recomputed below with tanh
+        c = sig[u : 2 * u] * c + sig[:u] * np.tanh(z[2 * u : 3 * u])
+        h = sig[3 * u :] * np.tanh(c)
+    logits = h @ dense + dense_bias
+    p = np.exp(logits - logits.max())
+    return p / p.sum()
+
+
+def joint_loss_and_grads(
+    w: JointWeights, x: np.ndarray, y: np.ndarray
+) -> tuple[float, list[np.ndarray]]:
+    """Keras' CategoricalCrossentropy of the model on (x, y), and its gradient (BPTT).
+
+    All-zero target rows (the left padding) add nothing to the loss but count in the mean,
+    as in Keras."""
+    kernel, recurrent, bias, dense, dense_bias = w.arrays
+    p, hs, (acts, cs, tcs) = joint_forward(w, x, keep=True)
+    b, t, _ = x.shape
+    u = w.units
+    n = b * t
+    eps = 1e-7  # Keras clips probabilities to [eps, 1 - eps] before the log
+    loss = float(-(y * np.log(np.clip(p, eps, 1 - eps))).sum() / n)
+    dlogits = ((p * y.sum(axis=-1, keepdims=True) - y) / n).transpose(1, 0, 2)  # (T, B, 3)
+    d_dense = hs.reshape(n, u).T @ dlogits.reshape(n, 3)
+    d_dense_bias = dlogits.sum(axis=(0, 1))
+    dh_out = dlogits @ dense.T  # (T, B, u)
+    # The activations' derivatives for every step at once: sigmoid' = a (1 - a) for i, f, o,
+    # tanh' = 1 - g^2 for g; and d c / d h through h = o tanh(c).
+    derivs = acts * (1.0 - acts)
+    g_all = acts[:, :, 2 * u : 3 * u]
+    derivs[:, :, 2 * u : 3 * u] = 1.0 - g_all * g_all
+    dc_from_h = acts[:, :, 3 * u :] * (1.0 - tcs * tcs)
+    dt = kernel.dtype
+    dz_all = np.empty((t, b, 4 * u), dt)
+    dgates = np.empty((b, 4 * u), dt)
+    dh = np.zeros((b, u), dt)
+    dc = np.zeros((b, u), dt)
+    for step in range(t - 1, -1, -1):
+        act = acts[step]
+        dh += dh_out[step]
+        dc += dh * dc_from_h[step]
+        np.multiply(dc, act[:, 2 * u : 3 * u], out=dgates[:, :u])  # d/di
+        np.multiply(dc, cs[step], out=dgates[:, u : 2 * u])  # d/df
+        np.multiply(dc, act[:, :u], out=dgates[:, 2 * u : 3 * u])  # d/dg
+        np.multiply(dh, tcs[step], out=dgates[:, 3 * u :])  # d/do
+        dz = dz_all[step]
+        np.multiply(dgates, derivs[step], out=dz)
+        dc *= act[:, u : 2 * u]
+        dh = dz @ recurrent.T
+    h_prev = np.concatenate([np.zeros((1, b, u), dt), hs[:-1]])
+    dz_flat = dz_all.reshape(n, 4 * u)
+    d_kernel = x.transpose(1, 0, 2).reshape(n, -1).T @ dz_flat
+    d_recurrent = h_prev.reshape(n, u).T @ dz_flat
+    d_bias = dz_flat.sum(axis=0)
+    return loss, [d_kernel, d_recurrent, d_bias, d_dense, d_dense_bias]
+
+
+class Adam:
+    """Plain Adam (beta 0.9 / 0.999, epsilon 1e-7, Keras' form) on a JointWeights, in place."""
+
+    def __init__(self, w: JointWeights) -> None:
+        self.step = 0
+        self.m = [np.zeros_like(a) for a in w.arrays]
+        self.v = [np.zeros_like(a) for a in w.arrays]
+
+    def apply(self, w: JointWeights, grads: list[np.ndarray], lr: float) -> None:
+        self.step += 1
+        fix1 = 1.0 - 0.9**self.step
+        fix2 = 1.0 - 0.999**self.step
+        for a, g, m, v in zip(w.arrays, grads, self.m, self.v, strict=True):
+            m *= 0.9
+            m += 0.1 * g
+            v *= 0.999
+            v += 0.001 * g * g
+            a -= lr * (m / fix1) / (np.sqrt(v / fix2) + 1e-7)

@@ -1,19 +1,20 @@
-"""Iocaine-style meta-strategy: many predictors, each in its three Sicilian rotations.
+"""Iocaine-style meta-strategy: many predictors, each in its Sicilian rotations, plus shadows.
 
 After Dan Egnor's Iocaine Powder (winner of the 1999 RoShamBo competition), from its
 published description. A prediction "they will play p" gives three strategies:
 
 - P   : they play p, so we play what beats p;
-- P'  : they expect P and beat our reply, so they play p + 2;
-- P'' : they expect P' and beat that, so they play p + 1.
+- P'  : they expect P and beat our reply, so they play p + 2 (the second guess);
+- P'' : they expect P' and beat that, so they play p + 1 (the third guess).
 
 The same again for the other side: predict *our* next move q the way the opponent
 would (the predictor run on the swapped history); they play what beats q, and the
 three rotations of that. Every strategy is scored on every round (as if it had been
 played) with exponentially decayed scores; several decay rates are kept, each picks
-its best strategy, and a second decayed score picks among those picks.
+its best strategy, and a second decayed score picks among those picks and their three
+rotations (Iocaine's own top-level Sicilian step: "they read my pick").
 
-`SicilianMeta` is that layer on its own, for any source of predictions (the LSTM uses it):
+`SicilianMeta` is that layer on its own, for any source of predictions:
 
     meta = SicilianMeta(rng)
     move = meta.choose(opp_dists=[p1, p2], own_dists=[q1])   # each a length-3 distribution
@@ -21,6 +22,13 @@ its best strategy, and a second decayed score picks among those picks.
     meta.observe(own=move, opp=their_move)
     meta.prediction   # P(opponent's next move) behind the chosen move, shape (3,)
     meta.exploited    # True while the fall-back to random play is on
+
+`MetaPlayer` is the engine the `iocaine` and `lstm` agents share: the predictors on both
+sides of the history, any extra sources (the LSTM), and *shadows* - more SicilianMetas fed
+the same predictions but sitting in one seat or the other, so "what would an Iocaine-like
+player do now, in their seat or in mine?" becomes one more prediction to rotate and score.
+(After the Kaggle 2021 RPS contest, where strong agents ran copies of well-known bots as
+predictors.) The shadows cost a few array operations, not another set of predictors.
 """
 
 from __future__ import annotations
@@ -30,24 +38,56 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from agents.rps.base import Agent, register
+from agents.rps.base import Agent, MoveReason, register
 from agents.rps.predictors import (
     UNIFORM,
     FrequencyModel,
     HistoryModel,
     MarkovModel,
     PatternModel,
-    counter_move,
+    RotationModel,
+    reply_reason,
 )
 from game.sim.rps import OUTCOME_BY_DIFF
 
 _OUTCOME = np.array(OUTCOME_BY_DIFF, dtype=np.int8)  # outcome(a, b) at (a - b) % 3
+_EV_PLUS = [2, 0, 1]  # EV[x] = P[x + 2] - P[x + 1]: the move x beats, minus the one beating x
+_EV_MINUS = [1, 2, 0]
+
+# How a strategy's rotation k reads, for predictions of the opponent (k = 0, 1, 2) and for
+# predictions of us that the opponent counters.
+OPP_ROTATION_WORDS = (
+    "",
+    ", third guess (they expect my second guess)",
+    ", second guess (they expect my counter)",
+)
+OWN_ROTATION_WORDS = (
+    ", on me (they counter my likely move)",
+    ", on me, third guess",
+    ", on me, second guess (they expect me to see their counter)",
+)
 
 
 def rotate(dist: Sequence[float], k: int) -> list[float]:
     """Shift a distribution over moves by k: P'(x + k) = P(x)."""
     k %= 3
     return [dist[(x - k) % 3] for x in range(3)]
+
+
+REPLY = "ev"
+SHADOW_REPLY = "ev"
+
+
+def ev_replies(dists: np.ndarray, rng: np.random.Generator, how: str | None = None) -> np.ndarray:
+    """The expected-value best reply (see predictors.counter_move) to each row of `dists`
+    (n, 3), ties broken at random with `rng`."""
+    ev = dists[:, _EV_PLUS] - dists[:, _EV_MINUS]
+    if (how or REPLY) == "argmax":
+        likely = dists >= dists.max(axis=1, keepdims=True) - 1e-9
+        key = likely * 10.0 + np.roll(ev, -1, axis=1) + rng.random(ev.shape) * 1e-6
+        return (key.argmax(axis=1) + 1) % 3
+    ties = ev >= ev.max(axis=1, keepdims=True) - 1e-9
+    return (ties * rng.random(ev.shape)).argmax(axis=1)
 
 
 class SicilianMeta:
@@ -58,9 +98,19 @@ class SicilianMeta:
     source); the number of each must stay the same for the whole match. It returns the
     move to play. `observe()` must follow every round.
 
-    Fall-back: when the net score over the last `window` rounds is below
-    `-exploit_threshold`, the opponent is reading us, so play uniformly at random
-    (unexploitable) until the window recovers. Strategy scores keep updating meanwhile.
+    Strategies are numbered 3 * base + k: base b's prediction rotated by k (k = 0: they play
+    what it says; k = 2: they expect our counter and beat it, the second guess; k = 1: the
+    third guess), with the reply rotated alike. Each decay rate picks its best-scoring
+    strategy; a meta score ranks those picks in each of their three rotations; the best
+    is played. The final move is thus always one rotation of one base, which `chosen` names.
+
+    Fall-back (`fallback=True`): the opponent is reading us when the net score of the last
+    `window` rounds we played by prediction drops below -exploit_threshold (or, with a
+    `fast_threshold`, of the last `fast_window` ones to -fast_threshold or lower). Then we play
+    uniformly at random (unexploitable) while every strategy keeps being scored, and come
+    back once the move we would have played has been winning lately (decayed score >=
+    `return_score`). The losses stay in the window, so a return that goes wrong is cut short
+    after a loss or two: small stakes each time.
     """
 
     def __init__(
@@ -70,49 +120,61 @@ class SicilianMeta:
         meta_decay: float = 0.97,
         window: int = 100,
         exploit_threshold: int = 10,
+        fast_window: int = 20,
+        fast_threshold: int | None = None,
+        return_decay: float = 0.8,
+        return_score: float = 2.0,
+        fallback: bool = True,
+        top_rotations: bool = True,
     ) -> None:
         self.rng = rng
         self.decays = np.asarray(decays, dtype=float)
         self.meta_decay = meta_decay
         self.window = window
         self.exploit_threshold = exploit_threshold
+        self.fast_window = fast_window
+        self.fast_threshold = fast_threshold
+        self.return_decay = return_decay
+        self.return_score = return_score
+        self.fallback = fallback
+        self.turns = np.arange(3 if top_rotations else 1)
         self.reset()
 
     def reset(self) -> None:
         self.scores: np.ndarray | None = None  # (len(decays), n_strategies)
-        self.meta_scores = np.zeros(len(self.decays))
-        self.recent: deque[int] = deque()
-        self.recent_net = 0
+        self.meta_scores = np.zeros((len(self.decays), len(self.turns)))  # picks, rotated
+        self.played: deque[int] = deque()  # results of the rounds we played by prediction
+        self.played_net = 0
+        self.hiding = False
+        self.virtual = 0.0  # decayed score of the move prediction chose (played or not)
         self._moves: np.ndarray | None = None  # every strategy's move this round
-        self._dists: list[list[float]] = []
         self._picks: np.ndarray | None = None  # each decay's chosen move this round
-        self.chosen = -1  # index of the strategy behind the last move (-1: random)
+        self._final = -1  # the move prediction chose this round
+        self.n_opp = 0  # bases that predict the opponent (the rest predict us)
+        self.chosen = -1  # strategy index behind the last move (-1: random)
         self.prediction = np.array(UNIFORM)
 
     @property
     def exploited(self) -> bool:
-        return self.recent_net < -self.exploit_threshold
+        return self.hiding
 
-    def strategies(
-        self, opp_dists: Sequence[Sequence[float]], own_dists: Sequence[Sequence[float]] = ()
+    @staticmethod
+    def _as_bases(
+        opp_dists: Sequence[Sequence[float]], own_dists: Sequence[Sequence[float]]
     ) -> list[list[float]]:
-        """Every strategy as a P(opponent's next move): 3 rotations per source, per side."""
-        bases = [list(p) for p in opp_dists]
         # They play what beats the move they expect from us.
-        bases += [rotate(q, 1) for q in own_dists]
-        return [rotate(b, k) for b in bases for k in (0, 2, 1)]
+        return [list(p) for p in opp_dists] + [rotate(q, 1) for q in own_dists]
 
     def choose(
         self, opp_dists: Sequence[Sequence[float]], own_dists: Sequence[Sequence[float]] = ()
     ) -> int:
-        dists = self.strategies(opp_dists, own_dists)
-        # One EV reply per base; rotating the prediction by k rotates the reply by k.
-        moves = []
-        for i in range(0, len(dists), 3):
-            m = counter_move(dists[i], self.rng)
-            moves += [m, (m + 2) % 3, (m + 1) % 3]
-        self._moves = np.array(moves, dtype=np.int8)
-        self._dists = dists
+        bases = np.array(self._as_bases(opp_dists, own_dists), dtype=float).reshape(-1, 3)
+        return self.choose_bases(bases, ev_replies(bases, self.rng), len(opp_dists))
+
+    def choose_bases(self, bases: np.ndarray, replies: np.ndarray, n_opp: int) -> int:
+        """`choose` for callers that hold the bases (n, 3: P(opponent's move), predictions of
+        us already turned into "they beat it") and their replies: no work done twice."""
+        moves = ((replies[:, None] + np.arange(3)[None, :]) % 3).ravel()
         if self.scores is None:
             self.scores = np.zeros((len(self.decays), len(moves)))
         elif self.scores.shape[1] != len(moves):
@@ -120,79 +182,278 @@ class SicilianMeta:
                 f"SicilianMeta got {len(moves)} strategies, expected {self.scores.shape[1]}: "
                 "pass the same number of sources every round"
             )
+        self._moves = moves
+        self.n_opp = n_opp
         best = self.scores.argmax(axis=1)  # each decay's favourite strategy
-        self._picks = self._moves[best]
-        level = int(self.meta_scores.argmax())
-        if self.exploited:
+        self._picks = moves[best]
+        level, turn = divmod(int(self.meta_scores.argmax()), len(self.turns))
+        base, k = divmod(int(best[level]), 3)
+        k = (k + turn) % 3  # a rotated pick is the same base, rotated further
+        index = 3 * base + k
+        self._final = int(moves[index])
+        if self.hiding:
             self.chosen = -1
             self.prediction = np.array(UNIFORM)
             return int(self.rng.integers(3))
-        self.chosen = int(best[level])
-        self.prediction = np.array(dists[self.chosen])
-        return int(self._moves[self.chosen])
+        self.chosen = index
+        self.prediction = np.array(rotate(bases[base], k))
+        return self._final
+
+    def describe(self, index: int, names: Sequence[str]) -> str:
+        """Words for strategy `index`, given one name per base (opponent sources first)."""
+        base, k = divmod(index, 3)
+        words = OPP_ROTATION_WORDS if base < self.n_opp else OWN_ROTATION_WORDS
+        return names[base] + words[k]
+
+    def reason(self, names: Sequence[str], played: int) -> MoveReason:
+        """Why the last `choose()` gave `played`, naming bases with `names`.
+
+        The predicted move is the one the reply was aimed at (the move `played` beats), with
+        its probability under the chosen strategy's rotated distribution: the strategy's most
+        likely move, or, when its two likeliest are close, the one whose counter cannot lose
+        to the third (the expected-value reply)."""
+        if self.chosen < 0:
+            return MoveReason("random (being exploited)", None, None, played)
+        return reply_reason(self.describe(self.chosen, names), self.prediction, played)
 
     def observe(self, own: int, opp: int) -> None:
         """Score every strategy (and each decay's pick) against the opponent's actual move."""
         if self._moves is not None:
             gained = _OUTCOME[(self._moves - opp) % 3]
             self.scores = self.scores * self.decays[:, None] + gained[None, :]
-            self.meta_scores = (
-                self.meta_scores * self.meta_decay + _OUTCOME[(self._picks - opp) % 3]
+            turned = (self._picks[:, None] + self.turns[None, :] - opp) % 3
+            self.meta_scores = self.meta_scores * self.meta_decay + _OUTCOME[turned]
+            self.virtual = self.virtual * self.return_decay + int(
+                _OUTCOME[(self._final - opp) % 3]
             )
             self._moves = None
+        if not self.fallback:
+            return
+        if self.hiding:
+            if self.virtual >= self.return_score:
+                self.hiding = False
+            return
         result = int(_OUTCOME[(own - opp) % 3])
-        self.recent.append(result)
-        self.recent_net += result
-        if len(self.recent) > self.window:
-            self.recent_net -= self.recent.popleft()
+        self.played.append(result)
+        self.played_net += result
+        if len(self.played) > self.window:
+            self.played_net -= self.played.popleft()
+        if self.played_net < -self.exploit_threshold or self._fast_loss():
+            self.hiding = True
+            self.virtual = 0.0
+
+    def _fast_loss(self) -> bool:
+        if self.fast_threshold is None or len(self.played) < self.fast_window:
+            return False
+        recent = sum(self.played[i] for i in range(-self.fast_window, 0))
+        return recent <= -self.fast_threshold
 
 
-def default_models() -> list[HistoryModel]:
-    """The base predictors the Iocaine agent runs (on each side of the history)."""
+# --- the shared engine of the meta agents -------------------------------------------------
+
+
+def named_models() -> list[tuple[str, HistoryModel]]:
+    """The base predictors, named as they predict the opponent (run on the true history)."""
     return [
-        FrequencyModel(),
-        FrequencyModel(window=20),
-        MarkovModel(order=1),
-        MarkovModel(order=2),
-        MarkovModel(order=3),
-        PatternModel("joint"),
-        PatternModel("opp"),
-        PatternModel("own"),
+        ("frequency", FrequencyModel()),
+        ("frequency, last 20", FrequencyModel(window=20)),
+        ("frequency, decay 0.9", FrequencyModel(decay=0.9)),
+        ("frequency, decay 0.97", FrequencyModel(decay=0.97)),
+        ("markov-1", MarkovModel(order=1)),
+        ("markov-2", MarkovModel(order=2)),
+        ("markov-3", MarkovModel(order=3)),
+        ("markov-2 on their moves", MarkovModel(order=2, decay=0.95, context="opp")),
+        ("rotation", RotationModel(0.9)),
+        ("pattern", PatternModel("joint")),
+        ("pattern on their moves", PatternModel("opp")),
+        ("pattern on my moves", PatternModel("own")),
     ]
 
 
-@register("iocaine", "meta", "Iocaine-style meta: every predictor in its 6 Sicilian rotations")
-class IocaineAgent(Agent):
-    """Runs `default_models()` twice: on the true history (what will they play?) and on
-    the swapped one (what do they think we will play?), and lets SicilianMeta choose."""
+def _swap_words(name: str) -> str:
+    """A model's name when run on the swapped history (it then predicts us)."""
+    return name.replace("their moves", "\0").replace("my moves", "their moves").replace(
+        "\0", "my moves"
+    )
+
+
+def default_models() -> list[HistoryModel]:
+    """The base predictors the meta agents run (on each side of the history)."""
+    return [model for _, model in named_models()]
+
+
+# Shadows: (name, seat, SicilianMeta settings). "their seat" plays the opponent's side: its
+# move is a prediction of the opponent. "my seat" plays ours: its move is what an Iocaine-like
+# opponent expects from us. A shadow is a predictor, so it never falls back to random play;
+# it models the classic Iocaine, so it has no top-level rotations either.
+_FAST = {"decays": (0.8, 0.6, 0.4), "meta_decay": 0.8}
+SHADOWS: tuple[tuple[str, str, dict], ...] = (
+    ("Iocaine shadow", "their seat", {}),
+    ("fast Iocaine shadow", "their seat", _FAST),
+    ("Iocaine shadow", "my seat", {}),
+    ("fast Iocaine shadow", "my seat", _FAST),
+)
+SHADOW_SURE = 0.8  # the probability a shadow's move is given as a prediction
+
+
+class MetaPlayer:
+    """Predictors on both sides, extra opponent sources, shadows, and a SicilianMeta.
+
+        player = MetaPlayer(rng, seed, extra=[("LSTM", lstm_model)])
+        move = player.decide()            # once per round; asking again returns the same
+        player.observe(own=move, opp=their_move)
+        player.reason(move)               # MoveReason for that move
+
+    `extra` sources predict the opponent and are updated by the caller; the shadows see only
+    the base predictors, so every meta agent's shadows are the same classic Iocaine.
+    """
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        seed: int,
+        extra: Sequence[tuple[str, HistoryModel]] = (),
+        **meta_settings,
+    ) -> None:
+        self.rng = rng
+        named = named_models()
+        self.theirs = [model for _, model in named]  # predict the opponent
+        self.ours = default_models()  # predict us, from the opponent's side (swapped history)
+        self.extra = [model for _, model in extra]
+        self.shadows = [
+            (
+                seat == "their seat",
+                SicilianMeta(
+                    np.random.default_rng([seed, 11, i]), fallback=False, top_rotations=False, **kw
+                ),
+            )
+            for i, (_, seat, kw) in enumerate(SHADOWS)
+        ]
+        opp_shadows = [name for name, seat, _ in SHADOWS if seat == "their seat"]
+        own_shadows = [name for name, seat, _ in SHADOWS if seat == "my seat"]
+        self.names = (
+            [name for name, _ in named]
+            + [name for name, _ in extra]
+            + opp_shadows
+            + [_swap_words(name) for name, _ in named]
+            + own_shadows
+        )
+        self.meta = SicilianMeta(rng, **meta_settings)
+        self._next: int | None = None
+        self._shadow_moves: list[int] = []
+
+    def decide(self) -> int:
+        if self._next is not None:
+            return self._next
+        t = np.array([m.dist() for m in self.theirs], dtype=float)
+        o = np.array([m.dist() for m in self.ours], dtype=float)
+        e = np.array([m.dist() for m in self.extra], dtype=float).reshape(-1, 3)
+        rt, ro, re = (ev_replies(d, self.rng) for d in (t, o, e))
+        st, so = (ev_replies(d, self.rng, SHADOW_REPLY) for d in (t, o))
+        # Predictions of us become "they beat it": rotate by one, and so does the reply.
+        t_beat, o_beat = np.roll(t, 1, axis=1), np.roll(o, 1, axis=1)
+        opp_moves, own_moves = [], []
+        self._shadow_moves = []
+        for their_seat, shadow in self.shadows:
+            if their_seat:  # it predicts us with our `ours` models and we are its opponent
+                bases = np.concatenate([o, t_beat])
+                move = shadow.choose_bases(bases, np.concatenate([so, (st + 1) % 3]), len(o))
+                opp_moves.append(move)
+            else:
+                bases = np.concatenate([t, o_beat])
+                move = shadow.choose_bases(bases, np.concatenate([st, (so + 1) % 3]), len(t))
+                own_moves.append(move)
+            self._shadow_moves.append(move)
+        sure = np.full((3, 3), (1.0 - SHADOW_SURE) / 2.0) + np.eye(3) * (
+            SHADOW_SURE - (1.0 - SHADOW_SURE) / 2.0
+        )
+        opp_hot = sure[opp_moves].reshape(-1, 3)
+        own_hot = np.roll(sure[own_moves].reshape(-1, 3), 1, axis=1)
+        bases = np.concatenate([t, e, opp_hot, o_beat, own_hot])
+        replies = np.concatenate(
+            [
+                rt,
+                re,
+                (np.array(opp_moves, dtype=np.int64) + 1) % 3,
+                (ro + 1) % 3,
+                (np.array(own_moves, dtype=np.int64) + 2) % 3,
+            ]
+        )
+        n_opp = len(t) + len(e) + len(opp_moves)
+        self._next = self.meta.choose_bases(bases, replies, n_opp)
+        return self._next
+
+    def observe(self, own: int, opp: int) -> None:
+        """After the round: every score and base predictor (extra sources are the caller's)."""
+        self.decide()  # a round observed without act() still settles every choice first
+        self.meta.observe(own, opp)
+        for their_seat, shadow in self.shadows:
+            if their_seat:
+                shadow.observe(opp, own)
+            else:
+                shadow.observe(own, opp)
+        for model in self.theirs:
+            model.update(own, opp)
+        for model in self.ours:
+            model.update(opp, own)
+        self._next = None
+
+    def reason(self, played: int) -> MoveReason:
+        return self.meta.reason(self.names, played)
+
+    @property
+    def prediction(self) -> np.ndarray:
+        return self.meta.prediction
+
+    @property
+    def exploited(self) -> bool:
+        return self.meta.exploited
+
+
+class MetaAgent(Agent):
+    """An agent played by a MetaPlayer; `extra_sources()` adds opponent predictors."""
 
     is_predictor = True
 
+    def extra_sources(self) -> list[tuple[str, HistoryModel]]:
+        return []
+
     def _reset(self) -> None:
-        self.theirs = default_models()  # predicts the opponent
-        self.ours = default_models()  # predicts us, from the opponent's side
-        self.meta = SicilianMeta(self.rng)
-        self._next: int | None = None  # this round's move, chosen once (predict or act)
+        self.sources = self.extra_sources()
+        self.player = MetaPlayer(self.rng, self.seed, self.sources)
+        self._reason: MoveReason | None = None
 
     def _observe(self, own: int, opponent: int) -> None:
-        self.meta.observe(own, opponent)
-        for model in self.theirs:
+        self.player.observe(own, opponent)
+        for _, model in self.sources:
             model.update(own, opponent)
-        for model in self.ours:
-            model.update(opponent, own)
-        self._next = None
-
-    def _decide(self) -> int:
-        if self._next is None:
-            self._next = self.meta.choose(
-                [m.dist() for m in self.theirs], [m.dist() for m in self.ours]
-            )
-        return self._next
 
     def _act(self) -> int:
-        return self._decide()
+        move = self.player.decide()
+        self._reason = self.player.reason(move)  # now: observe() moves the meta layer on
+        return move
+
+    def reason(self) -> MoveReason | None:
+        """The strategy behind the last act(), what it predicted, and the move played."""
+        return self._reason
+
+    @property
+    def exploited(self) -> bool:
+        """True while the meta layer has fallen back to random play."""
+        return self.player.exploited
+
+    @property
+    def meta(self) -> SicilianMeta:
+        return self.player.meta
+
+
+@register("iocaine", "meta", "Iocaine-style meta: predictors in 6 Sicilian rotations, shadows")
+class IocaineAgent(MetaAgent):
+    """Runs the base predictors on the true history (what will they play?) and on the
+    swapped one (what do they think we will play?), with Iocaine shadows in both seats,
+    and lets SicilianMeta choose."""
 
     def predict(self) -> np.ndarray:
         """P(opponent's next move) behind this round's choice (uniform while exploited)."""
-        self._decide()
-        return self.meta.prediction.copy()
+        self.player.decide()
+        return self.player.prediction.copy()

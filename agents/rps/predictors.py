@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from agents.rps.base import Agent, register
+from agents.rps.base import Agent, MoveReason, register
 
 UNIFORM = (1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0)
 # Rounds of history a pattern matcher searches. Far beyond a 1000-round match (play there is
@@ -64,11 +64,13 @@ class HistoryModel:
 
 
 class FrequencyModel(HistoryModel):
-    """How often the opponent played each move, over all rounds or the last `window`."""
+    """How often the opponent played each move, over all rounds or the last `window`; with
+    `decay` < 1 older rounds count less (each round multiplies the counts by `decay`)."""
 
-    def __init__(self, window: int | None = None, prior: float = 0.5) -> None:
+    def __init__(self, window: int | None = None, prior: float = 0.5, decay: float = 1.0) -> None:
         self.window = window
         self.prior = prior
+        self.decay = decay
         self.reset()
 
     def reset(self) -> None:
@@ -76,6 +78,9 @@ class FrequencyModel(HistoryModel):
         self.recent: deque[int] = deque()
 
     def update(self, own: int, opp: int) -> None:
+        if self.decay != 1.0:
+            d = self.decay
+            self.counts = [c * d for c in self.counts]
         self.counts[opp] += 1.0
         if self.window is not None:
             self.recent.append(opp)
@@ -92,13 +97,17 @@ class MarkovModel(HistoryModel):
     For every order 0..k it counts the opponent's move after each context of that many
     previous rounds; it answers from the longest context seen before. Counts of a context
     decay by `decay` each time it is seen again, so a bot that changes its rule is
-    re-learnt within a few visits.
+    re-learnt within a few visits. `context` "opp" uses only the opponent's moves as the
+    context (sparser rules are learnt sooner).
     """
 
-    def __init__(self, order: int = 2, decay: float = 0.9, prior: float = 0.1) -> None:
+    def __init__(
+        self, order: int = 2, decay: float = 0.9, prior: float = 0.1, context: str = "joint"
+    ) -> None:
         self.order = order
         self.decay = decay
         self.prior = prior
+        self.joint = context == "joint"
         self.reset()
 
     def reset(self) -> None:
@@ -117,7 +126,7 @@ class MarkovModel(HistoryModel):
             counts[1] *= d
             counts[2] *= d
             counts[opp] += 1.0
-        self.symbols.append(own * 3 + opp)
+        self.symbols.append(own * 3 + opp if self.joint else opp)
         if len(self.symbols) > self.order:
             del self.symbols[0]
 
@@ -128,6 +137,33 @@ class MarkovModel(HistoryModel):
             if counts is not None:
                 return normalise(counts, self.prior)
         return list(UNIFORM)
+
+
+class RotationModel(HistoryModel):
+    """The opponent's move-to-move shift (repeat, +1, +2), counted with `decay`: predicts
+    their last move plus the usual shift (catches rotating and switching players)."""
+
+    def __init__(self, decay: float = 0.9, prior: float = 0.1) -> None:
+        self.decay = decay
+        self.prior = prior
+        self.reset()
+
+    def reset(self) -> None:
+        self.shifts = [0.0, 0.0, 0.0]
+        self.last: int | None = None
+
+    def update(self, own: int, opp: int) -> None:
+        if self.last is not None:
+            d = self.decay
+            self.shifts = [c * d for c in self.shifts]
+            self.shifts[(opp - self.last) % 3] += 1.0
+        self.last = opp
+
+    def dist(self) -> list[float]:
+        if self.last is None:
+            return list(UNIFORM)
+        p = normalise(self.shifts, self.prior)
+        return [p[(x - self.last) % 3] for x in range(3)]
 
 
 class PatternModel(HistoryModel):
@@ -217,6 +253,7 @@ class PredictorAgent(Agent):
 
     def _reset(self) -> None:
         self.model = self.make_model()
+        self._reason: MoveReason | None = None
 
     def _observe(self, own: int, opponent: int) -> None:
         self.model.update(own, opponent)
@@ -225,7 +262,22 @@ class PredictorAgent(Agent):
         return np.array(self.model.dist(), dtype=float)
 
     def _act(self) -> int:
-        return counter_move(self.model.dist(), self.rng)
+        dist = self.model.dist()
+        move = counter_move(dist, self.rng)
+        self._reason = reply_reason(self.name, dist, move)
+        return move
+
+    def reason(self) -> MoveReason | None:
+        return self._reason
+
+
+def reply_reason(strategy: str, dist: Sequence[float], played: int) -> MoveReason:
+    """The reason for playing `played` as the reply to `dist`: the move it beats, with that
+    move's probability (None when `dist` is flat: the reply was a random pick)."""
+    if max(dist) - min(dist) < 1e-9:
+        return MoveReason(strategy + " (no prediction yet)", None, None, played)
+    predicted = (played + 2) % 3
+    return MoveReason(strategy, predicted, float(dist[predicted]), played)
 
 
 @register("frequency", "predictor", "Frequency counter: beats the opponent's most likely move")

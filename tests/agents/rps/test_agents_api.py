@@ -52,7 +52,7 @@ def test_agent_contract(info):
     # Asking for predictions (screens do, before every round) must not change the play.
     assert play(make_agent(info.name, seed=11), rounds, ask=False)[0] == moves
     assert agent.name == info.name
-    assert info.kind in {"bot", "predictor", "meta", "lstm"}
+    assert info.kind in {"bot", "predictor", "meta", "lstm", "classic"}
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,53 @@ def test_corrupt_h5_gives_clear_error(tmp_path):
         make_agent("lstm", model_path=tmp_path / "missing.h5")
 
 
+def test_numpy_lstm_matches_keras(tiny_joint_path):
+    import keras
+
+    from agents.rps.lstm_models import JointWeights, joint_forward, joint_last
+
+    model = keras.models.load_model(tiny_joint_path, compile=False)
+    weights = JointWeights([v.numpy() for v in model.trainable_variables])
+    x = np.random.default_rng(0).random((3, JOINT_WINDOW, 9)).astype(np.float32)
+    expected = model(x).numpy()
+    np.testing.assert_allclose(joint_forward(weights, x), expected, atol=1e-5)
+    np.testing.assert_allclose(joint_last(weights, x[1:2]), expected[1, -1], atol=1e-5)
+
+
+def test_numpy_lstm_gradient_matches_finite_differences():
+    from agents.rps.lstm_models import JointWeights, joint_forward, joint_loss_and_grads
+
+    rng = np.random.default_rng(1)
+    u = 6
+    shapes = [(9, 4 * u), (u, 4 * u), (4 * u,), (u, 3), (3,)]
+    weights = JointWeights([rng.normal(size=s) * 0.5 for s in shapes], dtype=np.float64)
+    own, opp = rng.integers(3, size=40).tolist(), rng.integers(3, size=40).tolist()
+    x, y = joint_windows(own, opp, window=8, stride=3)
+    _, grads = joint_loss_and_grads(weights, x, y)
+
+    def loss(w):
+        p = joint_forward(w, x)
+        return -(y * np.log(p)).sum() / (y.shape[0] * y.shape[1])
+
+    for k, shape in enumerate(shapes):
+        for _ in range(3):
+            idx = tuple(int(rng.integers(n)) for n in shape)
+            up, down = weights.copy(), weights.copy()
+            up.arrays[k][idx] += 1e-6
+            down.arrays[k][idx] -= 1e-6
+            numeric = (loss(up) - loss(down)) / 2e-6
+            assert grads[k][idx] == pytest.approx(numeric, rel=1e-4, abs=1e-9)
+
+
+def test_lstm_agent_rejects_a_model_of_another_shape(tmp_path):
+    import keras
+
+    path = tmp_path / "wide.h5"
+    save_model_atomic(keras.Sequential([keras.Input((None, 9)), keras.layers.Dense(3)]), path)
+    with pytest.raises(ModelFileError, match=r"wide.h5: not an lstm_joint model"):
+        make_agent("lstm", model_path=path)
+
+
 def test_online_update_changes_prediction(tiny_joint_path):
     from agents.rps.lstm_agents import LSTMModel, joint_engine
 
