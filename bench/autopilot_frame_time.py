@@ -1,7 +1,6 @@
 """Autopilot screen frame time: the CNN steering from the dashcam with every panel drawn.
 
     python -m bench.autopilot_frame_time [--model PATH] [--tracks oval gen:3] [--frames 1200]
-                                         [--saliency-backend keras|tflite]
 
 Runs the real App headless (SDL dummy video driver) and times whole frames: events, one
 60 Hz sim step (dashcam render, CNN inference (TFLite for a model file), the expert's opinion
@@ -11,8 +10,7 @@ or, when that is absent, an untrained PilotNet (same cost per frame; it just dri
 Targets: p99 <= 16 ms (issue 3); with saliency on, p99 <= 6 ms (issue 10). Prints a markdown
 table of wall-clock and process CPU time per frame (CPU counts every thread, TensorFlow's
 pool included; on a busy machine the wall-clock tail measures the other processes).
-`--saliency-backend tflite` builds the screen's VisualBackProp with backend="tflite" (what the
-screen would run if its session asked for it), to measure that option.
+With saliency on, the screen runs the TFLite VisualBackProp every third step (as the app does).
 """
 
 from __future__ import annotations
@@ -96,15 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=None, help="a .h5 driving model")
     ap.add_argument("--tracks", nargs="+", default=["oval", "gen:3"])
     ap.add_argument("--frames", type=int, default=1200, help="timed frames per run")
-    ap.add_argument("--saliency-backend", choices=("keras", "tflite"), default="keras")
     args = ap.parse_args(argv)
-    if args.saliency_backend == "tflite":
-        import functools
-
-        from agents.driving import saliency
-
-        # The session builds VisualBackProp(model, spec) in a worker: give it the backend.
-        saliency.VisualBackProp = functools.partial(saliency.VisualBackProp, backend="tflite")
     # Takeover recordings and models go to a throw-away folder, not the user's own.
     home = tempfile.mkdtemp(prefix="bench-autopilot-")
     os.environ["NEURAL_ARCADE_HOME"] = home
@@ -114,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if not model.exists():
         print(f"({model} not found: timing an untrained PilotNet, same cost per frame)\n")
         model = untrained_model(Path(home))
-    print(f"model: {model}; saliency backend: {args.saliency_backend}\n")
+    print(f"model: {model}; saliency: TFLite VisualBackProp every 3rd step\n")
     print(
         "| track | saliency | frames | p50 ms | p99 ms | max ms | CPU p50 ms | CPU p99 ms "
         "| CNN median ms | backend |"

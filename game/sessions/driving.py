@@ -429,7 +429,7 @@ def saliency_job(driver):
 
         path = getattr(driver, "model_path", None)
         backend = "tflite" if path is not None else "keras"
-        return driver, VisualBackProp(driver.model, driver.spec, backend, model_path=path)
+        return driver, VisualBackProp(driver.model, driver.spec, backend=backend, model_path=path)
 
     return job
 
