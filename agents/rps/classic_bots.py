@@ -8,22 +8,27 @@ anti-meta players, noisy pattern and rotation players). None is a copy of a real
 They are the yardstick for the project's own meta agents (bench/rps_population.py), so they
 are self-contained on purpose: nothing here imports the project's predictors or meta layer,
 and improving those never moves the yardstick. Every bot keeps the history it needs itself
-(so a trimmed MoveHistory cannot change its play), is deterministic for a seed and cheap
+(so a trimmed MoveHistory cannot change its play) and only as much of it as it reads (so a
+10^9-round headless match stays in bounded memory), is deterministic for a seed and cheap
 (well under a millisecond a move). Registered with kind "classic".
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from agents.rps.base import Agent, register
+from agents.rps.base import Agent, MoveHistory, register
 from agents.rps.bots import Bot
 from game.sim.rps import OUTCOME_BY_DIFF
 
 _OUTCOME = np.array(OUTCOME_BY_DIFF, dtype=np.int8)  # outcome(a, b) at (a - b) % 3
+KEEP = 500  # rounds of its own lists a bot keeps: no rule looks further back
+MATCH_KEEP = 2000  # rounds a history matcher searches (beyond any 1000-round match)
+ACTR_KEEP = 1000  # uses of a memory chunk that ACT-R keeps (its oldest ones barely count)
 Prediction = int | None  # a predicted opponent move, or None for "no idea"
 
 
@@ -51,9 +56,10 @@ class ClassicBot(Bot):
     failsafe: int | None = None
 
     def _reset(self) -> None:
-        self.mine: list[int] = []
-        self.theirs: list[int] = []
-        self.results: list[int] = []
+        # len() counts every round; indexing reaches back KEEP rounds (see MoveHistory).
+        self.mine = MoveHistory(KEEP)
+        self.theirs = MoveHistory(KEEP)
+        self.results = MoveHistory(KEEP)
         self.score = 0
         self._setup()
 
@@ -105,6 +111,9 @@ class Matcher:
         symbol = {"opp": opp, "own": own, "joint": 3 * own + opp}[self.side]
         self.text += chr(48 + symbol)
         self.opp.append(opp)
+        if len(self.opp) >= 2 * MATCH_KEEP:  # keep the latest MATCH_KEEP rounds (in batches)
+            self.text = self.text[-MATCH_KEEP:]
+            del self.opp[:-MATCH_KEEP]
 
     def predict(self) -> Prediction:
         text, n = self.text, len(self.text)
@@ -205,7 +214,7 @@ class SicilianScorer:
         self.meta = np.zeros(len(decays))
         self.moves: np.ndarray | None = None
         self.picks: np.ndarray | None = None
-        self.results: list[int] = []
+        self.results: deque[int] = deque(maxlen=bail[0] if bail else 1)
 
     def choose(self, opp_preds: Sequence[Prediction], own_preds: Sequence[Prediction]) -> int:
         bases = []
@@ -221,7 +230,7 @@ class SicilianScorer:
         self.picks = self.moves[best]
         if self.bail is not None:
             window, limit = self.bail
-            if sum(self.results[-window:]) < -limit:
+            if sum(self.results) < -limit:
                 return int(self.rng.integers(3))
         return int(self.picks[int(self.meta.argmax())])
 
@@ -390,7 +399,7 @@ class SicilianSwitch(ClassicBot):
 
     def _setup(self) -> None:
         self.matcher = Matcher("joint", 6)
-        self.levels: list[list[int]] = [[], [], []]
+        self.levels: list[deque[int]] = [deque(maxlen=12) for _ in range(3)]
         self.pending: list[int] | None = None
 
     def _update(self, own: int, opp: int) -> None:
@@ -405,7 +414,7 @@ class SicilianSwitch(ClassicBot):
             self.pending = None
             return self.random_move()
         self.pending = [_beat(p), p, (p + 2) % 3]
-        scores = [sum(level[-12:]) for level in self.levels]
+        scores = [sum(level) for level in self.levels]
         return self.pending[scores.index(max(scores))]
 
 
@@ -421,14 +430,18 @@ class MarkovBails(ClassicBot):
     def _setup(self) -> None:
         self.markov = Markov(self.order)
         self.hiding = 0
+        self.since = 0  # its score counts from here: a fresh start at each bail
 
     def _update(self, own: int, opp: int) -> None:
         self.markov.update(own, opp)
+        rounds = len(self.results)
         if self.hiding:
             self.hiding -= 1
-        elif len(self.results) >= 10 and self.recent_score(self.window) < -self.limit:
-            self.hiding = self.hide
-            self.results.clear()  # a fresh start when it comes back
+        elif rounds - self.since >= 10:
+            recent = self.results[max(rounds - self.window, self.since) :]
+            if sum(recent) < -self.limit:
+                self.hiding = self.hide
+                self.since = rounds
 
     def _choose(self) -> int:
         counts = self.markov.counts()
@@ -466,7 +479,10 @@ class ActR(ClassicBot):
         t = len(self.theirs)
         if t > self.lag:
             context = tuple(self.theirs[t - 1 - self.lag : t - 1])
-            self.uses.setdefault(context, [[], [], []])[opp].append(t)
+            times = self.uses.setdefault(context, [[], [], []])[opp]
+            times.append(t)
+            if len(times) > 2 * ACTR_KEEP:
+                del times[:-ACTR_KEEP]
 
     def _choose(self) -> int:
         t = len(self.theirs)
@@ -789,7 +805,7 @@ class ShofarLike(ClassicBot):
     best one after it goes negative, and plays at random while down more than 10 in 50."""
 
     def _setup(self) -> None:
-        self.rule_results: list[list[int]] = [[] for _ in SHOFAR_RULES]
+        self.rule_results: list[deque[int]] = [deque(maxlen=20) for _ in SHOFAR_RULES]
         self.current = 0
         self.pending: list[int] | None = None
 
@@ -797,7 +813,7 @@ class ShofarLike(ClassicBot):
         if self.pending is not None:
             for k, move in enumerate(self.pending):
                 self.rule_results[k].append(int(_OUTCOME[(move - opp) % 3]))
-        scores = [sum(r[-20:]) for r in self.rule_results]
+        scores = [sum(r) for r in self.rule_results]
         if scores[self.current] < 0:
             self.current = scores.index(max(scores))
 

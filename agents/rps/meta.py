@@ -34,7 +34,7 @@ predictors.) The shadows cost a few array operations, not another set of predict
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -74,20 +74,21 @@ def rotate(dist: Sequence[float], k: int) -> list[float]:
     return [dist[(x - k) % 3] for x in range(3)]
 
 
-REPLY = "ev"
-SHADOW_REPLY = "ev"
-
-
-def ev_replies(dists: np.ndarray, rng: np.random.Generator, how: str | None = None) -> np.ndarray:
+def ev_replies(dists: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The expected-value best reply (see predictors.counter_move) to each row of `dists`
     (n, 3), ties broken at random with `rng`."""
     ev = dists[:, _EV_PLUS] - dists[:, _EV_MINUS]
-    if (how or REPLY) == "argmax":
-        likely = dists >= dists.max(axis=1, keepdims=True) - 1e-9
-        key = likely * 10.0 + np.roll(ev, -1, axis=1) + rng.random(ev.shape) * 1e-6
-        return (key.argmax(axis=1) + 1) % 3
     ties = ev >= ev.max(axis=1, keepdims=True) - 1e-9
     return (ties * rng.random(ev.shape)).argmax(axis=1)
+
+
+def argmax_replies(dists: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What beats each row's most likely move, as classic bots play (ties: by expected value,
+    then at random). The shadows use it: they stand for classic players."""
+    ev = dists[:, _EV_PLUS] - dists[:, _EV_MINUS]
+    likely = dists >= dists.max(axis=1, keepdims=True) - 1e-9
+    key = likely * 10.0 + np.roll(ev, -1, axis=1) + rng.random(ev.shape) * 1e-6
+    return (key.argmax(axis=1) + 1) % 3
 
 
 class SicilianMeta:
@@ -121,7 +122,7 @@ class SicilianMeta:
         window: int = 100,
         exploit_threshold: int = 10,
         fast_window: int = 20,
-        fast_threshold: int | None = None,
+        fast_threshold: int | None = 5,
         return_decay: float = 0.8,
         return_score: float = 2.0,
         fallback: bool = True,
@@ -205,16 +206,19 @@ class SicilianMeta:
         words = OPP_ROTATION_WORDS if base < self.n_opp else OWN_ROTATION_WORDS
         return names[base] + words[k]
 
-    def reason(self, names: Sequence[str], played: int) -> MoveReason:
+    def reason(
+        self, names: Sequence[str], played: int, unsure: Collection[int] = ()
+    ) -> MoveReason:
         """Why the last `choose()` gave `played`, naming bases with `names`.
 
         The predicted move is the one the reply was aimed at (the move `played` beats), with
-        its probability under the chosen strategy's rotated distribution: the strategy's most
-        likely move, or, when its two likeliest are close, the one whose counter cannot lose
-        to the third (the expected-value reply)."""
+        its probability under the chosen strategy's rotated distribution (none for the bases
+        in `unsure`, whose distribution is not a real probability)."""
         if self.chosen < 0:
             return MoveReason("random (being exploited)", None, None, played)
-        return reply_reason(self.describe(self.chosen, names), self.prediction, played)
+        base = self.chosen // 3
+        strategy = self.describe(self.chosen, names)
+        return reply_reason(strategy, self.prediction, played, base not in unsure)
 
     def observe(self, own: int, opp: int) -> None:
         """Score every strategy (and each decay's pick) against the opponent's actual move."""
@@ -288,12 +292,15 @@ def default_models() -> list[HistoryModel]:
 # it models the classic Iocaine, so it has no top-level rotations either.
 _FAST = {"decays": (0.8, 0.6, 0.4), "meta_decay": 0.8}
 SHADOWS: tuple[tuple[str, str, dict], ...] = (
-    ("Iocaine shadow", "their seat", {}),
-    ("fast Iocaine shadow", "their seat", _FAST),
-    ("Iocaine shadow", "my seat", {}),
-    ("fast Iocaine shadow", "my seat", _FAST),
+    ("Iocaine in their seat", "their seat", {}),
+    ("fast Iocaine in their seat", "their seat", _FAST),
+    ("Iocaine in my seat", "my seat", {}),
+    ("fast Iocaine in my seat", "my seat", _FAST),
 )
 SHADOW_SURE = 0.8  # the probability a shadow's move is given as a prediction
+# Row m: the distribution "they play m" with that confidence.
+_SHADOW_DISTS = np.full((3, 3), (1.0 - SHADOW_SURE) / 2.0)
+np.fill_diagonal(_SHADOW_DISTS, SHADOW_SURE)
 
 
 class MetaPlayer:
@@ -306,6 +313,7 @@ class MetaPlayer:
 
     `extra` sources predict the opponent and are updated by the caller; the shadows see only
     the base predictors, so every meta agent's shadows are the same classic Iocaine.
+    `meta_settings` go to the main SicilianMeta (decays, fall-back thresholds, ...).
     """
 
     def __init__(
@@ -338,9 +346,12 @@ class MetaPlayer:
             + [_swap_words(name) for name, _ in named]
             + own_shadows
         )
+        # A shadow's move is given a made-up confidence (SHADOW_SURE): its reasons state none.
+        first = len(named) + len(extra)
+        self.shadow_bases = set(range(first, first + len(opp_shadows)))
+        self.shadow_bases |= set(range(len(self.names) - len(own_shadows), len(self.names)))
         self.meta = SicilianMeta(rng, **meta_settings)
         self._next: int | None = None
-        self._shadow_moves: list[int] = []
 
     def decide(self) -> int:
         if self._next is not None:
@@ -349,11 +360,10 @@ class MetaPlayer:
         o = np.array([m.dist() for m in self.ours], dtype=float)
         e = np.array([m.dist() for m in self.extra], dtype=float).reshape(-1, 3)
         rt, ro, re = (ev_replies(d, self.rng) for d in (t, o, e))
-        st, so = (ev_replies(d, self.rng, SHADOW_REPLY) for d in (t, o))
+        st, so = (argmax_replies(d, self.rng) for d in (t, o))
         # Predictions of us become "they beat it": rotate by one, and so does the reply.
         t_beat, o_beat = np.roll(t, 1, axis=1), np.roll(o, 1, axis=1)
         opp_moves, own_moves = [], []
-        self._shadow_moves = []
         for their_seat, shadow in self.shadows:
             if their_seat:  # it predicts us with our `ours` models and we are its opponent
                 bases = np.concatenate([o, t_beat])
@@ -363,12 +373,8 @@ class MetaPlayer:
                 bases = np.concatenate([t, o_beat])
                 move = shadow.choose_bases(bases, np.concatenate([st, (so + 1) % 3]), len(t))
                 own_moves.append(move)
-            self._shadow_moves.append(move)
-        sure = np.full((3, 3), (1.0 - SHADOW_SURE) / 2.0) + np.eye(3) * (
-            SHADOW_SURE - (1.0 - SHADOW_SURE) / 2.0
-        )
-        opp_hot = sure[opp_moves].reshape(-1, 3)
-        own_hot = np.roll(sure[own_moves].reshape(-1, 3), 1, axis=1)
+        opp_hot = _SHADOW_DISTS[opp_moves].reshape(-1, 3)
+        own_hot = np.roll(_SHADOW_DISTS[own_moves].reshape(-1, 3), 1, axis=1)
         bases = np.concatenate([t, e, opp_hot, o_beat, own_hot])
         replies = np.concatenate(
             [
@@ -399,7 +405,7 @@ class MetaPlayer:
         self._next = None
 
     def reason(self, played: int) -> MoveReason:
-        return self.meta.reason(self.names, played)
+        return self.meta.reason(self.names, played, self.shadow_bases)
 
     @property
     def prediction(self) -> np.ndarray:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from agents.rps.base import Agent, MoveReason, register
+from game.sim.rps import MOVE_NAMES
 
 UNIFORM = (1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0)
 # Rounds of history a pattern matcher searches. Far beyond a 1000-round match (play there is
@@ -271,13 +272,23 @@ class PredictorAgent(Agent):
         return self._reason
 
 
-def reply_reason(strategy: str, dist: Sequence[float], played: int) -> MoveReason:
+def reply_reason(
+    strategy: str, dist: Sequence[float], played: int, with_probability: bool = True
+) -> MoveReason:
     """The reason for playing `played` as the reply to `dist`: the move it beats, with that
-    move's probability (None when `dist` is flat: the reply was a random pick)."""
+    move's probability (no prediction when `dist` is flat: the reply was a random pick).
+
+    The expected-value reply is not always the counter to the most likely move (against
+    scissors 41%, paper 39%, rock 20%, scissors itself is the better bet); the strategy's
+    name then says so, so the stated prediction never hides a likelier move."""
     if max(dist) - min(dist) < 1e-9:
         return MoveReason(strategy + " (no prediction yet)", None, None, played)
     predicted = (played + 2) % 3
-    return MoveReason(strategy, predicted, float(dist[predicted]), played)
+    top = max(range(3), key=lambda m: dist[m])
+    if dist[top] > dist[predicted] + 1e-9:
+        strategy += f" (hedged: {MOVE_NAMES[top]} was likelier)"
+    probability = float(dist[predicted]) if with_probability else None
+    return MoveReason(strategy, predicted, probability, played)
 
 
 @register("frequency", "predictor", "Frequency counter: beats the opponent's most likely move")

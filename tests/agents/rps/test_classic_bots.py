@@ -73,3 +73,15 @@ def test_strong_bots_beat_a_simple_bot(strong, weak):
 def test_iocaine_beats_classic_bots(bot):
     """Strength regression: the project's meta agent wins clearly in 300 rounds."""
     assert play_match(make_agent("iocaine", seed=0), make_agent(bot, seed=1000), 300).net > 60
+
+
+def test_long_matches_keep_memory_bounded():
+    from agents.rps.classic_bots import KEEP, MATCH_KEEP
+
+    bot = make_agent("hist-match-joint", seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(2 * MATCH_KEEP + 10):
+        bot.observe(own=bot.act(), opponent=int(rng.integers(3)))
+    assert len(bot.mine) == 2 * MATCH_KEEP + 10  # every round still counts...
+    assert len(bot.mine.kept) < 2 * KEEP  # ...but only the latest are kept
+    assert len(bot.matcher.text) < 2 * MATCH_KEEP

@@ -39,7 +39,10 @@ def check_honest(rows):
         assert reason.strategy
         if reason.predicted is not None:
             assert (reason.played - reason.predicted) % 3 == 1  # played counters predicted
-            assert 0.0 <= reason.probability <= 1.0
+            if "Iocaine in" in reason.strategy:  # a simulated player states no probability
+                assert reason.probability is None
+            else:
+                assert 0.0 <= reason.probability <= 1.0
         else:
             assert reason.probability is None
 
@@ -115,3 +118,16 @@ def test_every_agent_reason_matches_its_move():
 def test_reason_before_any_move_is_none():
     assert make_agent("iocaine").reason() is None
     assert make_agent("rock").reason() is None
+
+
+def test_a_hedged_reply_says_a_likelier_move_was_passed_over():
+    from agents.rps.predictors import reply_reason
+
+    # Scissors 41%, paper 39%, rock 20%: scissors (beats paper, loses only to rock) is the
+    # better bet than rock, so the reply aims at paper and says scissors was likelier.
+    reason = reply_reason("markov-2", [0.20, 0.39, 0.41], played=2)
+    assert (reason.predicted, reason.probability) == (1, pytest.approx(0.39))
+    assert reason.strategy == "markov-2 (hedged: scissors was likelier)"
+    assert reply_reason("markov-2", [0.1, 0.1, 0.8], played=0).strategy == "markov-2"
+    flat = reply_reason("markov-2", [1 / 3] * 3, played=1)
+    assert flat.predicted is None and "no prediction" in flat.strategy
