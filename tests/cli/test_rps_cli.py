@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from main import main
 
 
@@ -68,3 +70,23 @@ def test_rps_import_export(tmp_path, capsys):
 def test_rps_import_bad_file(tmp_path, capsys):
     assert main(["rps-import", str(tmp_path / "missing.txt")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_rps_tournament_all_leaves_the_classic_population_out(monkeypatch):
+    import agents.rps.tournament as tournament
+
+    seen = []
+
+    def fake_round_robin(names, **kwargs):
+        seen.extend(names)
+        raise SystemExit(0)  # the field is what this test is about, not the matches
+
+    monkeypatch.setattr(tournament, "round_robin", fake_round_robin)
+    with pytest.raises(SystemExit):
+        main(["rps-tournament", "--all", "--rounds", "1"])
+    from agents.rps import list_agents
+
+    kinds = {a.name: a.kind for a in list_agents()}
+    assert "lstm" in seen and "iocaine" in seen
+    assert seen and all(kinds[n] != "classic" for n in seen)
+    assert any(k == "classic" for k in kinds.values())  # they exist, by name only
