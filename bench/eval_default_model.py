@@ -103,21 +103,41 @@ def markdown(rows: list[dict], summary: dict, laps: int) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
+def model_bench_parser(description: str) -> argparse.ArgumentParser:
+    """The options every model-vs-expert bench takes: model, laps, jobs, tracks, --update-card."""
     from agents.driving.cnn_driver import default_model_path
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", default=str(default_model_path()), help="model .h5")
     parser.add_argument("--laps", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--look", default="day")
     parser.add_argument("--tracks", nargs="+", help="override the track list (for a quick run)")
     parser.add_argument("--update-card", action="store_true", help="write results to the card")
-    args = parser.parse_args(argv)
+    return parser
 
-    model = Path(args.model)
+
+def existing_model(path: str) -> Path:
+    model = Path(path)
     if not model.is_file():
         raise SystemExit(f"{model}: model file not found (build it with `make models`)")
+    return model
+
+
+def card_stamp(model: Path, command: str) -> dict:
+    """Date, command and the model's SHA-256: which file a card's figures belong to (a rebuilt
+    model shows stale figures until re-measured)."""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "model_sha256": hashlib.sha256(model.read_bytes()).hexdigest(),
+        "command": command,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = model_bench_parser(__doc__.splitlines()[0])
+    parser.add_argument("--look", default="day")
+    args = parser.parse_args(argv)
+    model = existing_model(args.model)
     tracks = args.tracks or evaluation_tracks()
     jobs = [
         EvalJob(driver, track, args.laps, look=args.look)
@@ -140,10 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         update_card(
             model,
             evaluation={
-                "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-                # Which file these figures belong to: a rebuilt model needs a new evaluation.
-                "model_sha256": hashlib.sha256(model.read_bytes()).hexdigest(),
-                "command": "python -m bench.eval_default_model --update-card",
+                **card_stamp(model, "python -m bench.eval_default_model --update-card"),
                 "laps": args.laps,
                 "look": args.look,
                 "held_out_seeds": f"{HELD_OUT_SEEDS[0]}-{HELD_OUT_SEEDS[-1]}",

@@ -12,15 +12,17 @@ the expert's with 0 interventions on every track.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import os
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
 from agents.driving.compare import RACER, CompareRow, EvalJob, run_jobs
-from bench.eval_default_model import HELD_OUT_SEEDS, evaluation_tracks
+from bench.eval_default_model import (
+    HELD_OUT_SEEDS,
+    card_stamp,
+    evaluation_tracks,
+    existing_model,
+    model_bench_parser,
+)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -87,19 +89,8 @@ def markdown(rows: list[dict], summary: dict, laps: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from agents.driving.cnn_driver import default_model_path
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=str(default_model_path()), help="model .h5")
-    parser.add_argument("--laps", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--tracks", nargs="+", help="override the track list (for a quick run)")
-    parser.add_argument("--update-card", action="store_true", help="write results to the card")
-    args = parser.parse_args(argv)
-
-    model = Path(args.model)
-    if not model.is_file():
-        raise SystemExit(f"{model}: model file not found (build it with `make models`)")
+    args = model_bench_parser(__doc__.splitlines()[0]).parse_args(argv)
+    model = existing_model(args.model)
     tracks = args.tracks or evaluation_tracks()
     jobs = [
         EvalJob(driver, track, args.laps, mode="race")
@@ -120,9 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         update_card(
             model,
             race_evaluation={
-                "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-                "model_sha256": hashlib.sha256(model.read_bytes()).hexdigest(),
-                "command": "python -m bench.race_pace --update-card",
+                **card_stamp(model, "python -m bench.race_pace --update-card"),
                 "laps": args.laps,
                 "held_out_seeds": f"{HELD_OUT_SEEDS[0]}-{HELD_OUT_SEEDS[-1]}",
                 "summary": summary,
