@@ -37,6 +37,10 @@ from agents.modelio import (
 from game.errors import UserFacingError
 
 EARLY_STOP_PATIENCE = 5  # epochs without a better validation loss before training stops
+# The app's fine-tunes (Train and Teach screens) stop after the last epoch that fits in this
+# many seconds: one pass over ~5 minutes of driving and its recovery views takes ~50 s on 2
+# cores, and more epochs on one person's driving copy their wobble (bench/time_to_first_model).
+FINE_TUNE_TIME_LIMIT_S = 60.0
 CLASSIC_EARLY_STOP_PATIENCE = 10  # the chapter's 3-layer LSTM plateaus longer between gains
 TRAINING_LOG_SUFFIX = ".training.csv"  # the log beside a model: NAME.training.csv
 CARD_SCHEMA_VERSION = 2  # 1: the cards written before the version (driving and RPS differed)

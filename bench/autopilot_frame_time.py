@@ -29,6 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pygame  # noqa: E402
 
+from bench.machine_jitter import jitter_line  # noqa: E402
 from game.app import SIM_DT, App  # noqa: E402
 from game.scenes.autopilot import AutopilotScene  # noqa: E402
 
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         model = untrained_model(Path(home))
     print(f"model: {model}; saliency: TFLite VisualBackProp every 3rd step\n")
     print(
-        "| track | saliency | frames | p50 ms | p99 ms | max ms | CPU p50 ms | CPU p99 ms "
+        "| track | saliency | frames | p50 ms | p99 ms | max ms | process CPU p50 ms | p99 ms "
         "| CNN median ms | backend |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nload average during the run: {load:.1f} on {os.cpu_count()} cores")
+    print(jitter_line(float(np.percentile(t, 50))))
     print(
         "targets: p99 <= 16 ms; with saliency on p99 <= 6 ms "
         "(whole frame: events, sim step, dashcam, CNN, drawing)"

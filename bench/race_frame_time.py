@@ -32,6 +32,7 @@ import pygame  # noqa: E402
 
 from agents.modelio import card_path  # noqa: E402
 from bench.autopilot_frame_time import WARMUP_FRAMES, key, untrained_model, wait  # noqa: E402
+from bench.machine_jitter import jitter_line  # noqa: E402
 from game.app import SIM_DT, App  # noqa: E402
 from game.scenes.race import EXPERT, PERSON, RaceScene  # noqa: E402
 
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nload average during the run: {load:.1f} on {os.cpu_count()} cores")
+    print(jitter_line(p50))
     print("target: p99 <= 8 ms (whole frame: events, 4 cars' steps, dashcam, CNN, sound, drawing)")
     return 0
 

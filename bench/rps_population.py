@@ -21,12 +21,8 @@ import time
 from dataclasses import dataclass
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# One BLAS thread per worker process, set before numpy loads (workers import this module
-# first): the matrices are tiny, and two workers each spinning two BLAS threads on two cores
-# made the LSTM's fine-tuning moves ten times slower.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
+# No BLAS thread settings here: the LSTM limits its own small products to one thread
+# (agents.blas), as it does in the app, and this measures that.
 import numpy as np  # noqa: E402
 
 DEFAULT_AGENTS = ["lstm", "iocaine"]

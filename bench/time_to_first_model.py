@@ -32,9 +32,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from agents.training import FINE_TUNE_TIME_LIMIT_S  # noqa: E402
+
 EVAL_TRACKS = ("gen:5000", "gen:5001", "gen:5002", "gen:5003", "oval", "kidney")
 RECORD_SECONDS = 300.0
-TIME_LIMIT_S = 60.0
+TIME_LIMIT_S = FINE_TUNE_TIME_LIMIT_S  # the app's own budget
 EPOCHS = 10  # the Train screen's default; the time limit ends it first
 TARGET_MEAN_OFFSET_M = 0.15
 VARIANTS = ("plain", "recovery")
@@ -98,7 +100,7 @@ def keep_near_centre(dirs: list[Path], work: Path, max_offset: float) -> list[Pa
     return out
 
 
-def fine_tune(sessions: list[Path], out: Path, args) -> dict:
+def fine_tune(sessions: list[Path], out: Path, args, recovery: bool) -> dict:
     from agents.driving.train import train
     from agents.training import Phase
     from game.paths import shipped_models_dir
@@ -116,6 +118,7 @@ def fine_tune(sessions: list[Path], out: Path, args) -> dict:
         time_limit_s=args.time_limit,
         learning_rate=args.learning_rate,
         progress=progress,
+        recovery_views=recovery,  # train() adds the cached views itself, as the app does
     )
     frames = result.card.details["frames"] if result.card is not None else {}
     return {
@@ -188,7 +191,6 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="train only on rows within this many metres of the lane centre",
     )
-    parser.add_argument("--views-per-sample", type=int, default=2)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"work folder: {args.work}; load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -213,12 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         dirs = keep_near_centre(dirs, args.work, args.keep_offset)
         print(f"training rows: only those within {args.keep_offset:g} m of the lane centre")
 
-    extra: list[Path] = []
     if "recovery" in args.variants:
+        # Made here to time them; train() finds them in each session's cache, as in the app.
         t0 = time.perf_counter()
-        extra, views = recovery_sessions(
-            dirs, lambda m: print(f"  {m}", flush=True), views_per_sample=args.views_per_sample
-        )
+        _, views = recovery_sessions(dirs, lambda m: print(f"  {m}", flush=True))
         dt = time.perf_counter() - t0
         per_k = dt / max(views, 1) * 1000
         print(f"recovery views: {views} in {dt:.1f} s ({per_k:.1f} s per 1000 views)", flush=True)
@@ -234,8 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             trained[variant] = {"train_s": card.get("training_seconds"), "reused": True}
             continue
         print(f"fine-tuning ({variant}; load average {os.getloadavg()[0]:.1f}) ...", flush=True)
-        data = dirs + (extra if variant == "recovery" else [])
-        trained[variant] = fine_tune(data, out, args)
+        trained[variant] = fine_tune(dirs, out, args, recovery=variant == "recovery")
         print(f"  {trained[variant]}", flush=True)
 
     results = evaluate({f"{v}{args.tag}": p for v, p in models.items()}, args.laps, args.jobs)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -69,6 +70,12 @@ def disable_framebuffer_acceleration() -> None:
     os.environ["SDL_FRAMEBUFFER_ACCELERATION"] = "0"
 
 
+# How often (seconds) Python may hand the GIL to another thread. The default 5 ms would let
+# the drawing code hold the GIL while a model call on a helper thread (agents.driving.overlap)
+# waits to start or to return its result; 0.5 ms lets them overlap (bench/*_frame_time.py).
+GIL_SWITCH_INTERVAL_S = 0.0005
+
+
 class App:
     def __init__(
         self, headless: bool = False, track: str | None = None, size: tuple[int, int] = WINDOW_SIZE
@@ -77,6 +84,7 @@ class App:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         disable_framebuffer_acceleration()
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         try:
             # Only what the game uses: no audio device needed (pygame.init() would open one).
             pygame.display.init()

@@ -18,11 +18,13 @@ import math
 import os
 import time
 import warnings
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from agents.driving import overlap
 from agents.driving.drivers import Driver, check_command, register_driver
 from agents.driving.preprocess import InputSpec, preprocess_frame, preprocess_tf, spec_from_card
 from agents.driving.racing import pedals_for
@@ -201,6 +203,7 @@ class CnnDriver(Driver):
         self._vbp = None
         self._tflite = None
         self._infer = None
+        self._ahead: tuple[np.ndarray, Future] | None = None  # prefetch(): (frame, its call)
         self.frames = 0  # frames steered since reset(), for error messages
         if self.model_path is None:
             self._build(use_cache=False)
@@ -226,6 +229,7 @@ class CnnDriver(Driver):
         self._build(use_cache=False)
 
     def _build(self, use_cache: bool) -> None:
+        self._settle()
         self._vbp = None
         self._tflite = self._infer = None
         if self.backend == "tflite":
@@ -299,30 +303,62 @@ class CnnDriver(Driver):
     def mean_inference_ms(self) -> float | None:  # type: ignore[override]
         return self._total_ms / self._count if self._count else None
 
+    def prefetch(self, frame: np.ndarray) -> None:
+        """Start the forward pass for `frame` on a helper thread (agents.driving.overlap), so
+        it runs while the screen draws; the `steer` or `predict` given this same frame array
+        collects it. Outputs are those `predict(frame)` would give."""
+        frame = self._check_frame(frame)
+        self._settle()
+        self._ahead = (frame, overlap.submit(self._forward, frame))
+
+    def _settle(self) -> None:
+        """Wait for a prefetched call and drop it: the interpreter runs one call at a time."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            try:
+                ahead[1].result()
+            except Exception:  # noqa: BLE001 - its frame is not wanted; a later call reports
+                pass
+
     def predict(self, frame: np.ndarray) -> float:
         """Raw model steering for one (H, W, 3) uint8 frame (not clipped); timed.
 
         Every output (steering, and speed for a two-output model) is kept in `last_outputs`.
         """
         frame = self._check_frame(frame)
-        t0 = time.perf_counter()
-        if self.saliency:
-            result = self._saliency(frame)
-            outputs, self.last_saliency = result.outputs, result.mask
-        elif self._tflite is not None:
-            outputs = self._tflite(frame)
+        ahead = self._ahead
+        if ahead is not None and ahead[0] is frame:
+            self._ahead = None
+            outputs, mask, ms = ahead[1].result()
         else:
-            outputs = self._infer(frame).numpy()
-        ms = (time.perf_counter() - t0) * 1000.0
+            self._settle()
+            outputs, mask, ms = self._forward(frame)
+        if self.saliency:
+            self.last_saliency = mask
         self.last_outputs = outputs
         self.last_inference_ms = ms
         self._total_ms += ms
         self._count += 1
         return float(outputs[0])
 
+    def _forward(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float]:
+        """(all outputs, saliency mask or None, milliseconds) for one checked frame."""
+        t0 = time.perf_counter()
+        mask = None
+        if self.saliency:
+            result = self._saliency(frame)
+            outputs, mask = result.outputs, result.mask
+        elif self._tflite is not None:
+            outputs = self._tflite(frame)
+        else:
+            outputs = self._infer(frame).numpy()
+        return outputs, mask, (time.perf_counter() - t0) * 1000.0
+
     def visual_backprop(self, frame: np.ndarray) -> tuple[float, np.ndarray]:
         """(steering, saliency mask (H, W) in [0, 1]) from one tf.function call."""
-        result = self._saliency(self._check_frame(frame))
+        frame = self._check_frame(frame)
+        self._settle()
+        result = self._saliency(frame)
         return result.steering, result.mask
 
     def _saliency(self, frame: np.ndarray):
@@ -342,6 +378,7 @@ class CnnDriver(Driver):
     # --- Driver interface --------------------------------------------------------------------
 
     def reset(self, world) -> None:
+        self._settle()
         self.last_saliency = None
         self.last_outputs = None
         self.frames = 0

@@ -38,17 +38,25 @@ class CameraPart:
         self.world = world
         self.renders = 0  # frames rendered so far (tests check "once per step")
         self._frame: np.ndarray | None = None
+        self._pose: tuple | None = None  # what _frame shows: see _pose_now
+
+    def _pose_now(self) -> tuple:
+        # A frame rendered ahead (DrivingLoop.prefetch) must not outlive a car put back or a
+        # track changed outside `step`: the frame is kept only while these are unchanged.
+        st = self.world.car.state
+        return (id(self.world.track), self.world.steps, st.x, st.y, st.yaw)
 
     def frame(self) -> np.ndarray:
-        if self._frame is None:
+        if self._frame is None or self._pose != self._pose_now():
             self._frame = self.dashcam.render_world(self.world)
+            self._pose = self._pose_now()
             self.renders += 1
         return self._frame
 
     @property
     def current(self) -> np.ndarray | None:
         """The frame of the current state if it was rendered already, else None."""
-        return self._frame
+        return self._frame if self._pose == self._pose_now() else None
 
     def set_dashcam(self, dashcam: FrameSource) -> None:
         """A new look: the next frame comes from `dashcam`."""
@@ -129,6 +137,16 @@ class DrivingLoop:
         self.advisors = list(advisors)
         self.takeovers = 0  # times a person took control from the driver
         self.overriding = False  # the person steers right now
+
+    def prefetch(self) -> None:
+        """Render the current state's frame and let the driver start on it in the background
+        (`prefetch(frame)`, e.g. CnnDriver's); the next `step` collects the result. Screens
+        call it after a step, before drawing, so the model runs while they draw."""
+        driver, camera = self.driver, self.camera
+        start = getattr(driver, "prefetch", None)
+        if start is None or camera is None or not getattr(driver, "needs_camera", False):
+            return
+        start(camera.frame())
 
     def _frame_for(self, driver: Driver) -> np.ndarray | None:
         # Duck-typed drivers that do not say whether they look get the frame when there is one.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.blas import one_blas_thread
 from agents.rps.base import Agent, MoveReason, register
 from agents.rps.lstm_models import (
     JOINT_WINDOW,
@@ -86,8 +87,12 @@ def joint_engine(model_path: str | os.PathLike[str] | None = None) -> JointEngin
 class LSTMModel(HistoryModel):
     """P(opponent's next move) from the joint-history LSTM, fine-tuned online.
 
-    Every `every` rounds (after `warmup`) it takes `steps` Adam steps on a batch of windows
-    from the last `memory` rounds: half the newest windows, half replayed at random.
+    Every round adds the gradient of two windows from the last `memory` rounds: the newest
+    (ending at the round just played) and one replayed at random. Every `every` rounds (after
+    `warmup`) it takes `steps` Adam steps with their mean, so each step sees every window of
+    the last `every` rounds once and as many replayed. Spreading the backpropagation over the
+    rounds keeps every move's time flat: one 16-window batch every tenth move made those
+    moves ~4x slower than the rest (bench/rps_population.py, per-move p99).
     """
 
     def __init__(
@@ -96,14 +101,13 @@ class LSTMModel(HistoryModel):
         seed: int = 0,
         every: int = 10,
         steps: int = 1,
-        batch: int = 16,
         memory: int = 300,
         warmup: int = 10,
         lr: float = 3e-3,
     ) -> None:
         self.engine = engine
         self.seed = seed
-        self.every, self.steps, self.batch = every, steps, batch
+        self.every, self.steps = every, steps
         self.memory, self.warmup, self.lr = memory, warmup, lr
         self.reset()
 
@@ -115,6 +119,8 @@ class LSTMModel(HistoryModel):
         self.opp: list[int] = []
         self.dropped = 0  # rounds no longer kept (beyond `memory`)
         self.updates = 0
+        self._grads: list[np.ndarray] | None = None  # summed since the last Adam step
+        self._windows = 0  # ... over this many windows
         self._dist: list[float] | None = None
 
     def update(self, own: int, opp: int) -> None:
@@ -126,26 +132,45 @@ class LSTMModel(HistoryModel):
             del self.own[:cut]
             del self.opp[:cut]
             self.dropped += cut
-        n = self.dropped + len(self.own)
-        if self.steps and n >= self.warmup and n % self.every == 0:
-            self.fine_tune()
+        if not self.steps:
+            return
+        with one_blas_thread():  # see agents.blas: threads stall these small products
+            self._add_gradients()
+            n = self.dropped + len(self.own)
+            if n >= self.warmup and n % self.every == 0:
+                self.fine_tune()
 
-    def fine_tune(self) -> None:
+    def _add_gradients(self) -> None:
+        """Add the gradients of the newest window and one replayed window."""
         start = max(0, len(self.own) - self.memory)
+        own, opp = self.own[start:], self.opp[start:]
         # Windows are left-padded (as at the match's start) only while round 1 is in memory.
         from_start = self.dropped == 0 and start == 0
-        x, y = joint_windows(
-            self.own[start:], self.opp[start:], self.engine.window, stride=1, from_start=from_start
-        )
-        if len(x) == 0:
+        window = self.engine.window
+        first = 0 if from_start else window - 1  # the earliest round a window can end at
+        last = len(own) - 2  # the latest round with a known successor
+        if last < first:
             return
-        newest = np.arange(max(0, len(x) - self.batch // 2), len(x))
-        replay = self.rng.integers(len(x), size=self.batch - len(newest))
-        idx = np.concatenate([newest, replay])
-        xb, yb = x[idx], y[idx]
+        ends = (last, int(self.rng.integers(first, last + 1)))
+        pieces = [_window_ending(own, opp, e, window, from_start) for e in ends]
+        x = np.concatenate([p[0] for p in pieces])
+        y = np.concatenate([p[1] for p in pieces])
+        _, grads = joint_loss_and_grads(self.weights, x, y)  # the mean over 2 windows
+        if self._grads is None:
+            self._grads = [g * len(ends) for g in grads]
+        else:
+            for total, g in zip(self._grads, grads, strict=True):
+                total += g * len(ends)
+        self._windows += len(ends)
+
+    def fine_tune(self) -> None:
+        """`steps` Adam steps with the mean gradient gathered since the last ones."""
+        if self._grads is None:
+            return
+        mean = [g / self._windows for g in self._grads]
         for _ in range(self.steps):
-            _, grads = joint_loss_and_grads(self.weights, xb, yb)
-            self.adam.apply(self.weights, grads, self.lr)
+            self.adam.apply(self.weights, mean, self.lr)
+        self._grads, self._windows = None, 0
         self.updates += 1
 
     def dist(self) -> list[float]:
@@ -157,6 +182,19 @@ class LSTMModel(HistoryModel):
                 p = joint_last(self.weights, x).astype(float)
                 self._dist = [float(v) for v in p / p.sum()]
         return self._dist
+
+
+def _window_ending(
+    own: list[int], opp: list[int], end: int, window: int, from_start: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training window (1, window, 9), (1, window, 3) whose last input is round `end` and
+    whose last target is the opponent's round end + 1: joint_windows' window, cut out alone."""
+    first = max(0, end - window + 1)
+    xs, ys = joint_windows(
+        own[first : end + 2], opp[first : end + 2], window, stride=window,
+        from_start=from_start and first == 0,
+    )  # fmt: skip
+    return xs[-1:], ys[-1:]
 
 
 class ClassicEngine:

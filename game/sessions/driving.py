@@ -26,6 +26,7 @@ from agents.driving import dagger
 from agents.driving.expert import ExpertDriver
 from agents.driving.loop import CameraPart, DrivingLoop, RecordingPart, StepResult
 from agents.driving.model_catalog import available_models, default_model
+from agents.driving.overlap import Pending
 from agents.driving.recording import Recorder
 from agents.training import Phase, TrainingProgress
 from game.errors import UserFacingError
@@ -473,6 +474,7 @@ class AutopilotSession(TrackSession):
         self.show_maps = False
         self.vbp = None  # VisualBackProp for the current driver, built in a worker
         self.vbp_loader: Worker | None = None
+        self.saliency_call = Pending()  # the VisualBackProp running on a helper thread
         self.saliency_mask: np.ndarray | None = None
         self.first_maps: np.ndarray | None = None  # the first conv layer's maps, as a grid
         super().__init__(track, look, notify)
@@ -528,6 +530,7 @@ class AutopilotSession(TrackSession):
         self.driver = driver
         self.loop.driver = driver
         self.vbp = None
+        self.saliency_call.drop()
         self.saliency_mask = None
         self.first_maps = None
         self.cnn_cmd = None
@@ -591,16 +594,21 @@ class AutopilotSession(TrackSession):
         self.vbp_loader = Worker(saliency_job(self.driver), name="saliency").start()
 
     def _update_saliency(self, frame: np.ndarray | None) -> None:
-        if frame is None or self.vbp is None or not (self.show_saliency or self.show_maps):
+        # The mask is computed on a helper thread while the screen draws and shown when it
+        # is ready (a frame later); a new one starts every SALIENCY_EVERY steps.
+        result = self.saliency_call.take()
+        showing = self.show_saliency or self.show_maps
+        if result is not None and showing:
+            self.saliency_mask = result.mask
+            if self.show_maps:
+                from agents.driving.saliency import feature_grid
+
+                self.first_maps = feature_grid(result.first_maps, columns=4)
+        if frame is None or self.vbp is None or not showing:
             return
         if self.world.steps % SALIENCY_EVERY:
             return
-        result = self.vbp(frame)
-        self.saliency_mask = result.mask
-        if self.show_maps:
-            from agents.driving.saliency import feature_grid
-
-            self.first_maps = feature_grid(result.first_maps, columns=4)
+        self.saliency_call.start(self.vbp, frame)
 
     # --- takeover and fine-tuning --------------------------------------------------------
     def _human_steering(self, inp: DriveInput, dt: float) -> float | None:
@@ -703,6 +711,8 @@ class AutopilotSession(TrackSession):
         if not step.human:
             # The wheel starts from where the CNN holds it when the person grabs it.
             self.controls.value = self.steering_cmd
+        if self.driver is not None:
+            self.loop.prefetch()  # the next step's forward pass runs while the screen draws
         return True
 
     # --- read-outs -----------------------------------------------------------------------

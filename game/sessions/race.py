@@ -441,6 +441,9 @@ class RaceSession:
         for racer in self.racers:
             if racer.finish_time is None:
                 self._step_racer(racer, inp, dt)
+        for racer in self.racers:  # the CNN cars' next forward passes run while we draw
+            if racer.finish_time is None and not racer.retired:
+                racer.loop.prefetch()
         return True
 
     def close(self) -> None:

@@ -21,7 +21,12 @@ from typing import Any
 from agents.driving.model_catalog import available_models, new_model_path, shipped_model
 from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
 from agents.driving.recording import LOG_NAME, SessionSummary, list_sessions
-from agents.training import EARLY_STOP_PATIENCE, Phase, TrainingProgress
+from agents.training import (
+    EARLY_STOP_PATIENCE,
+    FINE_TUNE_TIME_LIMIT_S,
+    Phase,
+    TrainingProgress,
+)
 from game.paths import user_dir
 from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
 
@@ -45,7 +50,8 @@ def train_job(
     initial_model: Path | None = None,
 ) -> Job:  # fmt: skip
     """Worker job: train and save `out_path`; each TrainingProgress goes to the screen.
-    With `initial_model` it fine-tunes that model (its own architecture) instead."""
+    With `initial_model` it fine-tunes that model (its own architecture) instead, within
+    FINE_TUNE_TIME_LIMIT_S: "your model in a minute"."""
 
     def job(ctx: WorkerContext):
         ctx.progress(None, "starting TensorFlow")
@@ -59,6 +65,7 @@ def train_job(
         return train(
             sessions, arch=None if initial_model is not None else arch, epochs=epochs,
             out_path=out_path, progress=progress, cancel=ctx.cancel, initial_model=initial_model,
+            time_limit_s=FINE_TUNE_TIME_LIMIT_S if initial_model is not None else None,
         )  # fmt: skip
 
     return job
@@ -303,7 +310,12 @@ class TrainScreenState:
 
     @property
     def saves_to(self) -> str:
-        return f"saves to  models/{self.output_name}  (early stop: {EARLY_STOP_PATIENCE} epochs)"
+        stop = (
+            f"fine-tune: stops within {FINE_TUNE_TIME_LIMIT_S:.0f} s"
+            if self.start_from is not None
+            else f"early stop: {EARLY_STOP_PATIENCE} epochs"
+        )
+        return f"saves to  models/{self.output_name}  ({stop})"
 
     # --- the run ---------------------------------------------------------------------------
     @property

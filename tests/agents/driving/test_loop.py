@@ -146,3 +146,39 @@ def test_a_real_dashcam_frame_matches_a_fresh_render(world):
     loop.step()
     assert np.array_equal(part.frame(), cam.render_world(world))
     assert part.renders == 2
+
+
+class Prefetcher(Looker):
+    """A looker that records which frames it was asked to start on ahead of time."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.started: list[np.ndarray] = []
+
+    def prefetch(self, frame) -> None:
+        self.started.append(frame)
+
+
+def test_prefetch_hands_the_next_step_the_same_frame(world):
+    """prefetch() renders the current state once; the next step's driver gets that array."""
+    cam = CountingCam()
+    driver = Prefetcher("ahead")
+    loop = DrivingLoop(world, driver, camera=CameraPart(cam, world))
+    for _ in range(3):
+        loop.prefetch()
+        loop.step()
+    assert cam.renders == 3  # one per step: the prefetch's render is the step's
+    assert all(s is f for s, f in zip(driver.seen, driver.started, strict=True))
+
+
+def test_a_frame_rendered_ahead_is_redrawn_after_the_car_is_moved(world):
+    """A car put back outside `step` (a reset) must not be steered from the old pose's frame."""
+    cam = CountingCam()
+    driver = Prefetcher("ahead")
+    loop = DrivingLoop(world, driver, camera=CameraPart(cam, world))
+    loop.step()
+    loop.prefetch()
+    world.reset()
+    loop.step()
+    assert cam.renders == 3
+    assert driver.seen[-1] is not driver.started[-1]

@@ -297,3 +297,28 @@ def test_image_models_may_have_one_or_two_outputs_but_not_three():
     three = keras.Model(inp, keras.layers.Dense(3)(keras.layers.Flatten()(inp)))
     with pytest.raises(ModelFileError, match=r"m\.h5: model output shape \(3,\)"):
         check_image_model(three, "m.h5")
+
+
+def test_prefetched_outputs_equal_those_computed_in_place(shipped, frames):
+    """A forward pass started on a helper thread gives what predict() gives in place."""
+    in_place = []
+    for frame in frames[:6]:
+        shipped.predict(frame)
+        in_place.append(shipped.last_outputs.copy())
+    for frame, want in zip(frames[:6], in_place, strict=True):
+        shipped.prefetch(frame)
+        shipped.predict(frame)
+        np.testing.assert_array_equal(shipped.last_outputs, want)
+
+
+def test_a_prefetch_for_another_frame_is_not_used(shipped, frames):
+    """A frame the helper thread did not see is computed afresh, never answered with the
+    prefetched frame's outputs."""
+    a, b = frames[0], frames[-1]
+    shipped.predict(b)
+    want_b = shipped.last_outputs.copy()
+    shipped.predict(a)
+    assert not np.array_equal(shipped.last_outputs, want_b)
+    shipped.prefetch(a)
+    shipped.predict(b.copy())  # equal pixels, another array: not the prefetched frame
+    np.testing.assert_array_equal(shipped.last_outputs, want_b)

@@ -247,3 +247,22 @@ def test_data_txt_problems_are_reported_not_fatal(tmp_path):
     lines, problems = read_data_txt(data)
     assert lines == [[0, 1, 2, 0, 1, 2], [2, 2, 1, 1]]
     assert len(problems) == 1 and "data.txt:2" in problems[0]
+
+
+@pytest.mark.parametrize("rounds", [2, 5, 24, 25, 60])
+@pytest.mark.parametrize("from_start", [True, False])
+def test_online_windows_cut_alone_equal_the_training_windows(rounds, from_start):
+    """The windows fine-tuning takes one by one are exactly joint_windows' (padding too)."""
+    from agents.rps.lstm_agents import _window_ending
+    from agents.rps.lstm_models import JOINT_WINDOW, joint_windows
+
+    rng = np.random.default_rng(rounds)
+    own, opp = list(rng.integers(3, size=rounds)), list(rng.integers(3, size=rounds))
+    xs, ys = joint_windows(own, opp, JOINT_WINDOW, stride=1, from_start=from_start)
+    first = 0 if from_start else JOINT_WINDOW - 1
+    ends = range(first, rounds - 1)
+    assert len(ends) == len(xs)
+    for k, end in enumerate(ends):
+        x, y = _window_ending(own, opp, end, JOINT_WINDOW, from_start)
+        np.testing.assert_array_equal(x[0], xs[k])
+        np.testing.assert_array_equal(y[0], ys[k])

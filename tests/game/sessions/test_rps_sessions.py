@@ -228,7 +228,8 @@ def test_tournament_runs_and_freezes_its_setup_while_running():
     t.toggle(0)
     if t.running:  # cheap bots may already be done
         assert t.rounds == 50 and len(t.selected) == 3
-    settle(t, lambda: t.result is not None)
+    # The live matrix fills in match by match: wait for the run itself to end.
+    settle(t, lambda: not t.running and t.result is not None)
     assert t.result.complete and t.result.names == ["rock", "rotate", "beat-last"]
     assert t.worker.fraction == 1.0 and not t.cancel()
 

@@ -297,3 +297,21 @@ def test_each_run_writes_a_new_file_never_over_another(sessions, monkeypatch):
     assert all(p.exists() for p in outs)
     assert state.saves_to.split()[2] == "models/pilotnet-2026-11-30-1412-3.h5"
     assert default_model() in outs
+
+
+@pytest.mark.parametrize("initial", [None, Path("models/pilotnet.h5")])
+def test_fine_tunes_get_the_one_minute_budget_and_scratch_runs_do_not(monkeypatch, initial):
+    """train_job hands train() FINE_TUNE_TIME_LIMIT_S only when it fine-tunes a model."""
+    import agents.driving.train as train_mod
+    from agents.training import FINE_TUNE_TIME_LIMIT_S
+    from game.workers import Worker
+
+    asked = {}
+    monkeypatch.setattr(train_mod, "train", lambda sessions, **kw: asked.update(kw) or "done")
+    worker = Worker(mod.train_job([Path("s")], "pilotnet", 10, Path("out.h5"), initial)).start()
+    worker.join(10.0)
+    worker.poll()
+    assert worker.result == "done", worker.error
+    want = FINE_TUNE_TIME_LIMIT_S if initial is not None else None
+    assert asked["time_limit_s"] == want and asked["initial_model"] == initial
+    assert asked["epochs"] == 10
