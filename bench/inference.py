@@ -4,7 +4,7 @@
 
 All paths run in the same process on the same real dashcam frames, and every figure includes
 the frame's preprocessing. TFLite is what CnnDriver runs for a model file (preprocessing
-inside the converted graph, XNNPACK, 1 thread); also timed: with 2 threads, and a bare
+inside the converted graph, XNNPACK, 2 threads on 2 cores); also timed: 1 thread, and a bare
 converted model fed by numpy preprocessing (the alternative design). The tf.function is its
 fallback (preprocessing in the graph, XLA-compiled); eager model(x) and model.predict get the
 frame preprocessed in numpy first. The paths take turns in rounds, so a busy machine slows
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     graph_s = time.perf_counter() - t0
     frames = dashcam_frames()
     content = tflite_runner.read_cached(driver.tflite_cache.path)
-    two = tflite_runner.TfliteRunner(content, spec, num_threads=2)
+    one = tflite_runner.TfliteRunner(content, spec, num_threads=1)
     invoke_only = tflite_runner.TfliteRunner(content, spec)
     invoke_only(frames[0])  # its input stays set: "invoke only" leaves out the copies
     bare = tflite_runner.convert_keras_model(model, spec, preprocess=False)
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         {
             "TFLite (CnnDriver)": (driver.predict, n),
             "  its invoke() alone": (lambda f: invoke_only.invoke(), n),
-            "TFLite, 2 threads": (two, n),
+            "TFLite, 1 thread": (one, n),
             "TFLite, numpy preprocessing": (numpy_first, n),
             "  numpy preprocessing alone": (lambda f: preprocess_frame(f, spec), n),
             "tf.function (fallback)": (graph.predict, n),

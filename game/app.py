@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pygame
 
+from agents.driving import tflite_runner
 from agents.modelio import remove_stale_temporaries
 from game.actions import Action, action_for
 from game.audio import Audio
@@ -85,6 +86,9 @@ class App:
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         disable_framebuffer_acceleration()
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+        # The screens run a model on a helper thread beside this drawing thread: one XNNPACK
+        # thread each fits 2 cores (with 2, Autopilot's saliency frames' p99 doubled).
+        tflite_runner.set_threads(1)
         try:
             # Only what the game uses: no audio device needed (pygame.init() would open one).
             pygame.display.init()

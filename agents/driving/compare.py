@@ -82,6 +82,9 @@ def _init_worker(queue, single_thread: bool) -> None:
 
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
+        from agents.driving import tflite_runner
+
+        tflite_runner.set_threads(1)
 
 
 def _driver_for(spec: str):

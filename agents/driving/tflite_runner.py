@@ -36,9 +36,13 @@ from game.paths import user_cache_dir
 
 # Part of every cache key: bump when the conversion below changes what it writes.
 CONVERTER_OPTIONS = "v2;float32;builtin-ops;frozen-graph;input=float32-road-rows"
-# XNNPACK threads. Measured on 2 shared cores (bench/inference.py): a second thread saves
-# little wall time, costs more CPU, and competes with the game's own main thread.
-NUM_THREADS = 1
+# XNNPACK threads. Measured on 2 cores (bench/inference.py): the shipped PilotNet takes
+# 0.79 ms median with 2 threads and 1.42 ms with 1 (1.5 vs 1.4 ms of CPU), so a lone
+# process (evaluate, train-driver's checks) uses 2. The game's screens run the model on a
+# helper thread beside their drawing thread and parallel evaluation workers run two
+# processes: both `set_threads(1)` (game.app, agents.driving.compare).
+NUM_THREADS = min(2, os.cpu_count() or 1)
+_threads = NUM_THREADS
 MAX_CACHE_ENTRIES = 32  # ~1 MB each for PilotNet; the least recently used go first
 DIGEST_BYTES = 32  # the SHA-256 trailer of each cache file
 CACHE_FOLDER = "tflite"
@@ -269,7 +273,13 @@ def preprocess_graph(road, spec: InputSpec):
 # --- running -------------------------------------------------------------------------------
 
 
-def make_interpreter(content: bytes, num_threads: int = NUM_THREADS):
+def set_threads(n: int) -> None:
+    """XNNPACK threads for interpreters made from now on in this process (default 2)."""
+    global _threads
+    _threads = max(1, int(n))
+
+
+def make_interpreter(content: bytes, num_threads: int | None = None):
     """A TFLite interpreter with its tensors allocated; TfliteError when it does not load.
 
     TensorFlow's own tf.lite.Interpreter: it warns that it is deprecated in favour of the
@@ -280,7 +290,9 @@ def make_interpreter(content: bytes, num_threads: int = NUM_THREADS):
     try:
         with warnings.catch_warnings():  # the deprecation notice: nothing a player can do
             warnings.simplefilter("ignore")
-            interp = tf.lite.Interpreter(model_content=content, num_threads=num_threads)
+            interp = tf.lite.Interpreter(
+                model_content=content, num_threads=num_threads or _threads
+            )
         interp.allocate_tensors()
     except Exception as e:  # a flatbuffer that does not load: the caller falls back
         raise TfliteError(_first_line(e)) from e
@@ -306,7 +318,7 @@ class TfliteRunner:
         self,
         content: bytes,
         spec: InputSpec,
-        num_threads: int = NUM_THREADS,
+        num_threads: int | None = None,
         preprocessed: bool = False,
     ) -> None:
         self._interp = make_interpreter(content, num_threads)
