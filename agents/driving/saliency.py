@@ -219,6 +219,24 @@ def saliency_overlay(
     return out
 
 
+def saliency_tint(
+    mask: np.ndarray,
+    colour: tuple[int, int, int] = (40, 255, 80),
+    strength: float = 0.75,
+) -> np.ndarray:
+    """The overlay as an RGBA layer (H, W, 4) uint8: `colour` everywhere, alpha = mask x
+    strength. Blitting it onto the frame (pygame's per-pixel alpha blend, in C) gives
+    `saliency_overlay`'s image within a level or two; made once per mask, on the helper
+    thread that computes the mask, so drawing it costs the screen one blit."""
+    alpha = np.clip(mask, 0.0, 1.0).astype(np.float32)
+    alpha *= np.float32(min(max(strength, 0.0), 1.0) * 255.0)
+    alpha += np.float32(0.5)
+    out = np.empty((*mask.shape, 4), np.uint8)
+    out[..., :3] = colour
+    out[..., 3] = alpha.astype(np.uint8)
+    return out
+
+
 def feature_grid(maps: np.ndarray, columns: int = 6, gap: int = 2) -> np.ndarray:
     """Feature maps (h, w, C) as a grey uint8 grid image (rows*h, columns*w, 3), each map
     scaled to its own range so quiet channels stay visible."""

@@ -32,7 +32,15 @@ class DashcamPanel:
             pygame.Rect(self.image_rect.x - 6, self.image_rect.y - 30, self.image_rect.w + 12, 30)
         )
 
-    def draw(self, surface: pygame.Surface, frame: np.ndarray | None, note: str = "") -> None:
+    def draw(
+        self,
+        surface: pygame.Surface,
+        frame: np.ndarray | None,
+        note: str = "",
+        tint: np.ndarray | None = None,
+    ) -> None:
+        """Draw `frame` 1:1; `tint` (H, W, 4) RGBA, e.g. a saliency layer, is alpha-blended
+        over it."""
         r = self.image_rect
         theme.draw_panel(surface, self.outer_rect, theme.PANEL_DARK, theme.PANEL_EDGE, radius=8)
         theme.blit_text(
@@ -51,6 +59,11 @@ class DashcamPanel:
         # frombuffer wraps the array's memory (no copy); blit copies the pixels unchanged.
         image = pygame.image.frombuffer(np.ascontiguousarray(frame), (w, h), "RGB")
         surface.blit(image, r)
+        if tint is not None:
+            if tint.shape != (h, w, 4):
+                raise ValueError(f"tint is {tint.shape}, the frame {(h, w, 4)}")
+            layer = pygame.image.frombuffer(np.ascontiguousarray(tint), (w, h), "RGBA")
+            surface.blit(layer, r)
 
 
 def grab_pixels(surface: pygame.Surface, rect: pygame.Rect) -> np.ndarray:

@@ -144,13 +144,9 @@ class AutopilotScene(Scene):
 
         info = f"{s.track.length / 1000:.2f} km   look {s.look}"
         theme.draw_side_header(surface, lay.side, track_label(s.track), info)
-        frame = s.frame()
-        if s.show_saliency and s.saliency_mask is not None:
-            from agents.driving.saliency import saliency_overlay
-
-            frame = saliency_overlay(frame, s.saliency_mask)
+        tint = s.saliency_tint if s.show_saliency else None
         note = "saliency" if s.show_saliency else f"CNN input - {s.model_label}"
-        self.panel.draw(surface, frame, note=note)
+        self.panel.draw(surface, s.frame(), note=note, tint=tint)
         self._draw_stats(surface)
         if s.show_maps:
             inside = draw_card(surface, lay.map_card, "FIRST CONV LAYER")

@@ -435,6 +435,14 @@ def saliency_job(driver):
     return job
 
 
+def _saliency_and_tint(vbp, frame: np.ndarray):
+    """(VisualBackProp result, its mask as an RGBA layer): a helper thread's whole job."""
+    from agents.driving.saliency import saliency_tint
+
+    result = vbp(frame)
+    return result, saliency_tint(result.mask)
+
+
 def _finished(worker: Worker | None) -> bool:
     if worker is None:
         return False
@@ -476,6 +484,7 @@ class AutopilotSession(TrackSession):
         self.vbp_loader: Worker | None = None
         self.saliency_call = Pending()  # the VisualBackProp running on a helper thread
         self.saliency_mask: np.ndarray | None = None
+        self.saliency_tint: np.ndarray | None = None  # the mask as an RGBA layer to draw
         self.first_maps: np.ndarray | None = None  # the first conv layer's maps, as a grid
         super().__init__(track, look, notify)
         self.load_model(model)
@@ -531,7 +540,7 @@ class AutopilotSession(TrackSession):
         self.loop.driver = driver
         self.vbp = None
         self.saliency_call.drop()
-        self.saliency_mask = None
+        self.saliency_mask = self.saliency_tint = None
         self.first_maps = None
         self.cnn_cmd = None
         self._apply_cruise()
@@ -594,11 +603,13 @@ class AutopilotSession(TrackSession):
         self.vbp_loader = Worker(saliency_job(self.driver), name="saliency").start()
 
     def _update_saliency(self, frame: np.ndarray | None) -> None:
-        # The mask is computed on a helper thread while the screen draws and shown when it
-        # is ready (a frame later); a new one starts every SALIENCY_EVERY steps.
-        result = self.saliency_call.take()
+        # The mask (and its RGBA layer) is computed on a helper thread while the screen
+        # draws and shown when it is ready (a frame later); a new one starts every
+        # SALIENCY_EVERY steps.
+        done = self.saliency_call.take()
         showing = self.show_saliency or self.show_maps
-        if result is not None and showing:
+        if done is not None and showing:
+            result, self.saliency_tint = done
             self.saliency_mask = result.mask
             if self.show_maps:
                 from agents.driving.saliency import feature_grid
@@ -608,7 +619,7 @@ class AutopilotSession(TrackSession):
             return
         if self.world.steps % SALIENCY_EVERY:
             return
-        self.saliency_call.start(self.vbp, frame)
+        self.saliency_call.start(_saliency_and_tint, self.vbp, frame)
 
     # --- takeover and fine-tuning --------------------------------------------------------
     def _human_steering(self, inp: DriveInput, dt: float) -> float | None:
