@@ -28,10 +28,13 @@ def _unit() -> float:
 
 def fixed_work_frames(ms: float, frames: int) -> np.ndarray:
     """Wall-clock ms of `frames` repetitions of fixed work sized to about `ms` each."""
-    t0 = time.perf_counter()
-    for _ in range(50):
-        _unit()
-    per_unit = (time.perf_counter() - t0) * 1000.0 / 50
+    chunks = []  # the median of several chunks: one slow moment must not size the work
+    for _ in range(9):
+        t0 = time.perf_counter()
+        for _ in range(20):
+            _unit()
+        chunks.append((time.perf_counter() - t0) * 1000.0 / 20)
+    per_unit = float(np.median(chunks))
     units = max(1, round(ms / per_unit))
     out = np.empty(frames)
     for i in range(frames):

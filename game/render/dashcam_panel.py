@@ -24,6 +24,7 @@ class DashcamPanel:
     ) -> None:
         self.image_rect = pygame.Rect(image_topleft, size)  # exactly the camera's pixels
         self.caption = caption
+        self._tint: tuple[np.ndarray, pygame.Surface] | None = None  # (layer, its surface)
 
     @property
     def outer_rect(self) -> pygame.Rect:
@@ -60,10 +61,17 @@ class DashcamPanel:
         image = pygame.image.frombuffer(np.ascontiguousarray(frame), (w, h), "RGB")
         surface.blit(image, r)
         if tint is not None:
-            if tint.shape != (h, w, 4):
-                raise ValueError(f"tint is {tint.shape}, the frame {(h, w, 4)}")
-            layer = pygame.image.frombuffer(np.ascontiguousarray(tint), (w, h), "RGBA")
-            surface.blit(layer, r)
+            surface.blit(self._tint_surface(tint, (w, h)), r)
+
+    def _tint_surface(self, tint: np.ndarray, size: tuple[int, int]) -> pygame.Surface:
+        # Converted to the screen's pixel format once per layer: blitting it then takes
+        # ~0.03 ms, where an unconverted RGBA surface took ~1 ms every frame.
+        if self._tint is None or self._tint[0] is not tint:
+            if tint.shape != (size[1], size[0], 4):
+                raise ValueError(f"tint is {tint.shape}, the frame {(size[1], size[0], 4)}")
+            layer = pygame.image.frombuffer(np.ascontiguousarray(tint), size, "RGBA")
+            self._tint = (tint, layer.convert_alpha())
+        return self._tint[1]
 
 
 def grab_pixels(surface: pygame.Surface, rect: pygame.Rect) -> np.ndarray:
