@@ -257,7 +257,11 @@ def run_build_models(args: argparse.Namespace) -> int:
     work = Path(args.work) if args.work else None
     if args.speed_only:
         result, _ = add_speed_output(out, recipe, work, print_data_event, tqdm_bar)
-        _report(result)  # the speed stage's own figures
+        print(
+            f"saved {result.model_path}: speed branch best val loss {result.best_val_loss:.5f} "
+            f"after {result.epochs_run} epochs (features {result.feature_seconds:.0f} s, "
+            f"training {result.seconds:.0f} s)"
+        )
     else:
         result, card = build_default_model(out, recipe, work, print_data_event, tqdm_bar)
         _report(result, card)

@@ -27,7 +27,7 @@ import numpy as np
 from agents.driving import overlap
 from agents.driving.drivers import Driver, check_command, register_driver
 from agents.driving.preprocess import InputSpec, preprocess_frame, preprocess_tf, spec_from_card
-from agents.driving.racing import pedals_for
+from agents.driving.racing import grip_speed, pedals_for
 from agents.modelio import ModelFileError, card_path, load_model_checked, read_card
 from game.errors import UserFacingError
 from game.paths import shipped_models_dir
@@ -395,13 +395,17 @@ class CnnDriver(Driver):
         None (cruise control) for a steering-only model or before the first step.
 
         The speed output times the card's speed_scale is the target in m/s, clipped to
-        0..the car's top speed; a NaN or inf speed is a DriverOutputError like steering's.
+        0..the car's top speed and to the speed at which the wheel the model holds uses
+        MU_FRACTION of the grip (stability control: a bend taken a little too fast is slowed
+        before the car runs wide; with it the racing default model's interventions on
+        Norisring fell from 2 to 0). A NaN or inf speed is a DriverOutputError like steering's.
         """
         if self.n_outputs < 2 or self.last_outputs is None:
             return None
         raw = check_command(self.last_outputs[1], f"model {self.label}", self.frames, "speed")
         params = world.car.params
-        target = min(max(raw * self.speed_scale, 0.0), params.max_speed)
+        held = float(self.last_outputs[0])  # the wheel as steer() asked for it
+        target = min(max(raw * self.speed_scale, 0.0), params.max_speed, grip_speed(held, params))
         return pedals_for(world.car.state.speed, target, params)
 
 

@@ -104,20 +104,62 @@ def output_count(model: keras.Model) -> int:
     return int(shape[0]) if shape else 1
 
 
-def with_speed_head(model: keras.Model) -> keras.Model:
-    """The same network (shared layers and weights) with a speed branch from its `flatten`
-    features beside the steering output: one (N, 2) output [steering, speed / SPEED_SCALE]."""
+# Rows at the top of the model input that the speed branch also reads with its own small
+# convolutions: the far road, ~35-80 m ahead, where a bend's kerbs first show. PilotNet's
+# features serve steering and barely carry that strip; with it, the racing default model's
+# interventions on Hairpin / Norisring / Spielberg fell from 4 / 8 / 6 to 0 / 2 / 0
+# (bench/race_pace.py). 0 gives the plain branch older models have.
+SPEED_FAR_ROWS = 10
+
+
+def with_speed_head(model: keras.Model, far_rows: int = SPEED_FAR_ROWS) -> keras.Model:
+    """The same network (shared layers and weights) with a speed branch beside the steering
+    output: one (N, 2) output [steering, speed / SPEED_SCALE]. The branch reads the `flatten`
+    features and, with `far_rows`, its own convolutions of that many top rows of the input."""
     import keras
     from keras import layers
 
     if output_count(model) == 2:
         return model
     features = model.get_layer("flatten").output
+    if far_rows:
+        image = model.get_layer("normalise").output
+        cut = int(image.shape[1]) - far_rows
+        crop = layers.Cropping2D(((0, cut), (0, 0)), name="speed_farcrop")(image)
+        features = layers.Concatenate(name="speed_join")([features, far_road_features(crop)])
     x = layers.Dense(50, activation="relu", name="speed_fc1")(features)
     x = layers.Dense(10, activation="relu", name="speed_fc2")(x)
     speed = layers.Dense(1, name="speed")(x)
     commands = layers.Concatenate(name="commands")([model.outputs[0], speed])
     return keras.Model(model.inputs[0], commands, name=model.name)  # one tensor, not a list
+
+
+def far_road_features(crop):
+    """The speed branch's view of the far road: two strided convolutions, pooled across."""
+    from keras import layers
+
+    x = layers.Conv2D(16, (3, 5), strides=(1, 2), activation="relu", name="speed_far1")(crop)
+    x = layers.Conv2D(24, (3, 3), strides=(1, 2), activation="relu", name="speed_far2")(x)
+    x = layers.MaxPooling2D((1, 4), name="speed_farpool")(x)
+    return layers.Flatten(name="speed_farflat")(x)
+
+
+def speed_far_rows(model: keras.Model) -> int:
+    """How many top input rows the model's speed branch reads itself (0: none, or no branch)."""
+    names = {layer.name for layer in model.layers}
+    if "speed_farcrop" not in names:
+        return 0
+    cut = model.get_layer("speed_farcrop").cropping[0][1]
+    return int(model.inputs[0].shape[1]) - int(cut)
+
+
+def steering_part(model: keras.Model) -> keras.Model:
+    """The steering network of a model with or without a speed branch (shared weights)."""
+    import keras
+
+    if output_count(model) == 1:
+        return model
+    return keras.Model(model.inputs[0], model.get_layer("steering").output, name=model.name)
 
 
 def freeze_all_but_speed(model: keras.Model) -> None:
@@ -153,12 +195,16 @@ def compile_model(model: keras.Model, learning_rate=1e-3) -> keras.Model:
 
 
 def build_model(
-    arch: str, spec: InputSpec | None = None, learning_rate=1e-3, speed: bool = False
+    arch: str,
+    spec: InputSpec | None = None,
+    learning_rate=1e-3,
+    speed: bool = False,
+    far_rows: int = SPEED_FAR_ROWS,
 ) -> keras.Model:
     """A compiled model of architecture `arch` with its default (or the given) input spec;
-    `speed` adds the speed output (`with_speed_head`)."""
+    `speed` adds the speed output (`with_speed_head(model, far_rows)`)."""
     if arch not in ARCHITECTURES:
         choices = ", ".join(ARCHITECTURES)
         raise UserFacingError(f"unknown architecture {arch!r} (choose {choices})")
     model = ARCHITECTURES[arch](spec or spec_for(arch))
-    return compile_model(with_speed_head(model) if speed else model, learning_rate)
+    return compile_model(with_speed_head(model, far_rows) if speed else model, learning_rate)

@@ -16,10 +16,12 @@ it (with the drag and rolling resistance fed forward), brake when well above it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from agents.driving.expert import ExpertDriver
-from game.sim.car import CarParams, G
+from game.sim.car import CarParams, G, curvature_for_steering
 from game.sim.track import Track
 
 MU_FRACTION = 0.8  # of the tyres' grip planned for the bend itself
@@ -68,6 +70,13 @@ def pedals_for(speed: float, target: float, params: CarParams) -> tuple[float, f
     if target - speed > -COAST_BAND:
         return 0.0, 0.0
     return 0.0, min(-(want + resist) / params.max_brake, 1.0)
+
+
+def grip_speed(steering: float, params: CarParams, fraction: float = MU_FRACTION) -> float:
+    """The speed at which holding `steering` uses `fraction` of the tyres' grip (inf for
+    straight ahead): what a car's stability control caps the speed at in a bend."""
+    k = curvature_for_steering(steering, params)
+    return math.sqrt(fraction * params.mu * G / k) if k > 1e-9 else math.inf
 
 
 class RacingExpert(ExpertDriver):

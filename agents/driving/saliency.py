@@ -34,7 +34,13 @@ class Saliency(NamedTuple):
 
 def _spatial_layers(model: Any) -> list[Any]:
     """The conv and pooling layers up to the deepest conv layer, in forward order."""
-    layers = [layer for layer in model.layers if type(layer).__name__ in _SPATIAL]
+    # The steering network's layers: a speed branch's own convolutions (speed_far*) are
+    # another path through the model, not part of the chain VisualBackProp walks back.
+    layers = [
+        layer
+        for layer in model.layers
+        if type(layer).__name__ in _SPATIAL and not layer.name.startswith("speed")
+    ]
     convs = [i for i, layer in enumerate(layers) if type(layer).__name__ == "Conv2D"]
     if not convs:
         raise ValueError("VisualBackProp needs a model with Conv2D layers")

@@ -96,12 +96,12 @@ def _initial(initial_model: str | os.PathLike[str], arch: str | None) -> tuple[A
             f"(or give --arch {own}) to fine-tune it, or train a new {arch} model"
         )
     # The weights must fit the architecture the card names (checked before any data loads).
-    from agents.driving.models import output_count, with_speed_head
+    from agents.driving.models import output_count, speed_far_rows, with_speed_head
 
     theirs = [tuple(w.shape) for w in model.get_weights()]
     reference = ARCHITECTURES[own](spec)
-    if output_count(model) == 2:
-        reference = with_speed_head(reference)
+    if output_count(model) == 2:  # its own kind of speed branch (older ones read no far rows)
+        reference = with_speed_head(reference, speed_far_rows(model))
     ours = [tuple(v.shape) for v in reference.weights]
     if theirs != ours:
         raise ModelFileError(
@@ -180,6 +180,7 @@ def train(
         compile_model,
         freeze_all_but_speed,
         output_count,
+        speed_far_rows,
         with_speed_head,
     )
 
@@ -229,7 +230,10 @@ def train(
     with dist.scope():
         if start_model is not None:
             # Rebuild inside the strategy scope so variables are mirrored, then copy weights.
-            model = build_model(arch, spec, speed=output_count(start_model) == 2)
+            model = build_model(
+                arch, spec, speed=output_count(start_model) == 2,
+                far_rows=speed_far_rows(start_model),
+            )  # fmt: skip
             model.set_weights(start_model.get_weights())
             if speed:
                 model = with_speed_head(model)  # a no-op when it has one already

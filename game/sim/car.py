@@ -193,6 +193,12 @@ def _finite(what: str, *values: float) -> None:
             raise ValueError(f"{what} must be a finite number, got {v}")
 
 
+def curvature_for_steering(steering: float, params: CarParams) -> float:
+    """|Path curvature| (1/m) of the car's centre with the wheel held at `steering` (-1..1)."""
+    tan_delta = math.tan(min(abs(steering), 1.0) * params.max_steer)
+    return abs(_curvature(tan_delta, params))
+
+
 def steering_for_curvature(curvature: float, params: CarParams) -> float:
     """Steering (-1..1, right +) that makes the rear axle follow a curvature (left +)."""
     delta = math.atan(curvature * params.wheelbase)

@@ -9,19 +9,22 @@ import pytest
 from agents.driving.dataset import (
     SPEED_WINDOW_S,
     FrameTable,
+    load_arrays,
     load_frames,
     make_pipelines,
     speed_targets,
 )
 from agents.driving.models import (
+    SPEED_FAR_ROWS,
     SPEED_SCALE,
     build_model,
     freeze_all_but_speed,
     output_count,
+    speed_far_rows,
     with_speed_head,
 )
 from agents.driving.preprocess import spec_for
-from agents.driving.train import train, update_card
+from agents.driving.train import speed_outputs_card, train, update_card
 from agents.modelio import load_model_checked, read_card, save_model_atomic
 from game.errors import UserFacingError
 from tests.agents.driving.tiny_session import TINY_TRACK
@@ -77,7 +80,49 @@ def test_speed_head_shares_the_steering_network():
     np.testing.assert_allclose(out[:, 0], base(x).numpy()[:, 0], atol=1e-6)
     freeze_all_but_speed(both)
     trainable = {w.path.split("/")[0] for w in both.trainable_weights}
-    assert trainable == {"speed_fc1", "speed_fc2", "speed"}
+    assert trainable == {"speed_far1", "speed_far2", "speed_fc1", "speed_fc2", "speed"}
+    assert speed_far_rows(both) == SPEED_FAR_ROWS and speed_far_rows(base) == 0
+
+
+def test_models_with_the_older_plain_speed_branch_still_fine_tune(race_session, tmp_path):
+    """A speed model from before the far-road branch (flatten features only) keeps its own
+    branch when fine-tuned: its weights still fit."""
+    old = tmp_path / "old.h5"
+    save_model_atomic(with_speed_head(build_model("pilotnet"), far_rows=0), old)
+    update_card(old, architecture="pilotnet", outputs=speed_outputs_card())
+    again = tmp_path / "again.h5"
+    train([race_session], epochs=1, out_path=again, batch_size=32, initial_model=old)
+    model = load_model_checked(again)
+    assert output_count(model) == 2 and speed_far_rows(model) == 0
+
+
+def test_speed_head_stage_keeps_steering_and_learns_speed(race_session, tmp_path):
+    """The build's fast speed stage: a new far-road branch on any start model (here one with
+    the older branch), the steering weights unchanged, the speed output fitted to the labels."""
+    from agents.driving.models import steering_part
+    from agents.driving.speed_head import train_speed_head
+
+    path = tmp_path / "m.h5"
+    start = with_speed_head(build_model("pilotnet"), far_rows=0)
+    save_model_atomic(start, path)
+    update_card(path, architecture="pilotnet", note="kept")
+    steering_before = [w.copy() for w in steering_part(start).get_weights()]
+    result = train_speed_head(path, [race_session], epochs=60, patience=60, restarts=1)
+    model = load_model_checked(path)
+    assert speed_far_rows(model) == SPEED_FAR_ROWS and output_count(model) == 2
+    for a, b in zip(steering_part(model).get_weights(), steering_before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    card = read_card(path)
+    assert card["note"] == "kept" and card["outputs"]["speed_scale"] == SPEED_SCALE
+    spec = spec_for("pilotnet")
+    table = load_frames([race_session], spec)
+    images, _ = load_arrays(table, spec)
+    labels = table.speed / SPEED_SCALE
+    x = images.astype(np.float32)
+    before = np.mean((np.asarray(start(x))[:, 1] - labels) ** 2)
+    after = np.mean((np.asarray(model(x))[:, 1] - labels) ** 2)
+    assert after < 0.25 * before  # it learned toward the labels (tiny data: the fit itself)
+    assert np.isfinite(result.best_val_loss) and result.epochs_run >= 1
 
 
 def test_speed_only_stage_keeps_steering_and_learns_speed(race_session, tmp_path):

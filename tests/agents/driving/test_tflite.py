@@ -14,16 +14,17 @@ from agents.driving import tflite_runner
 from agents.driving.cnn_driver import CnnDriver, check_image_model, default_model_path
 from agents.driving.drivers import DriverOutputError
 from agents.driving.preprocess import InputSpec, preprocess_tf
-from agents.driving.racing import pedals_for
+from agents.driving.racing import MU_FRACTION, grip_speed, pedals_for
 from agents.modelio import ModelFileError, save_model_atomic, save_model_with_card, write_card
 from bench.inference import dashcam_frames  # real frames, as the bench times them
 from game import paths
+from game.sim.car import G, curvature_for_steering
 
 TINY_SPEC = InputSpec(33, 100, 56, 10, "rgb")
 
 
-def tiny_model(outputs: int = 1, seed: int = 0, speed_bias: float = 0.5):
-    """A small conv model on TINY_SPEC inputs; with 2 outputs the speed unit's bias is set."""
+def tiny_model(outputs: int = 1, seed: int = 0, speed_bias: float = 0.5, steer_bias: float = 0.1):
+    """A small conv model on TINY_SPEC inputs; with 2 outputs the units' biases are set."""
     import keras
     from keras import layers
 
@@ -37,7 +38,7 @@ def tiny_model(outputs: int = 1, seed: int = 0, speed_bias: float = 0.5):
     if outputs == 2:
         dense = model.layers[-1]
         kernel, bias = dense.get_weights()
-        dense.set_weights([kernel, np.array([0.1, speed_bias], np.float32)])
+        dense.set_weights([kernel, np.array([steer_bias, speed_bias], np.float32)])
     return model
 
 
@@ -231,13 +232,29 @@ def test_two_output_model_sets_the_pedals_towards_its_speed(tmp_path, world, fra
     want = pedals_for(world.car.state.speed, speed_out * 20.0, params)
     assert driver.pedals(world) == pytest.approx(want)
 
-    fast = save_tiny(tmp_path / "fast.h5", tiny_model(2, speed_bias=5.0), {"speed_scale": 30.0})
+    straight = tiny_model(2, speed_bias=5.0, steer_bias=0.0)
+    fast = save_tiny(tmp_path / "fast.h5", straight, {"speed_scale": 30.0})
     racer = CnnDriver(fast)
     racer.steer(world, frames[0])
     assert racer.last_outputs[1] * 30.0 > params.max_speed
+    assert grip_speed(racer.last_outputs[0], params) > params.max_speed  # nearly straight
     assert racer.pedals(world) == pytest.approx(
         pedals_for(world.car.state.speed, params.max_speed, params)  # clipped to top speed
     )
+
+
+def test_a_fast_model_in_a_tight_turn_is_slowed_to_the_grip_speed(tmp_path, world, frames):
+    """Stability control: with the wheel held far over, the target is the speed at which that
+    turn uses MU_FRACTION of the grip, however fast the model asks to go."""
+    fast = tiny_model(2, speed_bias=5.0, steer_bias=0.6)
+    racer = CnnDriver(save_tiny(tmp_path / "turning.h5", fast, {"speed_scale": 30.0}))
+    racer.steer(world, frames[0])
+    params = world.car.params
+    cap = grip_speed(racer.last_outputs[0], params)
+    assert cap < params.max_speed
+    k = curvature_for_steering(racer.last_outputs[0], params)
+    assert cap * cap * k == pytest.approx(MU_FRACTION * params.mu * G)
+    assert racer.pedals(world) == pytest.approx(pedals_for(world.car.state.speed, cap, params))
 
 
 def test_steering_only_model_leaves_the_speed_to_cruise_control(tmp_path, world, frames):
