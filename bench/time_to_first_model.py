@@ -1,6 +1,6 @@
 """Time to your first model: five minutes of a person's driving, a one-minute fine-tune.
 
-    nice -n 5 python -m bench.time_to_first_model [--work DIR] [--epochs 10] [--time-limit 60]
+    nice -n 5 python -m bench.time_to_first_model [--work DIR] [--epochs 1] [--time-limit 60]
         [--variants plain recovery] [--laps 2] [--jobs 2] [--reuse-models]
 
 1. Records ~5 minutes of bench.sloppy_driver (a scripted, imperfect keyboard driver) on four
@@ -32,12 +32,12 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from agents.training import FINE_TUNE_TIME_LIMIT_S  # noqa: E402
+from agents.training import FINE_TUNE_EPOCHS, FINE_TUNE_TIME_LIMIT_S  # noqa: E402
 
 EVAL_TRACKS = ("gen:5000", "gen:5001", "gen:5002", "gen:5003", "oval", "kidney")
 RECORD_SECONDS = 300.0
 TIME_LIMIT_S = FINE_TUNE_TIME_LIMIT_S  # the app's own budget
-EPOCHS = 10  # the Train screen's default; the time limit ends it first
+EPOCHS = FINE_TUNE_EPOCHS  # the Train screen's default for a fine-tune
 TARGET_MEAN_OFFSET_M = 0.15
 VARIANTS = ("plain", "recovery")
 DONE_NAME = "sloppy_run.json"  # written after a session is complete: the recording's cache

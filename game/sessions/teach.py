@@ -26,6 +26,7 @@ from pathlib import Path
 from agents.driving.model_catalog import new_model_path, shipped_model
 from agents.driving.models import DEFAULT_ARCHITECTURE
 from agents.driving.recording import list_sessions
+from agents.training import FINE_TUNE_EPOCHS
 from game.paths import user_dir
 from game.sessions.controls import track_label
 from game.sessions.driving import DriveSession, Notify, TrackSession, no_notice
@@ -33,7 +34,7 @@ from game.sessions.training import RunState, TrainingRun, follow_training, train
 from game.workers import CANCELLED, DONE, Worker
 
 LAPS = 2
-EPOCHS = 3  # a fine-tune of the shipped model: a few epochs are enough to make it yours
+EPOCHS = FINE_TUNE_EPOCHS  # a fine-tune of the shipped model: one pass makes it yours
 MIN_ROWS_IN_LANE = 200  # 10 s of driving inside the lane at 20 Hz, or one more lap is asked
 WATCH_LAPS = 1  # laps on the taught track before the unseen one
 DEFAULT_TRACK = "oval"  # the shortest shipped track: two laps take about two minutes

@@ -23,6 +23,7 @@ from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
 from agents.driving.recording import LOG_NAME, SessionSummary, list_sessions
 from agents.training import (
     EARLY_STOP_PATIENCE,
+    FINE_TUNE_EPOCHS,
     FINE_TUNE_TIME_LIMIT_S,
     Phase,
     TrainingProgress,
@@ -205,10 +206,10 @@ class TrainScreenState:
         self.job_factory = job_factory
         self.recordings = recordings
         self.arch = DEFAULT_ARCHITECTURE
-        self.epochs = DEFAULT_EPOCHS
         # Fine-tune the shipped model of the architecture by default: a few recorded laps
         # then adjust a network that already drives instead of teaching one from nothing.
         self.start_from: Path | None = shipped_model(self.arch)
+        self.epochs = self._default_epochs()
         self.choices: list[StartChoice] = []
         self.out_path: Path | None = None  # the file the running or last run writes
         self._preview: tuple[tuple[str, int], str] | None = None
@@ -264,6 +265,8 @@ class TrainScreenState:
             self.arch = name
             if self.start_choice.path is not None and self.start_choice.arch != name:
                 self.start_from = shipped_model(name)
+                if self.start_from is None:  # no shipped model of it: from scratch
+                    self.epochs = self._default_epochs()
 
     # --- where the run starts --------------------------------------------------------------
     def paths(self) -> list[Path | None]:
@@ -276,14 +279,22 @@ class TrainScreenState:
                 return c
         return SCRATCH
 
+    def _default_epochs(self) -> int:
+        """One pass when fine-tuning (FINE_TUNE_EPOCHS), DEFAULT_EPOCHS from scratch."""
+        return FINE_TUNE_EPOCHS if self.start_from is not None else DEFAULT_EPOCHS
+
     def next_start(self, step: int = 1) -> None:
-        """The next starting point; a model sets the architecture to its own."""
+        """The next starting point (with its default epochs); a model sets the architecture
+        to its own."""
         if not self.editable or not self.choices:
             return
         paths = self.paths()
         i = paths.index(self.start_from) if self.start_from in paths else 0
         choice = self.choices[(i + step) % len(self.choices)]
+        fine_tuned = self.start_from is not None
         self.start_from = choice.path
+        if (self.start_from is not None) != fine_tuned:  # scratch <-> a model: its default
+            self.epochs = self._default_epochs()
         if choice.arch in ARCHITECTURE_NAMES:
             self.arch = choice.arch
 

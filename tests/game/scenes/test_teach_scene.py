@@ -106,7 +106,7 @@ def test_the_whole_flow_from_lap_to_training_to_watching(app, teach_scene):
     t = scene.teach
     assert t.step is Step.TRAIN and fake.started.wait(10)
     app.run_frames(3)  # the progress card
-    assert t.progress is not None and "epoch 1/3" in t.status_line()
+    assert t.progress is not None and "epoch 1/1" in t.status_line()  # one pass
     # Esc cancels the run and keeps the lap; Enter trains again.
     press(app, pygame.K_ESCAPE)
     run_until(app, lambda: t.step is Step.STOPPED)

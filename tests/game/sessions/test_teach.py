@@ -124,7 +124,7 @@ def test_two_laps_then_training_then_watching_the_same_then_an_unseen_track(flow
     assert call["epochs"] == teach.EPOCHS and call["out_path"].parent == user_dir("models")
     t.poll()
     assert t.progress == pytest.approx(0.5 / teach.EPOCHS)  # 1 of 2 batches of epoch 1
-    assert "epoch 1/3" in t.status_line()
+    assert f"epoch 1/{teach.EPOCHS}" in t.status_line()
     session = load_session(t.recordings[0])
     assert len(session) > 150 and session.problems == []
     fake.release.set()

@@ -13,7 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.training import Phase, TrainingCancelled, TrainingProgress, report_data
+from agents.training import (
+    FINE_TUNE_EPOCHS,
+    Phase,
+    TrainingCancelled,
+    TrainingProgress,
+    report_data,
+)
 from game.errors import UserFacingError
 from game.sessions import training as mod
 from game.sessions.training import (
@@ -99,7 +105,8 @@ def test_start_needs_a_session_and_settings_cycle(sessions):
     notices = Notices()
     state = TrainScreenState(notify=notices)
     assert not state.start() and notices[-1][1] == "error" and state.run is None
-    assert state.arch == "pilotnet" and state.epochs == DEFAULT_EPOCHS
+    # Fine-tuning the shipped model by default: one pass (FINE_TUNE_EPOCHS).
+    assert state.arch == "pilotnet" and state.epochs == FINE_TUNE_EPOCHS
     state.next_arch()
     state.next_arch()
     state.next_arch()
@@ -107,6 +114,8 @@ def test_start_needs_a_session_and_settings_cycle(sessions):
     state.next_arch()
     assert re.fullmatch(r"pooled-\d{4}-\d\d-\d\d-\d{4}\.h5", state.output_name)
     assert "early stop: 5 epochs" in state.saves_to
+    # No shipped pooled model: it trains from scratch, with the scratch default epochs.
+    assert state.start_from is None and state.epochs == DEFAULT_EPOCHS
     state.set_epochs(7)  # not a choice: refused
     state.set_epochs(3)
     assert state.epochs == 3
