@@ -248,8 +248,9 @@ class TeachSession:
             )
         if self.step is Step.TRAIN:
             what = "fine-tuning the shipped PilotNet" if self.initial_model else "a new network"
+            passes = "one pass" if self.epochs == 1 else f"{self.epochs} epochs"
             return (
-                f"Step 2 of 3:  your car learns from your laps ({what}, {self.epochs} epochs)",
+                f"Step 2 of 3:  your car learns from your laps ({what}, {passes})",
                 "A neural network learns to steer from the dashcam frames you recorded.   "
                 "Esc: cancel (your laps are kept)",
             )
