@@ -204,6 +204,9 @@ def add_speed_output(
 
     if not out.exists():
         raise UserFacingError(f"{out}: no such model to add a speed output to")
+    from agents.driving.cnn_driver import load_driving_model
+
+    load_driving_model(out)  # a broken file is reported now, not after recording the data
     steering_card = read_steering_card(out, STEERING_STAGE_KEYS + BUILD_RECORD_KEYS)
     folder = work if work is not None else Path(tempfile.mkdtemp(prefix="build-speed-"))
     try:

@@ -42,10 +42,6 @@ class Pending:
     def __init__(self) -> None:
         self._future: Future | None = None
 
-    @property
-    def running(self) -> bool:
-        return self._future is not None and not self._future.done()
-
     def start(self, fn: Callable[..., Any], *args: Any) -> bool:
         """Start `fn(*args)` unless a call is running or unclaimed; True when it started."""
         if self._future is not None:
@@ -53,10 +49,10 @@ class Pending:
         self._future = submit(fn, *args)
         return True
 
-    def take(self, wait: bool = False) -> Any:
-        """The finished call's result (once), None while none finished; `wait` blocks."""
+    def take(self) -> Any:
+        """The finished call's result (once), None while none finished."""
         future = self._future
-        if future is None or not (wait or future.done()):
+        if future is None or not future.done():
             return None
         self._future = None
         return future.result()
