@@ -6,8 +6,9 @@
 Drives the expert and the model for `--laps` laps on 10 generated tracks never used in
 training (seeds 5000-5009; training uses 1000-1011) and on every shipped track, then prints
 a markdown table: autonomy %, interventions, laps, mean |offset| and its ratio to the
-expert's on the same track. Targets: 100% autonomy everywhere and mean |offset| <= 2x the
-expert's. With --update-card the results go into the model card ("evaluation").
+expert's on the same track. Targets: 100% autonomy everywhere and mean |offset| <= 1.5x the
+expert's (issue 10; it was 2x before). With --update-card the results go into the model card
+("evaluation").
 Slow: the CNN renders the dashcam and runs once per 1/60 s step (expect ~10-20 min with
 two worker processes on 2 cores).
 """
@@ -27,7 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 HELD_OUT_SEEDS = tuple(range(5000, 5010))
 TRAINING_SEEDS = "1000-1011"
-MAX_OFFSET_RATIO = 2.0
+MAX_OFFSET_RATIO = 1.5
 
 
 def evaluation_tracks(seeds: tuple[int, ...] = HELD_OUT_SEEDS) -> list[str]:
@@ -68,7 +69,8 @@ def summarise(rows: list[dict], laps: int) -> dict:
     return {
         "tracks": len(rows),
         "tracks_100pct_autonomy": len(full_autonomy),
-        "tracks_offset_within_2x": len(within),
+        "offset_ratio_target": MAX_OFFSET_RATIO,
+        "tracks_offset_within_target": len(within),
         "total_interventions": sum(r["interventions"] for r in rows),
         "min_autonomy_pct": min(r["autonomy_pct"] for r in rows),
         "worst_offset_ratio": max(r["offset_ratio"] for r in rows),
@@ -96,7 +98,7 @@ def markdown(rows: list[dict], summary: dict, laps: int) -> str:
         f"100% autonomy on {s['tracks_100pct_autonomy']}/{s['tracks']} tracks "
         f"({s['total_interventions']} interventions in all, lowest {s['min_autonomy_pct']:.2f}%); "
         f"mean |offset| within {MAX_OFFSET_RATIO:g}x the expert's on "
-        f"{s['tracks_offset_within_2x']}/{s['tracks']} (median ratio "
+        f"{s['tracks_offset_within_target']}/{s['tracks']} (median ratio "
         f"{s['median_offset_ratio']:.2f}, worst {s['worst_offset_ratio']:.2f}). "
         f"Targets met: {'yes' if s['targets_met'] else 'NO'}.",
     ]

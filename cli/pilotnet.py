@@ -11,6 +11,7 @@ from agents.driving.build import (
     BUILD_EPOCHS,
     BUILD_LAPS,
     BUILD_RATE_HZ,
+    BUILD_TEACHER_GAIN,
     BUILD_TIGHT_TRACKS,
     BUILD_TIME_LIMIT_S,
     BUILD_TRAIN_SEEDS,
@@ -127,6 +128,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="seconds of training after which no new epoch starts",
     )
     b.add_argument("--seed", type=argtypes.seed, default=0, help="training seed")
+    b.add_argument(
+        "--teacher-gain",
+        type=argtypes.number(0.1, 10.0),
+        default=BUILD_TEACHER_GAIN,
+        help="how much harder than the reference expert the recorded expert steers back to "
+        "the lane centre (its labels teach the model)",
+    )
     b.add_argument(
         "--speed-epochs",
         type=argtypes.whole(0, 1000),
@@ -253,6 +261,7 @@ def run_build_models(args: argparse.Namespace) -> int:
         seed=args.seed,
         jobs=args.jobs,
         speed_epochs=args.speed_epochs,
+        teacher_gain=args.teacher_gain,
     )
     work = Path(args.work) if args.work else None
     if args.speed_only:

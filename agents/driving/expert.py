@@ -24,7 +24,7 @@ from game.sim.track import Track
 
 LOOKAHEAD_MIN_M = 4.0
 LOOKAHEAD_S = 0.35  # lookahead grows by this many metres per m/s of speed
-FEEDBACK_GAIN = 1.0
+FEEDBACK_GAIN = 1.0  # the reference expert's: every learned driver is compared with it
 PREVIEW_S = 0.08  # feed-forward looks this far ahead in time: the wheel needs time to turn
 
 
@@ -56,13 +56,24 @@ def expert_steering_from_pose(
     speed: float,
     hint: int | None = None,
     params: CarParams | None = None,
+    feedback_gain: float = FEEDBACK_GAIN,
 ) -> float:
-    """Corrective steering (-1..1, right +) from any car pose (x, y = centre of gravity)."""
-    return _expert(track, x, y, yaw, speed, hint, params or CarParams())[0]
+    """Corrective steering (-1..1, right +) from any car pose (x, y = centre of gravity).
+
+    feedback_gain scales the pull back to the lane centre (the feed-forward is unchanged).
+    """
+    return _expert(track, x, y, yaw, speed, hint, params or CarParams(), feedback_gain)[0]
 
 
 def _expert(
-    track: Track, x: float, y: float, yaw: float, speed: float, hint: int | None, p: CarParams
+    track: Track,
+    x: float,
+    y: float,
+    yaw: float,
+    speed: float,
+    hint: int | None,
+    p: CarParams,
+    gain: float = FEEDBACK_GAIN,
 ) -> tuple[float, int]:
     """(steering, projection index of the rear axle for the next call's hint)."""
     ax = x - p.rear_to_cg * math.cos(yaw)
@@ -74,18 +85,23 @@ def _expert(
     ix, iy, ih = track.lane_center(proj.s)
     feedback = _pursuit_curvature(ax, ay, yaw, tx, ty) - _pursuit_curvature(ix, iy, ih, tx, ty)
     feedforward = lane_curvature(track, proj.s + speed * PREVIEW_S)
-    steering = steering_for_curvature(feedforward + FEEDBACK_GAIN * feedback, p)
+    steering = steering_for_curvature(feedforward + gain * feedback, p)
     return steering, proj.index
 
 
 class ExpertDriver(Driver):
-    """Ground-truth lane follower; the reference every learned driver is compared with."""
+    """Ground-truth lane follower; the reference every learned driver is compared with.
+
+    feedback_gain: how hard it steers back to the lane centre; the reference drives with
+    FEEDBACK_GAIN, a stiffer one teaches (see expert_recorder.record_expert).
+    """
 
     name = "expert"
     needs_camera = False
     mean_inference_ms = None
 
-    def __init__(self) -> None:
+    def __init__(self, feedback_gain: float = FEEDBACK_GAIN) -> None:
+        self.feedback_gain = feedback_gain
         self._hint: int | None = None
 
     def reset(self, world) -> None:
@@ -94,6 +110,7 @@ class ExpertDriver(Driver):
     def steer(self, world, frame: np.ndarray | None = None) -> float:
         st = world.car.state
         steering, self._hint = _expert(
-            world.track, st.x, st.y, st.yaw, st.speed, self._hint, world.car.params
+            world.track, st.x, st.y, st.yaw, st.speed, self._hint, world.car.params,
+            self.feedback_gain,
         )
         return steering

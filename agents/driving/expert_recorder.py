@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.driving.expert import ExpertDriver, expert_steering_from_pose
+from agents.driving.expert import FEEDBACK_GAIN, ExpertDriver, expert_steering_from_pose
 from agents.driving.loop import DrivingLoop
 from agents.driving.racing import RacingExpert
 from agents.driving.recording import Recorder, view_metrics
@@ -33,6 +33,11 @@ from game.sim.world import DriveSummary, World
 SHIFT_RANGE_M = (0.6, 1.2)  # sideways camera displacement
 YAW_RANGE_DEG = (3.0, 8.0)  # camera yaw away from the car's heading
 VIEW_KINDS = ("shift", "yaw", "both")
+# "Near" views: a few centimetres to decimetres off the pose, where lane keeping is judged. A
+# model learns its pull back there from these exact labels instead of interpolating between
+# the lane centre and the big recoveries above.
+NEAR_SHIFT_RANGE_M = (0.05, 0.3)
+NEAR_YAW_MAX_DEG = 1.5
 
 
 @dataclass(frozen=True)
@@ -47,16 +52,23 @@ class RecordingSummary(DriveSummary):
     rate_hz: float
 
 
-def recovery_offsets(rng: np.random.Generator, n_views: int = 2) -> list[tuple[float, float]]:
+def recovery_offsets(
+    rng: np.random.Generator, n_views: int = 2, near_share: float = 0.0
+) -> list[tuple[float, float]]:
     """(dx metres right, dyaw radians right) for each view of one sample.
 
     Views alternate sides (random first side) so left and right recoveries stay balanced. A
     "both" view shifts and yaws the same way: the car drifting out, the hardest case.
+    near_share: the share of views that are near ones (a small shift, a small yaw either way).
     """
     first = 1.0 if rng.random() < 0.5 else -1.0
     out = []
     for i in range(n_views):
         side = first if i % 2 == 0 else -first
+        if near_share > 0.0 and rng.random() < near_share:
+            dx = side * rng.uniform(*NEAR_SHIFT_RANGE_M)
+            out.append((dx, math.radians(rng.uniform(-NEAR_YAW_MAX_DEG, NEAR_YAW_MAX_DEG))))
+            continue
         kind = VIEW_KINDS[int(rng.integers(len(VIEW_KINDS)))]
         dx = side * rng.uniform(*SHIFT_RANGE_M) if kind != "yaw" else 0.0
         dyaw = side * math.radians(rng.uniform(*YAW_RANGE_DEG)) if kind != "shift" else 0.0
@@ -84,8 +96,11 @@ class _ExpertSamples:
     It renders its own views (the look changes per sample), so the loop needs no camera."""
 
     def __init__(self, rec: Recorder, cams: dict, rng: np.random.Generator, recovery: bool,
-                 views_per_sample: int) -> None:  # fmt: skip
+                 views_per_sample: int, feedback_gain: float = FEEDBACK_GAIN,
+                 near_share: float = 0.0) -> None:  # fmt: skip
         self.rec = rec
+        self.feedback_gain = feedback_gain
+        self.near_share = near_share
         self.cams = cams
         self.looks = list(cams)
         self.rng = rng
@@ -105,11 +120,12 @@ class _ExpertSamples:
         self.n_expert += 1
         if not self.recovery:
             return True
-        for dx, dyaw in recovery_offsets(rng, self.views_per_sample):
+        for dx, dyaw in recovery_offsets(rng, self.views_per_sample, self.near_share):
             vx, vy, vyaw = displaced_pose(st.x, st.y, st.yaw, dx, dyaw)
             offset, heading_error, self.hint = view_metrics(track, vx, vy, vyaw, self.hint)
             label = expert_steering_from_pose(
-                track, vx, vy, vyaw, st.speed, hint=self.hint, params=world.car.params
+                track, vx, vy, vyaw, st.speed, hint=self.hint, params=world.car.params,
+                feedback_gain=self.feedback_gain,
             )
             self.rec.write_row(
                 cam.render(vx, vy, vyaw), steering=label, throttle=st.throttle,
@@ -132,8 +148,15 @@ def record_expert(
     progress: Callable[[float, float], None] | None = None,
     views_per_sample: int = 2,
     race: bool = False,
+    feedback_gain: float = FEEDBACK_GAIN,
+    near_share: float = 0.0,
 ) -> RecordingSummary:
     """Drive `laps` laps with the expert and record them; returns what was written.
+
+    feedback_gain: how hard the lane-keeping expert steers back to the lane centre, in the
+    drive and in every label. A stiffer teacher than the reference (build.BUILD_TEACHER_GAIN)
+    gives a CNN a steeper pull back: its small errors then leave less offset.
+    near_share: the share of recovery views that are near ones (see `recovery_offsets`).
 
     race: the racing expert drives (its own throttle and brakes, as fast as the grip
     allows) instead of the lane-keeping expert at cruise: data for a speed-aware model.
@@ -151,7 +174,7 @@ def record_expert(
     looks = list(LOOKS) if look == "mixed" else [look]
     params = CameraParams()
     cams = {name: Dashcam(track, params, look=name, seed=seed) for name in looks}
-    expert = RacingExpert() if race else ExpertDriver()
+    expert = RacingExpert() if race else ExpertDriver(feedback_gain)
     world = World(track, start_speed=CarParams().default_cruise)
     expert.reset(world)
     total_m = laps * track.length
@@ -159,7 +182,8 @@ def record_expert(
     max_steps = int(3 * total_m / max(world.car.cruise_speed, 1.0) * 60) + 600
     with Recorder(out_dir, params, track.name, look, rate_hz, source="expert") as rec:
         samples = _ExpertSamples(
-            rec, cams, np.random.default_rng(seed), recovery, views_per_sample
+            rec, cams, np.random.default_rng(seed), recovery, views_per_sample, feedback_gain,
+            near_share,
         )
         loop = DrivingLoop(world, expert, recorder=samples)
         while world.laps < laps and world.steps < max_steps:

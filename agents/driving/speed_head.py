@@ -26,7 +26,8 @@ PATIENCE = 8  # epochs without a better validation loss
 PLATEAU_PATIENCE = 3
 # Starts from different seeds, the lowest validation loss kept: with one start the branch's
 # validation loss varied 0.0058-0.0071 between seeds, and Kidney's lap 1.07-1.11x the expert's.
-RESTARTS = 3
+# Two starts (not three) keep `build-models` within its time.
+RESTARTS = 2
 BATCH = 64
 FEATURE_BATCH = 512  # frames per forward pass when the features are computed
 

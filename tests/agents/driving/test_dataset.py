@@ -96,6 +96,21 @@ def test_augment_flips_image_and_label_together():
     assert x.dtype == np.float32 and x.min() >= 0 and x.max() <= 255
 
 
+def test_augment_never_shifts_the_road_sideways():
+    # A sideways shift turns the view without turning the label; only pitch shifts are made.
+    import keras
+
+    keras.utils.set_random_seed(1)
+    spec = spec_for("pilotnet")
+    n = 32
+    images = np.full((n, *spec.shape), 60, np.uint8)
+    images[:, :, 97:103] = 220  # a bright vertical stripe, like a lane line
+    x, _ = augment(images, np.zeros(n, np.float32), spec, flip_prob=0.0)
+    columns = x.numpy()[:, :, :, 0].mean(axis=1)
+    assert np.all(np.argmax(columns, axis=1) >= 97) and np.all(np.argmax(columns, axis=1) < 103)
+    assert np.all(columns[:, 96] < columns[:, 100]) and np.all(columns[:, 103] < columns[:, 100])
+
+
 def test_time_blocks_keep_views_of_one_instant_together():
     t = np.repeat(np.arange(300) / 20.0, 3)  # each sample: a frame + 2 recovery views
     blocks = time_blocks(t, rate_hz=20.0, block_seconds=2.0)

@@ -55,6 +55,20 @@ def test_expert_steers_back_towards_the_lane_centre(track_name):
     assert expert_steering_from_pose(track, *displaced(track, s, 0.0, -0.3), 12.0) > 0.05
 
 
+def test_a_stiffer_expert_pulls_back_harder_and_agrees_on_the_lane_centre():
+    track = resolve_track("oval")
+    s = 100.0  # straight: the whole command is feedback
+    on_centre = displaced(track, s, 0.0, 0.0)
+    for gain in (1.0, 2.5):
+        assert expert_steering_from_pose(track, *on_centre, 12.0, feedback_gain=gain) == (
+            pytest.approx(expert_steering_from_pose(track, *on_centre, 12.0), abs=1e-9)
+        )
+    off = displaced(track, s, 0.3, 0.0)  # 30 cm right of the lane centre
+    soft = expert_steering_from_pose(track, *off, 12.0)
+    stiff = expert_steering_from_pose(track, *off, 12.0, feedback_gain=2.5)
+    assert soft < 0 and stiff == pytest.approx(2.5 * soft, rel=0.05)
+
+
 @pytest.mark.parametrize(
     "right_m, yaw_right", [(1.4, 0.0), (-1.4, 0.0), (0.0, 0.35), (0.8, -0.25), (-0.8, 0.25)]
 )

@@ -257,12 +257,39 @@ def test_sigkill_mid_recording_loses_at_most_a_second(tmp_path):
     assert set(s.columns["source"]) == {"expert", "recovery"}
 
 
+def test_near_views_sit_close_to_the_pose_in_the_share_asked_for():
+    import math
+
+    from agents.driving.expert_recorder import (
+        NEAR_SHIFT_RANGE_M,
+        NEAR_YAW_MAX_DEG,
+        SHIFT_RANGE_M,
+        YAW_RANGE_DEG,
+        recovery_offsets,
+    )
+
+    rng = np.random.default_rng(0)
+    views = np.array([v for _ in range(1000) for v in recovery_offsets(rng, 2, near_share=0.25)])
+    dx, dyaw = np.abs(views[:, 0]), np.degrees(np.abs(views[:, 1]))
+    lo, hi = NEAR_SHIFT_RANGE_M
+    near = (dx >= lo) & (dx <= hi) & (dyaw <= NEAR_YAW_MAX_DEG)
+    assert 0.21 < near.mean() < 0.29
+    far = ~near  # the usual recoveries: a big shift and/or a big yaw
+    assert np.all((dx[far] >= SHIFT_RANGE_M[0]) | (dyaw[far] >= YAW_RANGE_DEG[0]))
+    assert np.sum(views[:, 0] > 0) == pytest.approx(np.sum(views[:, 0] < 0), rel=0.1)
+    plain = np.array([v for _ in range(300) for v in recovery_offsets(rng, 2)])  # none near
+    big_yaw = np.abs(plain[:, 1]) >= math.radians(YAW_RANGE_DEG[0]) - 1e-12
+    assert np.all((np.abs(plain[:, 0]) >= SHIFT_RANGE_M[0]) | big_yaw)
+
+
 def test_recovery_labels_point_back_to_the_lane_centre(tmp_path):
+    from agents.driving.expert import expert_steering_from_pose
     from agents.driving.expert_recorder import record_expert
 
     track = generate_track(11)
     out = tmp_path / "rec"
-    summary = record_expert(track, 1, out, rate_hz=2.0, seed=3)
+    gain = 2.5  # a stiffer teacher than the reference, as the build uses
+    summary = record_expert(track, 1, out, rate_hz=2.0, seed=3, feedback_gain=gain)
     assert summary.interventions == 0
     s = load_session(out)
     c = s.columns
@@ -288,6 +315,15 @@ def test_recovery_labels_point_back_to_the_lane_centre(tmp_path):
     # The stored view pose matches the displacement: shifted right -> offset to the right.
     shifted = dx != 0
     assert (np.sign(c["lane_offset"][rec][shifted]) == np.sign(dx[shifted])).mean() > 0.95
+    # Every label, the drive's and the views', is that teacher's steering from the row's pose.
+    poses = zip(c["x"], c["y"], c["yaw"], c["speed"], strict=True)
+    teacher = [expert_steering_from_pose(track, *p, feedback_gain=gain) for p in poses]
+    # (Poses are stored to 7 digits and the drive projects from a hint: a few differ a little.)
+    diff = np.abs(c["steering"] - np.clip(teacher, -1.0, 1.0))
+    assert np.mean(diff < 1e-4) > 0.98 and diff.max() < 2e-3
+    views = zip(c["x"][rec], c["y"][rec], c["yaw"][rec], c["speed"][rec], strict=True)
+    soft = [expert_steering_from_pose(track, *p) for p in views]
+    assert np.abs(c["steering"][rec] - np.clip(soft, -1.0, 1.0)).mean() > 0.05  # not gain 1
 
 
 # --- the off_lane column ------------------------------------------------------------------------
