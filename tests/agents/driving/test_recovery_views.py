@@ -85,6 +85,21 @@ def test_labels_point_back_to_the_lane(session):
         # Displaced or turned to the right: steer more to the left than the person did.
         direction = math.copysign(1.0, dx if dx else dyaw)
         assert correction * direction < -0.01, (v, row)
+    # The correction is the build's stiffer teacher's, the pull the shipped model learnt.
+    from agents.driving.build import BUILD_TEACHER_GAIN
+    from agents.driving.expert import expert_steering_from_pose
+
+    track = resolve_track(person[0]["track"])
+
+    def teacher(r, gain=BUILD_TEACHER_GAIN):
+        pose = (float(r[k]) for k in ("x", "y", "yaw", "speed"))
+        return expert_steering_from_pose(track, *pose, feedback_gain=gain)
+
+    for frame, vs in by_row.items():
+        row = next(r for r in person if r["frame"] == frame)
+        for v in vs:
+            expected = float(row["steering"]) + teacher(v) - teacher(row)
+            assert float(v["steering"]) == pytest.approx(min(max(expected, -1), 1), abs=2e-3)
     # Both sides, and pure shifts and pure yaws, are all there.
     assert {float(v["cam_dx"]) > 0 for v in views} == {True, False}
     assert any(float(v["cam_dx"]) == 0 for v in views)
