@@ -25,6 +25,9 @@ from game.sim.track import Track
 LOOKAHEAD_MIN_M = 4.0
 LOOKAHEAD_S = 0.35  # lookahead grows by this many metres per m/s of speed
 FEEDBACK_GAIN = 1.0  # the reference expert's: every learned driver is compared with it
+# The teacher's: the expert that labels the shipped model's data and a person's recovery views
+# pulls back this much harder (see agents.driving.build and recovery_views).
+TEACHER_GAIN = 2.5
 PREVIEW_S = 0.08  # feed-forward looks this far ahead in time: the wheel needs time to turn
 
 

@@ -154,7 +154,8 @@ def record_expert(
     """Drive `laps` laps with the expert and record them; returns what was written.
 
     feedback_gain: how hard the lane-keeping expert steers back to the lane centre, in the
-    drive and in every label. A stiffer teacher than the reference (build.BUILD_TEACHER_GAIN)
+    drive and in every label (with `race` the racing expert drives, and its views are labelled
+    by the reference expert). A stiffer teacher than the reference (expert.TEACHER_GAIN)
     gives a CNN a steeper pull back: its small errors then leave less offset.
     near_share: the share of recovery views that are near ones (see `recovery_offsets`).
 
@@ -182,8 +183,8 @@ def record_expert(
     max_steps = int(3 * total_m / max(world.car.cruise_speed, 1.0) * 60) + 600
     with Recorder(out_dir, params, track.name, look, rate_hz, source="expert") as rec:
         samples = _ExpertSamples(
-            rec, cams, np.random.default_rng(seed), recovery, views_per_sample, feedback_gain,
-            near_share,
+            rec, cams, np.random.default_rng(seed), recovery, views_per_sample,
+            FEEDBACK_GAIN if race else feedback_gain, near_share,
         )
         loop = DrivingLoop(world, expert, recorder=samples)
         while world.laps < laps and world.steps < max_steps:

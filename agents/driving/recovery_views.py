@@ -8,8 +8,8 @@ labels each with the person's steering plus the correction the expert would add 
     label = steering + expert(displaced pose) - expert(true pose), clipped to [-1, 1]
 
 so the person's own style (how early they turn in) stays and only the way back is added. The
-expert is the build's stiffer teacher (build.BUILD_TEACHER_GAIN), so a fine-tune of the
-shipped model learns the same pull back to the lane that model was built with: with the
+expert is the stiffer teacher (expert.TEACHER_GAIN) the default `build-models` labels with,
+so a fine-tune of the shipped model learns the same pull back to the lane: with the
 reference expert's softer pull, a fine-tune on a sloppy driver's 5 minutes went from 0.11 m
 to 0.20 m mean |offset| and 2 interventions.
 
@@ -178,18 +178,17 @@ def _render_task(task: _Task) -> list[list[str]]:
     """Render and save the views of `task`'s rows; their log rows (COLUMNS order)."""
     from PIL import Image
 
-    from agents.driving.build import BUILD_TEACHER_GAIN
-    from agents.driving.expert import expert_steering_from_pose
+    from agents.driving.expert import TEACHER_GAIN, expert_steering_from_pose
     from agents.driving.expert_recorder import displaced_pose, recovery_offsets
     from agents.driving.recording import view_metrics
 
     track = task.track
     out: list[list[str]] = []
     hint: int | None = None
+    gain = TEACHER_GAIN
     for row_no, look, x, y, yaw, speed, steering, throttle, t in task.rows:
         cam = _dashcam(track, look, task.camera)
         rng = np.random.default_rng([task.seed, row_no])
-        gain = BUILD_TEACHER_GAIN
         base = expert_steering_from_pose(track, x, y, yaw, speed, hint=hint, feedback_gain=gain)
         for k, (dx, dyaw) in enumerate(recovery_offsets(rng, task.views_per_sample)):
             vx, vy, vyaw = displaced_pose(x, y, yaw, dx, dyaw)

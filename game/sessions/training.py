@@ -226,7 +226,7 @@ class TrainScreenState:
         self.selected &= {s.path for s in self.sessions}
         self.choices = start_choices()
         if self.start_from is not None and self.start_from not in self.paths():
-            self.start_from = shipped_model(self.arch)  # renamed or deleted meanwhile
+            self._set_start(shipped_model(self.arch))  # renamed or deleted meanwhile
         self._preview = None
 
     def usable(self) -> set[Path]:
@@ -264,9 +264,7 @@ class TrainScreenState:
         if self.editable and name in ARCHITECTURE_NAMES:
             self.arch = name
             if self.start_choice.path is not None and self.start_choice.arch != name:
-                self.start_from = shipped_model(name)
-                if self.start_from is None:  # no shipped model of it: from scratch
-                    self.epochs = self._default_epochs()
+                self._set_start(shipped_model(name))  # None: no shipped model, from scratch
 
     # --- where the run starts --------------------------------------------------------------
     def paths(self) -> list[Path | None]:
@@ -283,6 +281,14 @@ class TrainScreenState:
         """One pass when fine-tuning (FINE_TUNE_EPOCHS), DEFAULT_EPOCHS from scratch."""
         return FINE_TUNE_EPOCHS if self.start_from is not None else DEFAULT_EPOCHS
 
+    def _set_start(self, path: Path | None) -> None:
+        """Start from `path` (None: scratch); between scratch and a model the epochs go to
+        the new start's default, so a fine-tune's one pass never trains a fresh model."""
+        fine_tuned = self.start_from is not None
+        self.start_from = path
+        if (path is not None) != fine_tuned:
+            self.epochs = self._default_epochs()
+
     def next_start(self, step: int = 1) -> None:
         """The next starting point (with its default epochs); a model sets the architecture
         to its own."""
@@ -291,10 +297,7 @@ class TrainScreenState:
         paths = self.paths()
         i = paths.index(self.start_from) if self.start_from in paths else 0
         choice = self.choices[(i + step) % len(self.choices)]
-        fine_tuned = self.start_from is not None
-        self.start_from = choice.path
-        if (self.start_from is not None) != fine_tuned:  # scratch <-> a model: its default
-            self.epochs = self._default_epochs()
+        self._set_start(choice.path)
         if choice.arch in ARCHITECTURE_NAMES:
             self.arch = choice.arch
 

@@ -86,12 +86,11 @@ def test_labels_point_back_to_the_lane(session):
         direction = math.copysign(1.0, dx if dx else dyaw)
         assert correction * direction < -0.01, (v, row)
     # The correction is the build's stiffer teacher's, the pull the shipped model learnt.
-    from agents.driving.build import BUILD_TEACHER_GAIN
-    from agents.driving.expert import expert_steering_from_pose
+    from agents.driving.expert import TEACHER_GAIN, expert_steering_from_pose
 
     track = resolve_track(person[0]["track"])
 
-    def teacher(r, gain=BUILD_TEACHER_GAIN):
+    def teacher(r, gain=TEACHER_GAIN):
         pose = (float(r[k]) for k in ("x", "y", "yaw", "speed"))
         return expert_steering_from_pose(track, *pose, feedback_gain=gain)
 

@@ -324,3 +324,16 @@ def test_fine_tunes_get_the_one_minute_budget_and_scratch_runs_do_not(monkeypatc
     want = FINE_TUNE_TIME_LIMIT_S if initial is not None else None
     assert asked["time_limit_s"] == want and asked["initial_model"] == initial
     assert asked["epochs"] == 10
+
+
+def test_a_deleted_start_model_falls_back_with_the_scratch_epochs(sessions):
+    # The user's pooled model is the start; deleted meanwhile, there is no shipped pooled
+    # model to fall back to, so the run starts from scratch and with scratch's epochs.
+    mine = fake_model("mine-pooled.h5", arch="pooled")
+    state = TrainScreenState(job_factory=lambda *a, **k: (lambda ctx: None))
+    state.next_start(2)  # shipped -> scratch -> the user's pooled model
+    assert state.start_from == mine and state.epochs == FINE_TUNE_EPOCHS
+    mine.unlink()
+    mine.with_suffix(".card.json").unlink()
+    state.refresh()
+    assert state.start_from is None and state.epochs == DEFAULT_EPOCHS
