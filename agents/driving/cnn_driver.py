@@ -18,6 +18,7 @@ import math
 import os
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,8 @@ class CnnDriver(Driver):
     Call `rebuild()` after the model's weights change so inference picks them up.
     Set `saliency = True` to also compute a VisualBackProp mask each step (`last_saliency`,
     in dashcam coordinates); the step's outputs then come from the same Keras forward pass.
+    A screen that shows saliency now and then passes its VisualBackProp to `prefetch` for
+    those steps instead (`step_saliency`).
     """
 
     name = "cnn"
@@ -199,6 +202,7 @@ class CnnDriver(Driver):
         self.saliency = saliency
         self.last_saliency: np.ndarray | None = None
         self.last_outputs: np.ndarray | None = None  # every output of the last prediction
+        self.step_saliency: Any = None  # what prefetch's `saliency` gave for the last prediction
         self.last_inference_ms: float | None = None
         self._vbp = None
         self._tflite = None
@@ -303,13 +307,22 @@ class CnnDriver(Driver):
     def mean_inference_ms(self) -> float | None:  # type: ignore[override]
         return self._total_ms / self._count if self._count else None
 
-    def prefetch(self, frame: np.ndarray) -> None:
+    def prefetch(
+        self, frame: np.ndarray, saliency: Callable[[np.ndarray], Any] | None = None
+    ) -> None:
         """Start the forward pass for `frame` on a helper thread (agents.driving.overlap), so
         it runs while the screen draws; the `steer` or `predict` given this same frame array
-        collects it. Outputs are those `predict(frame)` would give."""
+        collects it. Outputs are those `predict(frame)` would give.
+
+        `saliency`: a callable (frame -> an object whose `outputs` are this model's outputs
+        for the frame, e.g. a VisualBackProp of it) run instead of the plain pass. The car
+        steers from those outputs and `step_saliency` keeps the object: the mask shown is of
+        the very frame and pass that steered, and the helper thread runs one network, not two
+        side by side on two cores beside the screen's own thread.
+        """
         frame = self._check_frame(frame)
         self._settle()
-        self._ahead = (frame, overlap.submit(self._forward, frame))
+        self._ahead = (frame, overlap.submit(self._forward, frame, saliency))
 
     def _settle(self) -> None:
         """Wait for a prefetched call and drop it: the interpreter runs one call at a time."""
@@ -329,30 +342,37 @@ class CnnDriver(Driver):
         ahead = self._ahead
         if ahead is not None and ahead[0] is frame:
             self._ahead = None
-            outputs, mask, ms = ahead[1].result()
+            outputs, shown, ms = ahead[1].result()
         else:
             self._settle()
-            outputs, mask, ms = self._forward(frame)
+            outputs, shown, ms = self._forward(frame)
+        self.step_saliency = shown
         if self.saliency:
-            self.last_saliency = mask
+            self.last_saliency = shown.mask
         self.last_outputs = outputs
         self.last_inference_ms = ms
         self._total_ms += ms
         self._count += 1
         return float(outputs[0])
 
-    def _forward(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float]:
-        """(all outputs, saliency mask or None, milliseconds) for one checked frame."""
+    def _forward(
+        self, frame: np.ndarray, saliency: Callable[[np.ndarray], Any] | None = None
+    ) -> tuple[np.ndarray, Any, float]:
+        """(all outputs, the saliency result or None, milliseconds) for one checked frame."""
         t0 = time.perf_counter()
-        mask = None
-        if self.saliency:
-            result = self._saliency(frame)
-            outputs, mask = result.outputs, result.mask
+        shown = None
+        if saliency is not None or self.saliency:
+            shown = saliency(frame) if saliency is not None else self._saliency(frame)
+            outputs = np.asarray(shown.outputs, np.float32).reshape(-1)
+            if outputs.shape != (self.n_outputs,):
+                raise ValueError(
+                    f"saliency gave {outputs.shape[0]} outputs, the model has {self.n_outputs}"
+                )
         elif self._tflite is not None:
             outputs = self._tflite(frame)
         else:
             outputs = self._infer(frame).numpy()
-        return outputs, mask, (time.perf_counter() - t0) * 1000.0
+        return outputs, shown, (time.perf_counter() - t0) * 1000.0
 
     def visual_backprop(self, frame: np.ndarray) -> tuple[float, np.ndarray]:
         """(steering, saliency mask (H, W) in [0, 1]) from one tf.function call."""
@@ -379,7 +399,7 @@ class CnnDriver(Driver):
 
     def reset(self, world) -> None:
         self._settle()
-        self.last_saliency = None
+        self.last_saliency = self.step_saliency = None
         self.last_outputs = None
         self.frames = 0
         self.reset_timing()

@@ -10,9 +10,9 @@ No pygame and no TensorFlow here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -138,15 +138,19 @@ class DrivingLoop:
         self.takeovers = 0  # times a person took control from the driver
         self.overriding = False  # the person steers right now
 
-    def prefetch(self) -> None:
+    def prefetch(self, saliency: Callable[[np.ndarray], Any] | None = None) -> None:
         """Render the current state's frame and let the driver start on it in the background
         (`prefetch(frame)`, e.g. CnnDriver's); the next `step` collects the result. Screens
-        call it after a step, before drawing, so the model runs while they draw."""
+        call it after a step, before drawing, so the model runs while they draw. `saliency`
+        is handed on to the driver's prefetch (CnnDriver: the pass that also explains)."""
         driver, camera = self.driver, self.camera
         start = getattr(driver, "prefetch", None)
         if start is None or camera is None or not getattr(driver, "needs_camera", False):
             return
-        start(camera.frame())
+        if saliency is None:
+            start(camera.frame())
+        else:
+            start(camera.frame(), saliency=saliency)
 
     def _frame_for(self, driver: Driver) -> np.ndarray | None:
         # Duck-typed drivers that do not say whether they look get the frame when there is one.

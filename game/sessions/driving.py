@@ -26,7 +26,6 @@ from agents.driving import dagger
 from agents.driving.expert import ExpertDriver
 from agents.driving.loop import CameraPart, DrivingLoop, RecordingPart, StepResult
 from agents.driving.model_catalog import available_models, default_model
-from agents.driving.overlap import Pending
 from agents.driving.recording import Recorder
 from agents.training import Phase, TrainingProgress
 from game.errors import UserFacingError
@@ -435,12 +434,27 @@ def saliency_job(driver):
     return job
 
 
-def _saliency_and_tint(vbp, frame: np.ndarray):
-    """(VisualBackProp result, its mask as an RGBA layer): a helper thread's whole job."""
-    from agents.driving.saliency import saliency_tint
+@dataclass(frozen=True)
+class SaliencyView:
+    """What the screen shows of one VisualBackProp pass, all made on the model's helper
+    thread: the mask as an RGBA layer and, when asked, the first conv layer's maps as a grid."""
 
-    result = vbp(frame)
-    return result, saliency_tint(result.mask)
+    outputs: np.ndarray  # the model's outputs for the frame: the car steers from these
+    mask: np.ndarray
+    tint: np.ndarray
+    maps: np.ndarray | None
+
+
+def saliency_view(vbp, maps: bool) -> Callable[[np.ndarray], SaliencyView]:
+    """frame -> SaliencyView, for CnnDriver.prefetch(saliency=...)."""
+    from agents.driving.saliency import feature_grid, saliency_tint
+
+    def view(frame: np.ndarray) -> SaliencyView:
+        result = vbp(frame)
+        grid = feature_grid(result.first_maps, columns=4) if maps else None
+        return SaliencyView(result.outputs, result.mask, saliency_tint(result.mask), grid)
+
+    return view
 
 
 def _finished(worker: Worker | None) -> bool:
@@ -482,7 +496,6 @@ class AutopilotSession(TrackSession):
         self.show_maps = False
         self.vbp = None  # VisualBackProp for the current driver, built in a worker
         self.vbp_loader: Worker | None = None
-        self.saliency_call = Pending()  # the VisualBackProp running on a helper thread
         self.saliency_mask: np.ndarray | None = None
         self.saliency_tint: np.ndarray | None = None  # the mask as an RGBA layer to draw
         self.first_maps: np.ndarray | None = None  # the first conv layer's maps, as a grid
@@ -539,7 +552,6 @@ class AutopilotSession(TrackSession):
         self.driver = driver
         self.loop.driver = driver
         self.vbp = None
-        self.saliency_call.drop()
         self.saliency_mask = self.saliency_tint = None
         self.first_maps = None
         self.cnn_cmd = None
@@ -602,24 +614,23 @@ class AutopilotSession(TrackSession):
             return
         self.vbp_loader = Worker(saliency_job(self.driver), name="saliency").start()
 
-    def _update_saliency(self, frame: np.ndarray | None) -> None:
-        # The mask (and its RGBA layer) is computed on a helper thread while the screen
-        # draws and shown when it is ready (a frame later); a new one starts every
-        # SALIENCY_EVERY steps.
-        done = self.saliency_call.take()
-        showing = self.show_saliency or self.show_maps
-        if done is not None and showing:
-            result, self.saliency_tint = done
-            self.saliency_mask = result.mask
-            if self.show_maps:
-                from agents.driving.saliency import feature_grid
+    def _take_saliency(self) -> None:
+        """Show the VisualBackProp pass the CNN just steered with, if this step had one."""
+        view = getattr(self.driver, "step_saliency", None)
+        if isinstance(view, SaliencyView) and (self.show_saliency or self.show_maps):
+            self.saliency_mask, self.saliency_tint = view.mask, view.tint
+            if view.maps is not None:
+                self.first_maps = view.maps
 
-                self.first_maps = feature_grid(result.first_maps, columns=4)
-        if frame is None or self.vbp is None or not showing:
-            return
-        if self.world.steps % SALIENCY_EVERY:
-            return
-        self.saliency_call.start(_saliency_and_tint, self.vbp, frame)
+    def _saliency_for_next_step(self) -> Callable[[np.ndarray], SaliencyView] | None:
+        # Every SALIENCY_EVERY-th step the helper thread runs the VisualBackProp pass in
+        # place of the plain one (CnnDriver.prefetch): one network at a time beside the
+        # screen's thread, never two.
+        if self.vbp is None or not (self.show_saliency or self.show_maps):
+            return None
+        if (self.world.steps + 1) % SALIENCY_EVERY:
+            return None
+        return saliency_view(self.vbp, self.show_maps)
 
     # --- takeover and fine-tuning --------------------------------------------------------
     def _human_steering(self, inp: DriveInput, dt: float) -> float | None:
@@ -712,7 +723,7 @@ class AutopilotSession(TrackSession):
             self.cnn_cmd = step.driver_command
             if self.driver.last_inference_ms is not None:
                 self.inference_ms.append(self.driver.last_inference_ms)
-            self._update_saliency(step.frame)
+            self._take_saliency()
         if step.recorded:
             self.takeover_frames += 1
         if step.record_error is not None:  # e.g. disk full: stop, keep what was written
@@ -723,7 +734,8 @@ class AutopilotSession(TrackSession):
             # The wheel starts from where the CNN holds it when the person grabs it.
             self.controls.value = self.steering_cmd
         if self.driver is not None:
-            self.loop.prefetch()  # the next step's forward pass runs while the screen draws
+            # The next step's forward pass runs while the screen draws.
+            self.loop.prefetch(self._saliency_for_next_step())
         return True
 
     # --- read-outs -----------------------------------------------------------------------

@@ -159,6 +159,40 @@ def test_driver_saliency_mode_keeps_steering(model, spec, frames):
     assert driver.last_saliency is not None and driver.last_saliency.shape == (160, 320)
 
 
+def test_a_prefetched_saliency_pass_steers_and_is_kept_for_its_step(model, spec, frames):
+    """prefetch(frame, saliency=vbp) runs the VisualBackProp pass instead of the plain one:
+    the car steers from its outputs and step_saliency holds it, for that step only."""
+    driver = CnnDriver(model=model, spec=spec)
+    vbp = VisualBackProp(model, spec)
+    calls = []
+
+    def explain(frame):
+        calls.append(frame)
+        return vbp(frame)
+
+    first, second = frames[0], frames[1]  # one array each: a prefetch is claimed by identity
+    driver.prefetch(first, saliency=explain)
+    got = driver.steer(None, first)
+    result = driver.step_saliency
+    assert len(calls) == 1 and calls[0] is first and result is not None
+    assert got == pytest.approx(float(np.clip(result.outputs[0], -1, 1)), abs=1e-6)
+    assert got == pytest.approx(CnnDriver(model=model, spec=spec).steer(None, first), abs=1e-5)
+    driver.prefetch(second)  # a plain step after it
+    driver.steer(None, second)
+    assert driver.step_saliency is None and len(calls) == 1
+
+
+def test_a_saliency_pass_with_the_wrong_outputs_is_an_error(model, spec, frames):
+    class TwoOutputs:
+        outputs = np.zeros(2, np.float32)
+
+    driver = CnnDriver(model=model, spec=spec)
+    frame = frames[0]
+    driver.prefetch(frame, saliency=lambda f: TwoOutputs())
+    with pytest.raises(ValueError, match="2 outputs, the model has 1"):
+        driver.steer(None, frame)
+
+
 @pytest.mark.skipif(not default_model_path().exists(), reason="models/pilotnet.h5 not built yet")
 def test_committed_model_drives_a_held_out_lap_without_interventions():
     from agents.driving.evaluate import run_driver

@@ -182,28 +182,3 @@ def test_a_frame_rendered_ahead_is_redrawn_after_the_car_is_moved(world):
     loop.step()
     assert cam.renders == 3
     assert driver.seen[-1] is not driver.started[-1]
-
-
-def test_pending_keeps_one_call_and_hands_its_result_over_once():
-    import threading
-
-    from agents.driving.overlap import Pending
-
-    gate = threading.Event()
-    pending = Pending()
-    assert pending.start(lambda: gate.wait(5) and 42)
-    assert not pending.start(lambda: 0)  # one at a time
-    assert pending.take() is None  # not finished yet
-    gate.set()
-    for _ in range(500):
-        got = pending.take()
-        if got is not None:
-            break
-        threading.Event().wait(0.01)
-    assert got == 42 and pending.take() is None  # once
-    assert pending.start(lambda: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
-        for _ in range(500):
-            if pending.take() is not None:
-                break
-            threading.Event().wait(0.01)

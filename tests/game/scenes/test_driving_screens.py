@@ -82,6 +82,13 @@ def test_autopilot_cnn_drives_from_the_panel_pixels(app, model_path):
 
     want = saliency_overlay(scene._frame, mask).astype(int)
     assert np.abs(shown.astype(int) - want).max() <= 2
+    # The mask shown is of the frame the CNN steered from, by the very pass that steered.
+    run_until(app, lambda: scene.driver.step_saliency is not None)
+    view = scene.driver.step_saliency
+    assert scene.saliency_mask is view.mask
+    again = scene.session.vbp(scene._frame)
+    np.testing.assert_allclose(view.mask, again.mask, atol=1e-4)
+    assert scene.cnn_cmd == pytest.approx(float(np.clip(again.outputs[0], -1, 1)), abs=1e-5)
     # L is the dashcam look here as on Drive (it used to pick the model): the model stays.
     model, look = scene.model_path, scene.session.look
     app.run_frames(1, lambda i: [key(pygame.K_l)])
