@@ -1,5 +1,7 @@
 """The recipe of the shipped default driving model (`build-models`): record the expert on
-generated tracks, train PilotNet on it, and write the model and its card. A second stage
+generated tracks (left and right bends in equal measure), train PilotNet on it, take its mean
+steering error on the teacher's own line out of the output's bias (agents.driving.calibrate),
+and write the model and its card. A second stage
 records the racing expert on the same tracks and trains the model's speed output on it
 (steering frozen), so the one default model keeps its lane at cruise and races.
 
@@ -34,7 +36,8 @@ TIGHT_SEEDS = range(1012, 1100)  # the first BUILD_TIGHT_TRACKS whose tightest b
 BUILD_TIGHT_TRACKS = 8
 TIGHT_TARGET_RADII_M = (7.0, 8.0, 9.0)  # before the track's 1 m resampling smooths the bend
 TIGHT_MAX_RADIUS_M = 26.0
-BUILD_EPOCHS = 6  # cosine-decayed; 10 took 11 of the build's 15 minutes on their own
+# Cosine-decayed. 5 since 2026-11-30: an epoch took 87 s that day, and 6 made the build 16 min.
+BUILD_EPOCHS = 5
 BUILD_TIME_LIMIT_S = 15 * 60  # no training epoch starts that would end after this
 BUILD_FLIP_PROB = 0.0  # see train-driver --flip: mirrored frames swap which lane the car is in
 BUILD_LOOK = "mixed"
@@ -65,19 +68,33 @@ class BuildRecipe:
     teacher_gain: float = BUILD_TEACHER_GAIN
 
 
-def training_track(seed: int, scale: float = 1.0):
-    """Generated track `seed`, shrunk by `scale` (< 1 tightens every bend)."""
-    from game.sim.track import build_track
+@dataclass(frozen=True)
+class TrainingTrack:
+    """One track of the build: generated `seed`, shrunk by `scale` (< 1 tightens every bend),
+    driven clockwise or anticlockwise (None: the way the generator drew it)."""
+
+    seed: int
+    scale: float = 1.0
+    clockwise: bool | None = None
+
+
+def training_track(seed: int, scale: float = 1.0, clockwise: bool | None = None):
+    """Generated track `seed`, shrunk by `scale`, driven the way `clockwise` says. A loop
+    driven the other way round from the generator's gets an "r" after its name."""
+    from game.sim.track import build_track, loop_turns_left
     from game.sim.trackgen import generate_points, generate_track
 
-    if scale == 1.0:
+    points = generate_points(seed)
+    reverse = clockwise is not None and loop_turns_left(points) == clockwise
+    if scale == 1.0 and not reverse:
         return generate_track(seed)
-    return build_track(
-        f"gen:{seed}x{scale:.2f}",
-        generate_points(seed) * scale,
-        source=f"procedural generator, seed {seed}, scaled {scale:.2f}",
-        license="generated",
-    )
+    name = f"gen:{seed}" if scale == 1.0 else f"gen:{seed}x{scale:.2f}"
+    source = f"procedural generator, seed {seed}"
+    if scale != 1.0:
+        source += f", scaled {scale:.2f}"
+    if reverse:
+        points, name, source = points[::-1].copy(), name + "r", source + ", driven the other way"
+    return build_track(name, points * scale, source=source, license="generated")
 
 
 def tight_track_recipes(n: int) -> list[tuple[int, float]]:
@@ -95,10 +112,25 @@ def tight_track_recipes(n: int) -> list[tuple[int, float]]:
     return recipes
 
 
+def build_tracks(recipe: BuildRecipe) -> list[TrainingTrack]:
+    """The recipe's tracks, each driven the way round that has had fewer metres so far, among
+    the gentle and among the tight ones: left and right bends in equal measure. As generated,
+    9 of the 12 gentle loops turned left (2.1x the left-turning distance), and the model held
+    its line ~1 cm right of the expert's on gentle tracks."""
+    out: list[TrainingTrack] = []
+    gentle = [(seed, 1.0) for seed in recipe.seeds]
+    for group in (gentle, tight_track_recipes(recipe.tight)):
+        metres = {False: 0.0, True: 0.0}  # driven so far: anticlockwise, clockwise
+        for seed, scale in group:
+            clockwise = metres[True] < metres[False]
+            metres[clockwise] += training_track(seed, scale).length
+            out.append(TrainingTrack(seed, scale, clockwise))
+    return out
+
+
 @dataclass(frozen=True)
 class _RecordJob:
-    seed: int
-    scale: float
+    track: TrainingTrack
     laps: int
     rate_hz: float
     out: str
@@ -109,16 +141,17 @@ class _RecordJob:
 def _record_one(job: _RecordJob) -> RecordingSummary:
     from agents.driving.expert_recorder import record_expert
 
-    track = training_track(job.seed, job.scale)
+    t = job.track
+    track = training_track(t.seed, t.scale, t.clockwise)
     return record_expert(
-        track, job.laps, job.out, look=BUILD_LOOK, rate_hz=job.rate_hz, seed=job.seed,
+        track, job.laps, job.out, look=BUILD_LOOK, rate_hz=job.rate_hz, seed=t.seed,
         recovery=True, race=job.race, feedback_gain=job.teacher_gain,
         near_share=0.0 if job.race else BUILD_NEAR_VIEWS,
     )  # fmt: skip
 
 
 def record_training_data(
-    recipes: list[tuple[int, float]],
+    tracks: list[TrainingTrack],
     laps: int,
     rate: float,
     work: Path,
@@ -126,16 +159,16 @@ def record_training_data(
     race: bool = False,
     teacher_gain: float = BUILD_TEACHER_GAIN,
 ) -> list[RecordingSummary]:
-    """Record the expert (`race`: the racing expert) on each (seed, scale) track in parallel
-    processes; summaries in order. teacher_gain: the cruise expert's feedback gain."""
+    """Record the expert (`race`: the racing expert) on each track in parallel processes;
+    summaries in order. teacher_gain: the cruise expert's feedback gain."""
     from tqdm import tqdm
 
     work.mkdir(parents=True, exist_ok=True)
     kind = "race" if race else "cruise"
-    todo = [
-        _RecordJob(s, k, laps, rate, str(work / f"{kind}-gen-{s}x{k:.2f}"), race, teacher_gain)
-        for s, k in recipes
-    ]
+    todo = []
+    for t in tracks:
+        folder = work / f"{kind}-gen-{t.seed}x{t.scale:.2f}"
+        todo.append(_RecordJob(t, laps, rate, str(folder), race, teacher_gain))
     for job in todo:
         shutil.rmtree(job.out, ignore_errors=True)  # a fresh session, never an append
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -157,9 +190,8 @@ def train_speed_stage(
     from agents.driving.speed_head import train_speed_head
 
     started = time.monotonic()
-    recipes = [(s, 1.0) for s in recipe.seeds] + tight_track_recipes(recipe.tight)
     recorded = record_training_data(
-        recipes, recipe.laps, recipe.rate_hz, folder, recipe.jobs, race=True
+        build_tracks(recipe), recipe.laps, recipe.rate_hz, folder, recipe.jobs, race=True
     )
     frames = sum(r.frames for r in recorded)
     report_data(progress, f"recorded {frames} racing frames in {time.monotonic() - started:.0f} s")
@@ -176,7 +208,7 @@ def train_speed_stage(
 
 STEERING_STAGE_KEYS = (
     "epochs", "best_val_loss", "training_seconds", "history", "frames", "batch_size",
-    "flip_prob", "lr_decay", "fine_tuned_from", "created",
+    "flip_prob", "lr_decay", "fine_tuned_from", "created", "steering_calibration",
 )  # fmt: skip
 
 
@@ -259,6 +291,7 @@ def build_default_model(
 ):
     """Record, train and write `out` + its card (the data named by recipe, not by temporary
     folders). `work` keeps the recordings; by default they go to a temporary folder."""
+    from agents.driving.calibrate import calibrate_steering
     from agents.driving.models import DEFAULT_ARCHITECTURE
     from agents.driving.train import train
     from agents.training import update_card
@@ -266,9 +299,8 @@ def build_default_model(
     started = time.monotonic()
     folder = work if work is not None else Path(tempfile.mkdtemp(prefix="build-models-"))
     try:
-        recipes = [(s, 1.0) for s in recipe.seeds] + tight_track_recipes(recipe.tight)
         recorded = record_training_data(
-            recipes, recipe.laps, recipe.rate_hz, folder, recipe.jobs,
+            build_tracks(recipe), recipe.laps, recipe.rate_hz, folder, recipe.jobs,
             teacher_gain=recipe.teacher_gain,
         )  # fmt: skip
         record_s = time.monotonic() - started
@@ -284,6 +316,12 @@ def build_default_model(
             flip_prob=BUILD_FLIP_PROB,
             progress=progress,
             extra_callbacks=extra_callbacks,
+        )
+        calibration = calibrate_steering(out, [r.out_dir for r in recorded])
+        report_data(
+            progress,
+            f"steering bias moved by {calibration.bias_shift:+.5f} "
+            f"(the mean error on {calibration.frames} frames of the teacher's own line)",
         )
         steering_card = read_steering_card(out)
         speed = None
@@ -305,7 +343,10 @@ def build_default_model(
         sessions=[{k: getattr(r, k) for k in keys} for r in recorded],
         data={
             "tracks": [r.track for r in recorded],
-            "note": "gen:SEEDxK = generated track SEED scaled by K (tight bends)",
+            "note": (
+                "gen:SEEDxK = generated track SEED scaled by K (tight bends); "
+                "a trailing r: driven the other way round from the generator's"
+            ),
             "laps": recipe.laps,
             "rate_hz": recipe.rate_hz,
             "look": BUILD_LOOK,

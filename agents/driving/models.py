@@ -162,12 +162,6 @@ def steering_part(model: keras.Model) -> keras.Model:
     return keras.Model(model.inputs[0], model.get_layer("steering").output, name=model.name)
 
 
-def freeze_all_but_speed(model: keras.Model) -> None:
-    """Train only the speed branch: steering (and so lane keeping) stays exactly as it was."""
-    for layer in model.layers:
-        layer.trainable = layer.name.startswith("speed")
-
-
 def command_loss(speed_weight: float = SPEED_LOSS_WEIGHT):
     """Mean squared error; with two outputs the speed column counts `speed_weight` times."""
     import keras

@@ -40,6 +40,13 @@ def lane_curvatures(track: Track, s: np.ndarray) -> np.ndarray:
     return k / (1.0 + k * track.lane_width / 2.0)
 
 
+def bend_speed_limit(kappa: np.ndarray, params: CarParams) -> np.ndarray:
+    """The speed at which bends of curvature |kappa| use MU_FRACTION of the tyres' grip,
+    capped at the car's top speed."""
+    grip = MU_FRACTION * params.mu * G
+    return np.minimum(np.sqrt(grip / np.maximum(np.abs(kappa), 1e-9)), params.max_speed)
+
+
 def speed_profile(
     track: Track, s0: float, speed: float, params: CarParams, forward: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -48,9 +55,7 @@ def speed_profile(
     brake = BRAKE_FRACTION * params.max_brake
     window = params.max_speed**2 / (2.0 * brake) + PROFILE_MARGIN_M
     d = np.arange(0.0, window + PROFILE_STEP_M, PROFILE_STEP_M)
-    kappa = np.abs(lane_curvatures(track, s0 + d))
-    grip = MU_FRACTION * params.mu * G
-    v_lim = np.minimum(np.sqrt(grip / np.maximum(kappa, 1e-9)), params.max_speed)
+    v_lim = bend_speed_limit(lane_curvatures(track, s0 + d), params)
     # Backward pass in closed form: v(d)^2 = min over d' >= d of v_lim(d')^2 + 2 a (d' - d).
     reach = v_lim**2 + 2.0 * brake * d
     v2 = np.minimum.accumulate(reach[::-1])[::-1] - 2.0 * brake * d
@@ -101,8 +106,7 @@ def lap_time_estimate(track: Track, params: CarParams | None = None) -> float:
     """Seconds for a flying lap at the profile's speeds (a rough figure for tests/benches)."""
     p = params or CarParams()
     s = np.arange(0.0, track.length, PROFILE_STEP_M)
-    kappa = np.abs(lane_curvatures(track, s))
-    v = np.minimum(np.sqrt(MU_FRACTION * p.mu * G / np.maximum(kappa, 1e-9)), p.max_speed)
+    v = bend_speed_limit(lane_curvatures(track, s), p)
     return float(np.sum(PROFILE_STEP_M / np.maximum(v, 1.0)))
 
 

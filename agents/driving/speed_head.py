@@ -75,7 +75,13 @@ def train_speed_head(
     import keras
 
     from agents.driving.cnn_driver import load_driving_model
-    from agents.driving.dataset import block_split, load_arrays, load_frames, session_dirs
+    from agents.driving.dataset import (
+        block_split,
+        drop_undecodable,
+        load_arrays,
+        load_frames,
+        session_dirs,
+    )
     from agents.driving.models import SPEED_FAR_ROWS, SPEED_SCALE, steering_part, with_speed_head
     from agents.driving.train import speed_outputs_card
     from agents.modelio import read_card, save_model_with_card
@@ -87,6 +93,12 @@ def train_speed_head(
     table = load_frames(session_dirs(list(sessions)), spec)
     if len(table.speed) != len(table) or not np.all(np.isfinite(table.speed)):
         raise UserFacingError("these recordings have no speed column to learn speed from")
+    # A frame that cannot be decoded is left out and reported, as the steering trainer does.
+    table = drop_undecodable(table, spec)
+    if table.problems:
+        report_data(
+            progress, f"speed stage: {len(table.problems)} rows left out", table.problems
+        )
     t0 = time.monotonic()
     images, _ = load_arrays(table, spec)
     if len(images) != len(table):

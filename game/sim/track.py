@@ -231,6 +231,14 @@ def validate_centerline(points: np.ndarray, lane_width: float, where: str) -> No
                          f" {hit[1]})")
 
 
+def loop_turns_left(points) -> bool:
+    """True when a closed centre line (N, 2) runs anticlockwise, i.e. turns left overall
+    (its shoelace area is positive in the sim's x-right, y-up frame)."""
+    p = np.asarray(points, dtype=float)
+    x, y = p[:, 0], p[:, 1]
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) > 0.0
+
+
 def build_track(name: str, points, lane_width: float = DEFAULT_LANE_WIDTH, source: str = "",
                 license: str = "", where: str | None = None) -> Track:
     """Validate a centre line and build a Track, or raise TrackError."""

@@ -15,6 +15,7 @@ from game.sim.track import (
     TrackError,
     build_track,
     load_track_file,
+    loop_turns_left,
     min_allowed_radius,
     track_from_dict,
 )
@@ -129,6 +130,18 @@ def test_circle_offsets_and_curvature(clockwise):
         assert p.lateral == pytest.approx(expected_lateral, abs=0.05)
     x, y, _ = t.lane_center(10.0)
     assert math.hypot(x, y) == pytest.approx(r + outside * t.lane_width / 2, abs=0.05)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+def test_loop_turns_left_agrees_with_the_curvature(seed):
+    """Shoelace direction of a loop = the sign of its total turning (left is positive)."""
+    assert loop_turns_left(circle(30.0)) and not loop_turns_left(circle(30.0, clockwise=True))
+    points = generate_points(seed)
+    t = build_track("g", points)
+    turning = float((t.curvature * (t.length / t.n)).sum())
+    assert abs(abs(turning) - 2 * math.pi) < 0.1
+    assert loop_turns_left(points) == (turning > 0)
+    assert loop_turns_left(points[::-1]) == (turning < 0)
 
 
 def test_world_metrics_signs_on_a_circle():
