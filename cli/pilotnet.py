@@ -97,7 +97,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     b = sub.add_parser(
         "build-models",
-        help="rebuild models/pilotnet.h5 from generated expert data (~16 min on 2 cores)",
+        help="rebuild models/pilotnet.h5 from generated expert data (~14 min on 2 cores)",
         description="Record the expert (mixed looks, recovery views) on generated training "
         "tracks, train PilotNet on it and write the model and its card.",
     )

@@ -185,16 +185,17 @@ def _render_task(task: _Task) -> list[list[str]]:
     track = task.track
     out: list[list[str]] = []
     hint: int | None = None
-    gain = TEACHER_GAIN
     for row_no, look, x, y, yaw, speed, steering, throttle, t in task.rows:
         cam = _dashcam(track, look, task.camera)
         rng = np.random.default_rng([task.seed, row_no])
-        base = expert_steering_from_pose(track, x, y, yaw, speed, hint=hint, feedback_gain=gain)
+        base = expert_steering_from_pose(
+            track, x, y, yaw, speed, hint=hint, feedback_gain=TEACHER_GAIN
+        )
         for k, (dx, dyaw) in enumerate(recovery_offsets(rng, task.views_per_sample)):
             vx, vy, vyaw = displaced_pose(x, y, yaw, dx, dyaw)
             offset, heading_error, hint = view_metrics(track, vx, vy, vyaw, hint)
             expert = expert_steering_from_pose(
-                track, vx, vy, vyaw, speed, hint=hint, feedback_gain=gain
+                track, vx, vy, vyaw, speed, hint=hint, feedback_gain=TEACHER_GAIN
             )
             label = min(max(steering + expert - base, -1.0), 1.0)
             rel = f"{FRAMES_DIR}/{row_no:06d}-{k}.png"
