@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -85,9 +86,27 @@ def test_lane_follow_human_window(track):
     env = gym.make("LaneFollow-v0", track=track, render_mode="human", max_steps=3)
     env.reset(seed=0)
     env.step(np.zeros(1, np.float32))
-    assert "pygame" in sys.modules
     assert env.unwrapped._window is not None
     env.close()
+
+
+def test_the_human_window_imports_pygame():
+    """In a fresh interpreter (this one has pygame from the conftest): pygame arrives with
+    the first human-mode step, not before."""
+    code = (
+        "import sys, numpy as np, gymnasium as gym, game.envs\n"
+        "env = gym.make('LaneFollow-v0', track='gen:5', render_mode='human', max_steps=3)\n"
+        "before = 'pygame' in sys.modules\n"
+        "env.reset(seed=0); env.step(np.zeros(1, np.float32))\n"
+        "print(before, 'pygame' in sys.modules, env.unwrapped._window is not None)\n"
+        "env.close()\n"
+    )
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "True"]
 
 
 def test_rps_passes_check_env():

@@ -191,8 +191,19 @@ def test_worker_processes_make_the_same_views(session, tmp_path, monkeypatch):
         rv.FOLDER_NAME)))  # fmt: skip
     monkeypatch.setattr(rv, "PARALLEL_MIN_VIEWS", 0)
     monkeypatch.setattr(rv, "CHUNK_ROWS", 8)
+    pool_runs: list[int] = []  # rows each pool run returned; a broken pool raises instead
+    run_pool = rv._run_pool
+
+    def spied(tasks, *args):
+        rows = run_pool(tasks, *args)
+        pool_runs.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(rv, "_run_pool", spied)
     pooled = rv.ensure_recovery_views(other, workers=2)
     assert (pooled.folder / "log.csv").read_bytes() == expected
+    # The views came from the worker processes, not from the inline fallback.
+    assert len(pool_runs) == 1 and pool_runs[0] == len(expected.splitlines()) - 1
 
 
 def test_training_on_a_person_adds_their_recovery_views_by_default(session, tmp_path):

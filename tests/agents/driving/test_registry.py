@@ -6,6 +6,7 @@ summary each row shows, the listing order, and the `models` command."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -169,10 +170,11 @@ def test_hand_edited_cards_of_odd_types_are_listed_not_fatal():
     path.with_suffix(".card.json").write_text(json.dumps(odd))
     (user_dir("models") / "list.h5").write_bytes(b"x")
     (user_dir("models") / "list.card.json").write_text("[1, 2]")  # JSON, not an object
+    os.utime(path, (1_700_000_000, 1_700_000_000))  # 2023-11-14: not today's date
     by = {m.name: m for m in list_models()}
     m = by["odd"]
     assert (m.architecture, m.data_text, m.time_text, m.fine_tuned_from) == ("?", "-", "-", "")
-    assert m.created is not None and m.created.year >= 2026  # the file's own time instead
+    assert m.created == datetime.fromtimestamp(1_700_000_000)  # the file's own time instead
     assert "must be a JSON object" in by["list"].problem
 
 

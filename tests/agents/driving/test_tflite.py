@@ -316,16 +316,28 @@ def test_image_models_may_have_one_or_two_outputs_but_not_three():
         check_image_model(three, "m.h5")
 
 
-def test_prefetched_outputs_equal_those_computed_in_place(shipped, frames):
-    """A forward pass started on a helper thread gives what predict() gives in place."""
+def test_prefetched_outputs_equal_those_computed_in_place(shipped, frames, monkeypatch):
+    """A forward pass started on a helper thread gives what predict() gives in place, and
+    predict() collects it rather than running the pass again on the caller's thread."""
+    import threading
+
     in_place = []
     for frame in frames[:6]:
         shipped.predict(frame)
         in_place.append(shipped.last_outputs.copy())
+    passes: list[bool] = []  # one entry per forward pass: did it run on the caller's thread?
+    forward = shipped._forward
+
+    def counted(*args, **kwargs):
+        passes.append(threading.current_thread() is threading.main_thread())
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(shipped, "_forward", counted)
     for frame, want in zip(frames[:6], in_place, strict=True):
         shipped.prefetch(frame)
         shipped.predict(frame)
         np.testing.assert_array_equal(shipped.last_outputs, want)
+    assert passes == [False] * 6  # six passes, all on the helper thread
 
 
 def test_a_prefetch_for_another_frame_is_not_used(shipped, frames):

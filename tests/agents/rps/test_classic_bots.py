@@ -38,9 +38,17 @@ def test_classic_bot_is_deterministic_for_a_seed_and_legal(name):
     moves = drive(name, 120, seed=3)
     assert set(moves) <= {0, 1, 2}
     assert drive(name, 120, seed=3) == moves
+    # After a whole match, reset() gives the same game again against the same opponent.
     agent = make_agent(name, seed=3)
-    agent.reset()
-    assert [agent.act() for _ in range(1)] == moves[:1]  # reset gives the same start
+    for _ in range(2):
+        rng = np.random.default_rng(99)
+        again = []
+        for _ in range(120):
+            move = agent.act()
+            agent.observe(own=move, opponent=int(rng.integers(3)))
+            again.append(move)
+        assert again == moves
+        agent.reset()
 
 
 def test_noisy_bots_are_noisy_but_keep_their_rule():

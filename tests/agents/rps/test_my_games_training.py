@@ -50,18 +50,38 @@ def test_the_persons_windows_weigh_more_than_the_default_slice():
     assert np.all(w == w[:, :1])  # one weight per window, repeated over its time steps
 
 
-def record(rounds: int, noise_seed: int = 0) -> None:
-    """The person's saved rounds: rock after a loss, else the next move, some random."""
+def record(rounds: int, noise_seed: int = 0) -> tuple[list[int], list[int]]:
+    """The person's saved rounds: rock after a loss, else the next move, some random.
+    Returns the (ai, person) moves as played."""
     rng = np.random.default_rng(noise_seed)
+    ais: list[int] = []
+    people: list[int] = []
     with GameRecorder(opponent="markov") as rec:
         me = 0
         for _ in range(rounds):
             ai = int(rng.integers(3))
             rec.record(human=me, ai=ai)
+            ais.append(ai)
+            people.append(me)
             lost = (ai - me) % 3 == 1
             me = 0 if lost else (me + 1) % 3
             if rng.random() < 0.2:
                 me = int(rng.integers(3))
+    return ais, people
+
+
+def accuracy_on_last(model_path, ais: list[int], people: list[int], held: int) -> float:
+    """Next-move accuracy of a saved model on the person's last `held` rounds, each predicted
+    one at a time from the rounds before it: computed here, apart from my_games' own split."""
+    from agents.modelio import load_model_checked
+    from agents.rps.lstm_models import history_window
+
+    model = load_model_checked(model_path)
+    hits = 0
+    for t in range(len(people) - held, len(people)):
+        probs = model.predict(history_window(ais[:t], people[:t]), verbose=0)[0, -1]
+        hits += int(np.argmax(probs)) == people[t]
+    return round(hits / held, 4)
 
 
 def test_too_few_rounds_are_refused_before_any_training():
@@ -74,7 +94,7 @@ def test_training_scores_the_held_out_rounds_and_saves_model_card_and_log(tmp_pa
     from agents.modelio import card_path
     from agents.training import training_log_path
 
-    record(70)
+    ais, people = record(70)
     out = tmp_path / "mine.h5"
     tiny = [game(40, 1), game(40, 2)]
     # A zero time limit lets no second epoch start (atomic_fit's limit, passed through).
@@ -83,8 +103,12 @@ def test_training_scores_the_held_out_rounds_and_saves_model_card_and_log(tmp_pa
     score = PersonHoldout.from_card(card)
     assert score.rounds == 70 and score.train_rounds == 56 and score.heldout_rounds == 14
     assert score.weight == PERSON_WEIGHT
-    assert 0.0 <= score.before <= 1.0 and 0.0 <= score.after <= 1.0
     assert score.before_model == "rps_lstm.h5"  # the shipped model: no user model yet
+    from agents.rps.lstm_agents import default_model_path
+
+    # Both figures agree with a round-by-round evaluation of the two model files.
+    assert score.before == accuracy_on_last(default_model_path(), ais, people, 14)
+    assert score.after == accuracy_on_last(out, ais, people, 14)
     assert "your latest 14 rounds held out" in card.details["data"]
     # Written by agents.training.atomic_fit: model, card and log together (a cancelled or
     # failed run replaces none of them; tests/agents cover that path).

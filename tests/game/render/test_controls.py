@@ -3,6 +3,7 @@
 import pygame
 import pytest
 
+from game.render import theme
 from game.render.controls import CheckList, CheckRow, ProgressBar, Stepper, Tick, tick_all
 
 
@@ -97,7 +98,21 @@ def test_stepper_buttons_step_it():
 def test_progress_bar_known_and_unknown_amounts():
     surface = pygame.Surface((300, 40))
     bar = ProgressBar(pygame.Rect(10, 10, 200, 16), "epoch 1/2")
+    y = bar.rect.centery
     bar.fraction = 0.5
     bar.draw(surface)
+    # Half full: the left end is filled, the right end is not (the label sits in the middle).
+    assert surface.get_at((bar.rect.x + 12, y))[:3] == theme.ACCENT[:3]
+    assert surface.get_at((bar.rect.right - 12, y))[:3] != theme.ACCENT[:3]
+
+    # Unknown amount: a block that moves with the clock instead of a fill.
+    def filled_columns(clock: float) -> list[int]:
+        surface.fill((0, 0, 0))
+        bar.draw(surface, clock=clock)
+        return [x for x in range(bar.rect.x + 4, bar.rect.right - 4)
+                if surface.get_at((x, bar.rect.y + 2))[:3] == theme.ACCENT[:3]]  # fmt: skip
+
     bar.fraction = None
-    bar.draw(surface, clock=1.0)
+    low, high = filled_columns(-0.63), filled_columns(0.63)  # sin at -1 and +1: both ends
+    assert low and high and max(low) < min(high)
+    assert len(low) < bar.rect.w // 2  # a block, not a fill
