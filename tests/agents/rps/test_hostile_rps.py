@@ -11,7 +11,7 @@ import tracemalloc
 
 import pytest
 
-from agents.rps import base, games, list_agents, make_agent
+from agents.rps import base, classic_bots, games, list_agents, make_agent
 from agents.rps.base import MoveHistory
 from agents.rps.games import import_data_txt, imported_path, load_games, parse_data_txt
 from agents.rps.tournament import round_robin
@@ -106,21 +106,35 @@ def test_move_history_counts_everything_and_keeps_the_latest():
 
 
 def test_trimmed_history_does_not_change_any_bots_play(monkeypatch):
-    """Every registered non-LSTM agent plays the same moves with a 7-move history as with a
-    full one (HISTORY_KEEP only ever trims beyond what a rule looks at)."""
+    """Every registered non-LSTM agent plays a match long enough to trim its histories (the
+    classic bots' own KEEP, the base agents' MoveHistory at 300) exactly as with histories
+    that keep everything: trimming only ever drops what no rule looks at."""
     names = [a.name for a in list_agents() if a.kind != "lstm"]
+    rounds = 1100  # past twice the classic bots' KEEP (500): their lists are trimmed
 
-    def moves(trim: bool) -> dict[str, list[int]]:
+    def moves(trim: bool) -> tuple[dict[str, list[int]], int]:
+        made: list[MoveHistory] = []
+
+        def history(keep: int) -> MoveHistory:
+            made.append(MoveHistory(keep=keep if trim else 10**9))
+            return made[-1]
+
         with monkeypatch.context() as m:
-            if trim:
-                m.setattr(base, "MoveHistory", lambda: MoveHistory(keep=7))
+            m.setattr(base, "MoveHistory", lambda keep=300: history(keep))
+            m.setattr(classic_bots, "MoveHistory", history)
             out = {}
             for name in names:
-                result = play_match(make_agent(name, seed=4), make_agent("switching", seed=9), 120)
+                result = play_match(
+                    make_agent(name, seed=4), make_agent("switching", seed=9), rounds
+                )
                 out[name] = result.moves_a.tolist()
-        return out
+        trimmed = sum(1 for h in made if len(h.kept) < len(h))
+        return out, trimmed
 
-    assert moves(trim=True) == moves(trim=False)
+    trimmed_moves, trimmed = moves(trim=True)
+    full_moves, untrimmed = moves(trim=False)
+    assert trimmed > len(names) and untrimmed == 0  # trimming really happened, and only there
+    assert trimmed_moves == full_moves
 
 
 def test_play_match_totals_reports_progress():
