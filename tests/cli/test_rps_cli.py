@@ -32,8 +32,17 @@ def test_rps_tournament_json(capsys):
     data = json.loads(captured.out)
     assert data["agents"] == ["rock", "rotate", "beat-last"]
     assert data["ranking"][0]["name"] == "beat-last"
-    net = data["net"]
-    assert all(net[i][j] == -net[j][i] for i in range(3) for j in range(3))
+    # Each cell is the row agent's net score in its own match against the column agent.
+    from agents.rps import make_agent
+    from agents.rps.tournament import SECOND_SEED_OFFSET
+    from game.sim.rps import play_match
+
+    names, net = data["agents"], data["net"]
+    for i, j in [(0, 1), (0, 2), (1, 2)]:
+        a = make_agent(names[i], seed=0)
+        b = make_agent(names[j], seed=SECOND_SEED_OFFSET)
+        result = play_match(a, b, 60)
+        assert net[i][j] == result.net and net[j][i] == -result.net, (names[i], names[j])
     assert "matches" in captured.err  # tqdm progress goes to stderr
 
 
