@@ -279,8 +279,9 @@ class RaceSession:
         try:
             self.leaderboard.save()
         except OSError as e:
-            self.notify(f"{self.leaderboard.path}: best laps not saved ({e.strerror or e})",
-                        "error")
+            self.notify(
+                f"{self.leaderboard.path}: best laps not saved ({e.strerror or e})", "error"
+            )
 
     def update(self, dt: float, inp: DriveInput) -> bool:
         """One step; True when the cars moved (racing, not paused, past the countdown)."""
