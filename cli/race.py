@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli import argtypes
 from game.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from agents.driving.drivers import Driver
 
 DRIVER_HELP = (
     "a car, in grid order (repeat for each car, pole first): racer (the racing expert; "
@@ -37,21 +42,29 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(handler=run_race)
 
 
-def make_car(spec: str):
-    """(label, driver) for one --driver value; a bad value is a UserFacingError."""
+def parse_driver(spec: str) -> str | None:
+    """None for the racing expert, the model path for cnn:PATH; else a UserFacingError.
+    Checked for every car before any model loads (TensorFlow takes seconds to import)."""
     kind, _, path = spec.partition(":")
-    kind = kind.strip().lower()
+    kind, path = kind.strip().lower(), path.strip()
     if kind in ("racer", "expert") and not path:
+        return None
+    if kind == "cnn" and path:
+        if not Path(path).is_file():
+            raise UserFacingError(f"{path}: model file not found")
+        return path
+    raise UserFacingError(f"--driver {spec!r}: use racer, expert or cnn:PATH (a model file)")
+
+
+def make_car(model: str | None) -> tuple[str, Driver]:
+    """(label, driver) for a parsed --driver value."""
+    if model is None:
         from agents.driving.racing import RacingExpert
 
         return "Expert", RacingExpert()
-    if kind == "cnn" and path.strip():
-        from pathlib import Path
+    from agents.driving.cnn_driver import CnnDriver
 
-        from agents.driving.cnn_driver import CnnDriver
-
-        return Path(path).stem, CnnDriver(path.strip())
-    raise UserFacingError(f"--driver {spec!r}: use racer, expert or cnn:PATH (a model file)")
+    return Path(model).stem, CnnDriver(model)
 
 
 def unique_labels(labels: list[str]) -> list[str]:
@@ -71,8 +84,9 @@ def run_race(args: argparse.Namespace) -> int:
 
     if len(args.driver) > MAX_CARS:
         raise UserFacingError(f"at most {MAX_CARS} cars, got {len(args.driver)}")
+    models = [parse_driver(spec) for spec in args.driver]
     track = resolve_track(args.track)
-    cars = [make_car(spec) for spec in args.driver]
+    cars = [make_car(model) for model in models]
     labels = unique_labels([label for label, _ in cars])
     race = Race(
         track, args.laps, [(lb, d) for lb, (_, d) in zip(labels, cars, strict=True)], args.seed
