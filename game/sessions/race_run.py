@@ -264,8 +264,10 @@ class Race:
     ) -> StepEvents:
         """Every car still racing moves 1/60 s; `human` and `pedals` drive the person's car
         (a car with no driver). Then the CNN cars' next forward passes start (they run while
-        a screen draws)."""
+        a screen draws). Once every car is home (or retired) the clock stops."""
         events = StepEvents()
+        if self.finished:
+            return events
         self.time += DT
         for racer in self.racers:
             if racer.finish_time is None and not racer.retired:

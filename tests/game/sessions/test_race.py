@@ -205,6 +205,10 @@ def test_every_clock_starts_at_the_green_light_so_a_car_behind_gets_no_flying_st
     assert back.race_time > front.race_time  # the old rule gave "back" a flying start
     assert [r.label for r in standings(race.racers)] == ["front", "back"]
     assert front.best_lap is None  # a 1-lap race has no flying lap
+    end = race.time
+    assert end == pytest.approx(back.race_time)
+    race.step()
+    assert race.time == end  # the clock stops when every car is home
 
 
 def test_a_faster_car_starting_behind_wins_on_time():
