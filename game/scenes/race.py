@@ -305,11 +305,14 @@ class RaceScene(Scene):
             side.topleft = (card.x, card.bottom + 12)
         draw_best_laps_card(surface, side, f"BEST LAPS - {track_label(s.track)}", best)
         # Which laps count (game.sessions.race_run): a 1-lap race adds none.
-        note = "clean flying laps (lap 2 on) count"
-        if s.laps == 1:
-            note = "a 1-lap race sets no best lap: " + note
-        at = (side.x + 4, side.bottom + 14)
-        theme.blit_text(surface, note, at, theme.SMALL, theme.TEXT_DIM, anchor="midleft")
+        note = (
+            "1 lap sets no best lap: flying laps only"
+            if s.laps == 1
+            else "best laps: clean flying laps (lap 2 on)"
+        )
+        if side.bottom + 24 <= surface.get_height():
+            at = (side.x + 4, side.bottom + 14)
+            theme.blit_text(surface, note, at, theme.SMALL, theme.TEXT_DIM, anchor="midleft")
 
     @staticmethod
     def _draw_check_row(
