@@ -22,6 +22,7 @@ from game.sessions.controls import DriveInput, PedalControls, SteeringControls
 from game.sessions.driving import FALLBACK_TRACK, Notify, TrackList, no_notice, try_track
 from game.sessions.leaderboard import Leaderboard
 from game.sessions.race_run import Race, Racer, Standing, StepEvents, standings_table
+from game.sim.dashcam import Dashcam
 from game.sim.track import Track
 from game.workers import DONE, FAILED, Worker, WorkerContext
 
@@ -117,7 +118,7 @@ class RaceSession:
         return self.race.time if self.race is not None else 0.0
 
     @property
-    def dashcam(self):
+    def dashcam(self) -> Dashcam | None:
         """The dashcam the CNN cars see through (None when none races)."""
         return self.race.dashcam if self.race is not None else None
 

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from main import main
+
 ROOT = Path(__file__).resolve().parents[2]
 CAR_KEYS = {
     "position",
@@ -88,3 +92,19 @@ def test_race_bad_input_is_one_error_line(tmp_path):
     line = error_line(race("--driver", "racer", "--driver", f"cnn:{corrupt}", "--track", "oval",
                            home=tmp_path))  # fmt: skip
     assert str(corrupt) in line
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ("race --driver racer --track oval --laps 0", "--laps: must be at least 1, got 0"),
+        ("race --driver racer --track oval --seed -1", "--seed: must be at least 0, got -1"),
+        ("race --track oval", "the following arguments are required: --driver"),
+    ],
+)
+def test_race_bad_arguments_are_one_usage_line(argv, expected, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv.split())
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
