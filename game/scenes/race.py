@@ -19,6 +19,7 @@ from game.render.driving_widgets import (
     draw_banner,
     draw_best_laps_card,
     draw_countdown,
+    draw_departure_flash,
     draw_map_card,
     draw_race_person_hud,
     driving_layout,
@@ -30,7 +31,8 @@ from game.render.world_view import CarSprite, lead_point
 from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.sessions.controls import SteerKeys, session_attribute, track_label
-from game.sessions.race import EXPERT, MAX_CARS, PERSON, Racer, RaceSession, Standing, standings
+from game.sessions.race import EXPERT, MAX_CARS, PERSON, RaceSession
+from game.sessions.race_run import RULES, Racer, Standing, standings
 
 __all__ = ["EXPERT", "PERSON", "RaceScene", "standings"]
 
@@ -45,7 +47,7 @@ STANDINGS = Table(
         Column("GAP", 62, "right"),
         Column("LAST", 62, "right"),
         Column("BEST", 62, "right"),
-        Column("INT", 34, "right"),
+        Column("PEN", 34, "right"),
     ]
 )
 
@@ -57,6 +59,7 @@ def car_color(racer: Racer) -> theme.Color:
 def standing_cells(row: Standing, laps: int) -> dict[str, Cell]:
     """One standings row as table cells."""
     r = row.racer
+    last_color = theme.BAD if r.clean_laps and not r.clean_laps[-1] else theme.TEXT_MUTED
     if row.gap_s is None:
         gap = "LEAD" if r.race_time is None else theme.format_time(r.race_time)
     else:
@@ -66,9 +69,10 @@ def standing_cells(row: Standing, laps: int) -> dict[str, Cell]:
         "DRIVER": Cell(r.label, dot=car_color(r)),
         "LAP": Cell("FIN", theme.GOOD) if row.finished else Cell(f"{row.lap}/{laps}"),
         "GAP": Cell(gap, theme.TEXT_MUTED),
-        "LAST": Cell(theme.format_time(r.last_lap), theme.TEXT_MUTED),
+        # A spoiled lap (a penalty in it) shows red: it does not count as a best lap.
+        "LAST": Cell(theme.format_time(r.last_lap), last_color),
         "BEST": Cell(theme.format_time(r.best_lap), theme.ACCENT_2),
-        "INT": Cell(str(row.interventions), theme.BAD if row.interventions else theme.TEXT),
+        "PEN": Cell(str(row.penalties), theme.BAD if row.penalties else theme.TEXT),
     }
 
 
@@ -90,6 +94,7 @@ class RaceScene(Scene):
         ("Tab", "race: camera follows the next car"),
         ("F5", "race: start again"),
         ("P", "pause"),
+        *RULES,  # the race's rules (game.sessions.race_run)
     ]
 
     def __init__(
@@ -244,14 +249,21 @@ class RaceScene(Scene):
         draw_countdown(surface, view, s.countdown, s.race_time)
         if racer.driver is None and not racer.retired:  # your car: the full HUD
             w = racer.world
-            lap_time = None if racer.start_time is None else w.time - racer.lap_start
             lap = f"{racer.lap(s.laps)}/{s.laps}"
-            draw_race_person_hud(surface, self.lay, w, s.controls.value, lap, lap_time,
+            draw_race_person_hud(surface, self.lay, w, s.controls.value, lap, racer.lap_time,
                                  racer.best_lap)  # fmt: skip
+        if racer.held:  # a penalty: the car left its lane and stands still a moment
+            left = racer.held_until - racer.world.time
+            draw_departure_flash(surface, view, left, f"OFF LANE: PENALTY {left:.1f}s")
         if s.finished:
-            winner = standings(s.racers)[0].label
+            winner = standings(s.racers)[0]
+            if winner.race_time is None:
+                line = "no car finished"
+            else:
+                time = theme.format_time(winner.race_time)
+                line = f"winner: {winner.label}  {time} from the green light"
             hint = "F5: race again   Esc: picker"
-            draw_banner(surface, view, "FINISHED", f"winner: {winner}", hint)
+            draw_banner(surface, view, "FINISHED", line, hint)
         elif s.paused:
             draw_banner(surface, view, "PAUSED", "press P to race on")
 
@@ -292,6 +304,15 @@ class RaceScene(Scene):
         if side.right > surface.get_width():  # a narrow window: under the picker instead
             side.topleft = (card.x, card.bottom + 12)
         draw_best_laps_card(surface, side, f"BEST LAPS - {track_label(s.track)}", best)
+        # Which laps count (game.sessions.race_run): a 1-lap race adds none.
+        note = (
+            "1 lap sets no best lap: flying laps only"
+            if s.laps == 1
+            else "best laps: clean flying laps (lap 2 on)"
+        )
+        if side.bottom + 24 <= surface.get_height():
+            at = (side.x + 4, side.bottom + 14)
+            theme.blit_text(surface, note, at, theme.SMALL, theme.TEXT_DIM, anchor="midleft")
 
     @staticmethod
     def _draw_check_row(

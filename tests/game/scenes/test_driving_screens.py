@@ -232,6 +232,25 @@ def test_race_runs_expert_and_a_model(app, model_path):
     assert [r.progress for r in order] == sorted((r.progress for r in order), reverse=True)
 
 
+def test_race_standings_show_penalties_and_a_spoiled_lap_in_red(app):
+    from game.render import theme
+    from game.scenes.race import standing_cells
+
+    scene = app.push("race", track="oval", drivers=[EXPERT], laps=2, start=True)
+    run_until(app, lambda: scene.racing)
+    scene.session.countdown = 0.0
+    (expert,) = scene.racers
+    expert.lap_times, expert.clean_laps = [30.0, 25.0], [True, False]  # lap 2 had a penalty
+    expert.world.interventions = 1
+    (row,) = scene.session.table()
+    cells = standing_cells(row, 2)
+    assert cells["PEN"].text == "1" and cells["PEN"].color == theme.BAD
+    assert cells["LAST"].text == "0:25.0" and cells["LAST"].color == theme.BAD
+    assert cells["BEST"].text == theme.format_time(None)  # lap 1 never counts, lap 2 spoiled
+    assert ("Best lap", "clean flying laps only (lap 2 on)") in scene.help_lines
+    assert app.run_frames(5) == 5  # draws with the penalty showing
+
+
 def test_a_car_whose_driver_fails_retires_and_the_race_goes_on(app):
     from agents.driving.drivers import DriverOutputError
 

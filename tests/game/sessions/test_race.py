@@ -1,7 +1,9 @@
-"""The Race session without a window: picker rules, standings, finish and retirement."""
+"""The Race session without a window: picker rules, standings, finish, retirement, and the
+race's rules (clock from the green light, flying best laps, penalties)."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -10,14 +12,12 @@ from agents.driving.expert import ExpertDriver
 from agents.driving.loop import DrivingLoop
 from agents.driving.racing import RacingExpert
 from game.sessions.controls import DriveInput, PedalControls
-from game.sessions.race import (
-    EXPERT,
+from game.sessions.race import EXPERT, LAP_CHOICES, MAX_CARS, PERSON, RaceSession
+from game.sessions.race_run import (
     GRID_GAP_M,
-    LAP_CHOICES,
-    MAX_CARS,
-    PERSON,
+    PENALTY_HOLD_S,
+    Race,
     Racer,
-    RaceSession,
     standings,
     standings_table,
 )
@@ -26,6 +26,16 @@ from game.sim.world import World
 
 TRACK = "oval"
 DT = 1.0 / 60.0
+MAX_STEPS = 60 * 180  # three simulated minutes: any race step loop here ends long before
+
+
+def run_until(session: RaceSession, done, steps: int = MAX_STEPS) -> None:
+    """Update the session until `done()`; fails (never hangs) after `steps` updates."""
+    for _ in range(steps):
+        if done():
+            return
+        session.update(DT, DriveInput())
+    assert done(), f"not done after {steps} steps"
 
 
 def racer(label: str, progress: float, finish: float | None = None, retired: str = "") -> Racer:
@@ -105,8 +115,7 @@ def test_the_race_finishes_when_every_car_is_home():
     (expert,) = s.racers
     assert isinstance(expert.driver, ExpertDriver) and not s.finished
     expert.world.metrics.progress = s.track.length - 0.05  # just before the line
-    while expert.finish_time is None:
-        s.update(DT, DriveInput())
+    run_until(s, lambda: expert.finish_time is not None)
     assert s.finished and expert.finish_time == expert.world.time
     steps = expert.world.steps
     s.update(DT, DriveInput())
@@ -151,36 +160,103 @@ def test_the_person_steers_their_car_with_the_keys():
     assert not s.racing and s.loader is not None
 
 
-# --- every driver at its own pace, staggered start, best laps -------------------------------
-def test_places_come_from_race_time_not_from_who_crossed_the_line_first():
-    # "back" started behind, so its clock started later: it crossed the finish line later but
-    # drove the race in less time, and wins.
-    front, back = racer("front", 720.0, finish=60.0), racer("back", 710.0, finish=61.0)
-    back.start_time = 2.0
-    assert [r.label for r in standings([front, back])] == ["back", "front"]
-    rows = standings_table([front, back], laps=1)
-    assert rows[1].gap_s == pytest.approx(1.0)
+# --- the rules: clock from the green light, flying best laps, penalties -------------------
+def race_to_the_end(race: Race, steps: int = MAX_STEPS) -> None:
+    for _ in range(steps):
+        if race.finished:
+            return
+        race.step()
+    assert race.finished, f"the race did not finish in {steps} steps"
+
+
+def shove_off_the_lane(world: World, metres: float = 3.0) -> None:
+    """Push the car sideways to the right, out of its lane (it keeps its speed)."""
+    st = world.car.state
+    world.car.place(st.x + metres * math.sin(st.yaw), st.y - metres * math.cos(st.yaw), st.yaw)
+
+
+def test_identical_cars_finish_in_grid_order_with_equal_best_laps():
+    track = resolve_track(TRACK)
+    race = Race(track, 2, [(f"car{i}", RacingExpert()) for i in range(4)])
+    race_to_the_end(race)
+    results = race.results()
+    assert [r.grid_slot for r in results] == [1, 2, 3, 4]  # further back, further to go
+    times = [r.race_time_s for r in results]
+    assert times == sorted(times) and times[0] < times[-1]
+    for r in results:
+        assert r.finished and r.penalties == 0 and r.laps == 2
+        # The clock runs from the green light: the race time is the sum of the laps.
+        assert r.race_time_s == pytest.approx(sum(r.lap_times_s))
+        assert r.best_lap_s == r.lap_times_s[1]  # lap 1 (from the green) never counts
+    bests = [r.best_lap_s for r in results]
+    assert max(bests) - min(bests) < 0.1  # the grid slot does not change a flying lap
+    # Lap 1 from a standing start is slower than a flying lap, and longer from further back.
+    firsts = [r.lap_times_s[0] for r in results]
+    assert firsts == sorted(firsts) and firsts[0] > bests[0]
+
+
+def test_every_clock_starts_at_the_green_light_so_a_car_behind_gets_no_flying_start():
+    track = resolve_track(TRACK)
+    race = Race(track, 1, [("front", RacingExpert()), ("back", RacingExpert())])
+    front, back = race.racers
+    assert back.progress == pytest.approx(-GRID_GAP_M, abs=0.5)
+    race_to_the_end(race)
+    assert back.race_time == back.finish_time == back.world.time  # from world time 0
+    assert back.race_time > front.race_time  # the old rule gave "back" a flying start
+    assert [r.label for r in standings(race.racers)] == ["front", "back"]
+    assert front.best_lap is None  # a 1-lap race has no flying lap
+    end = race.time
+    assert end == pytest.approx(back.race_time)
+    race.step()
+    assert race.time == end  # the clock stops when every car is home
 
 
 def test_a_faster_car_starting_behind_wins_on_time():
-    s = started(RaceSession(TRACK, drivers=[EXPERT], laps=1))
-    assert isinstance(s.racers[0].driver, RacingExpert)  # the Expert races at its own pace
-    cars = []
-    for slot, driver in enumerate([ExpertDriver(), RacingExpert()]):  # cruise on the line
-        grid_m = slot * GRID_GAP_M
-        world = World(s.track, start_s=(-grid_m) % s.track.length)
-        driver.reset(world)
-        cars.append(Racer(f"car{slot}", slot, world, DrivingLoop(world, driver), grid_m))
-    s.racers = cars
-    slow, fast = cars
-    while not s.finished:
-        s.update(DT, DriveInput())
-        assert slow.world.time < 120.0, "the race did not finish"
-    assert fast.start_time > 0.0  # its clock started when it reached the line
-    assert fast.race_time == pytest.approx(fast.finish_time - fast.start_time)
-    assert [r.label for r in standings(s.racers)] == ["car1", "car0"]
+    track = resolve_track(TRACK)
+    race = Race(track, 1, [("cruise", ExpertDriver()), ("racer", RacingExpert())])
+    race_to_the_end(race)
+    slow, fast = race.racers
     assert fast.race_time < slow.race_time
-    assert len(fast.lap_times) == 1 and fast.best_lap == fast.last_lap == fast.race_time
+    assert [r.label for r in standings(race.racers)] == ["racer", "cruise"]
+
+
+def test_leaving_the_lane_stops_the_car_costs_time_and_spoils_the_lap():
+    track = resolve_track(TRACK)
+    clean = Race(track, 2, [("clean", RacingExpert())])
+    race_to_the_end(clean)
+    s = started(RaceSession(TRACK, drivers=[EXPERT], laps=2))
+    (car,) = s.racers
+    run_until(s, lambda: car.progress > track.length + 200.0)  # well into lap 2
+    shove_off_the_lane(car.world)
+    s.update(DT, DriveInput())
+    assert car.penalties == 1 and car.held and car.world.car.state.speed == 0.0
+    at = (car.world.car.state.x, car.world.car.state.y)
+    assert abs(car.world.metrics.offset) < 0.01  # put back on its lane centre
+    for _ in range(int(PENALTY_HOLD_S * 60) - 2):
+        s.update(DT, DriveInput())
+    assert (car.world.car.state.x, car.world.car.state.y) == at  # held still
+    run_until(s, lambda: s.finished)
+    (ref,) = clean.racers
+    assert car.clean_laps == [True, False] and car.best_lap is None
+    assert car.race_time > ref.race_time + PENALTY_HOLD_S  # the stop cost more than the hold
+    assert s.best_laps() == []  # the spoiled lap never reaches the leaderboard
+    (row,) = s.table()
+    assert row.penalties == 1
+
+
+def test_your_penalty_centres_the_wheel_and_holds_your_car():
+    s = started(RaceSession(TRACK, drivers=[PERSON], laps=1))
+    (you,) = s.racers
+    for _ in range(60 * 20):  # full throttle, steering right: off the lane
+        if you.penalties:
+            break
+        s.update(DT, DriveInput(faster=True, right=True))
+    assert you.penalties == 1 and you.held
+    assert s.controls.value == 0.0  # the wheel is centred, not still turned
+    at = you.world.metrics.progress
+    for _ in range(10):
+        s.update(DT, DriveInput(faster=True))
+    assert you.world.metrics.progress == at  # the keys do not move a held car
 
 
 def test_the_persons_throttle_accelerates_and_the_brake_slows_the_car():
@@ -208,23 +284,13 @@ def test_pedals_ramp_smoothly_and_release():
     assert 0.0 < p.throttle < 1.0 and 0.0 < p.brake < 1.0  # no jumps either way
 
 
-def test_a_clean_lap_reaches_the_leaderboard_and_survives_a_restart():
+def test_a_clean_flying_lap_reaches_the_leaderboard_and_survives_a_restart():
     s = started(RaceSession(TRACK, drivers=[EXPERT], laps=2))
     (expert,) = s.racers
-    expert.world.metrics.progress = s.track.length - 0.05  # just before the line
-    while not expert.lap_times:
-        s.update(DT, DriveInput())
+    run_until(s, lambda: len(expert.lap_times) == 1)
+    assert s.best_laps() == []  # lap 1 runs from the green light: never a best lap
+    run_until(s, lambda: s.finished)
     (best,) = s.best_laps()
-    assert best.label == "Expert" and best.time_s == pytest.approx(expert.lap_times[0], abs=1e-3)
+    assert best.label == "Expert" and best.time_s == pytest.approx(expert.lap_times[1], abs=1e-3)
     again = RaceSession(TRACK, drivers=[EXPERT])  # a new session reads the saved file
     assert again.best_laps() == [best]
-
-
-def test_a_lap_with_an_intervention_does_not_count_as_a_best_lap():
-    s = started(RaceSession(TRACK, drivers=[EXPERT], laps=2))
-    (expert,) = s.racers
-    expert.world.metrics.progress = s.track.length - 0.05
-    expert.world.interventions += 1  # as if it had left its lane during this lap
-    while not expert.lap_times:
-        s.update(DT, DriveInput())
-    assert expert.clean_laps == [False] and s.best_laps() == []
