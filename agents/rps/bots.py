@@ -11,12 +11,13 @@ foxtrot (every other move random), copy-drift and add-drift (random drift).
 
 from __future__ import annotations
 
-from agents.rps.base import Agent, MoveReason, register
+from agents.rps.base import Agent, Decision, register
 from game.sim.rps import MOVES, ROCK, beats, loses_to, outcome
 
 
 class Bot(Agent):
-    """A bot plays a fixed rule: its reason for a move is its own name, predicting nothing."""
+    """A bot plays a fixed rule: its decision names the rule (its description) and predicts
+    nothing."""
 
     def reset(self) -> None:
         self._last: int | None = None
@@ -26,8 +27,11 @@ class Bot(Agent):
         self._last = super().act()
         return self._last
 
-    def reason(self) -> MoveReason | None:
-        return None if self._last is None else MoveReason(self.name, None, None, self._last)
+    def decision(self) -> Decision | None:
+        if self._last is None:
+            return None
+        rule = self.description.split(": ", 1)[-1]  # "Good Ole Rock: nothing beats rock"
+        return Decision(f"it follows a fixed rule: {rule}", self._last, detail=self.name)
 
 
 @register("random", "bot", "Random (Optimal): uniform random moves; cannot be exploited")
