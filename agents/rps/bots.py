@@ -14,10 +14,12 @@ from __future__ import annotations
 from agents.rps.base import Agent, Decision, register
 from game.sim.rps import MOVES, ROCK, beats, loses_to, outcome
 
+FIXED_RULE = "it plays by its own built-in rule, without a prediction of you"
+
 
 class Bot(Agent):
-    """A bot plays a fixed rule: its decision names the rule (its description) and predicts
-    nothing."""
+    """A bot plays a fixed rule: its decision says so (its detail: name and description) and
+    predicts nothing."""
 
     def reset(self) -> None:
         self._last: int | None = None
@@ -30,8 +32,7 @@ class Bot(Agent):
     def decision(self) -> Decision | None:
         if self._last is None:
             return None
-        rule = self.description.split(": ", 1)[-1]  # "Good Ole Rock: nothing beats rock"
-        return Decision(f"it follows a fixed rule: {rule}", self._last, detail=self.name)
+        return Decision(FIXED_RULE, self._last, detail=f"{self.name}: {self.description}")
 
 
 @register("random", "bot", "Random (Optimal): uniform random moves; cannot be exploited")

@@ -72,7 +72,7 @@ _ABOUT_ME = {
 # A strategy's rotation k (0: as predicted; 2: the second guess; 1: the third guess).
 _ROTATION = (
     "",
-    ", and expects you to see through its second guess as well",
+    ", but expects you to be two steps ahead of its counter",
     ", but expects you to see its counter coming and beat it",
 )
 
