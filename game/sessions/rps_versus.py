@@ -310,6 +310,16 @@ class VersusSession:
         elif self.player.finished:
             self.player = None
 
+    def player_caught_up(self) -> bool:
+        """Take in what the player has finished; True once it has played every round it may
+        so far (or there is no match to play): then how many rounds a step shows depends only
+        on the speed and the step, never on the worker's pace (what a scripted test waits
+        for)."""
+        self._poll_player()
+        if self.match is None or self.player is None:
+            return True
+        return self.match.played + len(self._ready) >= min(self._granted, self.match.rounds)
+
     def take_round(self) -> Round | None:
         """Show the next round the player has finished and update every read-out; None when
         there is none ready (the player is still busy, or there is no match)."""
