@@ -275,7 +275,8 @@ class ClassicLSTMAgent(Agent):
 @register(
     "lstm",
     "lstm",
-    "Joint-history LSTM, fine-tuned online, in a Sicilian meta layer with the classic predictors",
+    "An LSTM that learns your habits as you play, with simpler pattern-spotters: the best "
+    "scorer picks each move",
 )
 class LSTMAgent(MetaAgent):
     """The default opponent.

@@ -492,7 +492,12 @@ class MetaAgent(Agent):
         return self.player.meta
 
 
-@register("iocaine", "meta", "Iocaine-style meta: predictors in 6 Sicilian rotations, shadows")
+@register(
+    "iocaine",
+    "meta",
+    "Many pattern-spotters, each also second-guessed: the best scorer picks each move (after "
+    "Iocaine Powder)",
+)
 class IocaineAgent(MetaAgent):
     """Runs the base predictors on the true history (what will they play?) and on the
     swapped one (what do they think we will play?), with Iocaine shadows in both seats,

@@ -257,7 +257,7 @@ def draw_decision_text(
     lines = [(why.verdict, verdict_ink), (why.move, theme.TEXT)]
     lines += [(t, theme.TEXT) for t in wrap_text(f"why: {why.why}", theme.SMALL, width, 2)]
     lines += [(fit_text(why.detail, theme.SMALL, width), theme.TEXT_DIM)] if why.detail else []
-    lines += [(fit_text(why.model, theme.SMALL, width), theme.TEXT_DIM)] if why.model else []
+    lines += [(t, theme.TEXT_DIM) for t in wrap_text(why.model, theme.SMALL, width, 2)]
     for text, ink in lines:
         theme.blit_text(surface, fit_text(text, theme.SMALL, width), (x, y + 8), theme.SMALL,
                         ink, anchor="midleft")  # fmt: skip

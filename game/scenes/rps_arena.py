@@ -78,7 +78,7 @@ class ArenaLayout:
         you_x = int(w * 0.234)
         panel_h = min(188, h // 4)
         panels_y = h - 16 - panel_h
-        stats_w, chart_w = 300, (w - 2 * pad) // 4
+        stats_w, chart_w = 300, (w - 2 * pad) * 3 // 10
         pred_x = pad + stats_w + 16
         return cls(
             size=size,
@@ -136,9 +136,9 @@ class ArenaScene(Scene):
         # The chance the strategy that chose the AI's move gave to the move you actually
         # played, against pure chance (1/3): the line climbs as it learns your sequence.
         self.chart = LineChart(
-            pygame.Rect(0, 0, 1, 1), "Its odds on your move", y_range=(0.0, 1.0),
+            pygame.Rect(0, 0, 1, 1), "Its odds", y_range=(0.0, 1.0),
             colors=((84, 120, 150), theme.ACCENT), reference=(1 / 3, "chance"),
-            hint="the chance the deciding strategy gave each move you played",
+            hint="the deciding odds of each move you played",
         )  # fmt: skip
         self.chart.series = self.session.confidence  # the session keeps the points
         self.clock = 0.0
@@ -209,7 +209,7 @@ class ArenaScene(Scene):
     def _draw_top_bar(self, surface: pygame.Surface) -> None:
         draw_title(surface, 24, "RPS", "ARENA")
         self.picker.draw(surface)
-        desc = fit_text(agent_description(self.picker.current), theme.SMALL, 760)
+        desc = fit_text(agent_description(self.picker.current), theme.SMALL, 700)
         theme.blit_text(surface, desc, (self.layout.mid_x, 70), theme.SMALL, theme.TEXT_MUTED,
                         anchor="center")  # fmt: skip
         if self.session.training:

@@ -108,12 +108,10 @@ def score_line(score: Any) -> str:
         return ""
     n = score.heldout_rounds
     if n < MIN_SCORED_ROUNDS:
-        return (
-            f"accuracy not shown: only {n} of your rounds were held out to test on, too few "
-            f"to tell (needs {MIN_SCORED_ROUNDS})"
-        )
+        need = MIN_SCORED_ROUNDS
+        return f"accuracy hidden: {n} held-out rounds are too few to tell (needs {need})"
     before = "-" if score.before is None else f"{100 * score.before:.0f}%"
     return (
         f"next move guessed {before} -> {100 * score.after:.0f}% "
-        f"(+/-{100 * margin(n):.0f} pts) on your latest {n} rounds, held out"
+        f"(+/-{100 * margin(n):.0f} pts), {n} held-out rounds"
     )

@@ -167,7 +167,7 @@ def test_accuracy_figures_say_their_rounds_and_hide_small_samples():
     assert "13" in line and str(MIN_SCORED_ROUNDS) in line and "too few" in line
     big = PersonHoldout(400, 320, 80, 8.0, 0.35, 0.55)
     line = score_line(big)
-    assert "35% -> 55%" in line and "80 rounds" in line
+    assert "35% -> 55%" in line and "80 held-out rounds" in line
     assert f"{100 * margin(80):.0f}" == "11" and "(+/-11 pts)" in line  # 1.96 * sqrt(.25 / 80)
     at = PersonHoldout(150, 120, MIN_SCORED_ROUNDS, 8.0, None, 0.5)
     assert "-> 50%" in score_line(at)  # the threshold itself shows figures
