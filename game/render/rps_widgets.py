@@ -254,7 +254,7 @@ def draw_decision_text(
                     theme.ACCENT, anchor="midleft")  # fmt: skip
     y += size + 6
     verdict_ink = theme.GOOD if why.read else theme.TEXT if why.read is None else theme.BAD
-    lines = [(why.verdict, verdict_ink), (why.move, theme.TEXT)]
+    lines = [(why.verdict, verdict_ink)] + ([(why.move, theme.TEXT)] if why.move else [])
     lines += [(t, theme.TEXT) for t in wrap_text(f"why: {why.why}", theme.SMALL, width, 2)]
     lines += [(fit_text(why.detail, theme.SMALL, width), theme.TEXT_DIM)] if why.detail else []
     lines += [(t, theme.TEXT_DIM) for t in wrap_text(why.model, theme.SMALL, width, 2)]

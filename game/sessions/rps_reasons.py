@@ -129,8 +129,7 @@ def explain(decision: Any, actual: int, me: str = "it", you: str = "you") -> Exp
     if decision.predicted is None:
         return Explanation(
             _capital(f"{me} played {name} without a prediction"),
-            _capital(f"{you} played {theirs}"), _capital(f"{me} played {name}"), read=None,
-            **common,
+            _capital(f"{you} played {theirs}"), "", read=None, **common,
         )  # fmt: skip
     guess = MOVE_NAMES[decision.predicted]
     p = decision.probability
