@@ -184,3 +184,27 @@ def test_versus_explains_both_sides(monkeypatch):
     )
     assert s.sides[1].read_rate is None
     s.close()
+
+
+def test_a_real_meta_agent_panel_agrees_with_itself_over_a_cycle():
+    """The issue's case, on iocaine (the lstm's meta layer without TF): a person plays P, S, R
+    in a cycle; after every reveal the sentence's percentage is the predicted move's bar, the
+    chart's point is the bar of the move played, and the words name no jargon."""
+    s = ArenaSession("iocaine", seed=0, countdown_s=0.01, reveal_s=0.01)
+    s.start()
+    for k in range(45):
+        move = (1, 2, 0)[k % 3]
+        play(s, move)
+        why, d = s.explanation, s.revealed_decision
+        assert why is not None and d.played == s.revealed.move_b
+        if d.dist is None:
+            assert s.shown_prediction is None
+            continue
+        bars = s.shown_prediction
+        if d.predicted is not None:
+            assert f"({100 * bars[d.predicted]:.0f}%)" in why.expected
+        assert s.confidence[CHANCE_SERIES][-1] == (float(k + 1), bars[move])
+        assert "iocaine" not in why.why.lower() and "sicilian" not in why.why.lower()
+    assert s.stats().losses > 30  # it reads the cycle, and says so with high odds
+    assert s.revealed_decision.probability > 0.8
+    s.close()
