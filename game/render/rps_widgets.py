@@ -249,7 +249,8 @@ def draw_decision_text(
     the other side, the move played, the strategy in plain words, then small and dim its
     technical name and the agent's own model's view. Returns the y below the last line."""
     x, y = at
-    size = fit_size(why.expected, (theme.LARGE, theme.BODY) if big else (theme.BODY,), width)
+    sizes = (theme.LARGE, theme.BODY, theme.SMALL) if big else (theme.BODY, theme.SMALL)
+    size = fit_size(why.expected, sizes, width)
     theme.blit_text(surface, fit_text(why.expected, size, width), (x, y + size // 2), size,
                     theme.ACCENT, anchor="midleft")  # fmt: skip
     y += size + 6
@@ -269,12 +270,13 @@ def draw_decision(surface: pygame.Surface, rect: pygame.Rect, why: Any, actual: 
     """Why the AI played its move, from one Decision (via its Explanation): the sentence on
     the left, the odds it used as bars on the right (the predicted move's bar is the
     sentence's percentage), or a note when it used none."""
-    bars_w = min(230, rect.w // 3)
+    bars_w = min(230, max(rect.w // 3, 150))
     text_w = rect.w - bars_w - 16
     draw_decision_text(surface, (rect.x, rect.y + 4), text_w, why)
     col = pygame.Rect(rect.right - bars_w, rect.y + 4, bars_w, rect.h - 8)
-    theme.blit_text(surface, "ODDS THAT CHOSE THE MOVE", (col.x, col.y + 8), theme.SMALL,
-                    theme.TEXT_DIM, anchor="midleft")  # fmt: skip
+    head = fit_text("ODDS THAT CHOSE THE MOVE", theme.SMALL, col.w)
+    theme.blit_text(surface, head, (col.x, col.y + 8), theme.SMALL, theme.TEXT_DIM,
+                    anchor="midleft")  # fmt: skip
     if why.bars is None:
         for k, line in enumerate(wrap_text("none: this move was chosen without odds",
                                            theme.SMALL, col.w, 3)):  # fmt: skip
@@ -315,8 +317,9 @@ def draw_rows_panel(
     theme.draw_panel(surface, rect)
     at = (rect.x + 14, rect.y + 18)
     theme.blit_text(surface, title, at, theme.BODY, theme.TEXT, anchor="midleft")
+    step = min(27, (rect.h - 64) // max(len(rows) - 1, 1))  # closer rows in a short panel
     for i, (label, value, color) in enumerate(rows):
-        draw_label_value(surface, (rect.x + 16, rect.y + 52 + 27 * i), label, value,
+        draw_label_value(surface, (rect.x + 16, rect.y + 52 + step * i), label, value,
                          rect.w - 32, color)  # fmt: skip
 
 

@@ -78,7 +78,7 @@ class ArenaLayout:
         you_x = int(w * 0.234)
         panel_h = min(188, h // 4)
         panels_y = h - 16 - panel_h
-        stats_w, chart_w = 300, (w - 2 * pad) * 3 // 10
+        stats_w, chart_w = min(300, w * 23 // 100), (w - 2 * pad) * 3 // 10
         pred_x = pad + stats_w + 16
         return cls(
             size=size,
@@ -233,7 +233,8 @@ class ArenaScene(Scene):
         lay, s = self.layout, self.session
         you, ai, y, r = lay.you_x, lay.ai_x, lay.stage_y, lay.badge_r
         for x, name in ((you, "YOU"), (ai, self.picker.current.upper())):
-            theme.blit_text(surface, name, (x, y - 135), theme.LARGE, theme.TEXT_MUTED,
+            # Above the badge, below the agent's description (at 70) at any window height.
+            theme.blit_text(surface, name, (x, max(y - r - 33, 96)), theme.LARGE, theme.TEXT_MUTED,
                             anchor="center")  # fmt: skip
         self._caption(surface, f"{st.wins}  :  {st.losses}", -107, theme.TITLE, theme.TEXT)
         draws = f"{st.draws} draw" + ("" if st.draws == 1 else "s")

@@ -74,10 +74,13 @@ class VersusLayout:
         charts_y = c.bottom + 12
         chart_w = (w - 2 * pad - 20) // 2
         chart_h = h - 16 - charts_y
+        preset = pygame.Rect(w - pad - 240, 16, 240, 40)
+        pick_w = min(300, preset.x - 12 - (w // 2 + 50))  # clear of the preset button
         return cls(
             size=size,
-            pickers=(pygame.Rect(w // 2 - 350, 16, 300, 40), pygame.Rect(w // 2 + 50, 16, 300, 40)),
-            preset=pygame.Rect(w - pad - 240, 16, 240, 40),
+            pickers=(pygame.Rect(w // 2 - 50 - pick_w, 16, pick_w, 40),
+                     pygame.Rect(w // 2 + 50, 16, pick_w, 40)),
+            preset=preset,
             sides=(pygame.Rect(pad, top, side_w, panel_h),
                    pygame.Rect(w - pad - side_w, top, side_w, panel_h)),
             centre=c,
@@ -125,7 +128,7 @@ class VersusScene(Scene):
         self.net_chart = LineChart(pygame.Rect(0, 0, 1, 1), "Net score (A's view)")
         self.conf_chart = LineChart(
             pygame.Rect(0, 0, 1, 1),
-            f"Odds the deciding strategy gave the move played (avg {CONFIDENCE_WINDOW})",
+            f"Odds on the move played (avg {CONFIDENCE_WINDOW})",
             y_range=(0.0, 1.0),
             hint="only moves chosen with odds count",
         )
@@ -292,7 +295,8 @@ class VersusScene(Scene):
             # History strip of A's moves, coloured by A's outcome.
             n = len(match.recent)
             strip = pygame.Rect(cx - n * 25 // 2, rect.y + 214, n * 25, 22)
-            draw_history_strip(surface, strip, match.recent)
+            if strip.bottom + 6 <= self.pause_button.rect.y:  # only where it fits
+                draw_history_strip(surface, strip, match.recent)
         elif s.loading:
             line("getting the agents ready...", 160, theme.BODY, theme.TEXT_MUTED)
         self._draw_speed(surface)

@@ -34,7 +34,7 @@ from game.workers import DONE, FAILED, Worker
 
 ENDLESS = 1_000_000  # the arena has no fixed length: a match runs until you leave
 ARENA_CONFIDENCE_WINDOW = 10  # rounds in the confidence chart's moving average
-CHANCE_SERIES = "P(your move)"  # the confidence chart's series: the deciding odds of your move
+CHANCE_SERIES = "your move"  # the confidence chart's series: the deciding odds of your move
 
 
 class Phase(StrEnum):
