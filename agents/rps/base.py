@@ -90,24 +90,52 @@ class MoveHistory:
         return f"MoveHistory(len={len(self)}, kept={len(self._items)})"
 
 
-@dataclass(frozen=True)
-class MoveReason:
-    """Why an agent played its last move, as the arena shows it after the reveal.
+Dist = tuple[float, float, float]
 
-    `strategy` is the part of the agent that chose the move (for a meta agent: the strategy
-    in its meta layer, e.g. "markov-2 (second guess)"); `predicted` is the move that strategy
-    expected the opponent to play and `probability` how sure it was (None for a strategy that
-    predicts nothing, e.g. random play); `played` is the move actually played.
+
+@dataclass(frozen=True)
+class Decision:
+    """The record of how an agent chose one move: the one source every read-out of it uses.
+
+    `strategy`: the part of the agent that chose the move, in plain words ("it noticed you
+    repeat your move after a win"); `detail`: its technical name (jargon is fine there, e.g.
+    "markov-1, second guess - Sicilian meta layer"). `dist`: the P(opponent's move) that the
+    deciding strategy used (None when it used none: a fixed rule, random play, or a strategy
+    that names a move without odds); `predicted`: the opponent move the reply was aimed at;
+    `played`: the move actually played. `model_name` / `model_dist`: the agent's own model's
+    view at the same moment (e.g. the LSTM inside a meta layer), which may differ from the
+    deciding one and is shown beside it, labelled.
     """
 
     strategy: str
-    predicted: int | None
-    probability: float | None
     played: int
+    predicted: int | None = None
+    dist: Dist | None = None
+    detail: str = ""
+    model_name: str = ""
+    model_dist: Dist | None = None
+
+    @property
+    def probability(self) -> float | None:
+        """How likely the deciding strategy thought the predicted move (None: no odds)."""
+        if self.predicted is None or self.dist is None:
+            return None
+        return self.dist[self.predicted]
+
+    def chance_of(self, move: int) -> float | None:
+        """The probability the deciding strategy gave to `move` (None: it gave none)."""
+        return None if self.dist is None else self.dist[move]
 
     def read_opponent(self, opponent_move: int) -> bool:
         """True when the prediction behind the move was the opponent's actual move."""
         return self.predicted is not None and self.predicted == opponent_move
+
+
+def as_dist(p) -> Dist:
+    """Three floats summing to 1, from any length-3 sequence of non-negative weights."""
+    a, b, c = (float(x) for x in p)
+    total = a + b + c
+    return (a / total, b / total, c / total)
 
 
 class Agent:
@@ -159,8 +187,8 @@ class Agent:
     def random_move(self) -> int:
         return int(self.rng.integers(len(MOVES)))
 
-    def reason(self) -> MoveReason | None:
-        """Why the last `act()` chose its move; None when the agent cannot say."""
+    def decision(self) -> Decision | None:
+        """How the last `act()` chose its move; None when the agent cannot say."""
         return None
 
 

@@ -11,12 +11,15 @@ foxtrot (every other move random), copy-drift and add-drift (random drift).
 
 from __future__ import annotations
 
-from agents.rps.base import Agent, MoveReason, register
+from agents.rps.base import Agent, Decision, register
 from game.sim.rps import MOVES, ROCK, beats, loses_to, outcome
+
+FIXED_RULE = "it plays by its own built-in rule, without a prediction of you"
 
 
 class Bot(Agent):
-    """A bot plays a fixed rule: its reason for a move is its own name, predicting nothing."""
+    """A bot plays a fixed rule: its decision says so (its detail: name and description) and
+    predicts nothing."""
 
     def reset(self) -> None:
         self._last: int | None = None
@@ -26,8 +29,10 @@ class Bot(Agent):
         self._last = super().act()
         return self._last
 
-    def reason(self) -> MoveReason | None:
-        return None if self._last is None else MoveReason(self.name, None, None, self._last)
+    def decision(self) -> Decision | None:
+        if self._last is None:
+            return None
+        return Decision(FIXED_RULE, self._last, detail=f"{self.name}: {self.description}")
 
 
 @register("random", "bot", "Random (Optimal): uniform random moves; cannot be exploited")

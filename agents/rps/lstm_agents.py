@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.blas import one_blas_thread
-from agents.rps.base import Agent, MoveReason, register
+from agents.rps.base import Agent, Decision, as_dist, register
 from agents.rps.lstm_models import (
     JOINT_WINDOW,
     Adam,
@@ -26,7 +26,7 @@ from agents.rps.lstm_models import (
     joint_windows,
 )
 from agents.rps.meta import MetaAgent
-from agents.rps.predictors import UNIFORM, HistoryModel
+from agents.rps.predictors import NO_PREDICTION, UNIFORM, HistoryModel
 from game.sim.rps import beats
 
 JOINT_MODEL_FILE = "rps_lstm.h5"
@@ -241,7 +241,7 @@ class ClassicLSTMAgent(Agent):
 
     def _reset(self) -> None:
         self.last_prediction = np.array(UNIFORM)
-        self._reason: MoveReason | None = None
+        self._decision: Decision | None = None
 
     def predict(self) -> np.ndarray:
         if not self.opp:
@@ -256,24 +256,27 @@ class ClassicLSTMAgent(Agent):
         return confidence(self.last_prediction)
 
     def _act(self) -> int:
+        detail = "lstm-classic: the chapter's LSTM on your moves, no meta layer"
         if not self.opp:
             move = self.random_move()
-            self._reason = MoveReason("LSTM (no history yet: random)", None, None, move)
+            self._decision = Decision(NO_PREDICTION, move, detail=detail)
             return move
         dist = self.predict()
         predicted = int(np.argmax(dist))
         move = beats(predicted)
-        self._reason = MoveReason("LSTM", predicted, float(dist[predicted]), move)
+        words = "its neural network (LSTM) read a pattern in your recent moves"
+        self._decision = Decision(words, move, predicted, as_dist(dist), detail)
         return move
 
-    def reason(self) -> MoveReason | None:
-        return self._reason
+    def decision(self) -> Decision | None:
+        return self._decision
 
 
 @register(
     "lstm",
     "lstm",
-    "Joint-history LSTM, fine-tuned online, in a Sicilian meta layer with the classic predictors",
+    "An LSTM that learns your habits as you play, with simpler pattern-spotters: the best "
+    "scorer picks each move",
 )
 class LSTMAgent(MetaAgent):
     """The default opponent.
@@ -282,8 +285,9 @@ class LSTMAgent(MetaAgent):
     source in the meta layer (agents.rps.meta.MetaPlayer), which picks the best-scoring
     rotation and falls back to random play when exploited. The LSTM adds what fixed-order
     models miss (longer, fuzzier patterns learnt offline and re-fitted to this opponent as
-    the match goes); the meta layer keeps it unfarmable. `predict()` is the LSTM's own
-    P(opponent's next move), for screens.
+    the match goes); the meta layer keeps it unfarmable. `decision()` is what chose each move;
+    `predict()` is the LSTM's own P(opponent's next move), also kept in the decision
+    (`model_dist`) so a screen can show it beside, labelled.
     """
 
     def __init__(
@@ -301,7 +305,13 @@ class LSTMAgent(MetaAgent):
         return [("LSTM", self.lstm)]
 
     def predict(self) -> np.ndarray:
+        """The LSTM's own P(opponent's next move): one source of the meta layer, not
+        necessarily what chooses the move (see decision())."""
         return np.array(self.lstm.dist())
+
+    def model_view(self) -> dict:
+        """The LSTM's own view, recorded beside each decision of the meta layer."""
+        return {"model_name": "LSTM", "model_dist": as_dist(self.lstm.dist())}
 
     @property
     def last_prediction(self) -> np.ndarray:

@@ -21,6 +21,7 @@ rotations (Iocaine's own top-level Sicilian step: "they read my pick").
     ...                                                      # play the round
     meta.observe(own=move, opp=their_move)
     meta.prediction   # P(opponent's next move) behind the chosen move, shape (3,)
+    meta.decision(names, move)   # the Decision record of that move
     meta.exploited    # True while the fall-back to random play is on
 
 `MetaPlayer` is the engine the `iocaine` and `lstm` agents share: the predictors on both
@@ -34,11 +35,11 @@ predictors.) The shadows cost a few array operations, not another set of predict
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
-from agents.rps.base import Agent, MoveReason, register
+from agents.rps.base import Agent, Decision, register
 from agents.rps.predictors import (
     UNIFORM,
     FrequencyModel,
@@ -46,8 +47,9 @@ from agents.rps.predictors import (
     MarkovModel,
     PatternModel,
     RotationModel,
-    reply_reason,
+    reply_decision,
 )
+from agents.rps.words import RANDOM_FALLBACK, about_me, about_you
 from game.sim.rps import OUTCOME_BY_DIFF
 
 _OUTCOME = np.array(OUTCOME_BY_DIFF, dtype=np.int8)  # outcome(a, b) at (a - b) % 3
@@ -66,6 +68,10 @@ OWN_ROTATION_WORDS = (
     ", on me, third guess",
     ", on me, second guess (they expect me to see their counter)",
 )
+
+
+META_DETAIL = "chosen by the Sicilian meta layer (Iocaine-style)"
+META_DETAIL_RANDOM = "fall-back: random play while exploited - Sicilian meta layer"
 
 
 def rotate(dist: Sequence[float], k: int) -> list[float]:
@@ -206,19 +212,31 @@ class SicilianMeta:
         words = OPP_ROTATION_WORDS if base < self.n_opp else OWN_ROTATION_WORDS
         return names[base] + words[k]
 
-    def reason(
-        self, names: Sequence[str], played: int, unsure: Collection[int] = ()
-    ) -> MoveReason:
-        """Why the last `choose()` gave `played`, naming bases with `names`.
+    def decision(
+        self,
+        names: Sequence[str],
+        played: int,
+        unsure: Collection[int] = (),
+        words: Callable[[int, int, int | None], str] | None = None,
+        **model,
+    ) -> Decision:
+        """The Decision record of the last `choose()` (which gave `played`), naming bases with
+        `names` on its detail line.
 
         The predicted move is the one the reply was aimed at (the move `played` beats), with
-        its probability under the chosen strategy's rotated distribution (none for the bases
-        in `unsure`, whose distribution is not a real probability)."""
+        the chosen strategy's rotated distribution as the odds (none for the bases in `unsure`,
+        whose distribution is not a real probability). `words(base, k, noticed)` gives the
+        plain words (default: the technical name)."""
         if self.chosen < 0:
-            return MoveReason("random (being exploited)", None, None, played)
-        base = self.chosen // 3
-        strategy = self.describe(self.chosen, names)
-        return reply_reason(strategy, self.prediction, played, base not in unsure)
+            return Decision(RANDOM_FALLBACK, played, detail=META_DETAIL_RANDOM, **model)
+        base, k = divmod(self.chosen, 3)
+        detail = f"{self.describe(self.chosen, names)} - {META_DETAIL}"
+
+        def plain(noticed: int | None) -> str:
+            return words(base, k, noticed) if words else self.describe(self.chosen, names)
+
+        return reply_decision(plain, self.prediction, played, base not in unsure, detail,
+                              rotation=k, **model)  # fmt: skip
 
     def observe(self, own: int, opp: int) -> None:
         """Score every strategy (and each decay's pick) against the opponent's actual move."""
@@ -309,7 +327,7 @@ class MetaPlayer:
         player = MetaPlayer(rng, seed, extra=[("LSTM", lstm_model)])
         move = player.decide()            # once per round; asking again returns the same
         player.observe(own=move, opp=their_move)
-        player.reason(move)               # MoveReason for that move
+        player.decision(move, last)       # the Decision record of that move
 
     `extra` sources predict the opponent and are updated by the caller; the shadows see only
     the base predictors, so every meta agent's shadows are the same classic Iocaine.
@@ -339,6 +357,14 @@ class MetaPlayer:
         ]
         opp_shadows = [name for name, seat, _ in SHADOWS if seat == "their seat"]
         own_shadows = [name for name, seat, _ in SHADOWS if seat == "my seat"]
+        # Each base's plain-words key (its name as it predicts the opponent) and side.
+        self.keys = (
+            [(name, True) for name, _ in named]
+            + [(name, True) for name, _ in extra]
+            + [(name, True) for name in opp_shadows]
+            + [(name, False) for name, _ in named]
+            + [(name, False) for name in own_shadows]
+        )
         self.names = (
             [name for name, _ in named]
             + [name for name, _ in extra]
@@ -404,8 +430,15 @@ class MetaPlayer:
             model.update(opp, own)
         self._next = None
 
-    def reason(self, played: int) -> MoveReason:
-        return self.meta.reason(self.names, played, self.shadow_bases)
+    def decision(self, played: int, last: tuple[int, int] | None = None, **model) -> Decision:
+        """The Decision record of this round's move `played`; `last` is (our last move, the
+        opponent's last move), for plain words about the last round."""
+
+        def words(base: int, k: int, noticed: int | None) -> str:
+            key, theirs = self.keys[base]
+            return about_you(key, noticed, last, k) if theirs else about_me(key, k)
+
+        return self.meta.decision(self.names, played, self.shadow_bases, words, **model)
 
     @property
     def prediction(self) -> np.ndarray:
@@ -427,21 +460,27 @@ class MetaAgent(Agent):
     def _reset(self) -> None:
         self.sources = self.extra_sources()
         self.player = MetaPlayer(self.rng, self.seed, self.sources)
-        self._reason: MoveReason | None = None
+        self._decision: Decision | None = None
 
     def _observe(self, own: int, opponent: int) -> None:
         self.player.observe(own, opponent)
         for _, model in self.sources:
             model.update(own, opponent)
 
+    def model_view(self) -> dict:
+        """The agent's own model's view, recorded beside each decision (none here)."""
+        return {}
+
     def _act(self) -> int:
         move = self.player.decide()
-        self._reason = self.player.reason(move)  # now: observe() moves the meta layer on
+        last = (self.own[-1], self.opp[-1]) if self.own else None
+        # Now: observe() moves the meta layer on.
+        self._decision = self.player.decision(move, last, **self.model_view())
         return move
 
-    def reason(self) -> MoveReason | None:
-        """The strategy behind the last act(), what it predicted, and the move played."""
-        return self._reason
+    def decision(self) -> Decision | None:
+        """How the last act() chose its move: the strategy, its odds, the move played."""
+        return self._decision
 
     @property
     def exploited(self) -> bool:
@@ -453,7 +492,12 @@ class MetaAgent(Agent):
         return self.player.meta
 
 
-@register("iocaine", "meta", "Iocaine-style meta: predictors in 6 Sicilian rotations, shadows")
+@register(
+    "iocaine",
+    "meta",
+    "Many pattern-spotters, each also second-guessed: the best scorer picks each move (after "
+    "Iocaine Powder)",
+)
 class IocaineAgent(MetaAgent):
     """Runs the base predictors on the true history (what will they play?) and on the
     swapped one (what do they think we will play?), with Iocaine shadows in both seats,

@@ -38,7 +38,8 @@ from agents.training import EARLY_STOP_PATIENCE, ModelCard, ProgressFn, report_d
 from game.errors import UserFacingError
 
 __all__ = [
-    "HOLDOUT_MIN_ROUNDS", "HOLDOUT_SHARE", "MIN_PERSON_ROUNDS", "PERSON_STRIDE", "PERSON_WEIGHT",
+    "HOLDOUT_MIN_ROUNDS", "HOLDOUT_SHARE", "MIN_PERSON_ROUNDS", "MIN_SCORED_ROUNDS",
+    "PERSON_STRIDE", "PERSON_WEIGHT",
     "USER_EPOCHS", "USER_LEARNING_RATE", "USER_TIME_LIMIT_S", "HeldOut", "NotEnoughRounds",
     "PersonHoldout", "PersonSplit", "heldout_accuracy", "person_dataset", "split_person_games",
     "train_user_card",
@@ -47,6 +48,10 @@ __all__ = [
 MIN_PERSON_ROUNDS = 60  # fewer of the person's rounds than this: nothing to learn from yet
 HOLDOUT_SHARE = 0.2  # the person's most recent rounds kept out of training, to score on
 HOLDOUT_MIN_ROUNDS = 12  # ... at least this many (20 % of the minimum)
+# Held-out rounds below which an accuracy is not shown: on 30 rounds its 95 % margin is still
+# +/-18 points (1.96 * sqrt(0.25 / 30)); on the 12 of a first training, +/-28, wider than
+# any change a training makes (bench/rps_my_games.py: 0.35 -> 0.55-0.60 on 200 rounds).
+MIN_SCORED_ROUNDS = 30
 # Measured with bench/rps_my_games.py (a habit player, 1000 rounds, the last 200 held out,
 # seeds 0 and 1; one held-out set is +/-0.035): the shipped model scores 0.35 on them; after
 # training, weight 1 reaches 0.43, weights 4, 8 and 32 0.55-0.60 (no clear order). Weight 8

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from agents.rps.base import Agent, MoveReason, register
+from agents.rps.base import Agent, Decision, as_dist, register
 from game.sim.rps import MOVE_NAMES
 
 UNIFORM = (1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0)
@@ -191,6 +191,9 @@ class PatternModel(HistoryModel):
             raise ValueError(f"source must be one of {self.SOURCES}, got {source!r}")
         self.window = window
         self.source = source
+        self.known_as = {"opp": "pattern on their moves", "own": "pattern on my moves"}.get(
+            source, "pattern"
+        )
         self.max_len = max_len
         self.votes = votes
         self.prior = prior
@@ -245,16 +248,19 @@ class PatternModel(HistoryModel):
 
 
 class PredictorAgent(Agent):
-    """An agent that plays the expected-value best reply to its model's prediction."""
+    """An agent that plays the expected-value best reply to its model's prediction.
+
+    `known_as` names its model in the meta layer's terms (agents.rps.words), for plain words."""
 
     is_predictor = True
+    known_as = "frequency"
 
     def make_model(self) -> HistoryModel:
         raise NotImplementedError
 
     def _reset(self) -> None:
         self.model = self.make_model()
-        self._reason: MoveReason | None = None
+        self._decision: Decision | None = None
 
     def _observe(self, own: int, opponent: int) -> None:
         self.model.update(own, opponent)
@@ -263,32 +269,51 @@ class PredictorAgent(Agent):
         return np.array(self.model.dist(), dtype=float)
 
     def _act(self) -> int:
+        from agents.rps.words import about_you
+
         dist = self.model.dist()
         move = counter_move(dist, self.rng)
-        self._reason = reply_reason(self.name, dist, move)
+        last = (self.own[-1], self.opp[-1]) if self.own else None
+
+        def words(noticed: int | None) -> str:
+            return about_you(self.known_as, noticed, last)
+
+        self._decision = reply_decision(words, dist, move, detail=f"{self.name} predictor")
         return move
 
-    def reason(self) -> MoveReason | None:
-        return self._reason
+    def decision(self) -> Decision | None:
+        return self._decision
 
 
-def reply_reason(
-    strategy: str, dist: Sequence[float], played: int, with_probability: bool = True
-) -> MoveReason:
-    """The reason for playing `played` as the reply to `dist`: the move it beats, with that
-    move's probability (no prediction when `dist` is flat: the reply was a random pick).
+NO_PREDICTION = "it had nothing to go on yet, so it picked at random"
 
-    The expected-value reply is not always the counter to the most likely move (against
-    scissors 41%, paper 39%, rock 20%, scissors itself is the better bet); the strategy's
-    name then says so, so the stated prediction never hides a likelier move."""
+
+def reply_decision(
+    words, dist: Sequence[float], played: int, with_odds: bool = True, detail: str = "",
+    rotation: int = 0, **model
+) -> Decision:
+    """The decision to play `played` as the reply to `dist`: aimed at the move it beats, with
+    `dist` as the odds (none when `with_odds` is False: a made-up distribution). `words(m)`
+    gives the plain words for the strategy, `m` being the move its unrotated prediction
+    (rotated by `rotation`) aimed at, or None when that was not its likeliest move.
+
+    A flat `dist` predicts nothing: the reply was a random pick. The expected-value reply
+    is not always the counter to the most likely move (against scissors 41%, paper 39%, rock
+    20%, scissors itself is the better bet); the words then say so, so the stated prediction
+    never hides a likelier move."""
     if max(dist) - min(dist) < 1e-9:
-        return MoveReason(strategy + " (no prediction yet)", None, None, played)
+        return Decision(NO_PREDICTION, played, detail=(detail + " (no prediction yet)").strip(),
+                        **model)  # fmt: skip
     predicted = (played + 2) % 3
     top = max(range(3), key=lambda m: dist[m])
-    if dist[top] > dist[predicted] + 1e-9:
-        strategy += f" (hedged: {MOVE_NAMES[top]} was likelier)"
-    probability = float(dist[predicted]) if with_probability else None
-    return MoveReason(strategy, predicted, probability, played)
+    hedged = dist[top] > dist[predicted] + 1e-9
+    strategy = words(None if hedged else (predicted - rotation) % 3)
+    if hedged:
+        strategy += (
+            f"; {MOVE_NAMES[top]} was a bit likelier, but this reply risked less"
+        )
+    odds = as_dist(dist) if with_odds else None
+    return Decision(strategy, played, predicted, odds, detail, **model)
 
 
 @register("frequency", "predictor", "Frequency counter: beats the opponent's most likely move")
@@ -305,6 +330,7 @@ class FrequencyAgent(PredictorAgent):
 class MarkovAgent(PredictorAgent):
     def __init__(self, seed: int = 0, order: int = 2, decay: float = 0.9) -> None:
         self.order = order
+        self.known_as = f"markov-{order}"
         self.decay = decay
         super().__init__(seed)
 
@@ -316,6 +342,9 @@ class MarkovAgent(PredictorAgent):
 class PatternAgent(PredictorAgent):
     def __init__(self, seed: int = 0, source: str = "joint", max_len: int = 20) -> None:
         self.source = source
+        self.known_as = {"opp": "pattern on their moves", "own": "pattern on my moves"}.get(
+            source, "pattern"
+        )
         self.max_len = max_len
         super().__init__(seed)
 

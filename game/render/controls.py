@@ -5,7 +5,8 @@ stepper shows belong to the screen's session object; a control reports what the 
 for and the screen passes it on.
 
 CheckList — rows with a tick box, Up/Down cursor (wraps), Space or click ticks the row under
-the cursor, Ctrl+A ticks all / none, the wheel scrolls::
+the cursor, Ctrl+A ticks all / none, the wheel scrolls; with `show_hidden=True` a list longer
+than its rect says how many rows are hidden above and below ("3 more") beside a scroll bar::
 
     self.agents = CheckList(layout.list_rect, row_h=26)
     ...
@@ -77,11 +78,17 @@ def tick_all(usable: set, selected: set) -> set:
     return set() if usable <= selected else set(usable)
 
 
+MORE_H = 18  # the strip above / below an overflowing CheckList for its "N more" note
+SCROLLBAR_W = 10  # ... and the room at its right for the scroll bar
+
+
 class CheckList:
     """A scrolling list of tickable rows (see the module docstring for usage).
 
     `draw_extra(surface, index, row_rect)` may draw more into each row (e.g. a histogram);
-    `reserve_right` keeps that many pixels at the row's right free for it.
+    `reserve_right` keeps that many pixels at the row's right free for it. `show_hidden`:
+    when the rows overflow the rect, keep a strip above and below them for "N more" notes and
+    room at the right for a scroll bar.
     """
 
     def __init__(
@@ -90,8 +97,10 @@ class CheckList:
         row_h: int = 26,
         draw_extra: Callable[[pygame.Surface, int, pygame.Rect], None] | None = None,
         reserve_right: int = 0,
+        show_hidden: bool = False,
     ) -> None:
         self.rect = pygame.Rect(rect)
+        self.show_hidden = show_hidden
         self.row_h = row_h
         self.draw_extra = draw_extra
         self.reserve_right = reserve_right
@@ -100,18 +109,39 @@ class CheckList:
         self.scroll = 0
 
     @property
+    def overflows(self) -> bool:
+        """Notes on hidden rows are wanted and there are more rows than the rect holds."""
+        return self.show_hidden and len(self.rows) * self.row_h > self.rect.h
+
+    @property
+    def body(self) -> pygame.Rect:
+        """Where the rows go: the rect, less a strip above and below for the "N more" notes
+        and a scroll bar at the right when the list overflows."""
+        if not self.overflows:
+            return self.rect
+        r = self.rect
+        return pygame.Rect(r.x, r.y + MORE_H, r.w - SCROLLBAR_W, r.h - 2 * MORE_H)
+
+    @property
     def visible_rows(self) -> int:
-        return max(self.rect.h // self.row_h, 1)
+        return max(self.body.h // self.row_h, 1)
+
+    def hidden(self) -> tuple[int, int]:
+        """How many rows are scrolled out of view: (above, below)."""
+        below = len(self.rows) - self.scroll - self.visible_rows
+        return self.scroll, max(below, 0)
 
     def row_rect(self, i: int) -> pygame.Rect:
         """Screen rectangle of row `i` (whether or not it is scrolled into view)."""
-        y = self.rect.y + (i - self.scroll) * self.row_h
-        return pygame.Rect(self.rect.x, y, self.rect.w, self.row_h - 4)
+        body = self.body
+        y = body.y + (i - self.scroll) * self.row_h
+        return pygame.Rect(body.x, y, body.w, self.row_h - 4)
 
     def row_at(self, pos: tuple[int, int]) -> int | None:
-        if not self.rect.collidepoint(pos):
+        body = self.body
+        if not body.collidepoint(pos):
             return None
-        i = self.scroll + (pos[1] - self.rect.y) // self.row_h
+        i = self.scroll + (pos[1] - body.y) // self.row_h
         return i if i < min(len(self.rows), self.scroll + self.visible_rows) else None
 
     def move(self, step: int) -> None:
@@ -156,6 +186,35 @@ class CheckList:
         end = min(len(self.rows), self.scroll + self.visible_rows)
         for i in range(self.scroll, end):
             self._draw_row(surface, i, self.row_rect(i))
+        if self.overflows:
+            self._draw_scroll(surface)
+
+    def _draw_scroll(self, surface: pygame.Surface) -> None:
+        """ "N more, K ticked" above and below (with an arrow), and a scroll bar beside."""
+        above, below = self.hidden()
+        body = self.body
+        ticked_above = sum(r.checked for r in self.rows[:above])
+        ticked_below = sum(r.checked for r in self.rows[len(self.rows) - below :])
+        for count, ticked, y, up in (
+            (above, ticked_above, self.rect.y + MORE_H // 2, True),
+            (below, ticked_below, self.rect.bottom - MORE_H // 2, False),
+        ):
+            if not count:
+                continue
+            cx = body.centerx - 60
+            tip, base = (y - 4, y + 4) if up else (y + 4, y - 4)
+            pygame.draw.polygon(
+                surface, theme.TEXT_MUTED, [(cx - 6, base), (cx + 6, base), (cx, tip)]
+            )
+            note = f"{count} more" + (f", {ticked} ticked" if ticked else "")
+            theme.blit_text(surface, note, (cx + 12, y), theme.SMALL, theme.TEXT_MUTED,
+                            anchor="midleft")  # fmt: skip
+        track = pygame.Rect(body.right + 4, body.y, 4, body.h)
+        pygame.draw.rect(surface, theme.PANEL_EDGE, track, border_radius=2)
+        shown, total = self.visible_rows, len(self.rows)
+        thumb = pygame.Rect(track.x, 0, track.w, max(track.h * shown // total, 12))
+        thumb.y = track.y + (track.h - thumb.h) * self.scroll // max(total - shown, 1)
+        pygame.draw.rect(surface, theme.ACCENT, thumb, border_radius=2)
 
     def _draw_row(self, surface: pygame.Surface, i: int, rect: pygame.Rect) -> None:
         row = self.rows[i]

@@ -1,8 +1,8 @@
 """Drawing shared by the three rock-paper-scissors screens (no state, no rules here).
 
 - vector-drawn hands (`draw_hand`, `draw_hand_badge`), move and outcome colours;
-- prediction bars, `draw_explanation` (why the AI played its move, from the session's
-  Explanation), the coloured history strip;
+- prediction bars, `draw_decision` / `draw_decision_text` (why the AI played its move, all
+  from one Decision record via the session's Explanation), the coloured history strip;
 - text that fits: `fit_text` (cut with "..."), `wrap_text` (a few lines), `fit_size`;
 - `draw_progress`: a worker's progress (controls.ProgressBar), `draw_title`: a screen's title.
 
@@ -218,8 +218,10 @@ def draw_prediction_bars(
     probs: Sequence[float],
     actual: int | None = None,
     row_h: int = 34,
+    names: bool = True,
 ) -> None:
-    """Three bars, P(rock), P(paper), P(scissors); the `actual` move's row is outlined."""
+    """Three bars, P(rock), P(paper), P(scissors); the `actual` move's row is outlined.
+    `names=False` leaves the move names out (the hands say them) for a narrow column."""
     rect = pygame.Rect(rect)
     top = max(MOVES, key=lambda m: probs[m])
     for m in MOVES:
@@ -228,80 +230,62 @@ def draw_prediction_bars(
         if m == actual:
             pygame.draw.rect(surface, theme.ACCENT, row.inflate(8, 6), width=2, border_radius=8)
         draw_hand_badge(surface, m, (row.x + row.h // 2, row.centery), row.h * 0.45)
-        theme.blit_text(
-            surface,
-            MOVE_NAMES[m],
-            (row.x + row.h + 8, row.centery),
-            theme.BODY,
-            theme.TEXT if m == top else theme.TEXT_MUTED,
-            anchor="midleft",
-        )
-        bar = pygame.Rect(row.x + row.h + 96, row.centery - 8, row.w - row.h - 160, 16)
+        ink = theme.TEXT if m == top else theme.TEXT_MUTED
+        if names:
+            at = (row.x + row.h + 8, row.centery)
+            theme.blit_text(surface, MOVE_NAMES[m], at, theme.BODY, ink, anchor="midleft")
+        left = row.x + row.h + (96 if names else 8)
+        bar = pygame.Rect(left, row.centery - 8, row.right - 56 - left, 16)
         draw_bar(surface, bar, float(probs[m]), 0.0, 1.0, MOVE_COLORS[m])
-        theme.blit_text(
-            surface,
-            f"{100 * probs[m]:.0f}%",
-            (row.right, row.centery),
-            theme.BODY,
-            theme.TEXT if m == top else theme.TEXT_MUTED,
-            anchor="midright",
-        )
+        theme.blit_text(surface, f"{100 * probs[m]:.0f}%", (row.right, row.centery), theme.BODY,
+                        ink, anchor="midright")  # fmt: skip
 
 
-def draw_expectation(
-    surface: pygame.Surface,
-    rect: pygame.Rect,
-    pred: Sequence[float],
-    actual: int,
-    why: Any = None,
-) -> None:
-    """An agent that cannot say why it played its move: what its model expected ("my model
-    expected rock (62%)"), the move that came, and the bars. No "read you" / "missed": the
-    move may come from more than this model. `why`: the session's Explanation of it."""
-    top, x = max(MOVES, key=lambda m: pred[m]), rect.x
-    head = why.expected if why is not None else f"my model expected {MOVE_NAMES[top]}"
-    size = fit_size(head, (theme.LARGE, theme.BODY), rect.w)
-    at = (x, rect.y + 16)
-    theme.blit_text(surface, fit_text(head, size, rect.w), at, size, theme.ACCENT, "midleft")
-    text = (
-        f"{why.verdict}; {why.move}"
-        if why is not None
-        else f"you played {MOVE_NAMES[actual]} ({100 * pred[actual]:.0f}%)"
-    )
-    at = (x, rect.y + 44)
-    text = fit_text(text, theme.SMALL, rect.w)
-    theme.blit_text(surface, text, at, theme.SMALL, theme.TEXT_MUTED, anchor="midleft")
-    bars = pygame.Rect(x + 4, rect.y + 66, rect.w - 4, rect.h - 66)
-    draw_prediction_bars(surface, bars, pred, actual=actual)
-
-
-def draw_explanation(
-    surface: pygame.Surface,
-    rect: pygame.Rect,
-    why: Any,
-    model_pred: Sequence[float] | None = None,
-    model_name: str = "",
-) -> None:
-    """Why the AI played its move (a game.sessions.rps_reasons.Explanation from a reason):
-    what the deciding strategy expected, whether it read the person, the move it played,
-    the strategy's name; then, dim, what its own model alone expected (`model_pred`)."""
-    x, w = rect.x, rect.w
-    size = fit_size(why.expected, (theme.LARGE, theme.BODY), w)
-    theme.blit_text(surface, fit_text(why.expected, size, w), (x, rect.y + 16), size,
+def draw_decision_text(
+    surface: pygame.Surface, at: tuple[int, int], width: int, why: Any, big: bool = True
+) -> int:
+    """The lines of a game.sessions.rps_reasons.Explanation, top-down from `at`: what the
+    deciding strategy expected (with its probability, the same as its bar), whether that read
+    the other side, the move played, the strategy in plain words, then small and dim its
+    technical name and the agent's own model's view. Returns the y below the last line."""
+    x, y = at
+    sizes = (theme.LARGE, theme.BODY, theme.SMALL) if big else (theme.BODY, theme.SMALL)
+    size = fit_size(why.expected, sizes, width)
+    theme.blit_text(surface, fit_text(why.expected, size, width), (x, y + size // 2), size,
                     theme.ACCENT, anchor="midleft")  # fmt: skip
-    color = theme.GOOD if why.read else theme.TEXT if why.read is None else theme.TEXT_MUTED
-    theme.blit_text(surface, fit_text(why.verdict, theme.BODY, w), (x, rect.y + 46),
-                    theme.BODY, color, anchor="midleft")  # fmt: skip
-    theme.blit_text(surface, fit_text(why.move, theme.BODY, w), (x, rect.y + 72), theme.BODY,
-                    theme.TEXT, anchor="midleft")  # fmt: skip
-    y = rect.y + 98
-    for line in wrap_text(why.chooser, theme.SMALL, w, 2):
-        theme.blit_text(surface, line, (x, y), theme.SMALL, theme.TEXT_MUTED, anchor="midleft")
-        y += 18
-    if model_pred is not None and y + 10 <= rect.bottom:
-        odds = "  ".join(f"{MOVE_NAMES[m]} {100 * model_pred[m]:.0f}%" for m in MOVES)
-        text = fit_text(f"{model_name} model alone: {odds}".strip(), theme.SMALL, w)
-        theme.blit_text(surface, text, (x, y + 8), theme.SMALL, theme.TEXT_DIM, anchor="midleft")
+    y += size + 6
+    verdict_ink = theme.GOOD if why.read else theme.TEXT if why.read is None else theme.BAD
+    lines = [(why.verdict, verdict_ink)] + ([(why.move, theme.TEXT)] if why.move else [])
+    lines += [(t, theme.TEXT) for t in wrap_text(f"why: {why.why}", theme.SMALL, width, 2)]
+    lines += [(fit_text(why.detail, theme.SMALL, width), theme.TEXT_DIM)] if why.detail else []
+    lines += [(t, theme.TEXT_DIM) for t in wrap_text(why.model, theme.SMALL, width, 2)]
+    for text, ink in lines:
+        theme.blit_text(surface, fit_text(text, theme.SMALL, width), (x, y + 8), theme.SMALL,
+                        ink, anchor="midleft")  # fmt: skip
+        y += 17
+    return y
+
+
+def draw_decision(surface: pygame.Surface, rect: pygame.Rect, why: Any, actual: int) -> None:
+    """Why the AI played its move, from one Decision (via its Explanation): the sentence on
+    the left, the odds it used as bars on the right (the predicted move's bar is the
+    sentence's percentage), or a note when it used none."""
+    bars_w = min(230, max(rect.w // 3, 150))
+    text_w = rect.w - bars_w - 16
+    draw_decision_text(surface, (rect.x, rect.y + 4), text_w, why)
+    col = pygame.Rect(rect.right - bars_w, rect.y + 4, bars_w, rect.h - 8)
+    head = fit_text("ODDS THAT CHOSE THE MOVE", theme.SMALL, col.w)
+    theme.blit_text(surface, head, (col.x, col.y + 8), theme.SMALL, theme.TEXT_DIM,
+                    anchor="midleft")  # fmt: skip
+    if why.bars is None:
+        for k, line in enumerate(wrap_text("none: this move was chosen without odds",
+                                           theme.SMALL, col.w, 3)):  # fmt: skip
+            at = (col.x, col.y + 34 + 17 * k)
+            theme.blit_text(surface, line, at, theme.SMALL, theme.TEXT_MUTED, anchor="midleft")
+        return
+    row_h = min(44, (col.h - 24) // 3)
+    bars = pygame.Rect(col.x + 4, col.y + 24, col.w - 4, 3 * row_h)
+    draw_prediction_bars(surface, bars, why.bars, actual=actual, row_h=row_h, names=False)
 
 
 def draw_history_strip(
@@ -333,8 +317,9 @@ def draw_rows_panel(
     theme.draw_panel(surface, rect)
     at = (rect.x + 14, rect.y + 18)
     theme.blit_text(surface, title, at, theme.BODY, theme.TEXT, anchor="midleft")
+    step = min(27, (rect.h - 64) // max(len(rows) - 1, 1))  # closer rows in a short panel
     for i, (label, value, color) in enumerate(rows):
-        draw_label_value(surface, (rect.x + 16, rect.y + 52 + 27 * i), label, value,
+        draw_label_value(surface, (rect.x + 16, rect.y + 52 + step * i), label, value,
                          rect.w - 32, color)  # fmt: skip
 
 

@@ -2,9 +2,10 @@
 
 The rounds, phases, statistics, saving and training live in game.sessions.rps.ArenaSession;
 this screen turns keys and clicks into its calls and draws it. Why the AI played its move
-(`session.explanation`: the strategy that chose it, what it expected you to play) and its
-prediction are shown only after that move's reveal, so they can never help or hint before
-the person commits.
+(`session.explanation`: the strategy that chose it in plain words, what it expected you to
+play, the odds it used as bars) is shown only after that move's reveal, so it can never help
+or hint before the person commits. The sentence, the bars and the confidence chart all come
+from the one Decision record of the strategy that chose the move.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from game.render.charts import LineChart
 from game.render.rps_picker import AgentPicker
 from game.render.rps_widgets import (
     OUTCOME_COLORS,
-    draw_expectation,
-    draw_explanation,
+    draw_decision,
     draw_hand_badge,
     draw_history_strip,
     draw_progress,
@@ -78,7 +78,7 @@ class ArenaLayout:
         you_x = int(w * 0.234)
         panel_h = min(188, h // 4)
         panels_y = h - 16 - panel_h
-        stats_w, chart_w = 300, (w - 2 * pad) * 3 // 8
+        stats_w, chart_w = min(300, w * 23 // 100), (w - 2 * pad) * 3 // 10
         pred_x = pad + stats_w + 16
         return cls(
             size=size,
@@ -133,12 +133,12 @@ class ArenaScene(Scene):
         )
         self.train_button = Button(pygame.Rect(0, 0, 1, 1), "T  Train on my games")
         self.hand_buttons = [Button(pygame.Rect(0, 0, 92, 92), "") for _ in MOVES]
-        # The chance the AI gave to each move you actually played, against pure chance (1/3):
-        # the line climbs as it learns your sequence.
+        # The chance the strategy that chose the AI's move gave to the move you actually
+        # played, against pure chance (1/3): the line climbs as it learns your sequence.
         self.chart = LineChart(
-            pygame.Rect(0, 0, 1, 1), "My confidence", y_range=(0.0, 1.0),
+            pygame.Rect(0, 0, 1, 1), "Its odds", y_range=(0.0, 1.0),
             colors=((84, 120, 150), theme.ACCENT), reference=(1 / 3, "chance"),
-            hint="the chance I gave to each move you played",
+            hint="the deciding odds of each move you played",
         )  # fmt: skip
         self.chart.series = self.session.confidence  # the session keeps the points
         self.clock = 0.0
@@ -209,7 +209,7 @@ class ArenaScene(Scene):
     def _draw_top_bar(self, surface: pygame.Surface) -> None:
         draw_title(surface, 24, "RPS", "ARENA")
         self.picker.draw(surface)
-        desc = fit_text(agent_description(self.picker.current), theme.SMALL, 760)
+        desc = fit_text(agent_description(self.picker.current), theme.SMALL, 700)
         theme.blit_text(surface, desc, (self.layout.mid_x, 70), theme.SMALL, theme.TEXT_MUTED,
                         anchor="center")  # fmt: skip
         if self.session.training:
@@ -233,7 +233,8 @@ class ArenaScene(Scene):
         lay, s = self.layout, self.session
         you, ai, y, r = lay.you_x, lay.ai_x, lay.stage_y, lay.badge_r
         for x, name in ((you, "YOU"), (ai, self.picker.current.upper())):
-            theme.blit_text(surface, name, (x, y - 135), theme.LARGE, theme.TEXT_MUTED,
+            # Above the badge, below the agent's description (at 70) at any window height.
+            theme.blit_text(surface, name, (x, max(y - r - 33, 96)), theme.LARGE, theme.TEXT_MUTED,
                             anchor="center")  # fmt: skip
         self._caption(surface, f"{st.wins}  :  {st.losses}", -107, theme.TITLE, theme.TEXT)
         draws = f"{st.draws} draw" + ("" if st.draws == 1 else "s")
@@ -304,23 +305,15 @@ class ArenaScene(Scene):
     def _draw_prediction(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         theme.draw_panel(surface, rect)
         s, x = self.session, rect.x + 16
-        pred, rnd, why = s.shown_prediction, s.revealed, s.explanation
-        inner = rect.inflate(-32, -8)
-        if s.phase != Phase.READY or rnd is None:
+        why = s.explanation
+        if s.phase != Phase.READY or s.revealed is None:
             note = ("locked in: you will see it after the reveal" if s.phase != Phase.READY
                     else "shown after each reveal, never before you play")  # fmt: skip
-            theme.draw_heading(surface, "WHY I PLAYED MY MOVE", note, (x, rect.y + 18))
+            theme.draw_heading(surface, "WHY IT PLAYED ITS MOVE", note, (x, rect.y + 18))
             return
-        if why is not None and why.from_reason:
-            draw_explanation(surface, inner, why, pred, s.opponent)  # from the agent's reason
+        if why is None:  # an agent that gives no Decision record
+            name = fit_text(s.opponent.upper(), theme.BODY, rect.w - 150)
+            theme.draw_heading(surface, f"{name} DOES NOT SAY WHY", "it gives no reason for "
+                               "its moves", (x, rect.y + 18))  # fmt: skip
             return
-        if pred is None:
-            name = fit_text(s.opponent.upper(), theme.BODY, inner.w - 150)
-            theme.draw_heading(surface, f"{name} SHOWS NO PREDICTION",
-                               "it does not say what it expects; pick a predictor,",
-                               (x, rect.y + 18))  # fmt: skip
-            theme.blit_text(surface, "meta or lstm opponent to see what it expects of you",
-                            (x, rect.y + 78), theme.SMALL, theme.TEXT_MUTED,
-                            anchor="midleft")  # fmt: skip
-            return
-        draw_expectation(surface, inner, pred, rnd.move_a, why)
+        draw_decision(surface, rect.inflate(-32, -8), why, s.revealed.move_a)

@@ -94,7 +94,7 @@ class TournamentScene(Scene):
     ) -> None:
         super().__init__(app)
         self.session = s = TournamentSession(agents, rounds, seeds, notify=app.toast)
-        self.agent_list = CheckList(pygame.Rect(0, 0, 1, 1))
+        self.agent_list = CheckList(pygame.Rect(0, 0, 1, 1), show_hidden=True)
         self.rounds_stepper = Stepper(pygame.Rect(0, 0, 1, 1), "rounds / match", ROUND_CHOICES)
         self.seeds_stepper = Stepper(pygame.Rect(0, 0, 1, 1), "matches / pair", SEED_CHOICES)
         self.run_button = Button(pygame.Rect(0, 0, 1, 1), "Enter  Run tournament")
@@ -197,7 +197,7 @@ class TournamentScene(Scene):
     def _draw_setup(self, surface: pygame.Surface) -> None:
         s, panel = self.session, self.layout.setup
         theme.draw_panel(surface, panel)
-        title = f"AGENTS  ({len(s.selected)} ticked, Ctrl+A: all)"
+        title = f"AGENTS  ({len(s.selected)} of {len(s.names)} ticked, Ctrl+A: all)"
         theme.blit_text(surface, title, (panel.x + 12, panel.y + 18), theme.SMALL,
                         theme.TEXT_MUTED, anchor="midleft")  # fmt: skip
         width = self.agent_list.rect.w - 44  # right of the tick box

@@ -1,11 +1,11 @@
 """AI vs AI: pick any two registered agents and watch a match, from 1 round/s to flat out.
 
 Shows the running net score, why each side played its last move (the strategy that chose
-it, what it expected the other to play, whether that read it), each predictor's prediction
-bars (its P(the other's next move), with the move that came outlined) and a chart of how
-much probability each predictor gave to the move that was actually played. Preset Y pits
-the LSTM against a patterned bot, the reference chapter's lesson about sequence memory:
-watch its confidence climb.
+it in plain words, what it expected the other to play, whether that read it), the odds that
+chose it as bars (the move that came outlined) and a chart of how much probability the
+deciding odds gave to the move actually played: all from each move's one Decision record.
+Preset Y pits the LSTM against a patterned bot, the reference chapter's lesson about sequence
+memory: watch its confidence climb.
 
 The match, its speed and the player worker that runs the agents off the main thread live in
 game.sessions.rps.VersusSession; this screen turns keys and clicks into its calls and draws.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pygame
 
 from game.actions import Action, action_for
@@ -23,6 +22,7 @@ from game.render import theme
 from game.render.charts import LineChart
 from game.render.rps_picker import AgentPicker
 from game.render.rps_widgets import (
+    draw_decision_text,
     draw_hand_badge,
     draw_history_strip,
     draw_prediction_bars,
@@ -38,6 +38,7 @@ from game.scenes.base import Scene
 from game.sessions.rps import (
     CONFIDENCE_WINDOW,
     MATCH_ROUNDS,
+    READS_WINDOW,
     SPEEDS,
     VersusSession,
     agent_description,
@@ -73,10 +74,13 @@ class VersusLayout:
         charts_y = c.bottom + 12
         chart_w = (w - 2 * pad - 20) // 2
         chart_h = h - 16 - charts_y
+        preset = pygame.Rect(w - pad - 240, 16, 240, 40)
+        pick_w = min(300, preset.x - 12 - (w // 2 + 50))  # clear of the preset button
         return cls(
             size=size,
-            pickers=(pygame.Rect(w // 2 - 350, 16, 300, 40), pygame.Rect(w // 2 + 50, 16, 300, 40)),
-            preset=pygame.Rect(w - pad - 240, 16, 240, 40),
+            pickers=(pygame.Rect(w // 2 - 50 - pick_w, 16, pick_w, 40),
+                     pygame.Rect(w // 2 + 50, 16, pick_w, 40)),
+            preset=preset,
             sides=(pygame.Rect(pad, top, side_w, panel_h),
                    pygame.Rect(w - pad - side_w, top, side_w, panel_h)),
             centre=c,
@@ -124,9 +128,9 @@ class VersusScene(Scene):
         self.net_chart = LineChart(pygame.Rect(0, 0, 1, 1), "Net score (A's view)")
         self.conf_chart = LineChart(
             pygame.Rect(0, 0, 1, 1),
-            f"Confidence: P given to the move played (avg {CONFIDENCE_WINDOW})",
+            f"Odds on the move played (avg {CONFIDENCE_WINDOW})",
             y_range=(0.0, 1.0),
-            hint="only predictors (and the LSTMs) have a confidence",
+            hint="only moves chosen with odds count",
         )
         # The session keeps the charts' points as it takes rounds in.
         self.net_chart.series, self.conf_chart.series = s.net_points, s.confidence
@@ -234,10 +238,11 @@ class VersusScene(Scene):
         border = theme.ACCENT if s.focus == i else theme.PANEL_EDGE
         theme.draw_panel(surface, rect, border=border)
         x, name, w = rect.x + 16, side.wanted, rect.w - 32
-        title = fit_text(f"{side.label}  {name.upper()}", theme.LARGE, w)
+        head_w = w - 76  # left of the hand badge
+        title = fit_text(f"{side.label}  {name.upper()}", theme.LARGE, head_w)
         theme.blit_text(surface, title, (x, rect.y + 22), theme.LARGE, theme.TEXT,
                         anchor="midleft")  # fmt: skip
-        for k, line in enumerate(wrap_text(agent_description(name), theme.SMALL, w, 2)):
+        for k, line in enumerate(wrap_text(agent_description(name), theme.SMALL, head_w, 2)):
             theme.blit_text(surface, line, (x, rect.y + 46 + 17 * k), theme.SMALL,
                             theme.TEXT_MUTED, anchor="midleft")  # fmt: skip
         if side.loader is not None:
@@ -245,48 +250,30 @@ class VersusScene(Scene):
             draw_progress(surface, bar, side.loader, "loading", self.clock)
             return
         move, out = s.moves_of(i)
-        badge = (rect.right - 62, rect.y + 134)
-        draw_hand_badge(surface, move, badge, 42, ring=theme.GOOD if out == 1 else None,
-                        dim=out == -1)  # fmt: skip
-        text_w = badge[0] - 52 - x  # left of the badge
-        bars = pygame.Rect(x + 4, rect.bottom - 132, w - 24, 120)
+        draw_hand_badge(surface, move, (rect.right - 46, rect.y + 48), 30,
+                        ring=theme.GOOD if out == 1 else None, dim=out == -1)  # fmt: skip
         why = s.explanation(i)
-        if why is not None and why.from_reason:
-            self._draw_reason(surface, (x, rect.y + 92), text_w, why)
-        if not side.is_predictor:  # nothing to predict with: show what it has played instead
-            if why is None or not why.from_reason:
-                theme.draw_heading(surface, "no prediction to show", "its moves so far:",
-                                   (x, rect.y + 100), 28)  # fmt: skip
-            draw_prediction_bars(surface, bars, s.move_share(i), actual=move, row_h=40)
-            return
-        if side.explains:
-            rate, label = side.read_rate, f"read {other.label} (last 50)"
-        else:
-            rate, label = side.hit_rate, "model hit rate (last 50)"
-            theme.blit_text(surface, fit_text(f"its model expected {other.label} to play:",
-                                              theme.BODY, text_w), (x, rect.y + 100),
-                            theme.BODY, theme.TEXT, anchor="midleft")  # fmt: skip
-        conf = side.mean_p_actual
-        for dy, key, value in (
-            (188, label, "-" if rate is None else f"{100 * rate:.0f}%"),
-            (210, f"model P(actual), avg {CONFIDENCE_WINDOW}", "-" if conf is None
-             else f"{conf:.2f}"),
-        ):  # fmt: skip
-            draw_label_value(surface, (x, rect.y + dy), key, value, w)
-        pred = side.pred if side.pred is not None else np.full(3, 1 / 3)
-        actual = s.moves_of(1 - i)[0] if side.pred is not None else None
-        draw_prediction_bars(surface, bars, pred, actual=actual, row_h=40)
-
-    @staticmethod
-    def _draw_reason(surface: pygame.Surface, at: tuple[int, int], w: int, why) -> None:
-        """Why the side played its last move: expected, verdict, move, chosen by."""
-        x, y = at
-        color = theme.GOOD if why.read else theme.TEXT_MUTED
-        lines = [(why.expected, theme.TEXT), (why.verdict, color), (why.move, theme.TEXT)]
-        lines += [(line, theme.TEXT_DIM) for line in wrap_text(why.chooser, theme.SMALL, w, 2)]
-        for k, (text, ink) in enumerate(lines):
-            theme.blit_text(surface, fit_text(text, theme.SMALL, w), (x, y + 17 * k),
-                            theme.SMALL, ink, anchor="midleft")  # fmt: skip
+        y = rect.y + 84
+        if why is not None:
+            y = draw_decision_text(surface, (x, y), w, why, big=False)
+        rate = side.read_rate
+        if rate is not None:
+            label = f"read {other.label}: deciding guess right (last {READS_WINDOW})"
+            draw_label_value(surface, (x, y + 8), label, f"{100 * rate:.0f}%", w)
+        top = y + 22
+        row_h = max(min(36, (rect.bottom - 8 - top) // 3), 12)
+        bars = pygame.Rect(x + 4, top, w - 8, 3 * row_h)
+        if why is not None and why.bars is not None:  # the odds that chose this move
+            draw_prediction_bars(surface, bars, why.bars, actual=s.moves_of(1 - i)[0],
+                                 row_h=row_h)  # fmt: skip
+        elif not side.is_predictor:  # a fixed rule: show what it has played instead
+            theme.blit_text(surface, "no odds; its moves so far:", (x, top - 4), theme.SMALL,
+                            theme.TEXT_MUTED, anchor="midleft")  # fmt: skip
+            bars.y += 10
+            draw_prediction_bars(surface, bars, s.move_share(i), actual=move, row_h=row_h - 3)
+        elif why is not None:
+            theme.blit_text(surface, "this move was chosen without odds", (x, top + 10),
+                            theme.SMALL, theme.TEXT_MUTED, anchor="midleft")  # fmt: skip
 
     def _draw_centre(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         theme.draw_panel(surface, rect)
@@ -308,7 +295,8 @@ class VersusScene(Scene):
             # History strip of A's moves, coloured by A's outcome.
             n = len(match.recent)
             strip = pygame.Rect(cx - n * 25 // 2, rect.y + 214, n * 25, 22)
-            draw_history_strip(surface, strip, match.recent)
+            if strip.bottom + 6 <= self.pause_button.rect.y:  # only where it fits
+                draw_history_strip(surface, strip, match.recent)
         elif s.loading:
             line("getting the agents ready...", 160, theme.BODY, theme.TEXT_MUTED)
         self._draw_speed(surface)

@@ -41,6 +41,7 @@ from game.sessions.rps_arena import (
 from game.sessions.rps_reasons import Explanation, Played, explain, play_round
 from game.sessions.rps_training import (
     MIN_PERSON_ROUNDS,
+    MIN_SCORED_ROUNDS,
     TrainingDone,
     TrainingRefused,
     score_line,
@@ -53,6 +54,7 @@ from game.sessions.rps_versus import (
     PATTERNED,
     PRESET_A,
     PRESET_SPEED,
+    READS_WINDOW,
     SPEEDS,
     MatchView,
     Side,
@@ -64,8 +66,9 @@ from game.sessions.rps_versus import (
 
 __all__ = [
     "ARENA_CONFIDENCE_WINDOW", "CONFIDENCE_WINDOW", "ENDLESS", "FALLBACK_AGENT", "MATCH_ROUNDS",
-    "MIN_PERSON_ROUNDS",
-    "PATTERNED", "PRESET_A", "PRESET_SPEED", "SPEEDS", "WARMUP_ROUNDS", "ArenaSession",
+    "MIN_PERSON_ROUNDS", "MIN_SCORED_ROUNDS",
+    "PATTERNED", "PRESET_A", "PRESET_SPEED", "READS_WINDOW", "SPEEDS", "WARMUP_ROUNDS",
+    "ArenaSession",
     "ArenaStats", "Explanation", "MatchView", "Notify", "Phase", "Played", "Points", "Side",
     "TrainingDone", "TrainingRefused", "VersusSession", "agent_description", "agent_job",
     "agent_kind", "agent_names", "cycle_name", "default_opponent", "explain", "make_agent_now",

@@ -4,7 +4,9 @@ The screen (game.scenes.rps_arena) turns keys and clicks into calls on `ArenaSes
 draws what it holds. The AI's side of a round (its act, observe and any online fine-tune)
 runs in a game.workers.Worker; so do loading an LSTM and "Train on my games"
 (game.sessions.rps_training). After each reveal `explanation` says why the AI played its
-move (game.sessions.rps_reasons): the strategy that chose it and what it expected.
+move (game.sessions.rps_reasons), all from the agent's Decision record for that move: the
+strategy that chose it, its odds (the bars), what it expected; the confidence chart plots
+the same record's chance of the person's move.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from game.workers import DONE, FAILED, Worker
 
 ENDLESS = 1_000_000  # the arena has no fixed length: a match runs until you leave
 ARENA_CONFIDENCE_WINDOW = 10  # rounds in the confidence chart's moving average
+CHANCE_SERIES = "your move"  # the confidence chart's series: the deciding odds of your move
 
 
 class Phase(StrEnum):
@@ -105,6 +108,7 @@ class ArenaSession:
         self.last_score: Any = None  # held-out accuracy before / after the last training
         self.recorder = None
         self.match: Match | None = None
+        self.match_no = 0  # counts new matches: a trained model catches up on the right one
         self.confidence: Points = {}  # the chart: P(your move) and its moving average
         self._clear_rounds()
 
@@ -133,17 +137,20 @@ class ArenaSession:
         self._settle_round()  # Match() resets the agent: the round in flight must end first
         self._close_recorder()
         self._clear_rounds()
-        self.match = Match(None, self.agent, rounds=ENDLESS, record_predictions=True)
+        self.match_no += 1
+        self.match = Match(None, self.agent, rounds=ENDLESS)
 
     def _clear_rounds(self) -> None:
         self.rounds: list[Round] = []
         self.pending: Round | None = None  # committed, not yet revealed
         self.revealed: Round | None = None  # the latest round whose reveal has finished
-        self.pending_reason: Any = None  # the AI's MoveReason for the pending round, if any
-        self.revealed_reason: Any = None
+        self.pending_decision: Any = None  # the AI's Decision for the pending round, if any
+        self.revealed_decision: Any = None
         self.phase = Phase.READY
         self.phase_t = 0.0
-        self.p_actual: list[float] = []  # probability the AI gave to the person's move
+        # The chance the deciding strategy gave to the person's move, by round number (rounds
+        # decided without odds, e.g. random play, have no point).
+        self.p_actual: list[tuple[int, float]] = []
         self.exploited = False  # the agent's flag, read only while no round is in flight
         self.confidence.clear()
 
@@ -173,20 +180,19 @@ class ArenaSession:
 
     @property
     def shown_prediction(self) -> np.ndarray | None:
-        """The AI's prediction the screen shows: only ever the one for the move just revealed,
-        and nothing from a commit until its reveal is over."""
-        if self.phase != Phase.READY or self.revealed is None:
-            return None
-        return self.revealed.pred_b
+        """The odds behind the AI's move that the bars show: only ever those of the move just
+        revealed (the deciding strategy's, from its Decision), nothing from a commit until its
+        reveal is over, and None when the move was chosen without odds."""
+        why = self.explanation
+        return None if why is None or why.bars is None else np.array(why.bars)
 
     @property
     def explanation(self) -> Explanation | None:
-        """Why the AI played its move in the round just revealed (same timing as
-        `shown_prediction`); None for a bot with a fixed rule and no reason to give."""
+        """Why the AI played its move in the round just revealed, from its Decision; None
+        before the reveal is over and for an agent that gives no Decision."""
         if self.phase != Phase.READY or self.revealed is None:
             return None
-        rnd = self.revealed
-        return explain(self.revealed_reason, rnd.pred_b, rnd.move_b, rnd.move_a)
+        return explain(self.revealed_decision, self.revealed.move_a)
 
     @property
     def taking_moves(self) -> bool:
@@ -229,7 +235,7 @@ class ArenaSession:
             self.recorder = GameRecorder(opponent=self.opponent)
         self.recorder.record(human=rnd.move_a, ai=rnd.move_b)  # saved before it is shown
         self.rounds.append(rnd)
-        self.pending, self.pending_reason = rnd, played.reason_b
+        self.pending, self.pending_decision = rnd, played.decision_b
         self.exploited = bool(getattr(self.agent, "exploited", False))
 
     def _settle_round(self) -> None:
@@ -241,13 +247,14 @@ class ArenaSession:
         if rnd is None:
             return
         self.revealed, self.pending, self.phase = rnd, None, Phase.READY
-        self.revealed_reason, self.pending_reason = self.pending_reason, None
-        if rnd.pred_b is not None:
-            self.p_actual.append(float(rnd.pred_b[rnd.move_a]))
-            avg = moving_average(self.p_actual, ARENA_CONFIDENCE_WINDOW)
-            for name, ys in (("P(your move)", self.p_actual),
-                             (f"avg {ARENA_CONFIDENCE_WINDOW}", avg)):  # fmt: skip
-                self.confidence[name] = [(float(x), y) for x, y in enumerate(ys, start=1)]
+        self.revealed_decision, self.pending_decision = self.pending_decision, None
+        why = self.explanation
+        if why is not None and why.chance is not None:
+            self.p_actual.append((len(self.rounds), why.chance))
+            xs = [float(x) for x, _ in self.p_actual]
+            avg = moving_average([p for _, p in self.p_actual], ARENA_CONFIDENCE_WINDOW)
+            self.confidence[CHANCE_SERIES] = [(float(x), p) for x, p in self.p_actual]
+            self.confidence[f"avg {ARENA_CONFIDENCE_WINDOW}"] = list(zip(xs, avg, strict=True))
 
     # --- read-outs -------------------------------------------------------------------------
     @property
@@ -285,7 +292,7 @@ class ArenaSession:
         if self.training:
             self.notify("training is already running", "info")
             return
-        job = rps_training.train_job(self.seed)
+        job = rps_training.train_job(self.seed, history=self.history)
         self.trainer = Worker(job, name="training").start()
         self.notify("training the LSTM on your saved games (keep playing!)", "info")
 
@@ -297,8 +304,29 @@ class ArenaSession:
         self.notify("cancelling training...", "info")
         return True
 
+    def history(self) -> rps_training.History:
+        """This match's rounds as (AI move, person move), with the match's number; safe to
+        call from a worker (it only copies). (-1, []) if a new match began meanwhile."""
+        no = self.match_no
+        moves = [(r.move_b, r.move_a) for r in list(self.rounds)]
+        return (no, moves) if no == self.match_no else (-1, [])
+
+    def _swap_in(self, result: rps_training.TrainingDone) -> None:
+        """The new model takes over the match: it has seen every round of it (most of them
+        in the trainer's worker, the few since then here) and the score goes on."""
+        agent = result.agent
+        no, seen = result.caught_up
+        if no != self.match_no:  # a new match began since: start its history afresh
+            agent.reset()
+            seen = 0
+        rps_training.catch_up(agent, [(r.move_b, r.move_a) for r in self.rounds[seen:]])
+        self.agent = agent
+        self.match.agent_b = agent
+        self.exploited = bool(getattr(agent, "exploited", False))
+
     def _training_finished(self, worker: Worker) -> None:
-        """The trainer's outcome: a new model plays at once against an `lstm` opponent."""
+        """The trainer's outcome: a new model takes over an `lstm` opponent's match at once;
+        the score goes on (F2 starts a new match)."""
         if worker.state == FAILED:
             self.notify(f"training failed: {worker.error}", "error")
             return
@@ -313,8 +341,11 @@ class ArenaSession:
         line = rps_training.score_line(result.score)
         note = f" ({line})" if line else ""
         if self.opponent == "lstm" and result.agent is not None:
-            self._install(result.agent, "lstm")
-            self.notify(f"new model trained{note}: lstm now plays with it, new match", "info")
+            self._swap_in(result)
+            self.notify(
+                f"new model trained{note}: lstm plays with it from now on, the score goes on "
+                "(F2: new match)", "info",
+            )  # fmt: skip
         else:
             self.notify(f"new model trained{note}: pick lstm to play it", "info")
 

@@ -2,8 +2,9 @@
 distance ahead of the screen, which takes finished rounds in at the chosen speed.
 
 The screen (game.scenes.rps_versus) turns keys and clicks into calls on `VersusSession` and
-draws what it holds. Each round arrives with both agents' reasons (game.sessions.rps_reasons)
-so each side can say which strategy chose its move and whether its prediction read the other.
+draws what it holds. Each round arrives with both agents' Decision records
+(game.sessions.rps_reasons): each side's sentence, bars, hit rate and confidence line all
+come from the record of the strategy that chose its move.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def player_job(
             previous.join()
         if ctx.cancelled:
             return 0
-        match = Match(agent_a, agent_b, rounds=rounds, record_predictions=True)
+        match = Match(agent_a, agent_b, rounds=rounds)
         while not match.done:
             while not credits.acquire(timeout=CREDIT_WAIT_S):
                 if ctx.cancelled:
@@ -119,16 +120,24 @@ class Side:
         self.reset_stats()
 
     def reset_stats(self) -> None:
-        self.pred: np.ndarray | None = None  # last prediction, taken before the last round
-        self.hits: deque[int] = deque(maxlen=50)
+        self.decision: Any = None  # its Decision for the last round shown (None: none given)
+        # The deciding odds of the last round that had any (the bars), and what they gave the
+        # move that came, over the last CONFIDENCE_WINDOW such rounds (the chart).
+        self.pred: np.ndarray | None = None
         self.p_actual: deque[float] = deque(maxlen=CONFIDENCE_WINDOW)
-        self.reason: Any = None  # its MoveReason for the last round shown (None: cannot say)
         self.reads: deque[int] = deque(maxlen=READS_WINDOW)  # 1: the deciding guess was right
 
-    @property
-    def explains(self) -> bool:
-        """The agent has said why it played a move in this match (MoveReason)."""
-        return bool(self.reads) or self.reason is not None
+    def take(self, decision: Any, actual: int) -> None:
+        """The Decision behind this side's move in the round just shown, and the other's
+        move."""
+        self.decision = decision
+        if decision is None:
+            return
+        if decision.predicted is not None:
+            self.reads.append(int(decision.read_opponent(actual)))
+        if decision.dist is not None:
+            self.pred = np.array(decision.dist)
+            self.p_actual.append(decision.dist[actual])
 
     @property
     def read_rate(self) -> float | None:
@@ -138,10 +147,6 @@ class Side:
     @property
     def is_predictor(self) -> bool:
         return bool(getattr(self.agent, "is_predictor", False))
-
-    @property
-    def hit_rate(self) -> float | None:
-        return sum(self.hits) / len(self.hits) if self.hits else None
 
     @property
     def mean_p_actual(self) -> float | None:
@@ -305,6 +310,16 @@ class VersusSession:
         elif self.player.finished:
             self.player = None
 
+    def player_caught_up(self) -> bool:
+        """Take in what the player has finished; True once it has played every round it may
+        so far (or there is no match to play): then how many rounds a step shows depends only
+        on the speed and the step, never on the worker's pace (what a scripted test waits
+        for)."""
+        self._poll_player()
+        if self.match is None or self.player is None:
+            return True
+        return self.match.played + len(self._ready) >= min(self._granted, self.match.rounds)
+
     def take_round(self) -> Round | None:
         """Show the next round the player has finished and update every read-out; None when
         there is none ready (the player is still busy, or there is no match)."""
@@ -312,28 +327,18 @@ class VersusSession:
             return None
         played = self._ready.popleft()
         rnd = played.round
-        for side, reason, actual in (
-            (self.sides[0], played.reason_a, rnd.move_b),
-            (self.sides[1], played.reason_b, rnd.move_a),
-        ):
-            side.reason = reason
-            if reason is not None and reason.predicted is not None:
-                side.reads.append(int(reason.read_opponent(actual)))
         self.match.add(rnd)
         self.last = rnd
         x = float(rnd.index + 1)
         self.net_points.setdefault("net", []).append((x, float(rnd.net)))
-        for side, pred, actual in (
-            (self.sides[0], rnd.pred_a, rnd.move_b),
-            (self.sides[1], rnd.pred_b, rnd.move_a),
+        for side, decision, actual in (
+            (self.sides[0], played.decision_a, rnd.move_b),
+            (self.sides[1], played.decision_b, rnd.move_a),
         ):
-            if pred is None:
-                continue
-            side.pred = pred
-            side.hits.append(int(np.argmax(pred) == actual))
-            side.p_actual.append(float(pred[actual]))
-            series = self.confidence.setdefault(f"{side.label}: {side.name}", [])
-            series.append((x, side.mean_p_actual))
+            side.take(decision, actual)
+            if decision is not None and decision.dist is not None:
+                series = self.confidence.setdefault(f"{side.label}: {side.name}", [])
+                series.append((x, side.mean_p_actual))
         return rnd
 
     def update(self, dt: float) -> None:
@@ -369,15 +374,13 @@ class VersusSession:
 
     # --- read-outs -------------------------------------------------------------------------
     def explanation(self, i: int) -> Explanation | None:
-        """Why side i played its move in the last round shown (see rps_reasons.explain)."""
+        """Why side i played its move in the last round shown, from its Decision (see
+        rps_reasons.explain)."""
         if self.last is None:
             return None
         side, other = self.sides[i], self.sides[1 - i]
-        rnd = self.last
-        pred, played, actual = (
-            (rnd.pred_a, rnd.move_a, rnd.move_b) if i == 0 else (rnd.pred_b, rnd.move_b, rnd.move_a)
-        )
-        return explain(side.reason, pred, played, actual, me=side.label, you=other.label)
+        actual = self.last.move_b if i == 0 else self.last.move_a
+        return explain(side.decision, actual, me=side.label, you=other.label)
 
     def moves_of(self, i: int) -> tuple[int | None, int]:
         """Side i's move in the last round shown (None before any) and its outcome for i."""

@@ -2,11 +2,14 @@
 
 import json
 import threading
+from itertools import combinations
 
 import numpy as np
 import pytest
 
-from agents.rps.tournament import round_robin
+from agents.rps import make_agent
+from agents.rps.tournament import SECOND_SEED_OFFSET, round_robin
+from game.sim.rps import play_match
 
 NAMES = ["rock", "rotate", "beat-last", "random", "iocaine"]
 
@@ -16,12 +19,18 @@ def result():
     return round_robin(NAMES, rounds=200, seeds=2)
 
 
-def test_net_matrix_is_antisymmetric(result):
+def test_matrix_cells_are_the_matches_played_on_their_own(result):
+    """Each cell, both ways round, is the net score of that pair's match replayed alone with
+    play_match (the row agent's view); the matrix is their mean over the seeds."""
     n = len(NAMES)
-    assert result.net.shape == (n, n)
-    assert result.matches.shape == (n, n, 2)
-    assert np.array_equal(result.net, -result.net.T)
-    assert np.array_equal(result.matches, -result.matches.transpose(1, 0, 2))
+    assert result.net.shape == (n, n) and result.matches.shape == (n, n, 2)
+    for i, j in combinations(range(n), 2):
+        for s in range(2):
+            a = make_agent(NAMES[i], seed=s)
+            b = make_agent(NAMES[j], seed=s + SECOND_SEED_OFFSET)
+            net = play_match(a, b, rounds=200).net
+            assert (result.matches[i, j, s], result.matches[j, i, s]) == (net, -net)
+    assert np.array_equal(result.net, result.matches.mean(axis=2))
     assert np.all(np.diag(result.net) == 0)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pygame
 
 from agents.rps import Agent
+from agents.rps.base import Decision
 from game.app import App
 from game.errors import UserFacingError
 from game.sessions.rps import Phase
@@ -115,23 +116,27 @@ def test_arena_hides_prediction_until_reveal_and_saves_every_game(app):
             app, lambda: scene.session.pending is not None
         )  # the AI's side of the round is in
         # Committed: the engine took the AI's prediction before the round, the screen hides it.
-        assert scene.session.phase == Phase.COUNTDOWN and scene.session.pending.pred_b is not None
+        assert scene.session.phase == Phase.COUNTDOWN
+        assert scene.session.pending_decision is not None
         assert scene.session.shown_prediction is None
         assert scene.session.stats().rounds == len(played) - 1  # the score waits for the reveal
         send(app, key(pygame.K_s))  # keys during the countdown are not taken
         assert len(scene.session.rounds) == len(played)
         finish_round(app, scene)
         assert scene.session.phase == Phase.READY and scene.session.stats().rounds == len(played)
-        shown = scene.session.shown_prediction
-        assert shown is scene.session.rounds[-1].pred_b
-        assert shown.shape == (3,) and abs(shown.sum() - 1) < 1e-6
+        shown, why = scene.session.shown_prediction, scene.session.explanation
+        assert why is not None and f"played {('rock', 'paper', 'scissors')[move]}" in why.verdict
+        if len(played) > 1:  # from round 2 markov has odds: the bars are the deciding odds
+            assert tuple(shown) == scene.session.revealed_decision.dist
+            assert shown.shape == (3,) and abs(shown.sum() - 1) < 1e-6
 
     # A click on the scissors hand plays scissors.
     send(app, click(scene.hand_buttons[2].rect.center))
     played.append(2)
     finish_round(app, scene)
     assert [r.move_a for r in scene.session.rounds] == played
-    assert len(scene.session.p_actual) == len(played)  # one confidence point per revealed round
+    # One confidence point per round decided with odds (all but the first).
+    assert [x for x, _ in scene.session.p_actual] == list(range(2, len(played) + 1))
 
     rounds, problems = load_games()
     assert not problems
@@ -173,7 +178,8 @@ def test_arena_switches_opponents_by_key_and_list(app):
 
 
 class SlowAgent(Agent):
-    """Plays paper once `go` is set; records the thread of every act() and observe()."""
+    """Plays paper once `go` is set, expecting rock; records the thread of every act() and
+    observe()."""
 
     is_predictor = True
 
@@ -189,6 +195,9 @@ class SlowAgent(Agent):
         if self.fail:
             raise ValueError("the model file vanished")
         return 1
+
+    def decision(self) -> Decision:
+        return Decision("it expects rock", 1, 0, (0.5, 0.3, 0.2))
 
     def _observe(self, own: int, opponent: int) -> None:
         self.threads.append(("observe", threading.current_thread()))
@@ -265,23 +274,29 @@ def test_arena_reports_a_failing_ai_move_and_plays_on(app, monkeypatch):
 # --- AI vs AI --------------------------------------------------------------------------------
 
 
-def run_real_time(app: App, frames: int) -> None:
-    """Frames at about the real 60 FPS: the rounds are played by a worker thread a little
-    ahead of the screen, and an unpaced loop would outrun it on a busy machine."""
+def run_caught_up(app: App, scene, frames: int, timeout: float = 20.0) -> None:
+    """Frames of one sim step each, every one once the match's worker has played all the
+    rounds it may (bounded wait): how many rounds a frame shows then depends only on the
+    speed, never on the worker thread's pace."""
+    deadline = time.monotonic() + timeout
     for _ in range(frames):
+        while not scene.session.player_caught_up():
+            assert time.monotonic() < deadline, "timed out waiting for the match's worker"
+            time.sleep(0.001)
         app.run_frames(1)
-        time.sleep(1 / 60)
 
 
 def test_versus_plays_at_the_chosen_speed_with_prediction_bars(app):
     from game.sessions.rps import SPEEDS
 
     scene = app.push("rps-versus", a="markov", b="rotate", speed=1)
-    run_real_time(app, 61)
+    run_caught_up(app, scene, 59)
+    assert scene.session.match.played == 0  # 59 sim steps are not yet a second
+    run_caught_up(app, scene, 2)
     assert scene.session.match.played == 1  # 1 round per second at 60 sim steps per second
 
     send(app, key(pygame.K_SPACE))  # pause
-    app.run_frames(120)
+    run_caught_up(app, scene, 120)
     assert scene.session.paused and scene.session.match.played == 1
     send(app, key(pygame.K_SPACE))
 
@@ -290,8 +305,8 @@ def test_versus_plays_at_the_chosen_speed_with_prediction_bars(app):
     assert SPEEDS[scene.session.speed_i] == 10
     send(app, key(pygame.K_MINUS))
     assert SPEEDS[scene.session.speed_i] == 5
-    run_real_time(app, 120)
-    assert 10 <= scene.session.match.played <= 13
+    run_caught_up(app, scene, 126)  # 126 steps at 5 rounds/s: 10.5 rounds' worth
+    assert scene.session.match.played == 11
 
     markov, rotate = scene.session.sides
     assert markov.is_predictor and markov.pred is not None and abs(markov.pred.sum() - 1) < 1e-6
@@ -318,21 +333,56 @@ def test_versus_plays_at_the_chosen_speed_with_prediction_bars(app):
 # --- Tournament ------------------------------------------------------------------------------
 
 
-def test_tournament_runs_in_background_and_matrix_is_antisymmetric(app):
+def test_tournament_runs_in_background_and_matrix_matches_each_match(app):
+    from agents.rps import make_agent
+    from agents.rps.tournament import SECOND_SEED_OFFSET
+    from game.sim.rps import play_match
+
     names = ["rock", "rotate", "beat-last"]
     scene = app.push("rps-tournament", agents=names, rounds=100)
     app.run_frames(2)
     send(app, key(pygame.K_RETURN))
     # Started (cheap bots may already have finished within that frame, so not `running`).
     assert scene.session.worker is not None and scene.session.worker.state != IDLE
-    wait_until(app, lambda: scene.session.result is not None)
+    wait_until(app, lambda: scene.session.worker.finished)
     app.run_frames(2)  # draws the heat map and table
     res = scene.session.result
     assert res.names == names and res.complete and res.rounds == 100
-    assert np.allclose(res.net, -res.net.T)
+    # Every cell, both ways round, is the net score of that pair's match played on its own.
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            if i != j:
+                lo, hi = min(i, j), max(i, j)
+                net = play_match(make_agent(names[lo], seed=0),
+                                 make_agent(names[hi], seed=SECOND_SEED_OFFSET), 100).net
+                assert res.net[i, j] == (net if i == lo else -net), (a, b)  # fmt: skip
     assert res.net[2, 0] > 90  # Beat Last Move plays paper against Good Ole Rock from round 2
     assert [row["name"] for row in res.table()] == res.ranking()
     assert scene.session.worker.state == DONE
+
+
+def test_tournament_list_says_how_many_agents_are_hidden(app):
+    """Ticked agents scrolled out of view are counted above / below the list."""
+    scene = app.push("rps-tournament", agents=["rock", "lstm", "iocaine"], rounds=100)
+    app.run_frames(1)
+    names, agents = scene.session.names, scene.agent_list
+    shown = agents.visible_rows
+    assert agents.overflows and shown < len(names)
+    assert agents.hidden() == (0, len(names) - shown)
+    press(app, pygame.K_UP)  # wraps to the last agent: the list scrolls to the end
+    app.run_frames(1)
+    assert agents.hidden() == (len(names) - shown, 0)
+    # The note is drawn: capture the strip above the rows and look for its text.
+    strip = agents.rect.copy()
+    strip.h = agents.body.y - agents.rect.y
+    before = pygame.Surface(strip.size)
+    before.blit(app.screen, (0, 0), strip)
+    press(app, pygame.K_DOWN)  # back to the top: nothing hidden above any more
+    app.run_frames(1)
+    after = pygame.Surface(strip.size)
+    after.blit(app.screen, (0, 0), strip)
+    assert agents.hidden() == (0, len(names) - shown)
+    assert pygame.image.tobytes(before, "RGB") != pygame.image.tobytes(after, "RGB")
 
 
 def test_tournament_esc_cancels_then_goes_back(app):
@@ -439,14 +489,12 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
     send(app, key(pygame.K_r))
     finish_round(app, scene)
     first = scene.session.agent
-    assert (
-        scene.session.shown_prediction is not None
-        and abs(scene.session.shown_prediction.sum() - 1) < 1e-6
-    )
+    why = scene.session.explanation  # the first round: nothing to go on yet, no odds
+    assert why is not None and why.model.startswith("LSTM alone")
 
     from agents.training import ModelCard
 
-    def fake_train(seed):
+    def fake_train(seed, history=None):
         def job(ctx):
             ctx.progress(0.5, "training")
             save_model_atomic(lstm_joint(units=4), user_model_path())
@@ -461,13 +509,13 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
     send(app, key(pygame.K_p))  # the arena keeps playing while it trains
     finish_round(app, scene)
     assert len(scene.session.rounds) == 2
+    score = scene.session.stats()
     wait_until(app, lambda: scene.session.trainer is None, timeout=60)
     assert scene.session.last_training.state == DONE
-    assert (
-        scene.session.agent is not first
-        and scene.session.opponent == "lstm"
-        and scene.session.rounds == []
-    )
+    # The new model plays on in the same match: the score is kept.
+    assert scene.session.agent is not first and scene.session.opponent == "lstm"
+    assert len(scene.session.rounds) == 2 and scene.session.stats() == score
+    assert scene.session.match.agent_b is scene.session.agent
 
 
 def test_arena_and_versus_draw_why_the_ai_played_its_move(app, monkeypatch):
@@ -480,7 +528,7 @@ def test_arena_and_versus_draw_why_the_ai_played_its_move(app, monkeypatch):
     send(app, key(pygame.K_r))
     finish_round(app, scene)
     app.run_frames(2)
-    assert scene.session.explanation.from_reason
+    assert scene.session.explanation.bars is not None
     send(app, click(scene.picker.rect.center))
     assert scene.picker.open and scene.picker.descriptions["markov"]
     app.run_frames(1, lambda i: [pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=-3)])
@@ -494,5 +542,5 @@ def test_arena_and_versus_draw_why_the_ai_played_its_move(app, monkeypatch):
     versus = app.push("rps-versus", a="rock", b="rotate", speed=float("inf"))
     wait_until(app, lambda: versus.session.match.played >= 5)
     app.run_frames(2)
-    assert versus.session.explanation(0).from_reason
-    assert not versus.session.explanation(1).from_reason
+    assert versus.session.explanation(0).bars is not None
+    assert versus.session.explanation(1) is None

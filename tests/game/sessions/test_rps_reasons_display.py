@@ -1,8 +1,10 @@
 """Honest explanations after each reveal: a scripted arena session (no pygame) plays rounds
-against a fake agent that gives MoveReasons, and the text must name the move actually played
-and say "read you" exactly when the deciding prediction was the person's move. Without a
-reason, the model's expectation is shown with no read / missed claim. AI vs AI says the
-same for both sides."""
+against a fake agent that gives a Decision record per move, and the sentence, the bars and
+the confidence chart must all come from that record: the sentence names the move actually
+played, its percentage is the predicted move's bar, "read you" is said exactly when the
+deciding prediction was the person's move, and the chart plots the record's odds of the
+person's move. The agent's own model (which disagrees) is only shown beside it, labelled.
+AI vs AI says the same for both sides."""
 
 from __future__ import annotations
 
@@ -12,18 +14,29 @@ import numpy as np
 import pytest
 
 from agents.rps import Agent
-from agents.rps.base import MoveReason
+from agents.rps.base import Decision
 from game.sessions import rps_agents
 from game.sessions.rps import ArenaSession, Phase, VersusSession, explain
+from game.sessions.rps_arena import CHANCE_SERIES
 from game.sim.rps import MOVE_NAMES, beats
 
 # Each round the fake agent predicts the person will play GUESSES[k] and plays the counter.
 GUESSES = [0, 0, 1, 2, 2, 1, 0, 2]
 PERSON = [0, 1, 1, 0, 2, 2, 1, 2]  # reads on rounds 0, 2, 4, 7
+WORDS = "it noticed what you tend to play after your own last two moves"
+OWN_VIEW = (0.2, 0.2, 0.6)  # the agent's own model: never what chose the move
+
+
+def odds(guess: int) -> tuple[float, float, float]:
+    """The deciding odds: 62% on the guess, the rest split unevenly (19% / 19% would hide a
+    mix-up of the other two)."""
+    dist = [0.0, 0.0, 0.0]
+    dist[guess], dist[(guess + 1) % 3], dist[(guess + 2) % 3] = 0.62, 0.28, 0.10
+    return tuple(dist)
 
 
 class Explainer(Agent):
-    """Predicts GUESSES in turn (strategy "markov-2 (second guess)"), plays what beats it."""
+    """Predicts GUESSES in turn with odds(guess), plays what beats it."""
 
     is_predictor = True
 
@@ -32,20 +45,21 @@ class Explainer(Agent):
         super().__init__(seed)
 
     def _reset(self) -> None:
-        self._why: MoveReason | None = None
+        self._why: Decision | None = None
 
     def _act(self) -> int:
         guess = GUESSES[len(self.own) % len(GUESSES)]
         move = beats(guess)
-        self._why = MoveReason("markov-2 (second guess)", guess, 0.62, move)
+        # The agent's own model disagrees with the strategy that chose the move (as an LSTM
+        # in a meta layer may): the screen shows it only beside, labelled.
+        self._why = Decision(WORDS, move, guess, odds(guess), "markov-2 on their moves",
+                             model_name="LSTM", model_dist=OWN_VIEW)  # fmt: skip
         return move
 
     def predict(self) -> np.ndarray:
-        # The raw model disagrees with the strategy that chose the move (as an LSTM in a meta
-        # layer may): the screen must not present it as the reason.
-        return np.array([0.2, 0.2, 0.6])
+        return np.array(OWN_VIEW)
 
-    def reason(self) -> MoveReason | None:
+    def decision(self) -> Decision | None:
         return self._why if self.explains else None
 
 
@@ -77,54 +91,73 @@ def arena(monkeypatch):
     return start
 
 
-def test_arena_says_what_the_ai_did_and_read_you_only_when_it_did(arena):
+def test_arena_sentence_bars_and_chart_come_from_one_decision(arena):
     s = arena()
     for k, move in enumerate(PERSON):
         play(s, move)
         why, rnd = s.explanation, s.revealed
-        played = MOVE_NAMES[rnd.move_b]
+        played, guess = MOVE_NAMES[rnd.move_b], MOVE_NAMES[GUESSES[k]]
         assert rnd.move_b == beats(GUESSES[k])
-        assert why.from_reason and why.move == f"so I played {played} to beat it"
-        assert why.expected == f"I expected you to play {MOVE_NAMES[GUESSES[k]]} (62%)"
-        assert why.chooser == "chosen by: markov-2 (second guess)"
+        assert why.move == f"So it played {played} to beat {guess}"
+        assert why.expected == f"It expected you to play {guess} (62%)"
+        # The bars are the deciding odds: the predicted move's bar is the sentence's 62%.
+        bars = s.shown_prediction
+        assert f"({100 * bars[GUESSES[k]]:.0f}%)" in why.expected
+        assert tuple(bars) == odds(GUESSES[k])
+        # The chart plots the same record's odds of the person's move, round by round.
+        assert s.confidence[CHANCE_SERIES][-1] == (float(k + 1), odds(GUESSES[k])[move])
+        assert why.chance == odds(GUESSES[k])[move]
+        assert why.why == WORDS and why.detail == "markov-2 on their moves"
         read = GUESSES[k] == move
         assert why.read is read
         assert ("read you" in why.text) is read
-        assert why.verdict.startswith(f"you played {MOVE_NAMES[move]}: ")
-        assert why.verdict.endswith("I read you" if read else "I missed")
-        assert "scissors (60%)" not in why.text  # the raw model is not passed off as the reason
+        assert why.verdict.startswith(f"You played {MOVE_NAMES[move]}: ")
+        assert why.verdict.endswith("it read you" if read else "it missed")
+        # The agent's own model only beside it, labelled as not what chose the move.
+        assert "60%" not in why.text and "60%" in why.model
+        assert why.model.startswith("LSTM alone (not what chose the move)")
     s.close()
 
 
-def test_without_a_reason_the_model_is_shown_with_no_claim(arena):
+def test_without_a_decision_nothing_is_claimed_or_charted(arena):
     s = arena(explains=False)
     for move in PERSON[:3]:
         play(s, move)
-        why = s.explanation
-        assert not why.from_reason and why.read is None
-        assert why.expected == "my model expected scissors (60%)"
-        assert f"I played {MOVE_NAMES[s.revealed.move_b]}" in why.text
-        assert "read you" not in why.text and "missed" not in why.text
+        assert s.explanation is None and s.shown_prediction is None
+    assert s.confidence == {}  # the agent's own model is never charted as its confidence
     s.close()
 
 
-def test_a_reason_that_does_not_match_the_move_played_is_not_shown():
-    from game.sessions.rps_reasons import reason_of
+def test_a_decision_that_does_not_match_the_move_played_is_not_shown():
+    from game.sessions.rps_reasons import decision_of
 
     class Liar:
-        def reason(self) -> MoveReason:
-            return MoveReason("pattern", 0, 0.9, 1)
+        def decision(self) -> Decision:
+            return Decision("it found a pattern", 1, 0, (0.9, 0.05, 0.05))
 
-    assert reason_of(Liar(), 1) is not None
-    assert reason_of(Liar(), 2) is None  # it says paper, the table says scissors
-    assert reason_of(object(), 1) is None  # an agent without reason()
+    assert decision_of(Liar(), 1) is not None
+    assert decision_of(Liar(), 2) is None  # it says paper, the table says scissors
+    assert decision_of(object(), 1) is None  # an agent without decision()
 
 
 def test_explain_without_a_prediction_and_for_a_fixed_rule_bot():
-    random_play = MoveReason("random (being exploited)", None, None, 2)
-    why = explain(random_play, None, 2, 0)
+    random_play = Decision("it plays at random for now", 2, detail="fall-back")
+    why = explain(random_play, 0)
     assert why.read is None and "scissors" in why.text and "read you" not in why.text
-    assert explain(None, None, 1, 0) is None  # nothing to explain
+    assert why.bars is None and why.chance is None
+    assert explain(None, 1) is None  # nothing to explain
+
+
+def test_words_are_readdressed_to_the_other_side():
+    from game.sessions.rps_reasons import address
+
+    assert address("it noticed you tend to repeat your move after a win", "B") == (
+        "it noticed B tends to repeat B's move after a win"
+    )
+    assert address("it noticed which move you play most", "A") == (
+        "it noticed which move A plays most"
+    )
+    assert address("you were beating its predictions", "you") == "you were beating its predictions"
 
 
 def test_versus_explains_both_sides(monkeypatch):
@@ -135,12 +168,43 @@ def test_versus_explains_both_sides(monkeypatch):
     settle(s, lambda: s.match is not None and s.match.done)
     a, b = s.explanation(0), s.explanation(1)
     rnd = s.last
-    assert a.from_reason and a.move.startswith(f"so A played {MOVE_NAMES[rnd.move_a]}")
+    assert a.move.startswith(f"So A played {MOVE_NAMES[rnd.move_a]}")
+    assert a.expected == f"A expected B to play {MOVE_NAMES[GUESSES[-1]]} (62%)"
+    assert a.why == "it noticed what B tends to play after B's own last two moves"
     assert a.read is (GUESSES[-1] == rnd.move_b) and ("A read B" in a.text) is a.read
-    assert not b.from_reason and "read" not in b.text  # B's agent cannot say why
     side = s.sides[0]
-    assert side.explains and side.read_rate == pytest.approx(
-        np.mean([g == m for g, m in zip(GUESSES, agents["pattern"].own.kept, strict=True)])
+    # The bars and the chart are the deciding odds, never the agent's own model.
+    assert tuple(side.pred) == a.bars == odds(GUESSES[-1])
+    their = agents["pattern"].own.kept
+    chances = [odds(g)[m] for g, m in zip(GUESSES, their, strict=True)]
+    assert s.confidence["A: markov"][-1] == (float(len(GUESSES)), pytest.approx(np.mean(chances)))
+    assert b is None and "B: pattern" not in s.confidence  # B's agent gives no decision
+    assert side.read_rate == pytest.approx(
+        np.mean([g == m for g, m in zip(GUESSES, their, strict=True)])
     )
-    assert not s.sides[1].explains
+    assert s.sides[1].read_rate is None
+    s.close()
+
+
+def test_a_real_meta_agent_panel_agrees_with_itself_over_a_cycle():
+    """The issue's case, on iocaine (the lstm's meta layer without TF): a person plays P, S, R
+    in a cycle; after every reveal the sentence's percentage is the predicted move's bar, the
+    chart's point is the bar of the move played, and the words name no jargon."""
+    s = ArenaSession("iocaine", seed=0, countdown_s=0.01, reveal_s=0.01)
+    s.start()
+    for k in range(45):
+        move = (1, 2, 0)[k % 3]
+        play(s, move)
+        why, d = s.explanation, s.revealed_decision
+        assert why is not None and d.played == s.revealed.move_b
+        if d.dist is None:
+            assert s.shown_prediction is None
+            continue
+        bars = s.shown_prediction
+        if d.predicted is not None:
+            assert f"({100 * bars[d.predicted]:.0f}%)" in why.expected
+        assert s.confidence[CHANCE_SERIES][-1] == (float(k + 1), bars[move])
+        assert "iocaine" not in why.why.lower() and "sicilian" not in why.why.lower()
+    assert s.stats().losses > 30  # it reads the cycle, and says so with high odds
+    assert s.revealed_decision.probability > 0.8
     s.close()

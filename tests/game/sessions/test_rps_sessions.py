@@ -21,6 +21,7 @@ from game.sessions.rps import (
     cycle_name,
     moving_average,
 )
+from game.sessions.rps_arena import CHANCE_SERIES
 from game.sessions.tournament import TournamentSession, matches_in
 
 
@@ -88,18 +89,90 @@ def test_arena_round_runs_through_its_phases_and_is_saved():
 def test_arena_prediction_is_shown_only_after_its_reveal_and_charted():
     s = ArenaSession("markov", seed=3, countdown_s=0.05, reveal_s=0.05)
     s.start()
-    for move in (0, 0, 1):
+    for move in (0, 0, 1, 1):
         s.commit(move)
         settle(s, lambda: s.pending is not None)
-        assert s.shown_prediction is None and s.pending.pred_b is not None
+        assert s.shown_prediction is None and s.pending_decision is not None
         settle(s, lambda: s.phase is Phase.READY)
-        assert s.shown_prediction is s.rounds[-1].pred_b
-    assert len(s.p_actual) == 3
-    assert [x for x, _ in s.confidence["P(your move)"]] == [1.0, 2.0, 3.0]
-    assert s.confidence["avg 10"][-1][1] == pytest.approx(np.mean(s.p_actual))
+        decision = s.revealed_decision
+        if decision.dist is None:  # the first round: nothing to go on, no odds, no point
+            assert s.shown_prediction is None
+            continue
+        assert tuple(s.shown_prediction) == decision.dist  # the bars: the deciding odds
+        assert s.p_actual[-1] == (len(s.rounds), decision.dist[move])  # the chart: the same
+    assert [x for x, _ in s.confidence[CHANCE_SERIES]] == [2.0, 3.0, 4.0]
+    mean = np.mean([p for _, p in s.p_actual])
+    assert s.confidence["avg 10"][-1][1] == pytest.approx(mean)
     s.new_match()
     assert s.rounds == [] and s.confidence == {} and s.p_actual == []
     s.close()
+
+
+def test_a_trained_model_takes_over_and_the_score_goes_on(monkeypatch):
+    """"Train on my games" finishing mid-match: the new agent has seen every round of the
+    match (most in the trainer's worker, the rest on the swap) and the score is kept."""
+    from game.sessions import rps_training
+    from game.sessions.rps import TrainingDone
+
+    trained = rps_agents.make_agent_now("markov", 9)  # stands in for the retrained lstm
+    release = __import__("threading").Event()
+
+    def fake_train(seed, history=None):
+        def job(ctx):
+            no, moves = history()
+            rps_training.catch_up(trained, moves)
+            assert release.wait(10)  # rounds go on being played while it "trains"
+            return TrainingDone(None, trained, None, (no, len(moves)))
+
+        return job
+
+    monkeypatch.setattr(rps_training, "train_job", fake_train)
+    notices = Notices()
+    s = ArenaSession("markov", seed=0, countdown_s=0.02, reveal_s=0.02, notify=notices)
+    s.start()
+    s.opponent = "lstm"  # the swap happens for an lstm opponent
+    person = [0, 0, 1, 2, 1, 1, 0]
+
+    def play(move):
+        s.commit(move)
+        settle(s, lambda: s.phase is Phase.READY and s.pending is None)
+
+    for move in person[:4]:
+        play(move)
+    s.start_training()
+    settle(s, lambda: trained.own)  # the worker caught up on the first 4 rounds
+    for move in person[4:]:
+        play(move)
+    before = s.stats()
+    recorder = s.recorder
+    release.set()
+    settle(s, lambda: s.trainer is None)
+    assert s.agent is trained and s.match.agent_b is trained
+    assert s.stats() == before and len(s.rounds) == len(person)  # nothing was reset
+    assert s.recorder is recorder  # the same saved session goes on
+    seen = list(zip(trained.own, trained.opp, strict=True))
+    assert [(r.move_b, r.move_a) for r in s.rounds] == seen  # it saw every round, in order
+    assert "the score goes on" in notices[-1][0]
+    play(2)  # the next round is the new agent's
+    assert s.stats().rounds == len(person) + 1 and len(trained.own) == len(person) + 1
+    s.close()
+
+
+def test_accuracy_figures_say_their_rounds_and_hide_small_samples():
+    from agents.rps.my_games import MIN_SCORED_ROUNDS, PersonHoldout
+    from game.sessions.rps_training import margin, score_line
+
+    small = PersonHoldout(66, 53, 13, 8.0, 0.46, 0.54)
+    line = score_line(small)
+    assert "46%" not in line and "54%" not in line  # no figures on 13 rounds
+    assert "13" in line and str(MIN_SCORED_ROUNDS) in line and "too few" in line
+    big = PersonHoldout(400, 320, 80, 8.0, 0.35, 0.55)
+    line = score_line(big)
+    assert "35% -> 55%" in line and "80 held-out rounds" in line
+    assert f"{100 * margin(80):.0f}" == "11" and "(+/-11 pts)" in line  # 1.96 * sqrt(.25 / 80)
+    at = PersonHoldout(150, 120, MIN_SCORED_ROUNDS, 8.0, None, 0.5)
+    assert "-> 50%" in score_line(at)  # the threshold itself shows figures
+    assert score_line(None) == ""
 
 
 def test_arena_switches_opponents_and_reports_a_failing_move(monkeypatch):
@@ -163,7 +236,7 @@ def test_versus_plays_a_match_in_the_background_with_read_outs():
     assert s.verdict() == "beat-last WINS" and s.draw_band() == pytest.approx(20 * 0.05**0.5)
     assert s.moves_of(1) == (0, -1)  # rock, and it lost
     assert list(s.move_share(1)) == [1.0, 0.0, 0.0]
-    assert s.confidence == {}  # neither bot predicts
+    assert s.confidence == {}  # neither bot has odds behind its moves
     s.close()
 
 
