@@ -3,12 +3,14 @@
     python -m bench.sloppy_driver [--tracks gen:2002 gen:2005] [--seconds 75]
 
 It drives the way the Drive screen's keyboard lets a person drive: it holds left, right or
-no key, and the keys go through the same progressive keyboard wheel
-(game.sessions.controls.SteeringControls) as a person's. Its eyes are late: every DECISION_S
-it picks the wheel it wants from where the car was REACTION_S ago (so it turns in late and
-overshoots), aiming a little off (AIM_NOISE); its hands press towards that wheel and let go
-coarsely (KEY_S, KEY_DEADBAND); and now and then, where the road is easy, it looks away
-(INATTENTION_*: no key at all for a second or two). Seeded: the same seed drives the same way.
+no key, and the keys go through the progressive keyboard wheel a person had when the figures
+in the README were measured (game.sessions.controls.SteeringControls("legacy"); the Drive
+screen's wheel settles since issue 18, bench/keyboard_steering.py). Its eyes are late:
+every DECISION_S it picks the wheel it wants from where the car was REACTION_S ago (so it
+turns in late and overshoots), aiming a little off (AIM_NOISE); its hands press towards that
+wheel and let go coarsely (KEY_S, KEY_DEADBAND); and now and then, where the road is easy, it
+looks away (INATTENTION_*: no key at all for a second or two). Seeded: the same seed drives
+the same way.
 
 `drive_sloppy` records it the way the Drive screen records a person: the Drive screen's world
 (person scoring: off-lanes are marked, the car is never put back unless it leaves the road),
@@ -76,7 +78,7 @@ class SloppyKeyboardDriver(Driver):
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        self.controls = SteeringControls()
+        self.controls = SteeringControls("legacy")  # the wheel its README figures used
         self.left = self.right = False
         self.target: float | None = None  # the wheel wanted; None while looking away
         self._history: deque = deque(maxlen=int(math.ceil(max(REACTION_S) / DT)) + 2)

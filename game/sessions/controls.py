@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from game.sim.car import CarParams, G, steering_for_curvature
 from game.sim.track import Track
 
 
@@ -66,15 +67,103 @@ class SteerKeys:
         )
 
 
+@dataclass(frozen=True)
+class ProgressiveKeys:
+    """The keyboard wheel before issue 18 (kept for bench/keyboard_steering.py's comparison):
+    holding a key turns the wheel further, gently near the centre and quicker the further it
+    is turned (a progressive rack: RAMP_RATE at the centre plus PROGRESSIVE_RATE per unit of
+    lock), slower the faster the car goes. A 0.5 s hold gave ~23 % lock and 0.9 s ~90 %, and
+    letting go re-centred at 2/s: holding a bend's ~15 % meant tapping all the way round.
+    """
+
+    name: str = "legacy"
+    ramp_rate: float = 0.2  # /s at the centre
+    progressive_rate: float = 3.0  # /s added per unit of lock already on
+    counter_rate: float = 3.2  # /s: steering back across the centre
+    return_rate: float = 2.0  # /s: full lock back to centre in 0.5 s after letting go
+
+    @property
+    def max_rate(self) -> float:
+        """The quickest the wheel moves at SPEED_REF (per second)."""
+        return max(self.ramp_rate + self.progressive_rate, self.counter_rate, self.return_rate)
+
+    def step(self, value: float, direction: int, dt: float, speed: float | None) -> float:
+        v = value
+        if direction != 0:
+            scale = speed_scale(speed)
+            if v * direction < 0:
+                rate = self.counter_rate * scale
+            else:
+                rate = (self.ramp_rate + self.progressive_rate * abs(v)) * scale
+            v += direction * rate * dt
+        else:
+            v -= math.copysign(min(abs(v), self.return_rate * dt), v)
+        return max(-1.0, min(1.0, v))
+
+
+@dataclass(frozen=True)
+class SettlingKeys(ProgressiveKeys):
+    """The keyboard wheel (issue 18): the same progressive rack, but a held key settles at a
+    lock instead of running on to full lock, and that lock shrinks as the car goes faster.
+
+    Held: the rack's rate (RAMP_RATE at the centre plus PROGRESSIVE_RATE per unit of lock,
+    slower at speed) shrinks in proportion to the lock already on, to nothing at
+    `settle_lock(speed)`: the lock grows with the hold time, gently near the centre, and
+    settles. The settling lock is the one that turns the car at SETTLE_G at its speed, as
+    racing games take lock away at speed: full lock up to ~10 m/s, 0.78 at the 12 m/s cruise
+    (the tightest shipped bend needs ~0.61), 0.30 at 20 m/s, 0.13 at 30 m/s. At the cruise a
+    held key gives 9 % after 0.3 s, 19 % after 0.5 s, 45 % after 0.9 s and 77 % after 2 s
+    (the old wheel: 9 %, 22 %, 86 %, then full lock after ~1 s), so a key let go a moment
+    late (a person's hands) costs a little lock, not a runaway to full lock.
+    Released: back to the centre at RETURN_RATE; the other key: across it at COUNTER_RATE.
+    (bench/keyboard_steering.py: a slower, smoother return made its driver weave more.)
+    """
+
+    name: str = "settling"
+    settle_g: float = 2.5  # lateral acceleration (g) the settled lock asks for
+    min_settle_lock: float = 0.1  # the settling lock at the highest speeds
+
+    def settle_lock(self, speed: float | None) -> float:
+        """The lock a held key settles at for a car at `speed` m/s (None: SPEED_REF)."""
+        if speed is None or not math.isfinite(speed):
+            speed = SPEED_REF
+        v = max(abs(speed), 1.0)
+        lock = abs(steering_for_curvature(self.settle_g * G / (v * v), CarParams()))
+        return min(1.0, max(self.min_settle_lock, lock))
+
+    def step(self, value: float, direction: int, dt: float, speed: float | None) -> float:
+        v = value
+        if direction != 0 and v * direction >= 0:
+            settle = self.settle_lock(speed)
+            rate = (self.ramp_rate + self.progressive_rate * abs(v)) * speed_scale(speed)
+            v += direction * min(rate * max(0.0, 1.0 - abs(v) / settle) * dt,
+                                 max(0.0, settle - abs(v)))
+            if abs(v) > settle:  # the car sped up: its settling lock shrank; ease down
+                v -= direction * min(abs(v) - settle, self.return_rate * dt)
+            return max(-1.0, min(1.0, v))
+        return super().step(value, direction, dt, speed)
+
+
+KeyWheel = ProgressiveKeys | SettlingKeys
+KEY_WHEELS: dict[str, KeyWheel] = {"settling": SettlingKeys(), "legacy": ProgressiveKeys()}
+SPEED_REF = 12.0  # m/s: the cruise speed, where the legacy wheel's rates hold as they are
+SPEED_SCALE_MIN = 0.6  # legacy: at high speed a key turns the wheel at most this much slower
+SPEED_SCALE_MAX = 1.4  # ... and at walking pace at most this much quicker
+
+
+def speed_scale(speed: float | None) -> float:
+    """The legacy wheel: how much quicker (>1) or slower (<1) than at SPEED_REF keys turn it."""
+    if speed is None or not math.isfinite(speed):
+        return 1.0
+    ratio = math.sqrt(SPEED_REF / max(abs(speed), 1e-3))
+    return min(max(ratio, SPEED_SCALE_MIN), SPEED_SCALE_MAX)
+
+
 class SteeringControls:
     """Smooth steering command (-1..1, right positive) from keyboard, mouse or gamepad.
 
-    Keyboard: holding a key turns the wheel further, gently near the centre and quicker the
-    further it is turned (a progressive rack: RAMP_RATE at the centre plus PROGRESSIVE_RATE
-    per unit of lock), and slower the faster the car goes (the square root of SPEED_REF over
-    the speed, within SPEED_SCALE_MIN..MAX). At the 12 m/s cruise a 0.3 s hold gives ~10 %
-    lock, about what the oval's bends need, and full lock takes ~0.9 s. Releasing re-centres
-    it at RETURN_RATE.
+    Keyboard: `keys` (SettlingKeys by default; "legacy" is the wheel before issue 18) moves
+    the wheel while Left / Right are held and re-centres it when they are let go.
     Never a jump between full lock and zero: such data teaches a CNN nothing.
     Mouse (when `mouse_mode`): the horizontal position across the road view maps to the wheel,
     full lock at MOUSE_SPAN of the half view (so the span grows with the window), through an
@@ -83,38 +172,33 @@ class SteeringControls:
     the stick outside its dead zone takes over while it is moved.
     """
 
-    RAMP_RATE = 0.2  # /s at the centre (a tap nudges the car)
-    PROGRESSIVE_RATE = 3.0  # /s added per unit of lock already on
-    COUNTER_RATE = 3.2  # /s: steering back across the centre is quicker (fast corrections)
-    RETURN_RATE = 2.0  # /s: full lock back to centre in 0.5 s after letting go
-    SPEED_REF = 12.0  # m/s where the rates above hold as they are
-    SPEED_SCALE_MIN = 0.6  # at high speed a key turns the wheel at most this much slower
-    SPEED_SCALE_MAX = 1.4  # ... and at walking pace at most this much quicker: a bend needs
-    # the same lock at any speed, so a slow car must not make the keys twitchy again
-    # The quickest the wheel moves under the keyboard at SPEED_REF (per second).
-    MAX_RATE = max(RAMP_RATE + PROGRESSIVE_RATE, COUNTER_RATE, RETURN_RATE)
+    SPEED_REF = SPEED_REF
+    # The default keyboard wheel's rates (at SPEED_REF), for the HUD's and tests' arithmetic.
+    RAMP_RATE = SettlingKeys.ramp_rate
+    PROGRESSIVE_RATE = SettlingKeys.progressive_rate
+    COUNTER_RATE = SettlingKeys.counter_rate
+    RETURN_RATE = SettlingKeys.return_rate
+    SPEED_SCALE_MIN = SPEED_SCALE_MIN
+    SPEED_SCALE_MAX = SPEED_SCALE_MAX
+    MAX_RATE = SettlingKeys().max_rate  # the quickest the keys move the wheel at SPEED_REF
     STICK_DEADZONE = 0.12
     MOUSE_SPAN = 0.9  # fraction of the half view from its centre to full lock (was 0.4)
     MOUSE_EXPO = 0.5  # share of the cubic in the mouse curve: slope 1 - EXPO at the centre
 
-    def __init__(self) -> None:
+    def __init__(self, keys: KeyWheel | str = "settling") -> None:
+        self.keys = KEY_WHEELS[keys] if isinstance(keys, str) else keys
         self.value = 0.0
         self.mouse_mode = False
         self.source = "keyboard"  # what produced the last command (shown in the HUD)
 
     def reset(self) -> None:
+        """Centre the wheel (a new track, a restart, the car put back on the road)."""
         self.value = 0.0
 
     def stick_active(self, stick: float | None) -> bool:
         return stick is not None and abs(stick) > self.STICK_DEADZONE
 
-    @classmethod
-    def speed_scale(cls, speed: float | None) -> float:
-        """How much quicker (>1) or slower (<1) than at SPEED_REF the keys turn the wheel."""
-        if speed is None or not math.isfinite(speed):
-            return 1.0
-        ratio = math.sqrt(cls.SPEED_REF / max(abs(speed), 1e-3))
-        return min(max(ratio, cls.SPEED_SCALE_MIN), cls.SPEED_SCALE_MAX)
+    speed_scale = staticmethod(speed_scale)
 
     def update(
         self,
@@ -126,7 +210,7 @@ class SteeringControls:
         speed: float | None = None,
     ) -> float:
         """Advance by dt. `mouse_x`: -1..1 across the view; `stick`: raw gamepad axis;
-        `speed`: the car's speed in m/s (None: rates as at SPEED_REF)."""
+        `speed`: the car's speed in m/s (None: as at SPEED_REF)."""
         if stick is not None and self.stick_active(stick):
             # Rescale so the command starts at 0 at the dead zone's edge (no jump).
             mag = (abs(stick) - self.STICK_DEADZONE) / (1.0 - self.STICK_DEADZONE)
@@ -138,17 +222,7 @@ class SteeringControls:
         else:
             self.source = "keyboard"
             direction = (1 if right else 0) - (1 if left else 0)
-            v = self.value
-            if direction != 0:
-                scale = self.speed_scale(speed)
-                if v * direction < 0:
-                    rate = self.COUNTER_RATE * scale
-                else:
-                    rate = (self.RAMP_RATE + self.PROGRESSIVE_RATE * abs(v)) * scale
-                v += direction * rate * dt
-            else:
-                v -= math.copysign(min(abs(v), self.RETURN_RATE * dt), v)
-            self.value = max(-1.0, min(1.0, v))
+            self.value = self.keys.step(self.value, direction, dt, speed)
         return self.value
 
     def follow(self, inp: DriveInput, dt: float, speed: float | None = None) -> float:

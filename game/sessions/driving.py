@@ -258,6 +258,7 @@ class TrackSession:
         self.steering_cmd = step.command
         if step.intervened:
             self.flash = FLASH_S
+            self.controls.reset()  # the car was set back straight: so is the wheel
         self.flash = max(0.0, self.flash - dt)
         if self.world.off_lane:
             self.off_lane_flash = FLASH_S  # shows while off the lane, then a moment more

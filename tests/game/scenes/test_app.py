@@ -183,8 +183,9 @@ def test_keyboard_steering_ramps_smoothly(app, drive):
     rest_rate = SteeringControls.RAMP_RATE * SteeringControls.SPEED_SCALE_MAX
     assert v[1] == pytest.approx(rest_rate * SIM_DT)
     assert np.all(steps[:60] >= 0.0)
-    # A third of a second gives a gentle-bend lock, not half the wheel; a second gives it all.
-    assert 0.05 < v[20] < 0.3 and v[60] == pytest.approx(1.0)
+    # A third of a second gives a gentle-bend lock, not half the wheel; a second gives most
+    # of it (the car is still slow: little is taken away for speed), never a jump to all.
+    assert 0.05 < v[20] < 0.3 and 0.6 < v[60] < 1.0
     # Letting go re-centres gradually, then stays centred.
     assert 0.0 < v[65] < 1.0 and np.all(steps[60:] <= 0.0)
     assert v[-1] == 0.0
