@@ -2,9 +2,9 @@
 
 The sim advances in exact 1/60 s steps (`Scene.update`), however fast or slow frames are
 drawn; drawing is capped at 60 FPS. The app owns what every screen shares: the window, the
-scene stack, global keys (F12 screenshot, H help overlay, U mute, Page Up / Down volume),
-sound (game.audio; the engine loop stops when the screen changes), held-key / mouse /
-gamepad state, and toasts, where a bad file or other UserFacingError is shown instead of
+scene stack, global keys (F12 screenshot, F3 frame rate, H help overlay, U mute, Page Up /
+Down volume), sound (game.audio; the engine loop stops when the screen changes), held-key /
+mouse / gamepad state, and toasts, where a bad file or other UserFacingError is shown instead of
 crashing.
 
 Headless use (tests, benchmarks): ``App(headless=True)`` opens no window (SDL dummy driver)
@@ -30,7 +30,7 @@ from game.crashlog import write_crash_log
 from game.errors import UserFacingError
 from game.paths import user_dir
 from game.render import theme
-from game.render.widgets import Toasts, draw_help_overlay
+from game.render.widgets import Toasts, draw_fps, draw_help_overlay
 from game.scenes import SCENE_ERRORS, SCENES, discover_scenes
 from game.scenes.base import Scene
 from game.settings import load_settings, save_settings
@@ -46,6 +46,7 @@ MAX_STEPS_PER_FRAME = 5  # after a long stall, drop sim time rather than spiral
 GLOBAL_HELP = [
     ("H", "show / hide this help"),
     ("F12", "save a screenshot"),
+    ("F3", "frame rate on / off"),
     ("U", "sound off / on"),
     ("Page Up / Down", "volume up / down"),
     ("Esc", "back / main menu"),
@@ -108,6 +109,8 @@ class App:
         self.stack: list[Scene] = []
         self.toasts = Toasts()
         self.help_visible = False
+        self.show_fps = False  # F3: a frame-rate read-out, for checking speed, hidden by default
+        self.fps = 0.0  # smoothed frames per second of the wall clock
         self.running = True
         self.keys_down: set[int] = set()
         self.mouse_pos = (0, 0)
@@ -381,6 +384,9 @@ class App:
             self._sound_scene = self.scene
             self.audio.stop_loops()  # no engine note droning over another screen or the help
         self.toasts.update(elapsed)
+        if elapsed > 0.0:
+            rate = 1.0 / elapsed
+            self.fps = rate if self.fps == 0.0 else 0.9 * self.fps + 0.1 * rate
         self._draw()
         self.frame_index += 1
 
@@ -393,6 +399,9 @@ class App:
             self.keys_down.add(event.key)
             if event.key == pygame.K_F12:
                 self.request_screenshot()
+                return
+            if event.key == pygame.K_F3:
+                self.show_fps = not self.show_fps
                 return
             # A screen taking typed text (a rename box) gets every letter, H and U too.
             typing = bool(getattr(self.scene, "captures_text", False))
@@ -446,6 +455,8 @@ class App:
             draw_help_overlay(self.screen, f"{title} - keys", scene.help() + GLOBAL_HELP)
         area = scene.message_area(self.screen.get_size()) if self.scene is scene else None
         self.toasts.draw(self.screen, area)
+        if self.show_fps:
+            draw_fps(self.screen, self.fps)
         pygame.display.flip()
 
 
