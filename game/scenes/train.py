@@ -122,7 +122,7 @@ class TrainScene(Scene):
         self.state = TrainScreenState(out_name, notify=app.toast)
         self.layout = TrainLayout.for_size(app.screen.get_size())
         self.list = CheckList(self.layout.rows, ROW_H, self._draw_hist, reserve_right=140)
-        self.chart = LineChart(self.layout.chart, "Loss", y_label="epoch")
+        self.chart = LineChart(self.layout.chart, "Loss", x_label="epochs")
         self.bar = ProgressBar(pygame.Rect(0, 0, 1, 1))
         self.epoch_stepper = Stepper(pygame.Rect(0, 0, 1, 1), "Epochs", EPOCH_CHOICES, 10)
         self.arch_buttons = [Button(pygame.Rect(0, 0, 1, 1), n) for n in ARCHITECTURE_NAMES]
