@@ -31,8 +31,9 @@ NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # tick steps per decade (matplotlib's M
 
 
 def nice_ticks(lo: float, hi: float, max_ticks: int = 6) -> list[float]:
-    """At most `max_ticks` (3 or more) evenly spaced round values (1, 2, 2.5 or 5 times a power of ten)
-    whose first is at or below `lo` and last at or above `hi`: the axis then spans them."""
+    """At most `max_ticks` (3 or more) evenly spaced round values (steps of 1, 2, 2.5 or 5
+    times a power of ten), the first at or below `lo`, the last at or above `hi`: the axis
+    then spans them."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"axis bounds must be finite, got {lo}, {hi}")
     if hi < lo:
