@@ -40,6 +40,7 @@ from game.sim.tracks_catalog import list_tracks, resolve_track
 from game.workers import Worker, WorkerContext
 
 WINDOW_SIZE = (1280, 720)
+MIN_WINDOW_SIZE = (1024, 640)  # the smallest size every screen is laid out for
 FPS = 60
 SIM_DT = 1.0 / 60.0
 MAX_STEPS_PER_FRAME = 5  # after a long stall, drop sim time rather than spiral
@@ -98,7 +99,8 @@ class App:
             pygame.font.init()
             theme.clear_caches()  # fonts from an earlier pygame session are no longer valid
             pygame.joystick.init()
-            self.screen = pygame.display.set_mode(size)
+            self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+            _set_minimum_size(MIN_WINDOW_SIZE)
         except pygame.error as e:
             pygame.quit()
             raise UserFacingError(f"cannot open the game window ({e}); is DISPLAY set?") from None
@@ -275,6 +277,14 @@ class App:
         except Exception as e:  # noqa: BLE001
             write_crash_log(e, f"screen {scene.scene_name!r} on_exit")
 
+    # --- the window ----------------------------------------------------------------------
+    def resize(self, size: tuple[int, int]) -> None:
+        """The window was resized to `size`: the screen surface follows; each screen lays
+        itself out again when it next draws (or handles an event) at the new size."""
+        size = (max(int(size[0]), 1), max(int(size[1]), 1))
+        if self.screen.get_size() != size:
+            self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+
     # --- input state shared by scenes ----------------------------------------------------
     def key_held(self, *keys: int) -> bool:
         """True while any of `keys` is held (tracked from events, so scripted events work)."""
@@ -423,6 +433,8 @@ class App:
                 return  # the overlay swallows keys meant for the scene below
         elif et == pygame.KEYUP:
             self.keys_down.discard(event.key)
+        elif et == pygame.VIDEORESIZE:
+            self.resize(event.size)
         elif et == pygame.MOUSEMOTION:
             self.mouse_pos = event.pos
         elif et == pygame.WINDOWFOCUSLOST:
@@ -460,10 +472,18 @@ class App:
         pygame.display.flip()
 
 
+def _set_minimum_size(size: tuple[int, int]) -> None:
+    """Keep the window from being made smaller than the layouts are made for."""
+    try:
+        pygame.Window.from_display_module().minimum_size = size
+    except (AttributeError, pygame.error):  # an older pygame-ce or a driver without windows
+        pass
+
+
 def _fill_raster_cache(ctx: WorkerContext) -> int:
     """Build the shipped tracks' dashcam rasters the disk cache lacks (once per machine), so
     opening a screen on any of them loads in milliseconds instead of freezing up to 1.7 s."""
-    return fill_disk_cache((resolve_track(n) for n in list_tracks()), stop=ctx.cancelled)
+    return fill_disk_cache((resolve_track(n) for n in list_tracks()), stop=lambda: ctx.cancelled)
 
 
 def run_app(first_scene: str = "menu", track: str | None = None) -> int:
