@@ -139,10 +139,13 @@ class TrainScene(Scene):
         s = lay.settings
         row = max(s.h // 5, 30)
         self.start_from_button.rect = pygame.Rect(s.x + 150, s.y + row + 4, s.w - 164, row - 8)
+        n = len(self.arch_buttons)  # the buttons share the width right of their label
+        bw = min(110, (s.w - 164 - 10 * (n - 1)) // n)
         for i, b in enumerate(self.arch_buttons):
-            b.rect = pygame.Rect(s.x + 150 + i * 120, s.y + 2 * row + 4, 110, row - 8)
-        self.epoch_stepper.place(pygame.Rect(s.x + 14, s.y + 3 * row + 4, 270, row - 8))
+            b.rect = pygame.Rect(s.x + 150 + i * (bw + 10), s.y + 2 * row + 4, bw, row - 8)
         self.start_button.rect = pygame.Rect(s.right - 180, s.y + 3 * row + 4, 166, row - 8)
+        stepper_w = min(270, self.start_button.rect.x - 12 - (s.x + 14))  # clear of START
+        self.epoch_stepper.place(pygame.Rect(s.x + 14, s.y + 3 * row + 4, stepper_w, row - 8))
         p = lay.progress
         self.bar.rect = pygame.Rect(p.x + 14, p.bottom - 30, p.w - 28, 18)
         r = lay.result
@@ -285,8 +288,8 @@ class TrainScene(Scene):
         run = st.run
         line = st.status_line()
         color = theme.BAD if line.startswith("failed") else theme.TEXT
-        _text(surface, line if len(line) <= 70 else line[:67] + "...", (r.x + 14, r.y + 20),
-              theme.BODY, color)  # fmt: skip
+        _text(surface, fit_text(line, r.w - 28, theme.BODY), (r.x + 14, r.y + 20), theme.BODY,
+              color)  # fmt: skip
         # Unknown while TensorFlow starts and the frames are checked: a sliding block.
         known = run is not None and (run.active or run.fraction is not None)
         self.bar.fraction = run.fraction if known else 0.0

@@ -86,3 +86,17 @@ def test_the_frame_rate_shows_only_after_f3(app):
     assert app.show_fps and not np.array_equal(hidden, grab_pixels(app.screen, corner))
     app.frame([f3], SIM_DT)
     assert not app.show_fps
+
+
+@pytest.mark.parametrize("size", [SMALL, (1280, 720)], ids=["smallest", "default"])
+def test_train_controls_stay_inside_their_panel_and_apart(app, size):
+    scene = app.push("train")
+    app.frame([resize(size)], SIM_DT)
+    settings = scene.layout.settings
+    controls = [*scene.arch_buttons, scene.start_from_button, scene.start_button]
+    for c in controls:
+        assert settings.contains(c.rect), c.label
+    assert scene.epoch_stepper.rect.right < scene.start_button.rect.left
+    assert settings.contains(scene.epoch_stepper.rect)
+    rects = [b.rect for b in scene.arch_buttons]
+    assert all(a.right < b.left for a, b in zip(rects, rects[1:], strict=False))
