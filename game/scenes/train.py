@@ -318,7 +318,9 @@ class TrainScene(Scene):
             ("time", f"{res.seconds:.0f} s, {plural(res.epochs_run, 'epoch')}"),
             ("saved", res.model_path.name),
         )
+        room = self.drive_button.rect.x - 10 - (r.x + 130)  # the values stop short of the button
         for k, (label, value) in enumerate(rows):
             _text(surface, label, (r.x + 14, r.y + 44 + 24 * k))
+            value = fit_text(value, room, theme.BODY)
             _text(surface, value, (r.x + 130, r.y + 44 + 24 * k), theme.BODY, theme.TEXT)
         self.drive_button.draw(surface, focused=True)

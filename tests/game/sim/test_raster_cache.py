@@ -73,3 +73,13 @@ def test_fill_disk_cache_builds_only_what_is_missing_and_stops_when_asked():
     assert raster.fill_disk_cache(tracks) == 2
     assert all(raster.cache_path(t).is_file() for t in tracks)
     assert raster.fill_disk_cache(tracks) == 0
+
+
+def test_the_apps_warm_up_job_builds_nothing_once_cancelled():
+    from game.app import _fill_raster_cache
+
+    class Cancelled:
+        cancelled = True
+
+    assert _fill_raster_cache(Cancelled()) == 0
+    assert not raster.cache_path(resolve_track("oval")).exists()
