@@ -46,7 +46,7 @@ def test_the_key_follows_the_geometry():
     assert raster.track_key(_circle()) != raster.track_key(_circle(radius=61.0))
 
 
-@pytest.mark.parametrize("garbage", [b"", b"not an npz file", b"PK\x03\x04broken"])
+@pytest.mark.parametrize("garbage", [b"", b"not a raster", b"\x93NUMPY\x01\x00broken"])
 def test_a_bad_cache_file_is_built_again_and_replaced(garbage):
     track = _circle()
     expected = raster.build_raster(track)
@@ -83,3 +83,12 @@ def test_the_apps_warm_up_job_builds_nothing_once_cancelled():
 
     assert _fill_raster_cache(Cancelled()) == 0
     assert not raster.cache_path(resolve_track("oval")).exists()
+
+
+def test_a_cut_off_cache_file_is_refused():
+    track = _circle()
+    path = raster.cache_path(track)
+    raster._write(path, raster.build_raster(track))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert raster._read(path) is None
