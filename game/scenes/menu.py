@@ -120,7 +120,6 @@ class MenuScene(Scene):
         hint = "Up/Down choose   Enter open   H help   F12 screenshot   Esc quit"
         theme.blit_text(surface, hint, (92, h - 30), theme.SMALL, theme.TEXT_DIM, anchor="midleft")
 
-
     def _draw_start_here(self, surface: pygame.Surface) -> None:
         """An amber START HERE tag beside the first-run entry."""
         keys = [item.key for item in self.menu.items]
