@@ -2,9 +2,9 @@
 
 The sim advances in exact 1/60 s steps (`Scene.update`), however fast or slow frames are
 drawn; drawing is capped at 60 FPS. The app owns what every screen shares: the window, the
-scene stack, global keys (F12 screenshot, H help overlay, U mute, Page Up / Down volume),
-sound (game.audio; the engine loop stops when the screen changes), held-key / mouse /
-gamepad state, and toasts, where a bad file or other UserFacingError is shown instead of
+scene stack, global keys (F12 screenshot, F3 frame rate, H help overlay, U mute, Page Up /
+Down volume), sound (game.audio; the engine loop stops when the screen changes), held-key /
+mouse / gamepad state, and toasts, where a bad file or other UserFacingError is shown instead of
 crashing.
 
 Headless use (tests, benchmarks): ``App(headless=True)`` opens no window (SDL dummy driver)
@@ -30,20 +30,24 @@ from game.crashlog import write_crash_log
 from game.errors import UserFacingError
 from game.paths import user_dir
 from game.render import theme
-from game.render.widgets import Toasts, draw_help_overlay
+from game.render.widgets import Toasts, draw_fps, draw_help_overlay
 from game.scenes import SCENE_ERRORS, SCENES, discover_scenes
 from game.scenes.base import Scene
 from game.settings import load_settings, save_settings
 from game.shutdown import QuitOnSignals
-from game.workers import Worker
+from game.sim.raster import fill_disk_cache
+from game.sim.tracks_catalog import list_tracks, resolve_track
+from game.workers import Worker, WorkerContext
 
 WINDOW_SIZE = (1280, 720)
+MIN_WINDOW_SIZE = (1024, 640)  # the smallest size every screen is laid out for
 FPS = 60
 SIM_DT = 1.0 / 60.0
 MAX_STEPS_PER_FRAME = 5  # after a long stall, drop sim time rather than spiral
 GLOBAL_HELP = [
     ("H", "show / hide this help"),
     ("F12", "save a screenshot"),
+    ("F3", "frame rate on / off"),
     ("U", "sound off / on"),
     ("Page Up / Down", "volume up / down"),
     ("Esc", "back / main menu"),
@@ -95,7 +99,8 @@ class App:
             pygame.font.init()
             theme.clear_caches()  # fonts from an earlier pygame session are no longer valid
             pygame.joystick.init()
-            self.screen = pygame.display.set_mode(size)
+            self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+            _set_minimum_size(MIN_WINDOW_SIZE)
         except pygame.error as e:
             pygame.quit()
             raise UserFacingError(f"cannot open the game window ({e}); is DISPLAY set?") from None
@@ -106,6 +111,8 @@ class App:
         self.stack: list[Scene] = []
         self.toasts = Toasts()
         self.help_visible = False
+        self.show_fps = False  # F3: a frame-rate read-out, for checking speed, hidden by default
+        self.fps = 0.0  # smoothed frames per second of the wall clock
         self.running = True
         self.keys_down: set[int] = set()
         self.mouse_pos = (0, 0)
@@ -133,6 +140,8 @@ class App:
         discover_scenes()
         for module, error in SCENE_ERRORS.items():
             self.toast(f"screen {module!r} failed to load: {error}", "error", seconds=10.0)
+        if not headless:  # tests and benches start cold on purpose (and must not wait on it)
+            Worker(_fill_raster_cache, name="track rasters").start()
 
     # --- scene stack ---------------------------------------------------------------------
     @property
@@ -268,6 +277,14 @@ class App:
         except Exception as e:  # noqa: BLE001
             write_crash_log(e, f"screen {scene.scene_name!r} on_exit")
 
+    # --- the window ----------------------------------------------------------------------
+    def resize(self, size: tuple[int, int]) -> None:
+        """The window was resized to `size`: the screen surface follows; each screen lays
+        itself out again when it next draws (or handles an event) at the new size."""
+        size = (max(int(size[0]), 1), max(int(size[1]), 1))
+        if self.screen.get_size() != size:
+            self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+
     # --- input state shared by scenes ----------------------------------------------------
     def key_held(self, *keys: int) -> bool:
         """True while any of `keys` is held (tracked from events, so scripted events work)."""
@@ -377,6 +394,9 @@ class App:
             self._sound_scene = self.scene
             self.audio.stop_loops()  # no engine note droning over another screen or the help
         self.toasts.update(elapsed)
+        if elapsed > 0.0:
+            rate = 1.0 / elapsed
+            self.fps = rate if self.fps == 0.0 else 0.9 * self.fps + 0.1 * rate
         self._draw()
         self.frame_index += 1
 
@@ -389,6 +409,9 @@ class App:
             self.keys_down.add(event.key)
             if event.key == pygame.K_F12:
                 self.request_screenshot()
+                return
+            if event.key == pygame.K_F3:
+                self.show_fps = not self.show_fps
                 return
             # A screen taking typed text (a rename box) gets every letter, H and U too.
             typing = bool(getattr(self.scene, "captures_text", False))
@@ -410,6 +433,8 @@ class App:
                 return  # the overlay swallows keys meant for the scene below
         elif et == pygame.KEYUP:
             self.keys_down.discard(event.key)
+        elif et == pygame.VIDEORESIZE:
+            self.resize(event.size)
         elif et == pygame.MOUSEMOTION:
             self.mouse_pos = event.pos
         elif et == pygame.WINDOWFOCUSLOST:
@@ -442,7 +467,23 @@ class App:
             draw_help_overlay(self.screen, f"{title} - keys", scene.help() + GLOBAL_HELP)
         area = scene.message_area(self.screen.get_size()) if self.scene is scene else None
         self.toasts.draw(self.screen, area)
+        if self.show_fps:
+            draw_fps(self.screen, self.fps)
         pygame.display.flip()
+
+
+def _set_minimum_size(size: tuple[int, int]) -> None:
+    """Keep the window from being made smaller than the layouts are made for."""
+    try:
+        pygame.Window.from_display_module().minimum_size = size
+    except (AttributeError, pygame.error):  # an older pygame-ce or a driver without windows
+        pass
+
+
+def _fill_raster_cache(ctx: WorkerContext) -> int:
+    """Build the shipped tracks' dashcam rasters the disk cache lacks (once per machine), so
+    opening a screen on any of them loads in milliseconds instead of freezing up to 1.7 s."""
+    return fill_disk_cache((resolve_track(n) for n in list_tracks()), stop=lambda: ctx.cancelled)
 
 
 def run_app(first_scene: str = "menu", track: str | None = None) -> int:

@@ -1,15 +1,17 @@
 """A reusable line chart: loss curves per epoch, net score over rounds, anything over time.
 
-    chart = LineChart(pygame.Rect(40, 80, 520, 260), "Loss", y_label="MSE")
+    chart = LineChart(pygame.Rect(40, 80, 520, 260), "Loss", y_label="MSE", x_label="epoch")
     chart.add("train", 0.12)            # x defaults to the series' next index
     chart.add("val", 0.15, x=1)
     chart.draw(screen)
 
-Axes fit the data (or a fixed `y_range`); series keep their colour by order of first use.
+Axes fit the data (or a fixed `y_range`) and are marked at round values (nice_ticks: steps of
+1, 2, 2.5 or 5 times a power of ten); series keep their colour by order of first use.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pygame
@@ -21,8 +23,54 @@ PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 40, 28
 
 
 def _fmt(v: float) -> str:
-    """Short axis/legend numbers: 1234, 12.3, 0.0123."""
+    """Short legend numbers: 1234, 12.3, 0.0123."""
     return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # tick steps per decade (matplotlib's MaxNLocator's)
+
+
+def nice_ticks(lo: float, hi: float, max_ticks: int = 6) -> list[float]:
+    """At most `max_ticks` (3 or more) evenly spaced round values (steps of 1, 2, 2.5 or 5
+    times a power of ten), the first at or below `lo`, the last at or above `hi`: the axis
+    then spans them."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"axis bounds must be finite, got {lo}, {hi}")
+    if hi < lo:
+        lo, hi = hi, lo
+    if hi - lo < 1e-12 * max(abs(lo), abs(hi), 1.0):
+        pad = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+    intervals = max(max_ticks - 1, 2)  # two: a range across zero needs a tick at it
+    raw = (hi - lo) / intervals
+    decade = 10.0 ** math.floor(math.log10(raw))
+    # Snapping the ends out to whole steps can need a bigger step than `raw`: try the nice
+    # steps of the next decades too.
+    for mult in (m * 10**k for k in range(4) for m in NICE_STEPS[:-1]):
+        step = mult * decade
+        first = math.floor(lo / step + 1e-9) * step
+        last = math.ceil(hi / step - 1e-9) * step
+        if round((last - first) / step) <= intervals:
+            break
+    n = int(round((last - first) / step))
+    return [_clean(first + k * step) for k in range(n + 1)]
+
+
+def _clean(v: float) -> float:
+    """Round away float noise (0.30000000000000004) and negative zero."""
+    v = float(f"{v:.12g}")
+    return 0.0 if v == 0 else v
+
+
+def tick_labels(ticks: Sequence[float]) -> list[str]:
+    """Labels with as many decimals as the step needs and no more: 0 0.5 1, 0.02 0.04, 100 200."""
+    if len(ticks) < 2:
+        return [f"{t:g}" for t in ticks]
+    step = abs(ticks[1] - ticks[0])
+    decimals = 0
+    while decimals < 8 and abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6:
+        decimals += 1
+    return [f"{t:,.{decimals}f}" for t in ticks]
 
 
 class LineChart:
@@ -31,19 +79,22 @@ class LineChart:
         rect: pygame.Rect,
         title: str = "",
         y_label: str = "",
+        x_label: str = "",
         y_range: tuple[float, float] | None = None,
         max_points: int = 2000,
         colors: Sequence[Color] = theme.SERIES,
         reference: tuple[float, str] | None = None,
         hint: str = "",
     ) -> None:
-        """`reference`: (y, label) drawn as a dashed line (e.g. pure chance); `hint`: what
-        the chart will show, written under it while it has no data."""
+        """`y_label` / `x_label`: what the axes measure (beside the title / at the x axis'
+        right end); `reference`: (y, label) drawn as a dashed line (e.g. pure chance); `hint`:
+        what the chart will show, written under it while it has no data."""
         self.rect = pygame.Rect(rect)
         self.reference = reference
         self.hint = hint
         self.title = title
         self.y_label = y_label
+        self.x_label = x_label
         self.y_range = y_range
         self.max_points = max_points
         self.colors = list(colors)
@@ -85,27 +136,36 @@ class LineChart:
         at = (plot.right - 2, y - 9)
         theme.blit_text(surface, label, at, theme.SMALL, theme.TEXT_MUTED, anchor="midright")
 
-    def _bounds(self) -> tuple[float, float, float, float]:
+    def _ticks(self, plot: pygame.Rect) -> tuple[list[float], list[float]]:
+        """(x ticks, y ticks): round values spanning the data (or `y_range`); the axes run from
+        the first tick to the last."""
         pts = [p for s in self.series.values() for p in s]
-        x0 = min(p[0] for p in pts)
-        x1 = max(p[0] for p in pts)
+        xs = [p[0] for p in pts]
+        x_ticks = nice_ticks(min(xs), max(xs), max(3, min(6, plot.w // 70)))
         if self.y_range is not None:
             y0, y1 = self.y_range
         else:
-            y0 = min(p[1] for p in pts)
-            y1 = max(p[1] for p in pts)
-            margin = (y1 - y0) * 0.08 or max(abs(y1) * 0.1, 1e-3)
-            y0, y1 = y0 - margin, y1 + margin
-        if x1 == x0:
-            x1 = x0 + 1.0
-        return x0, x1, y0, y1
+            y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+        y_ticks = nice_ticks(y0, y1, max(3, min(6, plot.h // 28)))
+        if self.y_range is not None:  # a fixed range keeps its ends; only ticks inside it
+            y_ticks = [t for t in y_ticks if y0 - 1e-9 <= t <= y1 + 1e-9]
+        return x_ticks, y_ticks
+
+    def _bounds(self) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1): the axes' ends."""
+        x_ticks, y_ticks = self._ticks(self.plot_rect())
+        y0, y1 = self.y_range if self.y_range is not None else (y_ticks[0], y_ticks[-1])
+        return x_ticks[0], x_ticks[-1], y0, y1
 
     def draw(self, surface: pygame.Surface) -> None:
         r = self.rect
         theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
-        theme.blit_text(
+        title = theme.blit_text(
             surface, self.title, (r.x + 14, r.y + 18), theme.BODY, theme.TEXT, anchor="midleft"
         )
+        if self.y_label:  # the y axis' quantity, beside the title
+            at = (title.right + 8, r.y + 19)
+            theme.blit_text(surface, self.y_label, at, theme.SMALL, theme.TEXT_DIM, "midleft")
         plot = self.plot_rect()
         # Legend: name and latest value, right-aligned in the title row.
         lx = r.right - 14
@@ -127,33 +187,24 @@ class LineChart:
             theme.blit_text(surface, self.hint, at, theme.SMALL, theme.TEXT_DIM, anchor="center")
             self._draw_reference(surface, plot)
             return
+        x_ticks, y_ticks = self._ticks(plot)
         x0, x1, y0, y1 = self._bounds()
-        for k in range(5):  # horizontal grid with y values
-            yv = y0 + (y1 - y0) * k / 4
-            py = plot.bottom - plot.h * k / 4
-            pygame.draw.line(surface, theme.PANEL_EDGE, (plot.x, py), (plot.right, py), 1)
-            theme.blit_text(
-                surface,
-                _fmt(yv),
-                (plot.x - 6, py),
-                theme.SMALL,
-                theme.TEXT_MUTED,
-                anchor="midright",
-            )
-        for xv, px, anchor in ((x0, plot.x, "midleft"), (x1, plot.right, "midright")):
-            at = (px, plot.bottom + 12)
-            theme.blit_text(surface, _fmt(xv), at, theme.SMALL, theme.TEXT_MUTED, anchor=anchor)
-        if self.y_label:
-            theme.blit_text(
-                surface,
-                self.y_label,
-                (plot.centerx, plot.bottom + 12),
-                theme.SMALL,
-                theme.TEXT_DIM,
-                anchor="center",
-            )
         sx = plot.w / (x1 - x0)
         sy = plot.h / (y1 - y0)
+        for yv, text in zip(y_ticks, tick_labels(y_ticks), strict=True):  # grid with y values
+            py = round(plot.bottom - (yv - y0) * sy)
+            pygame.draw.line(surface, theme.PANEL_EDGE, (plot.x, py), (plot.right, py), 1)
+            at = (plot.x - 6, py)
+            theme.blit_text(surface, text, at, theme.SMALL, theme.TEXT_MUTED, anchor="midright")
+        x_label = self._draw_x_label(surface, plot)
+        for xv, text in zip(x_ticks, tick_labels(x_ticks), strict=True):
+            px = round(plot.x + (xv - x0) * sx)
+            pygame.draw.line(surface, theme.PANEL_EDGE, (px, plot.bottom), (px, plot.bottom + 4))
+            anchor = "midleft" if xv == x0 else "midright" if xv == x1 else "center"
+            img = theme.text(text, theme.SMALL, theme.TEXT_MUTED)
+            rect = img.get_rect(**{anchor: (px, plot.bottom + 12)})
+            if x_label is None or not rect.colliderect(x_label):
+                surface.blit(img, rect)
         if y0 < 0.0 < y1:  # a signed quantity (net score): mark zero
             py = plot.bottom + y0 * sy
             pygame.draw.line(surface, theme.TEXT_DIM, (plot.x, py), (plot.right, py), 2)
@@ -169,3 +220,12 @@ class LineChart:
             pygame.draw.circle(surface, color, xy[-1], 4)
         surface.set_clip(old_clip)
         self._draw_reference(surface, plot)
+
+    def _draw_x_label(self, surface: pygame.Surface, plot: pygame.Rect) -> pygame.Rect | None:
+        """The x axis' quantity, at the right end under the axis (tick labels give way)."""
+        if not self.x_label:
+            return None
+        img = theme.text(self.x_label, theme.SMALL, theme.TEXT_DIM)
+        rect = img.get_rect(midright=(plot.right, plot.bottom + 12))
+        surface.blit(img, rect)
+        return rect.inflate(12, 0)

@@ -15,6 +15,7 @@ import pygame
 from game.render import theme
 from game.render.hud import draw_dashboard
 from game.render.minimap import Minimap
+from game.render.table import fit_text
 from game.render.world_view import CarSprite, FollowCamera, WorldView, _car_sprite
 from game.sim.track import Track
 from game.sim.world import World
@@ -323,5 +324,8 @@ def draw_instruction_band(
     x = rect.x + 16
     y = rect.y + (18 if line else rect.h // 2)
     theme.blit_text(surface, title, (x, y), theme.BODY, theme.TEXT, "midleft")
-    if line:
-        theme.blit_text(surface, line, (x, rect.y + 42), theme.SMALL, theme.TEXT_MUTED, "midleft")
+    if line:  # a narrow window: a size smaller, then cut, never past the band
+        room = rect.w - 32
+        size = theme.SMALL if theme.font(theme.SMALL).size(line)[0] <= room else theme.SMALL - 2
+        line = fit_text(line, room, size)
+        theme.blit_text(surface, line, (x, rect.y + 42), size, theme.TEXT_MUTED, "midleft")

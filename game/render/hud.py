@@ -13,9 +13,19 @@ import pygame
 
 from game.render import theme
 from game.render.widgets import draw_bar, draw_label_value
+from game.sim.car import Car
 from game.sim.world import World
+from game.textfmt import plural
 
 KMH_PER_MS = 3.6
+
+
+def speed_caption(car: Car, pedals_by: str = "model") -> str:
+    """What sets the car's speed, for under the speed read-out: the cruise control's set speed
+    while it drives ("cruise 43 km/h"), else whoever works the pedals ("speed set by model")."""
+    if car.on_cruise:
+        return f"cruise {car.cruise_speed * KMH_PER_MS:.0f} km/h"
+    return f"speed set by {pedals_by}"
 
 
 def draw_speed(
@@ -23,8 +33,10 @@ def draw_speed(
     center: tuple[int, int],
     speed_ms: float,
     cruise_ms: float | None = None,
+    caption: str | None = None,
 ) -> None:
-    """Big km/h read-out with the cruise-control set speed under it."""
+    """Big km/h read-out with what sets the speed under it: `caption` (see speed_caption),
+    else the cruise-control set speed `cruise_ms`."""
     cx, cy = center
     theme.blit_text(
         surface,
@@ -35,15 +47,10 @@ def draw_speed(
         anchor="center",
     )
     theme.blit_text(surface, "km/h", (cx, cy + 26), theme.SMALL, theme.TEXT_MUTED, anchor="center")
-    if cruise_ms is not None:
-        theme.blit_text(
-            surface,
-            f"cruise {cruise_ms * KMH_PER_MS:.0f}",
-            (cx, cy + 44),
-            theme.SMALL,
-            theme.ACCENT,
-            anchor="center",
-        )
+    if caption is None and cruise_ms is not None:
+        caption = f"cruise {cruise_ms * KMH_PER_MS:.0f} km/h"
+    if caption:
+        theme.blit_text(surface, caption, (cx, cy + 44), theme.SMALL, theme.ACCENT, "center")
 
 
 def _dial_point(center: tuple[int, int], r: float, value: float) -> tuple[float, float]:
@@ -152,14 +159,14 @@ def draw_dashboard(
     mouse: float | None = None,
 ) -> None:
     """Speed, steering gauge and lane-offset bar on one translucent card (`show_cruise`:
-    the cruise set speed under the speed; off for a person on the pedals; `mouse`: where
+    what sets the speed under it (speed_caption); off for a person on the pedals; `mouse`: where
     mouse steering puts the wheel, marked on the gauge)."""
     rect = pygame.Rect(rect)
     theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.PANEL_EDGE, radius=14, alpha=215)
     st = world.car.state
     third = rect.w // 3
-    cruise = world.car.cruise_speed if show_cruise else None
-    draw_speed(surface, (rect.x + third // 2, rect.centery - 6), st.speed, cruise)
+    caption = speed_caption(world.car, "the pedals") if show_cruise else None
+    draw_speed(surface, (rect.x + third // 2, rect.centery - 6), st.speed, caption=caption)
     draw_steering_gauge(
         surface, (rect.x + third + third // 2, rect.centery + 14), 44, st.steering, steering_cmd,
         mouse,
@@ -258,7 +265,7 @@ def draw_rec_mark(
     surface: pygame.Surface, topleft: tuple[int, int], frame_count: int, blink_on: bool = True
 ) -> pygame.Rect:
     """A red REC pill with the number of frames recorded; returns its rect."""
-    label = theme.text(f"REC  {frame_count} frames", theme.BODY, theme.TEXT)
+    label = theme.text(f"REC  {plural(frame_count, 'frame')}", theme.BODY, theme.TEXT)
     card = pygame.Rect(topleft, (label.get_width() + 48, 34))
     theme.draw_panel(surface, card, (60, 12, 16), theme.REC, radius=17, alpha=220)
     if blink_on:

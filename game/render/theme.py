@@ -10,6 +10,8 @@ from functools import lru_cache
 
 import pygame
 
+from game.textfmt import format_time  # noqa: F401 - the screens call theme.format_time
+
 Color = tuple[int, int, int]
 
 # --- palette ------------------------------------------------------------------------------
@@ -155,11 +157,3 @@ def _translucent_card(
     card = pygame.Surface(size, pygame.SRCALPHA)
     pygame.draw.rect(card, (*color, alpha), card.get_rect(), border_radius=radius)
     return card
-
-
-def format_time(seconds: float | None) -> str:
-    """Lap times as m:ss.s ('--:--.-' when there is none yet)."""
-    if seconds is None:
-        return "--:--.-"
-    m, s = divmod(max(seconds, 0.0), 60.0)
-    return f"{int(m)}:{s:04.1f}"

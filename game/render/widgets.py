@@ -14,6 +14,7 @@ import pygame
 
 from game.render import theme
 from game.render.theme import Color
+from game.textfmt import shorten_paths
 
 
 class Button:
@@ -214,6 +215,15 @@ class ProgressBar:
         theme.blit_text(surface, pct, self.rect.center, theme.SMALL, theme.TEXT, anchor="center")
 
 
+def draw_fps(surface: pygame.Surface, fps: float) -> pygame.Rect:
+    """The F3 frame-rate read-out: a small dark tag in the window's top-right corner."""
+    img = theme.text(f"{fps:.0f} FPS", theme.SMALL, theme.TEXT)
+    tag = img.get_rect(topright=(surface.get_width() - 6, 6)).inflate(12, 8)
+    theme.draw_panel(surface, tag, theme.PANEL_DARK, None, radius=6, alpha=200)
+    surface.blit(img, img.get_rect(center=tag.center))
+    return tag
+
+
 def draw_help_overlay(
     surface: pygame.Surface, title: str, lines: Sequence[tuple[str, str]]
 ) -> None:
@@ -269,6 +279,8 @@ class Toasts:
         self.items: list[Toast] = []
 
     def push(self, message: str, kind: str = "info", seconds: float | None = None) -> None:
+        """Show `message`; paths in the user's folders in it are shortened (short_path)."""
+        message = shorten_paths(message)
         if seconds is None:
             seconds = 6.0 if kind == "error" else 3.0
         if self.items and self.items[-1].message == message:  # the same again: refresh it

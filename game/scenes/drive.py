@@ -34,6 +34,7 @@ from game.render.hud import (
     draw_pill,
     draw_rec_mark,
 )
+from game.render.minimap import Minimap
 from game.render.world_view import CarSprite
 from game.scenes import register_scene
 from game.scenes.base import Scene
@@ -74,7 +75,8 @@ class DriveScene(Scene):
     ) -> None:
         """`session`: drive one made elsewhere (the Teach screen's) instead of a new one."""
         super().__init__(app)
-        self.lay: DrivingLayout = driving_layout(app.screen.get_size())
+        self._size = app.screen.get_size()
+        self.lay: DrivingLayout = driving_layout(self._size)
         self.session = session or DriveSession(track or app.track_spec, look, app.toast)
         self.top_inset = 0  # px at the top of the road view left to an embedding screen
         self.roads = RoadViews()
@@ -101,7 +103,18 @@ class DriveScene(Scene):
         if do is not None:
             do()
 
+    def fit(self, size: tuple[int, int]) -> None:
+        """Lay the screen out for a window of `size` (after the window was resized)."""
+        if size == self._size:
+            return
+        self._size = size
+        self.lay = driving_layout(size)
+        self.panel.image_rect.topleft = self.lay.dashcam_at
+        if self.roads.track is not None:  # the map card changed size: a map to fit it
+            self.roads.minimap = Minimap(self.roads.track, self.lay.map_size)
+
     def update(self, dt: float) -> None:
+        self.fit(self.app.screen.get_size())
         mouse_x = mouse_x_in(self.lay.view, self.app.mouse_pos)
         if self.session.update(dt, KEYS.read(self.app, mouse_x)):
             world = self.session.world
@@ -123,6 +136,7 @@ class DriveScene(Scene):
         return controls.mouse_wheel(mouse_x_in(self.lay.view, self.app.mouse_pos))
 
     def draw(self, surface: pygame.Surface) -> None:
+        self.fit(surface.get_size())
         s, lay = self.session, self.lay
         color = theme.CAR_COLORS[0]
         pose = s.ghost.pose(s.world) if s.pending is None else None

@@ -24,7 +24,8 @@ QUIT = "__quit__"
 FIRST_RUN_SCENE = "teach"
 ATTRACT_TRACK_SEED = 7
 SUBTITLE = "drive, record and train neural networks  -  then take them on"
-MENU_TOP, MENU_BOTTOM = 262, 600  # the entries share this band, however many there are
+MENU_TOP = 256  # the entries share the band from here to FOOTER_H above the window's bottom,
+FOOTER_H = 84  # however many there are; below it: the entry's description, then the key hint
 
 
 @register_scene("menu", label="Main menu", in_menu=False)
@@ -35,18 +36,11 @@ class MenuScene(Scene):
         super().__init__(app)
         items = [MenuItem(s.name, s.label, s.description) for s in menu_entries()]
         items.append(MenuItem(QUIT, "Quit", "Close the game"))
-        item_height = min(58, (MENU_BOTTOM - MENU_TOP) // len(items))
-        self.menu = MenuList(
-            items,
-            (90, MENU_TOP),
-            380,
-            item_height=item_height,
-            size=theme.LARGE if item_height >= 48 else theme.BODY + 4,
-        )
+        self.menu = MenuList(items, (90, MENU_TOP), 380)
         self.first_run = False
         self._check_first_run()
-        w, h = app.screen.get_size()
-        self._shade = _left_shade((w, h))
+        self._size = (0, 0)
+        self.fit(app.screen.get_size())
         # Attract mode: the expert laps a generated track behind the menu.
         track = generate_track(ATTRACT_TRACK_SEED)
         self.world = World(track, start_s=track.length * 0.3, start_speed=14.0)
@@ -55,6 +49,18 @@ class MenuScene(Scene):
         driver.reset(self.world)
         self.loop = DrivingLoop(self.world, driver)
         self.view = WorldView(track, scale=7.0)
+
+    def fit(self, size: tuple[int, int]) -> None:
+        """Lay the menu out for a window of `size`: the entries share the height left between
+        the title and the footer, so the description and the key hint never overlap them."""
+        if size == self._size:
+            return
+        self._size = size
+        item_height = min(58, (size[1] - FOOTER_H - MENU_TOP) // len(self.menu.items))
+        self.menu.item_height = item_height
+        big = theme.LARGE if item_height >= 48 else theme.BODY + 4
+        self.menu.size = big if item_height >= 34 else theme.BODY  # the text fits its row
+        self._shade = _left_shade(size)
 
     def _check_first_run(self) -> None:
         keys = [item.key for item in self.menu.items]
@@ -66,6 +72,7 @@ class MenuScene(Scene):
         self._check_first_run()  # after the first laps or model the mark goes
 
     def handle_event(self, event: pygame.event.Event) -> None:
+        self.fit(self.app.screen.get_size())
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.app.quit()
             return
@@ -84,6 +91,7 @@ class MenuScene(Scene):
         self.loop.step()
 
     def draw(self, surface: pygame.Surface) -> None:
+        self.fit(surface.get_size())
         st = self.world.car.state
         w, h = surface.get_size()
         # Keep the car in the right half of the screen, where the menu does not cover it.
@@ -111,7 +119,6 @@ class MenuScene(Scene):
             theme.blit_text(surface, item.description, (92, y), theme.BODY, theme.ACCENT_2)
         hint = "Up/Down choose   Enter open   H help   F12 screenshot   Esc quit"
         theme.blit_text(surface, hint, (92, h - 30), theme.SMALL, theme.TEXT_DIM, anchor="midleft")
-
 
     def _draw_start_here(self, surface: pygame.Surface) -> None:
         """An amber START HERE tag beside the first-run entry."""

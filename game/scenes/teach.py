@@ -59,8 +59,12 @@ class TeachScene(Scene):
         self.driving = DriveScene(app, session=self.teach.drive)
         self.driving.top_inset = BAND_H + 8
         self.watching: Scene | None = None  # the Autopilot screen, in step 3
-        self.lay = self.driving.lay
         self.clock = 0.0
+
+    @property
+    def lay(self):
+        """The Drive screen's layout (it follows the window's size)."""
+        return self.driving.lay
 
     # --- lifecycle -----------------------------------------------------------------------
     def on_exit(self) -> None:

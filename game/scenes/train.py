@@ -12,7 +12,6 @@ its rules are game/sessions/training.py; this module turns input into calls and 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +27,8 @@ from game.render.table import fit_text
 from game.render.widgets import Button
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.sessions.training import EPOCH_CHOICES, SKIPPED_SHOWN, TrainScreenState
+from game.sessions.training import EPOCH_CHOICES, SKIPPED_SHOWN, RunState, TrainScreenState
+from game.textfmt import plural
 
 __all__ = ["SKIPPED_SHOWN", "TrainScene", "TrainLayout", "draw_histogram"]
 
@@ -90,7 +90,7 @@ def session_row(s: SessionSummary, checked: bool) -> CheckRow:
     detail, color = f"{s.track}  {s.look}   {sources}", theme.TEXT_DIM
     if s.skipped:
         detail, color = detail + f"   {s.skipped} bad rows", theme.WARN
-    return CheckRow(name, detail, f"{s.frames} frames", checked, s.frames > 0, color)
+    return CheckRow(name, detail, plural(s.frames, "frame"), checked, s.frames > 0, color)
 
 
 def _text(surface, s, pos, size=theme.SMALL, color=theme.TEXT_MUTED, anchor="midleft") -> None:
@@ -122,7 +122,7 @@ class TrainScene(Scene):
         self.state = TrainScreenState(out_name, notify=app.toast)
         self.layout = TrainLayout.for_size(app.screen.get_size())
         self.list = CheckList(self.layout.rows, ROW_H, self._draw_hist, reserve_right=140)
-        self.chart = LineChart(self.layout.chart, "Loss", y_label="epoch")
+        self.chart = LineChart(self.layout.chart, "Loss", x_label="epochs")
         self.bar = ProgressBar(pygame.Rect(0, 0, 1, 1))
         self.epoch_stepper = Stepper(pygame.Rect(0, 0, 1, 1), "Epochs", EPOCH_CHOICES, 10)
         self.arch_buttons = [Button(pygame.Rect(0, 0, 1, 1), n) for n in ARCHITECTURE_NAMES]
@@ -131,8 +131,6 @@ class TrainScene(Scene):
         self.drive_button = Button(pygame.Rect(0, 0, 1, 1), "DRIVE WITH IT  (O)")
         self._size = app.screen.get_size()
         self._place(self.layout)
-        self._fps = 0.0
-        self._last_draw: float | None = None
 
     def _place(self, lay: TrainLayout) -> None:
         """Put the controls into the layout's panels."""
@@ -141,10 +139,13 @@ class TrainScene(Scene):
         s = lay.settings
         row = max(s.h // 5, 30)
         self.start_from_button.rect = pygame.Rect(s.x + 150, s.y + row + 4, s.w - 164, row - 8)
+        n = len(self.arch_buttons)  # the buttons share the width right of their label
+        bw = min(110, (s.w - 164 - 10 * (n - 1)) // n)
         for i, b in enumerate(self.arch_buttons):
-            b.rect = pygame.Rect(s.x + 150 + i * 120, s.y + 2 * row + 4, 110, row - 8)
-        self.epoch_stepper.place(pygame.Rect(s.x + 14, s.y + 3 * row + 4, 270, row - 8))
+            b.rect = pygame.Rect(s.x + 150 + i * (bw + 10), s.y + 2 * row + 4, bw, row - 8)
         self.start_button.rect = pygame.Rect(s.right - 180, s.y + 3 * row + 4, 166, row - 8)
+        stepper_w = min(270, self.start_button.rect.x - 12 - (s.x + 14))  # clear of START
+        self.epoch_stepper.place(pygame.Rect(s.x + 14, s.y + 3 * row + 4, stepper_w, row - 8))
         p = lay.progress
         self.bar.rect = pygame.Rect(p.x + 14, p.bottom - 30, p.w - 28, 18)
         r = lay.result
@@ -230,17 +231,10 @@ class TrainScene(Scene):
         if size != self._size:
             self._size = size
             self._place(TrainLayout.for_size(size))
-        now = time.perf_counter()
-        if self._last_draw is not None:  # the screen keeps its frame rate while training
-            rate = 1.0 / max(now - self._last_draw, 1e-6)
-            self._fps = rate if self._fps == 0 else 0.9 * self._fps + 0.1 * rate
-        self._last_draw = now
         surface.fill(theme.BG)
         y = self.layout.list.y // 2
         _text(surface, "TRAIN", (22, y), theme.TITLE, theme.ACCENT)
         _text(surface, "a steering CNN on your recordings", (200, y + 8), theme.BODY)
-        _text(surface, f"{self._fps:4.0f} FPS", (size[0] - 20, y), color=theme.TEXT_DIM,
-              anchor="midright")  # fmt: skip
         self._draw_list(surface)
         self._draw_settings(surface)
         self._draw_run(surface)
@@ -252,7 +246,7 @@ class TrainScene(Scene):
     def _draw_list(self, surface: pygame.Surface) -> None:
         st, lst = self.state, self.layout.list
         _panel(surface, lst, "RECORDED SESSIONS")
-        _text(surface, f"{len(st.selected)} selected   {st.frames_selected} frames",
+        _text(surface, f"{len(st.selected)} selected   {plural(st.frames_selected, 'frame')}",
               (lst.right - 14, lst.y + 20), color=theme.TEXT, anchor="midright")  # fmt: skip
         self._sync_rows()
         self.list.draw(surface)
@@ -294,11 +288,13 @@ class TrainScene(Scene):
         run = st.run
         line = st.status_line()
         color = theme.BAD if line.startswith("failed") else theme.TEXT
-        _text(surface, line if len(line) <= 70 else line[:67] + "...", (r.x + 14, r.y + 20),
-              theme.BODY, color)  # fmt: skip
+        _text(surface, fit_text(line, r.w - 28, theme.BODY), (r.x + 14, r.y + 20), theme.BODY,
+              color)  # fmt: skip
         # Unknown while TensorFlow starts and the frames are checked: a sliding block.
         known = run is not None and (run.active or run.fraction is not None)
         self.bar.fraction = run.fraction if known else 0.0
+        # A cancelled run's bar stays where it stopped, and says so.
+        self.bar.label = "cancelled" if run is not None and run.state is RunState.CANCELLED else ""
         self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
         skipped = run.skipped_lines() if run is not None else []
         self.chart.rect = pygame.Rect(lay.chart_short if skipped else lay.chart)
@@ -307,7 +303,7 @@ class TrainScene(Scene):
         self.chart.draw(surface)
         if skipped:
             n = len(run.skipped)
-            _panel(surface, lay.skipped, f"SKIPPED {n} BAD ROW{'S' if n != 1 else ''}", theme.WARN)
+            _panel(surface, lay.skipped, f"SKIPPED {plural(n, 'BAD ROW', 'BAD ROWS')}", theme.WARN)
             for k, text in enumerate(skipped):
                 _text(surface, text, (lay.skipped.x + 14, lay.skipped.y + 40 + 19 * k))
 
@@ -319,10 +315,12 @@ class TrainScene(Scene):
             return
         rows = (
             ("best val loss", f"{res.best_val_loss:.5f}"),
-            ("time", f"{res.seconds:.0f} s, {res.epochs_run} epochs"),
-            ("saved", str(res.model_path.name)),
+            ("time", f"{res.seconds:.0f} s, {plural(res.epochs_run, 'epoch')}"),
+            ("saved", res.model_path.name),
         )
+        room = self.drive_button.rect.x - 10 - (r.x + 130)  # the values stop short of the button
         for k, (label, value) in enumerate(rows):
             _text(surface, label, (r.x + 14, r.y + 44 + 24 * k))
+            value = fit_text(value, room, theme.BODY)
             _text(surface, value, (r.x + 130, r.y + 44 + 24 * k), theme.BODY, theme.TEXT)
         self.drive_button.draw(surface, focused=True)

@@ -29,6 +29,7 @@ from agents.training import (
     TrainingProgress,
 )
 from game.paths import user_dir
+from game.textfmt import format_clock, plural, short_path
 from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
 
 EPOCH_CHOICES = (1, 2, 3, 5, 10, 15, 20, 30, 50)
@@ -105,10 +106,16 @@ class TrainingRun:
         return self.last.fraction if self.last is not None else None
 
     def on_event(self, event: TrainingProgress) -> None:
-        """One progress event from agents.training: state, curves, skipped rows."""
+        """One progress event from agents.training: state, curves, skipped rows.
+
+        A cancel stops Keras mid-epoch, and Keras still ends that epoch: its EPOCH_END (a full
+        bar, a val_loss from part of the data) is not a finished epoch and is dropped, so a
+        cancelled run shows where it stopped."""
         if event.phase is Phase.DATA:
             if event.skipped:
                 self.skipped = list(event.skipped)
+            return
+        if event.phase is Phase.EPOCH_END and not self._epoch_complete(event):
             return
         self.last = event
         if self.state is RunState.PREPARING:
@@ -118,12 +125,21 @@ class TrainingRun:
         elif event.phase is Phase.EPOCH_END and _finite(event.val_loss):
             self.curves["val_loss"].append((float(event.epoch), event.val_loss))
 
+    def _epoch_complete(self, end: TrainingProgress) -> bool:
+        """True when `end` closes an epoch whose every batch ran and no cancel was asked."""
+        last = self.last
+        if self.state in (RunState.CANCELLING, RunState.CANCELLED) or last is None:
+            return False
+        return last.epoch == end.epoch and last.batches > 0 and last.batch >= last.batches
+
     def line(self, worker_message: str = "") -> str:
         """The one status line above the progress bar."""
         if self.state is RunState.CANCELLING:
             return "cancelling after this batch..."
         if self.state is RunState.CANCELLED:
-            return "cancelled: no model was written, earlier models are unchanged"
+            at = self.fraction
+            where = f" at {100 * at:.0f} %" if at is not None else ""
+            return f"cancelled{where}: no model was written, earlier models are unchanged"
         if self.state is RunState.FAILED:
             return f"failed: {self.error}"
         if self.state is RunState.DONE:
@@ -131,7 +147,7 @@ class TrainingRun:
         ev = self.last
         if ev is None or not ev.batches:
             return worker_message or "preparing the data"
-        eta = _clock(ev.eta_s) if ev.eta_s is not None else "--"
+        eta = format_clock(ev.eta_s)
         return f"epoch {ev.epoch}/{ev.epochs}   batch {ev.batch}/{ev.batches}   ETA {eta}"
 
     def skipped_lines(self) -> list[str]:
@@ -158,11 +174,6 @@ def follow_training(worker: Worker, run: TrainingRun) -> bool:
 
 def _finite(v: float | None) -> bool:
     return v is not None and v == v and abs(v) != float("inf")
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(max(seconds, 0.0), 60.0)
-    return f"{int(m)}:{s:04.1f}"
 
 
 @dataclass(frozen=True)
@@ -327,7 +338,7 @@ class TrainScreenState:
         stop = (
             f"fine-tune: stops within {FINE_TUNE_TIME_LIMIT_S:.0f} s"
             if self.start_from is not None
-            else f"early stop: {EARLY_STOP_PATIENCE} epochs"
+            else f"early stop: {plural(EARLY_STOP_PATIENCE, 'epoch')}"
         )
         return f"saves to  models/{self.output_name}  ({stop})"
 
@@ -369,12 +380,12 @@ class TrainScreenState:
             self.result = worker.result
             run.state = RunState.DONE
             n = len(run.skipped)
-            note = f" ({n} bad row{'s' if n != 1 else ''} skipped)" if n else ""
+            note = f" ({plural(n, 'bad row')} skipped)" if n else ""
             card = getattr(self.result, "card", None)
             views = card.details.get("recovery_views", 0) if card is not None else 0
             if views:
                 note += f"; {views} recovery views of your driving added"
-            self.notify(f"model saved: {self.result.model_path}{note}", "info")
+            self.notify(f"model saved: {short_path(self.result.model_path)}{note}", "info")
             self.refresh()  # the new model is a starting point too
         elif worker.state == CANCELLED:
             run.state = RunState.CANCELLED
@@ -400,7 +411,7 @@ class TrainScreenState:
         return (
             "No recordings yet.",
             "Open Drive and press R to record a few laps,",
-            f"or put session folders (each with a {LOG_NAME}) in {where}",
+            f"or put session folders (each with a {LOG_NAME}) in {short_path(where)}",
         )
 
     def model_path(self) -> Path | None:

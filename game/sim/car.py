@@ -68,6 +68,7 @@ class Car:
         self.params = params or CarParams()
         self.state = CarState()
         self.cruise_speed = self.params.default_cruise
+        self.on_cruise = True  # the last step's speed came from cruise control, not pedals
 
     def place(self, x: float, y: float, yaw: float, speed: float | None = None) -> None:
         _finite("pose", x, y, yaw, 0.0 if speed is None else speed)
@@ -98,6 +99,7 @@ class Car:
         if pedals:
             _finite("throttle command", 0.0 if throttle is None else throttle)
             _finite("brake command", 0.0 if brake is None else brake)
+        self.on_cruise = not pedals
         p, s = self.params, self.state
         cmd = min(max(steering_cmd, -1.0), 1.0)
         max_delta = p.max_steer_rate * dt

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 
 import numpy as np
 
@@ -240,11 +241,10 @@ class Dashcam:
         self.look = look
         self.seed = seed
         self.raster = rs.raster_for(track)
-        rng = np.random.default_rng(seed)
         self._setup_geometry()
-        self._palette = _palette(_LOOKS[look], self.params.max_distance_m, rng)
-        self._noise = _noise_texture(rng).reshape(-1)
-        self._sky = _sky_panorama(_LOOKS[look], self.params, self._ground_row, rng)
+        self._palette, self._noise, self._sky = _look_textures(
+            look, self.params, self._ground_row, seed
+        )
         self._bonnet, self._bonnet_mask = _bonnet(_LOOKS[look], self.params)
 
     def _setup_geometry(self) -> None:
@@ -380,6 +380,21 @@ def _palette(look: _Look, max_distance: float, rng: np.random.Generator) -> np.n
     pal = colour[:, None, :, :] * shade[..., None]  # (band, noise, material, 3)
     pal = pal * (1.0 - fog[:, None, None, None]) + haze * fog[:, None, None, None]
     return np.clip(np.rint(pal), 0, 255).astype(np.uint8).reshape(-1, 3)
+
+
+@lru_cache(maxsize=8)
+def _look_textures(
+    look: str, params: CameraParams, ground_row: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(palette, noise, sky) of a look: the same for every track, so they are made once per
+    process (~0.1 s, most of a track change once the raster is cached) and shared read-only."""
+    rng = np.random.default_rng(seed)
+    palette = _palette(_LOOKS[look], params.max_distance_m, rng)
+    noise = _noise_texture(rng).reshape(-1)
+    sky = _sky_panorama(_LOOKS[look], params, ground_row, rng)
+    for a in (palette, noise, sky):
+        a.setflags(write=False)
+    return palette, noise, sky
 
 
 def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cutoff: float) -> np.ndarray:

@@ -169,7 +169,7 @@ def test_progress_line_and_fraction():
     assert run.line("starting TensorFlow") == "starting TensorFlow"
     run.on_event(TrainingProgress(Phase.TRAIN, 2, 4, 5, 10, loss=0.1, eta_s=75.0))
     assert run.state is RunState.TRAINING
-    assert run.line() == "epoch 2/4   batch 5/10   ETA 1:15.0"
+    assert run.line() == "epoch 2/4   batch 5/10   ETA 1:15"
     assert run.fraction == pytest.approx(1.5 / 4)
 
 
@@ -191,7 +191,8 @@ def test_cancel_keeps_the_last_result_and_says_so(sessions, fake_result):
     assert state.status_line() == "cancelling after this batch..."
     wait(state)
     assert state.run.state is RunState.CANCELLED and state.result is fake_result
-    assert state.status.startswith("cancelled: no model was written")
+    assert state.status.startswith("cancelled")
+    assert "no model was written" in state.status
     assert notices[-1] == ("training cancelled", "info")
 
 
@@ -337,3 +338,26 @@ def test_a_deleted_start_model_falls_back_with_the_scratch_epochs(sessions):
     mine.with_suffix(".card.json").unlink()
     state.refresh()
     assert state.start_from is None and state.epochs == DEFAULT_EPOCHS
+
+
+def test_a_cancelled_run_keeps_its_bar_where_it_stopped_and_no_partial_val_point():
+    """Keras ends the epoch a cancel cut short: that EPOCH_END is no finished epoch."""
+    run = TrainingRun()
+    run.on_event(TrainingProgress(Phase.TRAIN, 1, 1, 10, 10, loss=0.5))
+    run.on_event(TrainingProgress(Phase.EPOCH_END, 1, 1, 10, 10, loss=0.5, val_loss=0.4))
+    assert run.curves["val_loss"] == [(1.0, 0.4)]  # a whole epoch: its point is drawn
+    cut = TrainingRun()
+    cut.on_event(TrainingProgress(Phase.TRAIN, 1, 1, 3, 10, loss=0.5))
+    cut.on_event(TrainingProgress(Phase.EPOCH_END, 1, 1, 10, 10, loss=0.5, val_loss=0.4))
+    assert cut.curves["val_loss"] == [] and cut.fraction == pytest.approx(0.3)
+    cut.state = RunState.CANCELLED
+    assert cut.fraction == pytest.approx(0.3)
+    assert cut.line().startswith("cancelled at 30 %")
+
+
+def test_an_epoch_end_after_the_cancel_is_dropped_even_when_the_epoch_was_whole():
+    run = TrainingRun()
+    run.on_event(TrainingProgress(Phase.TRAIN, 2, 2, 10, 10, loss=0.5))
+    run.state = RunState.CANCELLING  # the cancel came during validation
+    run.on_event(TrainingProgress(Phase.EPOCH_END, 2, 2, 10, 10, loss=0.5, val_loss=0.4))
+    assert run.curves["val_loss"] == [] and run.fraction == pytest.approx(1.0 / 2 + 0.5)

@@ -1,0 +1,102 @@
+"""A resized window: each screen lays itself out for the new size (no black borders, nothing
+off-screen), and the F3 frame-rate read-out shows only when asked for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pytest
+
+from game.app import MIN_WINDOW_SIZE, SIM_DT, App
+from game.render.dashcam_panel import grab_pixels
+
+BIG, SMALL = (1400, 860), MIN_WINDOW_SIZE
+
+
+def resize(size: tuple[int, int]) -> pygame.event.Event:
+    return pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1])
+
+
+@pytest.fixture
+def app():
+    a = App(headless=True)
+    a.push("menu")
+    yield a
+    a.close()
+
+
+def _edges_drawn(app: App) -> None:
+    """The last row and column of the window carry the screen's drawing, not black."""
+    w, h = app.screen.get_size()
+    for rect in (pygame.Rect(0, h - 1, w, 1), pygame.Rect(w - 1, 0, 1, h)):
+        px = grab_pixels(app.screen, rect).reshape(-1, 3)
+        assert (px.sum(axis=1) > 0).mean() > 0.9, f"{rect} left black"
+
+
+SCREENS = [("menu", {}), ("drive", {"track": "oval"}), ("teach", {"track": "oval"}),
+           ("train", {}), ("models", {})]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "kwargs"), SCREENS, ids=[s[0] for s in SCREENS])
+@pytest.mark.parametrize("size", [BIG, SMALL], ids=["bigger", "smallest"])
+def test_each_screen_fills_the_resized_window(app, name, kwargs, size):
+    if name != "menu":
+        assert app.push(name, **kwargs) is not None
+    app.frame([], SIM_DT)
+    app.frame([resize(size)], SIM_DT)
+    assert app.screen.get_size() == size
+    _edges_drawn(app)
+
+
+def test_the_drive_layout_follows_the_window(app):
+    scene = app.push("drive", track="oval")
+    app.frame([resize(BIG)], SIM_DT)
+    lay = scene.lay
+    assert lay.side.right == BIG[0] and lay.view.h == BIG[1]
+    assert lay.map_card.bottom <= BIG[1] and lay.dashboard.bottom <= BIG[1]
+    assert scene.panel.image_rect.topleft == lay.dashcam_at
+    assert scene.roads.minimap.size == lay.map_size
+
+
+def test_teach_uses_the_drive_screens_new_layout(app):
+    scene = app.push("teach", track="oval")
+    app.frame([resize(SMALL)], SIM_DT)
+    assert scene.lay is scene.driving.lay and scene.lay.side.right == SMALL[0]
+
+
+def test_the_menu_leaves_room_for_the_description_and_the_key_hint(app):
+    menu = app.scene
+    for size in (SMALL, (1280, 720), BIG):
+        app.frame([resize(size)], SIM_DT)
+        last = menu.menu.item_rect(len(menu.menu.items) - 1)
+        description_bottom = last.bottom + 22 + 20
+        assert description_bottom < size[1] - 38  # the key hint's top
+        assert menu.menu.item_height - 8 >= menu.menu.size - 4  # each label fits its row
+
+
+def test_the_frame_rate_shows_only_after_f3(app):
+    corner = pygame.Rect(app.screen.get_width() - 90, 0, 90, 40)
+    f3 = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F3, mod=0, unicode="", scancode=0)
+    app.push("train")
+    app.frame([], SIM_DT)
+    hidden = grab_pixels(app.screen, corner).copy()
+    app.frame([], SIM_DT)
+    assert np.array_equal(hidden, grab_pixels(app.screen, corner))  # no counter on Train
+    app.frame([f3], SIM_DT)
+    assert app.show_fps and not np.array_equal(hidden, grab_pixels(app.screen, corner))
+    app.frame([f3], SIM_DT)
+    assert not app.show_fps
+
+
+@pytest.mark.parametrize("size", [SMALL, (1280, 720)], ids=["smallest", "default"])
+def test_train_controls_stay_inside_their_panel_and_apart(app, size):
+    scene = app.push("train")
+    app.frame([resize(size)], SIM_DT)
+    settings = scene.layout.settings
+    controls = [*scene.arch_buttons, scene.start_from_button, scene.start_button]
+    for c in controls:
+        assert settings.contains(c.rect), c.label
+    assert scene.epoch_stepper.rect.right < scene.start_button.rect.left
+    assert settings.contains(scene.epoch_stepper.rect)
+    rects = [b.rect for b in scene.arch_buttons]
+    assert all(a.right < b.left for a, b in zip(rects, rects[1:], strict=False))
