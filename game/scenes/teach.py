@@ -52,11 +52,14 @@ class TeachScene(Scene):
         track: str | None = None,
         unseen_track: str | None = None,
         job_factory=None,
+        result_factory=None,
     ) -> None:
-        """`job_factory`: the training job (game.sessions.training.train_job by default;
-        tests pass a tiny one)."""
+        """`job_factory`: the training job (game.sessions.training.train_job by default);
+        `result_factory`: the result card's (teach_result.result_job); tests pass tiny ones."""
         super().__init__(app)
         extra = {} if job_factory is None else {"job_factory": job_factory}
+        if result_factory is not None:
+            extra["result_factory"] = result_factory
         self.teach = TeachSession(track or app.track_spec, unseen_track, app.toast, **extra)
         self.driving = DriveScene(app, session=self.teach.drive)
         self.driving.top_inset = BAND_H + 8

@@ -75,6 +75,10 @@ def drives_own_speed(driver: Driver) -> bool:
 def suite_run(driver: Driver, track: str, mode: str, cancel: Any = None) -> dict[str, Any]:
     """One scoreboard run: what `evaluate --track TRACK --laps 1 --mode MODE --json` prints
     for this driver (the same run_driver call with the same laps, seed and look)."""
+    return _suite_run(driver, track, mode, cancel)
+
+
+def _suite_run(driver: Driver, track: str, mode: str, cancel: Any = None) -> dict[str, Any]:
     from agents.driving.evaluate import run_driver
     from game.sim.tracks_catalog import resolve_track
 
@@ -115,8 +119,8 @@ def reference_job(ctx: WorkerContext) -> dict[str, Reference]:
     for track in SUITE_TRACKS:
         if ctx.cancelled:
             break
-        cruise = suite_run(make_driver("expert"), track, "cruise", ctx.cancel)
-        race = suite_run(make_driver("racer"), track, "race", ctx.cancel)
+        cruise = _suite_run(make_driver("expert"), track, "cruise", ctx.cancel)
+        race = _suite_run(make_driver("racer"), track, "race", ctx.cancel)
         out[track] = Reference(float(cruise["mean_abs_offset_m"]), race.get("best_lap_s"))
     return out
 
@@ -255,7 +259,7 @@ class ModelsState:
         self.showing_card = False  # the current model's Teach result card is open
         self.references: dict[str, Reference] = dict(references or _references)
         self.reference_worker: Worker | None = None
-        if not self.references:
+        if references is None and any(t not in self.references for t in SUITE_TRACKS):
             self.reference_worker = Worker(reference_job, name="expert references").start()
         self.confirm_delete: Path | None = None  # the model a "delete?" question is about
         self.worker: Worker | None = None
