@@ -118,8 +118,14 @@ def _draw_waiting(surface, area: pygame.Rect, measuring, error: str) -> None:
                             "midleft")  # fmt: skip
         return
     fraction, message = measuring if measuring is not None else (None, "")
-    theme.blit_text(surface, "Measuring you, your car, the shipped model and the expert on the "
-                    "same track...", (area.x, area.y + 20), theme.BODY, theme.TEXT, "midleft")
+    theme.blit_text(
+        surface,
+        "Measuring you, your car, the shipped model and the expert on the same track...",
+        (area.x, area.y + 20),
+        theme.BODY,
+        theme.TEXT,
+        "midleft",
+    )
     bar = pygame.Rect(area.x, area.y + 48, area.w, 18)
     pygame.draw.rect(surface, theme.PANEL, bar, border_radius=6)
     if fraction is not None:

@@ -233,7 +233,7 @@ def car_figures(
 
 
 def model_driver(spec: str) -> Driver:
-    """"racer" (the racing expert) or a model path as a CNN driver (TensorFlow loads here)."""
+    """ "racer" (the racing expert) or a model path as a CNN driver (TensorFlow loads here)."""
     from agents.driving.drivers import make_driver
 
     if spec == "racer":
