@@ -343,7 +343,7 @@ class ModelsScene(Scene):
         lines.append(f"created  {m.created_text}")
         result = self.state.result_card(m)
         if result is not None:
-            lines.insert(0, f"Teach: {result.sentence}  (O: the card)")
+            lines.insert(0, f"Teach (O: the card): {result.sentence}")
         if m.fine_tuned_from:
             lines.append(f"fine-tuned from  {m.fine_tuned_from}")
         if m.has_speed_output:

@@ -45,7 +45,7 @@ def figures_row(f: Figures, expert: Figures | None) -> dict[str, Cell]:
     ref_lap = expert.best_lap_s if expert is not None and f.who != EXPERT else None
     out = f.out_of_lane
     left = "never" if out == 0 else "once" if out == 1 else f"{out} times"
-    what = " (off-lanes)" if f.who == YOU else " (interventions)" if out else ""
+    what = "" if not out else " (off-lanes)" if f.who == YOU else " (interventions)"
     return {
         "DRIVER": Cell(f.label, theme.TEXT, dot=COLORS.get(f.who, theme.TEXT_MUTED)),
         "FROM LANE CENTRE": Cell(f"{f.mean_abs_offset_m * 100:.1f} cm",

@@ -202,8 +202,9 @@ def your_figures(
     if not offsets:
         raise UserFacingError("no recorded rows of your laps to compare with")
     laps = [float(t) for t in lap_times]
-    figures = Figures(YOU, float(np.mean(np.abs(offsets))), excursions, len(laps),
-                      min(laps) if laps else None)  # fmt: skip
+    # Rounded as evaluate rounds a car's figures (game.sim.world.DriveSummary).
+    figures = Figures(YOU, round(float(np.mean(np.abs(offsets))), 4), excursions, len(laps),
+                      round(min(laps), 3) if laps else None)  # fmt: skip
     return figures, Trace(tuple(s_along), tuple(offsets))
 
 
@@ -211,10 +212,16 @@ def your_figures(
 
 
 def car_figures(
-    driver: Driver, track, who: str, cancel: Any = None, laps: int = RESULT_LAPS
+    driver: Driver,
+    track,
+    who: str,
+    cancel: Any = None,
+    laps: int = RESULT_LAPS,
+    on_progress: Callable[[float], None] | None = None,
 ) -> tuple[Figures, Trace]:
     """A car's figures: `run_driver(driver, track, laps, mode="race")` (what `evaluate
-    --mode race` prints), with its offset sampled along the way for the plot."""
+    --mode race` prints), with its offset sampled along the way for the plot;
+    `on_progress(share of the laps driven)` now and then."""
     from agents.driving.evaluate import run_driver
 
     s_along: list[float] = []
@@ -224,8 +231,11 @@ def car_figures(
         if world.steps % SAMPLE_EVERY_STEPS == 0:
             s_along.append(world.metrics.s)
             offsets.append(world.metrics.offset)
-        if cancel is not None and world.steps % CANCEL_CHECK_STEPS == 0 and cancel.is_set():
-            raise ResultCancelled("result cancelled")
+        if world.steps % CANCEL_CHECK_STEPS == 0:
+            if cancel is not None and cancel.is_set():
+                raise ResultCancelled("result cancelled")
+            if on_progress is not None:
+                on_progress(min(world.metrics.progress / (laps * track.length), 1.0))
 
     r = run_driver(driver, track, laps, mode="race", on_step=on_step)
     figures = Figures(who, r.mean_abs_offset_m, r.interventions, r.laps_completed, r.best_lap_s)
@@ -260,6 +270,7 @@ def result_job(
         from game.sim.tracks_catalog import resolve_track
 
         track = resolve_track(track_spec)
+        ctx.progress(0.0, "reading your laps")
         you, you_trace = your_figures(recordings, track, lap_times)
         cars = [(CAR, str(model)), *([(SHIPPED, str(shipped))] if shipped else []),
                 (EXPERT, "racer")]  # fmt: skip
@@ -267,8 +278,14 @@ def result_job(
         for k, (who, spec) in enumerate(cars):
             if ctx.cancelled:
                 raise ResultCancelled("result cancelled")
-            ctx.progress(k / len(cars), f"{LABELS[who].lower()} drives {RESULT_LAPS} laps")
-            figures, trace = car_figures(driver_for(spec), track, who, ctx.cancel)
+            doing = f"{LABELS[who].lower()} drives {RESULT_LAPS} laps"
+            ctx.progress(k / len(cars), f"loading {LABELS[who].lower()}")
+            driver = driver_for(spec)
+
+            def report(share: float, k: int = k, doing: str = doing) -> None:
+                ctx.progress((k + share) / len(cars), doing)
+
+            figures, trace = car_figures(driver, track, who, ctx.cancel, on_progress=report)
             rows.append(figures)
             if who == CAR:
                 car_trace = trace
