@@ -257,6 +257,7 @@ class ModelsState:
         self.renaming: str | None = None  # the name being typed, while the rename box is open
         self._opening_text = ""  # the text of the key that opened the box: not typed into it
         self.showing_card = False  # the current model's Teach result card is open
+        self._cards: dict[tuple[Path, int], TeachResult | None] = {}
         self.references: dict[str, Reference] = dict(references or _references)
         self.reference_worker: Worker | None = None
         if references is None and any(t not in self.references for t in SUITE_TRACKS):
@@ -273,6 +274,7 @@ class ModelsState:
         """Read the folders again; the cursor stays on the same model where it still exists."""
         current = self.current.path if self.current is not None else None
         self.models = list_models(self.board)
+        self._cards.clear()  # the cards were read afresh
         paths = [m.path for m in self.models]
         if current in paths:
             self.cursor = paths.index(current)
@@ -495,7 +497,13 @@ class ModelsState:
     def result_card(self, m: ModelInfo | None = None) -> TeachResult | None:
         """The result card Teach saved with the model (None: it has none)."""
         m = m or self.current
-        return TeachResult.from_json(m.teach_result) if m and m.teach_result else None
+        saved = m.teach_result if m is not None else None
+        if saved is None:
+            return None
+        key = (m.path, id(saved))  # the card as read by the last refresh: parsed once
+        if key not in self._cards:
+            self._cards[key] = TeachResult.from_json(saved)
+        return self._cards[key]
 
     def toggle_card(self) -> None:
         """O: the current model's result card on / off (a note when it has none)."""

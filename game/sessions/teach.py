@@ -301,7 +301,8 @@ class TeachSession:
         self.drive.close()
         if self.worker is not None:
             self.worker.cancel()
-        self._stop_result()
+        # A result being measured goes on in the background and is saved with the model (the
+        # Models screen shows it); quitting the game cancels it with every other worker.
 
     # --- what the screen says ------------------------------------------------------------
     def instruction(self) -> tuple[str, str]:
