@@ -343,7 +343,7 @@ class ModelsScene(Scene):
         lines.append(f"created  {m.created_text}")
         result = self.state.result_card(m)
         if result is not None:
-            lines.insert(0, f"Teach (O: the card): {result.sentence}")
+            lines.insert(0, f"Teach (O): {result.sentence}")
         if m.fine_tuned_from:
             lines.append(f"fine-tuned from  {m.fine_tuned_from}")
         if m.has_speed_output:
@@ -353,7 +353,7 @@ class ModelsScene(Scene):
         if m.shipped:
             lines.append("shipped with the game: read-only (fine-tune it in Train)")
         for k, line in enumerate(lines):
-            color = theme.ACCENT_2 if line.startswith("Teach: ") else theme.TEXT_MUTED
+            color = theme.ACCENT_2 if line.startswith("Teach (O): ") else theme.TEXT_MUTED
             _text(surface, fit_text(line, w, theme.SMALL), (r.x + 14, r.y + 52 + 22 * k),
                   color=color)  # fmt: skip
         problem = m.problem or self.state.failed.get(m.path, "")
