@@ -291,6 +291,12 @@ class ModelInfo:
         return datetime.fromtimestamp(self.entry.created) if self.entry.created else None
 
     @property
+    def teach_result(self) -> Mapping[str, Any] | None:
+        """Teach's result card saved with the model (save_teach_result), as stored."""
+        r = self._detail(TEACH_RESULT_KEY)
+        return r if isinstance(r, Mapping) else None
+
+    @property
     def has_speed_output(self) -> bool:
         """The card says the model sets its own speed (an "outputs" entry): its cruise and
         race runs differ. Only a hint for screens; the scoreboard asks the loaded driver."""
@@ -421,6 +427,27 @@ def find_model(name: str) -> ModelInfo:
     raise UserFacingError(f"{wanted!r} names several models; use the exact name")
 
 
+# --- Teach's result card ------------------------------------------------------------------------
+
+TEACH_RESULT_KEY = "teach_result"  # the card's key for Teach's result (game.sessions.teach_result)
+
+
+def save_teach_result(path: Path, result: Mapping[str, Any]) -> Path:
+    """Save Teach's result card into the model's card JSON (the model's stamp stays: the
+    model file is unchanged). A shipped model is refused; returns the card's path."""
+    from agents.modelio import read_card, write_card
+
+    _refuse_shipped(path, "given a result card")
+    card = read_card(path, verify=False) or {"kind": "driving"}  # no card: still a driving model
+    card[TEACH_RESULT_KEY] = dict(result)
+    try:
+        return write_card(path, card)
+    except OSError as e:
+        raise UserFacingError(
+            f"{card_path(path).name}: cannot save the result card ({e.strerror or e})"
+        ) from None
+
+
 # --- rename and delete -------------------------------------------------------------------------
 
 
@@ -487,6 +514,7 @@ def delete_model(path: Path) -> list[Path]:
 
 __all__ = [
     "ModelInfo", "SUITE_LAPS", "SUITE_LOOK", "SUITE_MODES", "SUITE_SEED", "SUITE_TRACKS",
-    "SUITE_VERSION", "Scoreboard", "Scores", "TrackScore", "check_name", "companions",
+    "SUITE_VERSION", "Scoreboard", "Scores", "TEACH_RESULT_KEY", "TrackScore", "check_name",
+    "companions", "save_teach_result",
     "delete_model", "find_model", "list_models", "model_sha256", "rename_model", "suite_key",
 ]  # fmt: skip

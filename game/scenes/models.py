@@ -1,11 +1,14 @@
 """The Models screen: every driving model (yours newest first, then the shipped ones) with its
 architecture, training data, training time and scoreboard results.
 
-Select with Up/Down or the mouse; R renames (type, Enter), X or Delete deletes after a Y,
+Select with Up/Down or the mouse; R renames (type, Enter), X or Delete deletes after a Y, O
+shows the result card Teach saved with the model (you vs your car vs shipped vs expert),
 Enter drives the model in Autopilot, S runs the scoreboard for the selected model and Shift+S
 for every model: each model drives the same suite of tracks in cruise and race mode in a
 background worker, and its row fills in as each run finishes (lane keeping from the cruise
-runs, lap times and race interventions from the race runs). Esc stops the scoreboard
+runs, lap times and race interventions from the race runs), coloured by what they mean:
+offset and lap against the expert's on the same tracks (game.sessions.grades). Esc stops the
+scoreboard
 (finished runs are kept), then goes back. The state and its rules are game/sessions/models.py;
 this module turns input into calls and draws.
 """
@@ -25,6 +28,8 @@ from game.render.table import Cell, Column, Table, fit_text
 from game.render.widgets import Button
 from game.scenes import register_scene
 from game.scenes.base import Scene
+from game.scenes.result_card import draw_result_card, grade_color
+from game.sessions.grades import Grade, legend
 from game.sessions.models import ModelsState, ScoreStarted
 
 GAP = 20
@@ -72,11 +77,16 @@ def _text(surface, s, pos, size=theme.SMALL, color=theme.TEXT_MUTED, anchor="mid
     theme.blit_text(surface, s, pos, size, color, anchor=anchor)
 
 
-def model_row(m: ModelInfo, running: bool, failed: str) -> dict[str, Cell]:
-    """One model as a table row; a broken one says so in red, a running one in amber."""
+def model_row(
+    m: ModelInfo, running: bool, failed: str, offset: Grade = Grade.NONE,
+    lap: Grade = Grade.NONE,
+) -> dict[str, Cell]:  # fmt: skip
+    """One model as a table row; a broken one says so in red, a running one in amber; the
+    offset and the lap sum coloured by their grades against the expert."""
     dim = theme.TEXT_MUTED if m.shipped else theme.TEXT
     auto = m.autonomy_pct
-    laps = Cell("running", theme.WARN) if running else Cell(m.laps_text, theme.TEXT_MUTED)
+    lap_color = grade_color(lap, theme.TEXT_MUTED)
+    laps = Cell("running", theme.WARN) if running else Cell(m.laps_text, lap_color)
     if failed:
         laps = Cell("failed", theme.BAD)
     race_int = m.race_interventions
@@ -88,16 +98,18 @@ def model_row(m: ModelInfo, running: bool, failed: str) -> dict[str, Cell]:
         "TRAINED": Cell(m.time_text, theme.TEXT_MUTED),
         "CREATED": Cell(m.created_text, theme.TEXT_MUTED),
         "AUTONOMY": Cell(m.autonomy_text, autonomy_color(auto) if auto is not None else dim),
-        "|OFFSET|": Cell(m.offset_text, dim),
+        "|OFFSET|": Cell(m.offset_text, grade_color(offset, dim)),
         "LAP SUM": laps,
         "RACE INT": Cell(m.race_interventions_text, theme.WARN if race_int else dim),
     }
 
 
 def score_row(track: str, cruise: TrackScore | None, race: TrackScore | None,
-              running: tuple[str, ...] = ()) -> dict[str, Cell]:  # fmt: skip
+              running: tuple[str, ...] = (), offset: Grade = Grade.NONE,
+              lap_g: Grade = Grade.NONE) -> dict[str, Cell]:  # fmt: skip
     """One suite track in the scores panel: its cruise run's lane keeping and its race run's
-    lap and interventions; the modes of the drive going on now say "running..."."""
+    lap and interventions, offset and lap coloured by their grades; the modes of the drive
+    going on now say "running..."."""
     auto = cruise.autonomy_pct if cruise is not None else None
     off = cruise.mean_abs_offset_m if cruise is not None else None
     lap = race.best_lap_s if race is not None else None
@@ -106,8 +118,8 @@ def score_row(track: str, cruise: TrackScore | None, race: TrackScore | None,
         "TRACK": Cell(track),
         "AUTONOMY": Cell("-" if auto is None else f"{auto:.1f}%",
                          autonomy_color(auto) if auto is not None else theme.TEXT_DIM),
-        "|OFFSET|": Cell("-" if off is None else f"{off * 100:.1f} cm"),
-        "RACE LAP": Cell("-" if lap is None else theme.format_time(lap)),
+        "|OFFSET|": Cell("-" if off is None else f"{off * 100:.1f} cm", grade_color(offset)),
+        "RACE LAP": Cell("-" if lap is None else theme.format_time(lap), grade_color(lap_g)),
         "RACE INT": Cell("-" if n is None else str(n), theme.WARN if n else theme.TEXT),
     }  # fmt: skip
     if "cruise" in running:
@@ -127,6 +139,7 @@ class ModelsScene(Scene):
         ("Up / Down, click", "choose a model"), ("Enter", "drive it in Autopilot"),
         ("R", "rename (type the name, Enter)"), ("X / Delete", "delete (Y to confirm)"),
         ("S", "scoreboard for this model"), ("Shift+S", "scoreboard for every model"),
+        ("O", "the result card Teach saved with this model"),
         ("Esc", "stop the scoreboard (keeps finished runs) / back"),
         ("F5", "read the folders again"),
     ]  # fmt: skip
@@ -165,6 +178,9 @@ class ModelsScene(Scene):
         st = self.state
         if st.renaming is not None:
             self._rename_event(event)
+        elif st.showing_card:
+            if event.type == pygame.KEYDOWN and event.key not in _MODIFIERS:
+                st.toggle_card()  # O, Esc or any key closes the card
         elif st.confirm_delete is not None:
             self._delete_event(event)
         elif event.type == pygame.KEYDOWN:
@@ -178,7 +194,9 @@ class ModelsScene(Scene):
         if event.key == pygame.K_s:
             st.start_scores(all_models=bool(event.mod & pygame.KMOD_SHIFT))
         elif event.key == pygame.K_r:
-            self._begin_rename()
+            self._begin_rename(event.unicode)
+        elif event.key == pygame.K_o:
+            st.toggle_card()
         elif event.key in (pygame.K_x, pygame.K_DELETE):
             st.ask_delete()
         else:
@@ -212,8 +230,8 @@ class ModelsScene(Scene):
             if b.handle_event(event):
                 do[key]()
 
-    def _begin_rename(self) -> None:
-        self.state.begin_rename()
+    def _begin_rename(self, opening_text: str = "") -> None:
+        self.state.begin_rename(opening_text)
         if self.state.renaming is not None:
             pygame.key.start_text_input()  # letters arrive as TEXTINPUT events
 
@@ -222,6 +240,7 @@ class ModelsScene(Scene):
         if event.type == pygame.TEXTINPUT:
             st.type_text(event.text)
         elif event.type == pygame.KEYDOWN:
+            st.key_pressed()
             if event.key == pygame.K_ESCAPE:
                 st.cancel_rename()
             elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
@@ -254,6 +273,9 @@ class ModelsScene(Scene):
 
     def update(self, dt: float) -> None:
         self.state.update()
+        self.state.poll_references()
+        if self.state.showing_card and self.state.result_card() is None:
+            self.state.showing_card = False  # the model was deleted or its card went
         self._scroll()
 
     def _scroll(self) -> None:
@@ -272,9 +294,13 @@ class ModelsScene(Scene):
         surface.fill(theme.BG)
         y = lay.table.y // 2
         _text(surface, "MODELS", (22, y), theme.TITLE, theme.ACCENT)
-        _text(surface, "yours newest first, then the shipped ones", (250, y + 8), theme.BODY)
+        room = surface.get_width() - 250 - GAP
+        _text(surface, "yours newest first, then the shipped ones", (250, y - 6), theme.BODY)
+        _text(surface, fit_text("colours: " + legend(), room, theme.SMALL), (250, y + 17),
+              color=theme.TEXT_DIM)  # fmt: skip
         running = st.running.path if st.running is not None else None
-        rows = [model_row(m, m.path == running, st.failed.get(m.path, "")) for m in st.models]
+        rows = [model_row(m, m.path == running, st.failed.get(m.path, ""), st.offset_grade(m),
+                          st.lap_grade(m)) for m in st.models]  # fmt: skip
         self.table.draw(surface, lay.table, rows, highlight=st.cursor, first=self.first)
         if not rows:
             _text(surface, "No models yet: record laps in Drive, then train one in Train.",
@@ -295,6 +321,8 @@ class ModelsScene(Scene):
             self._draw_rename(surface)
         elif st.confirm_delete is not None:
             self._draw_confirm(surface)
+        elif st.showing_card:
+            self._draw_card(surface)
 
     def _draw_details(self, surface: pygame.Surface) -> None:
         r, m = self.layout.details, self.state.current
@@ -313,6 +341,9 @@ class ModelsScene(Scene):
             lines.append("  ".join(x for x in (m.architecture, epochs, loss) if x))
             lines.append(f"data  {m.data_text}     trained in {m.time_text}")
         lines.append(f"created  {m.created_text}")
+        result = self.state.result_card(m)
+        if result is not None:
+            lines.insert(0, f"Teach (O): {result.sentence}")
         if m.fine_tuned_from:
             lines.append(f"fine-tuned from  {m.fine_tuned_from}")
         if m.has_speed_output:
@@ -322,7 +353,9 @@ class ModelsScene(Scene):
         if m.shipped:
             lines.append("shipped with the game: read-only (fine-tune it in Train)")
         for k, line in enumerate(lines):
-            _text(surface, fit_text(line, w, theme.SMALL), (r.x + 14, r.y + 52 + 22 * k))
+            color = theme.ACCENT_2 if line.startswith("Teach (O): ") else theme.TEXT_MUTED
+            _text(surface, fit_text(line, w, theme.SMALL), (r.x + 14, r.y + 52 + 22 * k),
+                  color=color)  # fmt: skip
         problem = m.problem or self.state.failed.get(m.path, "")
         if problem:
             # The path is already on screen: the problem from the file name on.
@@ -343,7 +376,8 @@ class ModelsScene(Scene):
                 continue
             here = run is not None and run.path == m.path and run.track == track
             rows.append(score_row(track, m.score(track, "cruise"), m.score(track, "race"),
-                                  run.modes if here else ()))  # fmt: skip
+                                  run.modes if here else (), st.offset_grade(m, track),
+                                  st.lap_grade(m, track)))  # fmt: skip
         self.score_table.draw(surface, table_rect, rows, card=False)
         if scoring:
             fraction, message = st.progress
@@ -391,6 +425,19 @@ class ModelsScene(Scene):
         self.yes_button.rect = pygame.Rect(box.x + 20, box.bottom - 56, 180, 38)
         self.yes_button.draw(surface)
         _text(surface, "any other key keeps it", (box.x + 220, box.bottom - 37))
+
+    def _draw_card(self, surface: pygame.Surface) -> None:
+        m = self.state.current
+        result = self.state.result_card()
+        if m is None or result is None:
+            return
+        shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 150))
+        surface.blit(shade, (0, 0))
+        card = surface.get_rect().inflate(-48, -32)
+        when = result.created[:16].replace("T", " ")
+        draw_result_card(surface, card, result, title=f"TEACH RESULT  {m.name}",
+                         keys=f"measured {when} when Teach trained it   O or Esc: close")
 
 
 _MODIFIERS = {

@@ -5,7 +5,8 @@
    end the recording or change the track are off here.
 2. Train: the road stays behind a card with the progress bar (Esc cancels; the laps stay).
 3. Watch: the Autopilot screen (made through the registry) drives with the new model on the
-   same track, then on an unseen one, under a band that says what is shown and what next.
+   same track, under a band that says what is shown and what next; then the result card
+   (game/scenes/result_card.py) over the paused car until Enter (an unseen track), R or Esc.
 
 The steps and their rules are game.sessions.teach's TeachSession; this module passes keys on
 and draws. No TensorFlow here: training and the model load run in workers.
@@ -22,6 +23,7 @@ from game.render.driving_widgets import draw_instruction_band
 from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.scenes.drive import DriveScene
+from game.scenes.result_card import draw_result_card
 from game.sessions.teach import Step, TeachSession
 
 BAND_H = 58  # the instruction band at the top of the road view
@@ -50,11 +52,14 @@ class TeachScene(Scene):
         track: str | None = None,
         unseen_track: str | None = None,
         job_factory=None,
+        result_factory=None,
     ) -> None:
-        """`job_factory`: the training job (game.sessions.training.train_job by default;
-        tests pass a tiny one)."""
+        """`job_factory`: the training job (game.sessions.training.train_job by default);
+        `result_factory`: the result card's (teach_result.result_job); tests pass tiny ones."""
         super().__init__(app)
         extra = {} if job_factory is None else {"job_factory": job_factory}
+        if result_factory is not None:
+            extra["result_factory"] = result_factory
         self.teach = TeachSession(track or app.track_spec, unseen_track, app.toast, **extra)
         self.driving = DriveScene(app, session=self.teach.drive)
         self.driving.top_inset = BAND_H + 8
@@ -99,13 +104,13 @@ class TeachScene(Scene):
                 self.teach.start_training()
             elif action is Action.RECORD:
                 self.teach.teach_more()
-        elif step is Step.WATCH:
+        elif step in (Step.WATCH, Step.RESULT):
             if action is Action.RECORD:
                 self._close_watch()
                 self.teach.teach_more()
             elif action is Action.CONFIRM:
-                self.teach.show_unseen()
-            elif self.watching is not None:
+                self.teach.confirm()
+            elif step is Step.WATCH and self.watching is not None:
                 self.watching.handle_event(event)
 
     def update(self, dt: float) -> None:
@@ -134,9 +139,14 @@ class TeachScene(Scene):
             return [("Esc", "cancel training (your laps are kept)")]
         if step is Step.STOPPED:
             return [("Enter", "train again"), ("R", "drive more laps"), ("Esc", "main menu")]
+        if step is Step.RESULT:
+            return [("Enter", "watch your car on a track it has never seen"),
+                    ("R", "teach more: drive more laps, then train again"),
+                    ("Esc", "main menu (the card is saved with the model: Models, O)")]
         watch = self.watching.help() if self.watching is not None else []
         return [
-            ("Enter", "on to a track the car has never seen"),
+            ("Enter", "your result card" if not self.teach.watching_unseen
+             else "your result card again"),
             ("R", "teach more: drive more laps, then train again"),
             *watch,
             ("Esc", "main menu"),
@@ -146,6 +156,9 @@ class TeachScene(Scene):
         step = self.teach.step
         view = self.lay.view
         title, line = self.teach.instruction()
+        if step is Step.RESULT:
+            self._draw_result(surface)
+            return
         if step is Step.WATCH and self.watching is not None:
             self.watching.draw(surface)
             band = pygame.Rect(view.x + 16, view.y + BAND_UNDER_PILLS_Y, view.w - 32, BAND_H)
@@ -178,3 +191,15 @@ class TeachScene(Scene):
         theme.blit_text(surface, status, (x, card.y + 144), theme.SMALL, theme.TEXT, "midleft")
         theme.blit_text(surface, line, (x, card.y + 176), theme.SMALL, theme.TEXT_MUTED,
                         "midleft")  # fmt: skip
+
+    def _draw_result(self, surface: pygame.Surface) -> None:
+        """The result card over the paused car; it stays until Enter, R or Esc."""
+        if self.watching is not None:
+            self.watching.draw(surface)
+        shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 150))
+        surface.blit(shade, (0, 0))
+        t = self.teach
+        card = surface.get_rect().inflate(-48, -32)
+        draw_result_card(surface, card, t.result, t.measuring, t.result_error,
+                         keys=t.instruction()[1])  # fmt: skip

@@ -6,6 +6,7 @@ the cursor, renaming and deleting, and the scoreboard run in a game.workers.Work
     state.start_scores(all_models=True)
     ...                         # every frame:
     state.update()              # each finished (model, track, mode) run fills its row at once
+    state.offset_grade(model)   # how the screen colours a result (game.sessions.grades)
 
 The scoreboard drives every chosen model on the suite's tracks (registry.SUITE_TRACKS) in both
 of `evaluate`'s modes, exactly as `evaluate --mode cruise|race --laps 1` does (suite_run
@@ -36,6 +37,8 @@ from agents.driving.registry import (
     rename_model,
 )
 from game.errors import UserFacingError
+from game.sessions.grades import Grade, lap_grade, offset_grade
+from game.sessions.teach_result import TeachResult
 from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
 
 Notify = Callable[[str, str], None]  # (message, "info" | "error"): the screen's toast
@@ -72,6 +75,10 @@ def drives_own_speed(driver: Driver) -> bool:
 def suite_run(driver: Driver, track: str, mode: str, cancel: Any = None) -> dict[str, Any]:
     """One scoreboard run: what `evaluate --track TRACK --laps 1 --mode MODE --json` prints
     for this driver (the same run_driver call with the same laps, seed and look)."""
+    return _suite_run(driver, track, mode, cancel)
+
+
+def _suite_run(driver: Driver, track: str, mode: str, cancel: Any = None) -> dict[str, Any]:
     from agents.driving.evaluate import run_driver
     from game.sim.tracks_catalog import resolve_track
 
@@ -90,6 +97,32 @@ def as_cruise(race: dict[str, Any]) -> dict[str, Any]:
     """A steering-only model's race result as `evaluate --mode cruise --json` prints the same
     run: every figure but the lap times."""
     return {k: v for k, v in race.items() if k not in LAP_KEYS}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The expert on one suite track: what a model's results are graded against."""
+
+    offset_m: float  # the expert's mean |offset| in cruise mode (lane keeping)
+    lap_s: float | None  # the racing expert's lap in race mode (pace)
+
+
+_references: dict[str, Reference] = {}  # the suite's, once measured (deterministic: per process)
+
+
+def reference_job(ctx: WorkerContext) -> dict[str, Reference]:
+    """Worker job: the expert (cruise) and the racing expert (race) on every suite track,
+    as `evaluate --driver expert|racer --mode cruise|race --laps 1` (~1.5 s on 2 cores)."""
+    from agents.driving.drivers import make_driver
+
+    out = {}
+    for track in SUITE_TRACKS:
+        if ctx.cancelled:
+            break
+        cruise = _suite_run(make_driver("expert"), track, "cruise", ctx.cancel)
+        race = _suite_run(make_driver("racer"), track, "race", ctx.cancel)
+        out[track] = Reference(float(cruise["mean_abs_offset_m"]), race.get("best_lap_s"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -211,7 +244,9 @@ class ModelsState:
         notify: Notify = _quiet,
         driver_for: DriverFor = cnn_driver,
         board: Scoreboard | None = None,
+        references: dict[str, Reference] | None = None,
     ) -> None:
+        """`references`: the expert's suite figures (default: measured once in a worker)."""
         self.notify = notify
         self.driver_for = driver_for
         self.board = board or Scoreboard.load()
@@ -220,6 +255,13 @@ class ModelsState:
         self.models: list[ModelInfo] = []
         self.cursor = 0
         self.renaming: str | None = None  # the name being typed, while the rename box is open
+        self._opening_text = ""  # the text of the key that opened the box: not typed into it
+        self.showing_card = False  # the current model's Teach result card is open
+        self._cards: dict[tuple[Path, int], TeachResult | None] = {}
+        self.references: dict[str, Reference] = dict(references or _references)
+        self.reference_worker: Worker | None = None
+        if references is None and any(t not in self.references for t in SUITE_TRACKS):
+            self.reference_worker = Worker(reference_job, name="expert references").start()
         self.confirm_delete: Path | None = None  # the model a "delete?" question is about
         self.worker: Worker | None = None
         self.running: ScoreStarted | None = None  # the drive going on now
@@ -232,6 +274,7 @@ class ModelsState:
         """Read the folders again; the cursor stays on the same model where it still exists."""
         current = self.current.path if self.current is not None else None
         self.models = list_models(self.board)
+        self._cards.clear()  # the cards were read afresh
         paths = [m.path for m in self.models]
         if current in paths:
             self.cursor = paths.index(current)
@@ -256,7 +299,9 @@ class ModelsState:
         return False
 
     # --- rename --------------------------------------------------------------------------
-    def begin_rename(self) -> None:
+    def begin_rename(self, opening_text: str = "") -> None:
+        """Open the rename box; `opening_text`: what the key that opened it types (R: "r"),
+        which the system may deliver as text right after: that one text is not typed."""
         m = self.current
         if m is None or self._busy("rename"):
             return
@@ -265,10 +310,16 @@ class ModelsState:
                         "error")  # fmt: skip
             return
         self.renaming = m.name
+        self._opening_text = opening_text
 
     def type_text(self, text: str) -> None:
-        if self.renaming is not None:
+        opening, self._opening_text = self._opening_text, ""
+        if self.renaming is not None and not (opening and text == opening):
             self.renaming = (self.renaming + text)[:80]
+
+    def key_pressed(self) -> None:
+        """Any key pressed in the box: the opening key's text can no longer be on its way."""
+        self._opening_text = ""
 
     def backspace(self) -> None:
         if self.renaming:
@@ -276,6 +327,7 @@ class ModelsState:
 
     def cancel_rename(self) -> None:
         self.renaming = None
+        self._opening_text = ""
 
     def commit_rename(self) -> bool:
         """Rename the current model to the typed name; a refused name keeps the box open."""
@@ -402,3 +454,63 @@ class ModelsState:
 
     def close(self) -> None:
         self.cancel_scores()
+        if self.reference_worker is not None:
+            self.reference_worker.cancel()
+
+    # --- what the results mean -------------------------------------------------------------
+    def poll_references(self) -> None:
+        worker = self.reference_worker
+        if worker is None:
+            return
+        worker.poll()
+        if worker.finished:
+            self.reference_worker = None
+            if worker.state == DONE and worker.result:
+                self.references = dict(worker.result)
+                _references.update(worker.result)
+
+    def offset_grade(self, m: ModelInfo, track: str | None = None) -> Grade:
+        """A model's mean |offset| (on `track`, or over the tracks scored) against the
+        expert's on the same tracks."""
+        tracks = [track] if track else SUITE_TRACKS
+        mine = [m.score(t, "cruise") for t in tracks]
+        pairs = [(s.mean_abs_offset_m, self.references[t].offset_m)
+                 for t, s in zip(tracks, mine, strict=True)
+                 if s is not None and s.mean_abs_offset_m is not None and t in self.references]
+        if not pairs:
+            return Grade.NONE
+        return offset_grade(sum(a for a, _ in pairs) / len(pairs),
+                            sum(b for _, b in pairs) / len(pairs))  # fmt: skip
+
+    def lap_grade(self, m: ModelInfo, track: str | None = None) -> Grade:
+        """A model's race lap (on `track`, or the suite's lap sum) against the racing
+        expert's."""
+        if track is not None:
+            s, ref = m.score(track, "race"), self.references.get(track)
+            return lap_grade(s.best_lap_s if s else None, ref.lap_s if ref else None)
+        refs = [self.references.get(t) for t in SUITE_TRACKS]
+        if any(r is None or r.lap_s is None for r in refs):
+            return Grade.NONE
+        return lap_grade(m.laps_total_s, sum(r.lap_s for r in refs))
+
+    # --- Teach's result card -------------------------------------------------------------
+    def result_card(self, m: ModelInfo | None = None) -> TeachResult | None:
+        """The result card Teach saved with the model (None: it has none)."""
+        m = m or self.current
+        saved = m.teach_result if m is not None else None
+        if saved is None:
+            return None
+        key = (m.path, id(saved))  # the card as read by the last refresh: parsed once
+        if key not in self._cards:
+            self._cards[key] = TeachResult.from_json(saved)
+        return self._cards[key]
+
+    def toggle_card(self) -> None:
+        """O: the current model's result card on / off (a note when it has none)."""
+        if self.showing_card:
+            self.showing_card = False
+        elif self.result_card() is not None:
+            self.showing_card = True
+        elif self.current is not None:
+            self.notify(f"{self.current.name} has no result card: Teach makes one for the "
+                        "car it trains", "info")  # fmt: skip

@@ -9,8 +9,11 @@ Three steps, each of which Esc or quitting may end without losing a lap:
    in a game.workers.Worker (Esc cancels; the recordings stay). A cancelled or failed run
    STOPS: Enter trains again, R drives more laps.
 3. WATCH: the new model drives by itself (an AutopilotSession the screen makes) on the same
-   track for a lap, then on a generated track it has never seen (Enter: at once). R teaches
-   more: back to step 1 for more laps, then the model is trained on all of them.
+   track for a lap while a worker measures it headless (game.sessions.teach_result). Then
+   RESULT: the result card (you vs your car vs the shipped model vs the expert), saved with
+   the model, stays until dismissed (Enter: on to a generated track the car has never seen;
+   Enter there brings the card back). R teaches more: back to step 1 for more laps, then the
+   model is trained on all of them.
 
     teach = TeachSession("oval", notify=app.toast)
     ...  # every step: teach.drive.update(dt, inp) in DRIVE, then teach.poll()
@@ -30,8 +33,9 @@ from agents.training import FINE_TUNE_EPOCHS
 from game.paths import user_dir
 from game.sessions.controls import track_label
 from game.sessions.driving import DriveSession, Notify, TrackSession, no_notice
+from game.sessions.teach_result import TeachResult, result_job
 from game.sessions.training import RunState, TrainingRun, follow_training, train_job
-from game.workers import CANCELLED, DONE, Worker
+from game.workers import CANCELLED, DONE, FAILED, Worker
 
 LAPS = 2
 EPOCHS = FINE_TUNE_EPOCHS  # a fine-tune of the shipped model: one pass makes it yours
@@ -41,6 +45,7 @@ DEFAULT_TRACK = "oval"  # the shortest shipped track: two laps take about two mi
 MODEL_STEM = "my-car"
 
 JobFactory = Callable[..., Callable]  # game.sessions.training.train_job's signature
+ResultFactory = Callable[..., Callable]  # game.sessions.teach_result.result_job's signature
 
 
 class Step(Enum):
@@ -48,6 +53,7 @@ class Step(Enum):
     TRAIN = "train"
     STOPPED = "stopped"  # training cancelled or failed; the recordings are kept
     WATCH = "watch"
+    RESULT = "result"  # the result card, over the paused car, until dismissed
 
 
 def is_first_run(recordings: Path | None = None, models: Path | None = None) -> bool:
@@ -74,12 +80,14 @@ class TeachSession:
         laps: int = LAPS,
         epochs: int = EPOCHS,
         initial_model: Path | None | str = "shipped",
+        result_factory: ResultFactory = result_job,
     ) -> None:
         """`initial_model`: the model to fine-tune ("shipped": the shipped default model,
         also on a second run, so each run starts from the same place; None: train a new
         network from scratch)."""
         self.notify = notify
         self.job_factory = job_factory
+        self.result_factory = result_factory
         self.laps = laps
         self.epochs = epochs
         self.initial_model = (
@@ -96,6 +104,10 @@ class TeachSession:
         self.model_path: Path | None = None
         self.watch: TrackSession | None = None  # the Autopilot session showing the model
         self.watching_unseen = False
+        self.your_lap_times: list[float] = []  # every lap you drove in this flow, in order
+        self.result_worker: Worker | None = None  # measures the new model for the card
+        self.result: TeachResult | None = None
+        self.result_error = ""
         self.start_driving()
 
     # --- step 1: drive -------------------------------------------------------------------
@@ -104,6 +116,7 @@ class TeachSession:
         self.step = Step.DRIVE
         self.watch = None
         self.watching_unseen = False
+        self._stop_result()
         self.drive.paused = False
         self.drive.restart()
         self.lap_goal = self.laps
@@ -124,6 +137,7 @@ class TeachSession:
             self.lap_goal += 1
             self.notify("most of that lap was off the lane: one more lap, please", "error")
             return
+        self.your_lap_times += self.drive.world.lap_times
         self.drive.stop_recording()
         self.start_training()
 
@@ -166,6 +180,7 @@ class TeachSession:
             self.model_path = Path(worker.result.model_path)
             self.step = Step.WATCH
             self.notify(f"model saved: {self.model_path.name}")
+            self._start_result()
         else:
             if worker.state == CANCELLED:
                 run.state = RunState.CANCELLED
@@ -192,9 +207,10 @@ class TeachSession:
         self.watching_unseen = False
 
     def show_unseen(self) -> None:
-        """On to the track the model has never seen."""
+        """On to the track the model has never seen (from the card, or during the lap)."""
         if self.watch is None or self.watching_unseen:
             return
+        self.step = Step.WATCH
         self.watching_unseen = True
         self.watch.request_track(self.unseen_track)
 
@@ -202,7 +218,56 @@ class TeachSession:
         w = self.watch
         if w is not None and not self.watching_unseen and w.pending is None:
             if w.world.laps >= WATCH_LAPS:
-                self.show_unseen()
+                self.show_result()
+
+    # --- the result card -----------------------------------------------------------------
+    def _start_result(self) -> None:
+        """Measure the new model headless (a worker): you, your car, shipped, expert."""
+        self._stop_result()
+        if self.model_path is None:
+            return
+        job = self.result_factory(
+            model=self.model_path, shipped=shipped_model(), track_spec=self.track_spec,
+            recordings=self.trainable_sessions(), lap_times=list(self.your_lap_times),
+        )  # fmt: skip
+        self.result_worker = Worker(job, name="teach result").start()
+
+    def _stop_result(self) -> None:
+        if self.result_worker is not None:
+            self.result_worker.cancel()
+        self.result_worker, self.result, self.result_error = None, None, ""
+
+    def _poll_result(self) -> None:
+        worker = self.result_worker
+        if worker is None:
+            return
+        worker.poll()
+        if not worker.finished:
+            return
+        self.result_worker = None
+        if worker.state == DONE:
+            self.result = worker.result
+        elif worker.state == FAILED:
+            self.result_error = worker.error or "the result could not be measured"
+            self.notify(self.result_error, "error")
+
+    @property
+    def measuring(self) -> tuple[float | None, str] | None:
+        """(fraction, what is being measured) while the card's figures are coming in."""
+        w = self.result_worker
+        return (w.fraction, w.message) if w is not None else None
+
+    def show_result(self) -> None:
+        """The card (Enter during the lap, or at its end; Enter on the unseen track)."""
+        if self.step is Step.WATCH and self.model_path is not None:
+            self.step = Step.RESULT
+
+    def confirm(self) -> None:
+        """Enter in step 3: the card from the road, the unseen track from the card."""
+        if self.step is Step.RESULT:
+            self.show_unseen()
+        elif self.step is Step.WATCH:
+            self.show_result()
 
     # --- every step ----------------------------------------------------------------------
     def poll(self) -> None:
@@ -213,6 +278,7 @@ class TeachSession:
             self._training()
         elif self.step is Step.WATCH:
             self._watching()
+        self._poll_result()
 
     def back(self) -> bool:
         """Esc: True when the flow ends (the screen closes); while training it cancels the
@@ -226,7 +292,7 @@ class TeachSession:
 
     def teach_more(self) -> None:
         """R (after training): drive more laps; the next training uses all of them."""
-        if self.step in (Step.WATCH, Step.STOPPED):
+        if self.step in (Step.WATCH, Step.RESULT, Step.STOPPED):
             self.start_driving()
             self.notify(f"drive {_laps(self.laps)} more: your car learns from all of them")
 
@@ -235,6 +301,8 @@ class TeachSession:
         self.drive.close()
         if self.worker is not None:
             self.worker.cancel()
+        # A result being measured goes on in the background and is saved with the model (the
+        # Models screen shows it); quitting the game cancels it with every other worker.
 
     # --- what the screen says ------------------------------------------------------------
     def instruction(self) -> tuple[str, str]:
@@ -259,15 +327,21 @@ class TeachSession:
                 "Your laps are kept in recordings (the Train screen lists them too).",
                 "Enter: train again   R: drive more laps   Esc: menu",
             )
+        if self.step is Step.RESULT:
+            return (
+                f"Step 3 of 3:  what your car learned on {track_label(self.drive.track)}",
+                "Enter: watch it on a track it has never seen   R: teach it more laps   "
+                "Esc: menu",
+            )
         if self.watching_unseen:
             return (
                 "Step 3 of 3:  your car on a track it has never seen - from the dashcam alone",
-                "Steer to take over.   R: teach it more laps   Esc: menu",
+                "Steer to take over.   Enter: your result card   R: teach more   Esc: menu",
             )
         return (
             f"Step 3 of 3:  your car drives itself on {track_label(self.drive.track)}, "
             "from the dashcam alone",
-            "After a lap it tries an unseen track (Enter: now).   R: teach more   Esc: menu",
+            "After a lap: your result card (Enter: now).   R: teach more   Esc: menu",
         )
 
     def _frames(self) -> int:

@@ -162,3 +162,51 @@ def test_draws_at_other_window_sizes_without_crashing():
             app.close()
         for p in user_dir("models").iterdir():
             p.unlink()
+
+
+def test_the_r_that_opens_rename_is_not_typed_into_the_name(app):
+    scene = open_models(app)
+    r_down = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_r, mod=0, unicode="r", scancode=0)
+    # As SDL delivers a key press with text input on: its KEYDOWN, then its TEXTINPUT.
+    press(app, r_down, text("r"))
+    assert scene.state.renaming == "newer"
+    press(app, r_down, text("r"))  # the person's own R, once the box is open, is typed
+    assert scene.state.renaming == "newerr"
+
+
+def test_offsets_and_laps_are_coloured_by_what_they_mean(app):
+    from game.render import theme
+    from game.sessions.grades import Grade
+
+    scene = open_models(app)
+    [newer] = [m for m in scene.state.models if m.name == "newer"]
+    sloppy = model_row(newer, False, "", Grade.POOR, Grade.POOR)
+    steady = model_row(newer, False, "", Grade.GOOD, Grade.GOOD)
+    assert sloppy["|OFFSET|"].color == theme.BAD and sloppy["LAP SUM"].color == theme.BAD
+    assert steady["|OFFSET|"].color == theme.GOOD and steady["LAP SUM"].color == theme.GOOD
+    cruise = TrackScore("oval", "cruise", {"autonomy_pct": 100.0, "mean_abs_offset_m": 0.373})
+    row = score_row("oval", cruise, None, (), Grade.POOR, Grade.NONE)
+    assert row["AUTONOMY"].color == theme.GOOD and row["|OFFSET|"].color == theme.BAD
+
+
+def test_o_shows_the_teach_result_card_saved_with_the_model(app):
+    from agents.driving.registry import save_teach_result
+    from game.sessions.teach_result import CAR, EXPERT, YOU, Figures, TeachResult, Trace
+
+    make_model("my-car", "2026-12-01T10:00:00+00:00")
+    rows = (Figures(YOU, 0.41, 2, 2, 52.0), Figures(CAR, 0.26, 0, 2, 49.0),
+            Figures(EXPERT, 0.04, 0, 2, 28.0))  # fmt: skip
+    trace = Trace(tuple(float(s) for s in range(0, 700, 10)), tuple(0.3 for _ in range(70)))
+    card = TeachResult("Oval", "oval", 704.0, rows, you=trace, car=trace, created="2026-12-01")
+    save_teach_result(user_dir("models") / "my-car.h5", card.to_json())
+    scene = open_models(app)
+    assert scene.state.current.name == "my-car"
+    press(app, key(pygame.K_o))
+    assert scene.state.showing_card and scene.state.result_card().rows == rows
+    for size in ((1280, 720), (1024, 640)):
+        scene.draw(pygame.Surface(size))
+    press(app, key(pygame.K_ESCAPE))  # closes the card, stays on the screen
+    assert not scene.state.showing_card and app.scene is scene
+    press(app, key(pygame.K_DOWN), key(pygame.K_o))  # a model without a card: a note
+    assert not scene.state.showing_card
+    assert any("no result card" in t.message for t in app.toasts.items)

@@ -17,7 +17,7 @@ from game.sessions.teach import Step
 from game.sim.car import DT
 from game.workers import WorkerContext
 from tests.game.sessions.test_ghost import ring_file
-from tests.game.sessions.test_teach import RING_RADIUS, ExpertLike, FakeTraining
+from tests.game.sessions.test_teach import RING_RADIUS, ExpertLike, FakeResult, FakeTraining
 
 FAST = 16.0
 
@@ -39,7 +39,8 @@ def teach_scene(app, tmp_path, monkeypatch):
     fake = FakeTraining()
     track = str(ring_file(tmp_path, RING_RADIUS))
     unseen = str(ring_file(tmp_path, RING_RADIUS + 4, "wide_ring"))
-    scene = app.push("teach", track=track, unseen_track=unseen, job_factory=fake)
+    scene = app.push("teach", track=track, unseen_track=unseen, job_factory=fake,
+                     result_factory=FakeResult())  # fmt: skip
     assert scene is not None and scene.teach.step is Step.DRIVE
     t = scene.teach
     t.laps = t.lap_goal = 1
@@ -123,7 +124,15 @@ def test_the_whole_flow_from_lap_to_training_to_watching(app, teach_scene):
     assert watch.session.track.name == t.drive.track.name
     app.run_frames(60)
     assert watch.session.world.metrics.progress > 1.0  # from rest: it drives off
-    press(app, pygame.K_RETURN)  # on to the unseen track now
+    press(app, pygame.K_RETURN)  # the result card now (it comes by itself after the lap)
+    run_until(app, lambda: t.step is Step.RESULT and t.result is not None)
+    progress = watch.session.world.metrics.progress
+    app.run_frames(30)  # the card stays; the car waits behind it
+    assert t.step is Step.RESULT and watch.session.world.metrics.progress == progress
+    for size in ((1280, 720), (1024, 640)):
+        surface = pygame.Surface(size)
+        scene.draw(surface)  # the card at both window sizes
+    press(app, pygame.K_RETURN)  # on to the unseen track
     run_until(app, lambda: watch.session.track.name == "wide_ring")
     assert "never seen" in t.instruction()[0]
     app.run_frames(30)

@@ -247,3 +247,78 @@ def test_rename_and_delete_through_the_state(short_suite):
     assert state.confirm_delete is None and state.renaming is None
     assert [k for _, k in notices[-2:]] == ["error", "error"]
     assert "shipped model" in notices[-1][0]
+
+
+# --- what the results mean -----------------------------------------------------------------------
+
+
+def scored(state: ModelsState, name: str, offset_m: float, laps_s: list[float]) -> None:
+    """Record a model's cruise offsets and race laps on the short suite, as the worker does."""
+    m = next(m for m in state.models if m.name == name)
+    for track, lap in zip(SHORT, laps_s, strict=True):
+        state.board.record(m.sha256, name, track, "cruise", {"mean_abs_offset_m": offset_m})
+        state.board.record(m.sha256, name, track, "race", {"best_lap_s": lap})
+    state.refresh()
+
+
+def test_offset_and_lap_are_graded_against_the_expert_not_only_autonomy(short_suite):
+    from game.sessions.grades import Grade
+
+    make_model("sloppy", b"a")
+    make_model("steady", b"b")
+    refs = {SHORT[0]: mod.Reference(0.015, 40.0), SHORT[1]: mod.Reference(0.016, 42.0)}
+    state = ModelsState(board=Scoreboard.load(), references=refs)
+    scored(state, "sloppy", 0.373, [90.0, 95.0])  # the issue's model: 37 cm, 2.2x the laps
+    scored(state, "steady", 0.018, [41.0, 43.5])  # the shipped model's figures
+    by = {m.name: m for m in state.models}
+    assert state.offset_grade(by["sloppy"]) is Grade.POOR
+    assert state.lap_grade(by["sloppy"]) is Grade.POOR
+    assert state.offset_grade(by["steady"]) is Grade.GOOD
+    assert state.lap_grade(by["steady"]) is Grade.GOOD
+    assert state.offset_grade(by["sloppy"], SHORT[1]) is Grade.POOR
+    assert state.lap_grade(by["steady"], SHORT[0]) is Grade.GOOD
+    assert state.offset_grade(by["pilotnet"]) is Grade.NONE  # not scored: no colour
+    partial = ModelsState(board=state.board, references={SHORT[0]: refs[SHORT[0]]})
+    assert partial.lap_grade(by["steady"]) is Grade.NONE  # a reference missing: no sum graded
+    partial.close()
+    state.close()
+
+
+def test_the_grade_bands():
+    from game.sessions.grades import Grade, lap_grade, offset_grade
+
+    assert offset_grade(0.065, 0.015) is Grade.GOOD  # +5 cm
+    assert offset_grade(0.07, 0.015) is Grade.FAIR
+    assert offset_grade(0.215, 0.015) is Grade.FAIR  # +20 cm
+    assert offset_grade(0.22, 0.015) is Grade.POOR
+    assert lap_grade(110.0, 100.0) is Grade.GOOD and lap_grade(111.0, 100.0) is Grade.FAIR
+    assert lap_grade(150.0, 100.0) is Grade.FAIR and lap_grade(151.0, 100.0) is Grade.POOR
+    assert offset_grade(None, 0.01) is lap_grade(50.0, None) is Grade.NONE
+
+
+def test_the_references_are_the_experts_as_evaluate_prints_them(short_suite, capsys):
+    import queue
+
+    from game.workers import WorkerContext
+
+    refs = mod.reference_job(WorkerContext(queue.Queue(), threading.Event()))
+    for track in SHORT:
+        cruise = evaluated(capsys, "expert", "cruise", track)
+        race = evaluated(capsys, "racer", "race", track)
+        assert refs[track] == mod.Reference(cruise["mean_abs_offset_m"], race["best_lap_s"])
+
+
+def test_rename_ignores_the_text_of_the_key_that_opened_it(short_suite):
+    make_model("mine", b"m")
+    state = ModelsState(references={t: mod.Reference(0.01, 30.0) for t in SHORT})
+    state.begin_rename("r")
+    state.type_text("r")  # the R that opened the box, delivered as text: not typed
+    assert state.renaming == "mine"
+    state.type_text("r")  # a second R is the person's
+    assert state.renaming == "miner"
+    state.cancel_rename()
+    state.begin_rename("r")
+    state.key_pressed()  # the opening key's text never came; the next key is the person's
+    state.type_text("r")
+    assert state.renaming == "miner"
+    state.close()

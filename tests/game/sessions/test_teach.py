@@ -19,6 +19,7 @@ from game.sessions import driving, teach
 from game.sessions.controls import DriveInput, SteeringControls
 from game.sessions.driving import AutopilotSession
 from game.sessions.teach import Step, TeachSession, is_first_run
+from game.sessions.teach_result import CAR, YOU, Figures, TeachResult
 from game.sim.car import DT
 from tests.game.sessions.test_ghost import Notes, ring_file
 
@@ -75,13 +76,26 @@ def wait_for(t: TeachSession, step: Step, timeout: float = 30.0) -> None:
     assert t.step is step
 
 
+class FakeResult:
+    """A result factory like teach_result.result_job: records what it was asked and returns a
+    card at once (the real job's figures are tests/game/sessions/test_teach_result.py's)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        rows = (Figures(YOU, 0.4, 1, 2, 6.0), Figures(CAR, 0.2, 0, 2, 5.5))
+        return lambda ctx: TeachResult("ring", kwargs["track_spec"], 75.0, rows)
+
+
 def make_flow(folder: Path, laps: int):
     fake = FakeTraining()
     notes = Notes()
     t = TeachSession(
         str(ring_file(folder, RING_RADIUS)), notify=notes, job_factory=fake, laps=laps,
         unseen_track=str(ring_file(folder, RING_RADIUS + 4, "wide_ring")),
-        initial_model=Path("shipped.h5"),
+        initial_model=Path("shipped.h5"), result_factory=FakeResult(),
     )  # fmt: skip
     t.drive.cruise = FAST  # kept by every restart of step 1
     t.drive.world.car.set_cruise(FAST)
@@ -131,6 +145,12 @@ def test_two_laps_then_training_then_watching_the_same_then_an_unseen_track(flow
     wait_for(t, Step.WATCH)
     assert t.model_path == call["out_path"] and t.model_path.exists()
 
+    # The result card is measured in the background from this flow's laps and recordings.
+    [asked] = t.result_factory.calls
+    assert asked["model"] == t.model_path and asked["track_spec"] == t.track_spec
+    assert asked["recordings"] == t.recordings and asked["lap_times"] == t.your_lap_times
+    assert len(t.your_lap_times) == 2
+
     # Step 3: the screen attaches the Autopilot session that drives with the new model.
     monkeypatch.setattr(driving, "default_model", lambda: None)
     watch = AutopilotSession(t.track_spec, None)
@@ -140,11 +160,24 @@ def test_two_laps_then_training_then_watching_the_same_then_an_unseen_track(flow
     for _ in range(MAX_STEPS):
         watch.update(DT, DriveInput())
         t.poll()
-        if t.watching_unseen:
+        if t.step is Step.RESULT:
             break
-    assert watch.world.laps == 1 and watch.pending == t.unseen_track
+    # After the lap: the card, which stays until dismissed.
+    assert watch.world.laps == 1 and t.step is Step.RESULT
+    if t.result_worker is not None:
+        t.result_worker.join(10)
+    for _ in range(60):  # a second of steps: the card does not go away by itself
+        t.poll()
+    assert t.step is Step.RESULT and t.result is not None and t.measuring is None
+    assert "steadier" in t.result.sentence and "what your car learned" in t.instruction()[0]
+    t.confirm()  # Enter: on to the unseen track
+    assert t.step is Step.WATCH and t.watching_unseen and watch.pending == t.unseen_track
     watch.finish_loading()
     assert watch.track.name == "wide_ring" and "never seen" in t.instruction()[0]
+    t.confirm()  # Enter there: the card again
+    assert t.step is Step.RESULT and t.result is not None
+    t.teach_more()  # R: more laps; the card goes with the model it was made for
+    assert t.step is Step.DRIVE and t.result is None
     watch.close()
 
 
