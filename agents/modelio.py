@@ -33,6 +33,7 @@ _TEMPORARY_NAMES = (
     re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$"),  # game.fileio.atomic_write_bytes (cards)
     re.compile(r"^[^.].*\.[a-z0-9_]{8}\.tmp\.h5$"),  # save_model_atomic before partial_path
     re.compile(r"^\..+\.\d+\.best\.weights\.h5$"),  # the RPS trainer's old checkpoint name
+    re.compile(r"^\..+\.claim$"),  # claim_path: a new model's name, claimed at its start
 )
 
 
@@ -65,6 +66,31 @@ def partial_path(target: str | os.PathLike[str], ext: str | None = None) -> Path
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def claim_path(model_path: str | os.PathLike[str]) -> Path:
+    """The hidden file that claims a new model's name: ``foo.h5`` -> ``.foo.claim``."""
+    p = Path(model_path)
+    return p.with_name(f".{p.stem}.claim")
+
+
+def claim_model_name(model_path: str | os.PathLike[str]) -> bool:
+    """Claim the name of a model not yet saved by creating its claim file create-exclusive
+    (O_EXCL): True when this caller now owns the name, False when another run claimed it."""
+    try:
+        fd = os.open(claim_path(model_path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def release_claim(model_path: str | os.PathLike[str]) -> None:
+    """Remove a model name's claim (the model, saved or not, no longer needs it)."""
+    try:
+        claim_path(model_path).unlink(missing_ok=True)
+    except OSError:
+        pass  # a leftover claim only costs a name; remove_stale_temporaries takes it later
 
 
 def is_temporary_name(name: str) -> bool:

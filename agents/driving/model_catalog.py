@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from agents.modelio import claim_model_name
 from agents.training import ModelCard, read_model_card
 from game.errors import UserFacingError
 from game.paths import shipped_models_dir, user_dir
@@ -124,18 +125,24 @@ def default_model() -> Path | None:
     return models[0].path if models else None
 
 
-def new_model_path(arch: str, now: datetime | None = None) -> Path:
+def new_model_path(arch: str, now: datetime | None = None, claim: bool = True) -> Path:
     """A fresh file in the user's models folder for a run of `arch`, named by local time
-    (pilotnet-2026-11-30-1412.h5, then -2, -3 ... when taken): no run replaces another's."""
+    (pilotnet-2026-11-30-1412.h5, then -2, -3 ... when taken): no run replaces another's.
+
+    With `claim` (not for a preview of the name), the name is claimed at once by creating
+    the hidden `.NAME.claim` create-exclusive (agents.modelio.claim_model_name): a second run
+    started in the same minute, in another program, gets -2 even before either has saved.
+    The training that saves the model removes the claim (agents.modelio.release_claim)."""
     folder = user_dir("models")
     stem = f"{arch}-{(now or datetime.now()).strftime('%Y-%m-%d-%H%M')}"
     # A name is taken by its model, card or log (an orphan card is someone's too) and by a
-    # running training's hidden temporary files (".NAME.training.csv.XXXX.partial"); case-blind
-    # for macOS and Windows folders.
+    # running training's hidden temporary files (".NAME.training.csv.XXXX.partial") or
+    # claim; case-blind for macOS and Windows folders.
     taken = {p.name.lstrip(".").split(".")[0].lower() for p in os.scandir(folder)}
     n = 1
     while True:
         name = stem if n == 1 else f"{stem}-{n}"
-        if name.lower() not in taken:
-            return folder / f"{name}.h5"
+        path = folder / f"{name}.h5"
+        if name.lower() not in taken and (not claim or claim_model_name(path)):
+            return path
         n += 1

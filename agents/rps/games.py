@@ -133,7 +133,8 @@ class GameRecorder:
         self.path = Path(path) if path is not None else user_home() / "rps" / GAMES_FILE
         self.rounds = 0
         self.unsaved: list[GameRound] = []  # played, not yet on disk
-        self.error = ""  # why the last write failed ("" once everything is on disk)
+        self.error = ""  # the last write's failure, naming the file ("" once all is on disk)
+        self.reason = ""  # ... and its reason alone ("No space left on device")
         self._file: BinaryIO | None = None
         self.flush()  # make the file now, so a problem shows before the first round
 
@@ -167,13 +168,14 @@ class GameRecorder:
         except OSError as e:
             self._drop_file()
             waiting = len(self.unsaved)
+            self.reason = e.strerror or str(e)
             self.error = (
-                f"{self.path}: {waiting} round(s) not saved yet ({e.strerror or e}); "
+                f"{self.path}: {waiting} round(s) not saved yet ({self.reason}); "
                 f"kept in memory, tried again next round"
             )
             return False
         self.unsaved.clear()
-        self.error = ""
+        self.error = self.reason = ""
         return True
 
     def _append(self, f: BinaryIO) -> None:
