@@ -12,6 +12,7 @@ nothing else.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from game.errors import UserFacingError
-from game.fileio import FILE_MODE, atomic_write_bytes, read_json_file
+from game.fileio import FILE_MODE, atomic_write_bytes, open_regular, read_json_file
 
 MAX_CARD_BYTES = 5_000_000  # a card is a few kB; its history of a long training a few 10 kB
 STALE_AFTER_S = 60.0  # a temporary younger than this may belong to a training running now
@@ -156,10 +157,15 @@ class Heartbeat:
 
 
 def file_stamp(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Size and SHA-256 of a model file: a card carries its model's stamp (see save_pair)."""
+    """Size and SHA-256 of a model file: a card carries its model's stamp (see save_pair).
+    OSError for anything but a regular file: a FIFO or /dev/zero named *.h5 would never end."""
     h = hashlib.sha256()
     size = 0
-    with open(path, "rb") as f:
+    try:
+        f = open_regular(path, "model file")
+    except UserFacingError:
+        raise OSError(errno.EINVAL, "not a regular file", str(path)) from None
+    with f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
             size += len(chunk)
@@ -303,11 +309,13 @@ def load_model_checked(path: str | os.PathLike[str], compile: bool = False) -> A
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"{path}: model file not found")
-    if not path.is_file():
-        raise ModelFileError(f"{path}: is a folder, not a model file")
-    if path.stat().st_size == 0:
-        raise ModelFileError(f"{path}: model file is empty")
-    with open(path, "rb") as f:
+    try:
+        f = open_regular(path, "model file")  # a FIFO or device: refused, never waited on
+    except UserFacingError as e:
+        raise ModelFileError(str(e)) from None
+    with f:
+        if os.fstat(f.fileno()).st_size == 0:
+            raise ModelFileError(f"{path}: model file is empty")
         magic = f.read(8)
     if magic != b"\x89HDF\r\n\x1a\n":
         raise ModelFileError(f"{path}: not an HDF5 (.h5) model file")

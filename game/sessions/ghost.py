@@ -23,15 +23,26 @@ from pathlib import Path
 import numpy as np
 
 from game.errors import UserFacingError
-from game.fileio import atomic_write_bytes
+from game.fileio import ArraySpec, atomic_write_bytes, check_npz, locked
 from game.paths import user_dir
 from game.sim.track import Track
 
 GHOSTS_DIR = "ghosts"
 VERSION = 1
 MAX_FILE_BYTES = 20_000_000  # a 20-minute lap at 60 Hz is ~1.5 MB
-LENGTH_TOLERANCE_M = 1.0  # a track whose length changed more than this is another track
+MAX_POSES = 60 * 60 * 60  # an hour of poses at 60 Hz: far more than a few laps of any track
+MAX_NAME_CHARS = 200
 FIELDS = ("t", "x", "y", "yaw", "d")
+# What a ghost file may hold, checked in the zip's headers before anything is decompressed
+# (game.fileio.check_npz): a small file declaring gigabytes is refused at once.
+SPECS = {
+    "version": ArraySpec("iu", 1),
+    "track": ArraySpec("U", 1, MAX_NAME_CHARS),
+    "track_length": ArraySpec("fiu", 1),
+    "lap_s": ArraySpec("fiu", 1),
+    **{name: ArraySpec("f", MAX_POSES) for name in FIELDS},
+}
+LENGTH_TOLERANCE_M = 1.0  # a track whose length changed more than this is another track
 
 Notify = Callable[..., None]
 
@@ -108,7 +119,8 @@ def ghost_path(track_name: str, folder: Path | None = None) -> Path:
 
 
 def save_ghost(lap: GhostLap, folder: Path | None = None) -> Path:
-    """Write `lap` atomically as its track's ghost; raises OSError (the caller reports it)."""
+    """Write `lap` atomically as its track's ghost, unless another game saved a faster one
+    meanwhile (checked under the file's lock); raises OSError (the caller reports it)."""
     path = ghost_path(lap.track, folder)
     buf = io.BytesIO()
     np.savez(
@@ -120,8 +132,23 @@ def save_ghost(lap: GhostLap, folder: Path | None = None) -> Path:
         **{name: getattr(lap, name).astype(np.float32) for name in FIELDS},
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, buf.getvalue())
+    with locked(path):
+        if not _faster_on_disk(path, lap):
+            atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+def _faster_on_disk(path: Path, lap: GhostLap) -> bool:
+    """True when `path` holds a good ghost of `lap`'s track that is faster than `lap`."""
+    if not path.exists():
+        return False
+    try:
+        check_npz(path, SPECS, "ghost lap")
+        with np.load(path, allow_pickle=False) as data:
+            same = data["track"].shape == () and str(data["track"]) == lap.track
+            return bool(same and float(data["lap_s"]) < lap.lap_s)
+    except (UserFacingError, OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError):
+        return False  # a broken ghost is replaced by a good one (it is only a replay)
 
 
 def _scalar(data, name: str, path: Path) -> float:
@@ -141,6 +168,7 @@ def load_ghost(track: Track, folder: Path | None = None) -> GhostLap | None:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise UserFacingError(f"{path}: {size:,} bytes is too large for a ghost lap")
+        check_npz(path, SPECS, "ghost lap")  # regular file, declared sizes: before any load
         with np.load(path, allow_pickle=False) as data:
             missing = [k for k in ("version", "track", "track_length", "lap_s", *FIELDS)
                        if k not in data.files]  # fmt: skip
