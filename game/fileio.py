@@ -188,10 +188,15 @@ def broken_copies(path: str | os.PathLike[str]) -> list[Path]:
 def set_aside(path: str | os.PathLike[str], keep: int = BROKEN_KEEP) -> Path | None:
     """Rename the file `path` (one we could not read) to NAME.broken-N, N one above the
     highest kept, so no kept copy is replaced; then delete all but the newest `keep`.
-    Returns the new name, or None when `path` is gone. Call it under `locked(path)`."""
+    Returns the new name, or None when `path` is gone; OSError when a folder, FIFO or device
+    is in the file's place (never moved). Call it under `locked(path)`."""
     path = Path(path)
-    if not os.path.lexists(path):
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
         return None
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):  # a folder or FIFO is not ours to move
+        raise OSError(errno.EEXIST, "something that is not a file is in its place", str(path))
     copies = broken_copies(path)
     n = int(copies[-1].name.rsplit("-", 1)[1]) + 1 if copies else 1
     while True:

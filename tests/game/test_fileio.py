@@ -8,7 +8,6 @@ import errno
 import io
 import math
 import os
-import threading
 import zipfile
 
 import numpy as np
@@ -26,6 +25,7 @@ from game.fileio import (
     read_json_file,
     set_aside,
 )
+from tests.fifo import FifoRescuer, needs_fifo
 
 
 def error_for(path, **kwargs) -> str:
@@ -63,36 +63,6 @@ def test_size_cap_folder_and_missing(tmp_path):
     assert "too large for a track file" in error_for(big, max_bytes=1000)
     assert "is a folder" in error_for(tmp_path)
     assert "No such file" in error_for(tmp_path / "missing.json")
-
-
-needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
-
-
-class FifoRescuer:
-    """Opens the FIFO's writing end whenever someone is blocked reading it, so that a reader
-    that wrongly opened it returns (and the test fails) instead of hanging forever."""
-
-    def __init__(self, path) -> None:
-        self.path, self.rescued = path, False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            try:  # succeeds only while a reader has it open
-                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError:
-                continue
-            self.rescued = True
-            os.close(fd)
-
-    def __enter__(self) -> FifoRescuer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(5)
 
 
 @needs_fifo
