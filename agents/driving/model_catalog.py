@@ -7,14 +7,17 @@ agents.driving.registry builds the Models screen's and the `models` command's vi
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from agents.modelio import claim_model_name
 from agents.training import ModelCard, read_model_card
 from game.errors import UserFacingError
+from game.fileio import check_regular
 from game.paths import shipped_models_dir, user_dir
 
 DEFAULT_MODEL_NAME = "pilotnet.h5"
@@ -64,15 +67,53 @@ def _created(path: Path, card: ModelCard | None) -> float:
 
 def _entry(path: Path, shipped: bool) -> ModelEntry | None:
     """The entry for a model file, or None when its card says it is not a driving model (other
-    games ship .h5 files too). A bare .h5 with no card is a driving model: the CNN driver can
-    infer its input; a broken card is listed with its problem, and loading says it again."""
+    games ship .h5 files too). A bare .h5 with no card is a driving model (the CNN driver can
+    infer its input) unless its saved config takes no images; a broken card is listed with
+    its problem, and loading says it again."""
     try:
         card = read_model_card(path, verify=False)
     except UserFacingError as e:
         return ModelEntry(path, shipped, None, str(e), _created(path, None))
     if card is not None and card.kind != "driving":
         return None
+    if card is None and not _takes_images(path):
+        return None  # a card-less RPS LSTM (or any sequence model) cannot drive
     return ModelEntry(path, shipped, card, "", _created(path, card))
+
+
+def _first_input_shape(config: Any) -> list | None:
+    """The first "batch_shape" (Keras 3) or "batch_input_shape" (Keras 2) in a model config."""
+    if isinstance(config, dict):
+        for key in ("batch_shape", "batch_input_shape"):
+            if isinstance(config.get(key), list):
+                return config[key]
+        values = config.values()
+    elif isinstance(config, list):
+        values = config
+    else:
+        return None
+    for value in values:
+        found = _first_input_shape(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _takes_images(path: Path) -> bool:
+    """For a model without a card: False when its saved config shows a first input that is not
+    an image (batch, height, width, channels); True when it is one or cannot be told (the
+    loader then says what is wrong). Reads only the file's config attribute, no TensorFlow."""
+    try:
+        check_regular(path, "model file")  # a FIFO here would hang h5py
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get("model_config")
+        config = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+    except Exception:  # noqa: BLE001 - h5py and a hand-made file raise many kinds
+        return True
+    shape = _first_input_shape(config)
+    return shape is None or len(shape) == 4
 
 
 def model_files(folder: Path) -> list[Path]:
