@@ -77,7 +77,7 @@ def _entry(path: Path, shipped: bool) -> ModelEntry | None:
     if card is not None and card.kind != "driving":
         return None
     if card is None and not _takes_images(path):
-        return None  # a card-less RPS LSTM (or any sequence model) cannot drive
+        return None  # a card-less RPS LSTM (any sequence model) cannot drive
     return ModelEntry(path, shipped, card, "", _created(path, card))
 
 
@@ -100,9 +100,9 @@ def _first_input_shape(config: Any) -> list | None:
 
 
 def _takes_images(path: Path) -> bool:
-    """For a model without a card: False when its saved config shows a first input that is not
-    an image (batch, height, width, channels); True when it is one or cannot be told (the
-    loader then says what is wrong). Reads only the file's config attribute, no TensorFlow."""
+    """For a model without a card: False when its saved config shows a first input that is a
+    sequence (batch, time, features), as the RPS LSTMs take; True otherwise, or when it cannot
+    be told (the loader then says what is wrong). Reads only the file's config attribute."""
     try:
         check_regular(path, "model file")  # a FIFO here would hang h5py
         import h5py
@@ -113,7 +113,7 @@ def _takes_images(path: Path) -> bool:
     except Exception:  # noqa: BLE001 - h5py and a hand-made file raise many kinds
         return True
     shape = _first_input_shape(config)
-    return shape is None or len(shape) == 4
+    return shape is None or len(shape) != 3
 
 
 def model_files(folder: Path) -> list[Path]:
