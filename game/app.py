@@ -13,6 +13,7 @@ and ``run_frames(n, events_per_frame=fn)`` plays n frames with scripted events.
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import os
@@ -322,6 +323,8 @@ class App:
             path = user_home() / path
             buf = io.BytesIO()
             pygame.image.save(self.screen, buf, "png")
+            if path.parent.exists() and not path.parent.is_dir():
+                raise OSError(errno.ENOTDIR, f"{path.parent.name} is a file, not a folder")
             path.parent.mkdir(exist_ok=True)
             claimed = claim_file(path)  # a second game saving in this frame gets -2
             atomic_write_bytes(claimed, buf.getvalue())  # checks that every byte landed

@@ -178,15 +178,15 @@ class ArenaSession:
     def _save_round(self, rnd: Round) -> None:
         """Append the round to games.csv; a failed save never stops the match: the round
         waits in the recorder and goes with the next one (or at close)."""
-        was = self.recorder.error if self.recorder is not None else ""
+        was = self.recorder.reason if self.recorder is not None else ""
         if self.recorder is None:
             from agents.rps.games import GameRecorder
 
             self.recorder = GameRecorder(opponent=self.opponent)
         self.recorder.record(human=rnd.move_a, ai=rnd.move_b)
-        if self.recorder.error and self.recorder.error != was:
+        if self.recorder.reason and self.recorder.reason != was:  # once, not every round
             self.notify(self.recorder.error, "error")
-        elif was and not self.recorder.error:
+        elif was and not self.recorder.reason:
             self.notify(f"{self.recorder.path}: the waiting rounds are saved now", "info")
 
     @property
