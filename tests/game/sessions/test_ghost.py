@@ -18,6 +18,7 @@ import pytest
 
 from agents.driving.expert import ExpertDriver
 from game.errors import UserFacingError
+from game.fileio import broken_copies
 from game.paths import user_dir
 from game.sessions.controls import DriveInput, SteeringControls
 from game.sessions.driving import DriveSession
@@ -161,9 +162,11 @@ def test_a_broken_ghost_file_is_one_message_and_ignored(ring, damage):
     assert ghost.best is None
     assert len(notes) == 1 and notes[0][1] == "error" and str(path) in notes[0][0]
     assert "\n" not in notes[0][0]
-    # The next best lap writes a good file over it.
+    broken = path.read_bytes()
+    # The next best lap writes a good file; the broken one is set aside, not written over.
     drive_world(World(ring, scoring="person"), ghost, 24.0)
     assert ghost.best is not None and load_ghost(ring).lap_s == pytest.approx(ghost.best.lap_s)
+    assert broken_copies(path)[-1].read_bytes() == broken
 
 
 def test_ghosts_live_one_file_per_track_in_the_user_folder():
