@@ -12,6 +12,7 @@ nothing else.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from game.errors import UserFacingError
-from game.fileio import FILE_MODE, atomic_write_bytes, read_json_file
+from game.fileio import FILE_MODE, atomic_write_bytes, open_regular, read_json_file
 
 MAX_CARD_BYTES = 5_000_000  # a card is a few kB; its history of a long training a few 10 kB
 STALE_AFTER_S = 60.0  # a temporary younger than this may belong to a training running now
@@ -33,6 +34,7 @@ _TEMPORARY_NAMES = (
     re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$"),  # game.fileio.atomic_write_bytes (cards)
     re.compile(r"^[^.].*\.[a-z0-9_]{8}\.tmp\.h5$"),  # save_model_atomic before partial_path
     re.compile(r"^\..+\.\d+\.best\.weights\.h5$"),  # the RPS trainer's old checkpoint name
+    re.compile(r"^\..+\.claim$"),  # claim_path: a new model's name, claimed at its start
 )
 
 
@@ -65,6 +67,31 @@ def partial_path(target: str | os.PathLike[str], ext: str | None = None) -> Path
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def claim_path(model_path: str | os.PathLike[str]) -> Path:
+    """The hidden file that claims a new model's name: ``foo.h5`` -> ``.foo.claim``."""
+    p = Path(model_path)
+    return p.with_name(f".{p.stem}.claim")
+
+
+def claim_model_name(model_path: str | os.PathLike[str]) -> bool:
+    """Claim the name of a model not yet saved by creating its claim file create-exclusive
+    (O_EXCL): True when this caller now owns the name, False when another run claimed it."""
+    try:
+        fd = os.open(claim_path(model_path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def release_claim(model_path: str | os.PathLike[str]) -> None:
+    """Remove a model name's claim (the model, saved or not, no longer needs it)."""
+    try:
+        claim_path(model_path).unlink(missing_ok=True)
+    except OSError:
+        pass  # a leftover claim only costs a name; remove_stale_temporaries takes it later
 
 
 def is_temporary_name(name: str) -> bool:
@@ -130,10 +157,15 @@ class Heartbeat:
 
 
 def file_stamp(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Size and SHA-256 of a model file: a card carries its model's stamp (see save_pair)."""
+    """Size and SHA-256 of a model file: a card carries its model's stamp (see save_pair).
+    OSError for anything but a regular file: a FIFO or /dev/zero named *.h5 would never end."""
     h = hashlib.sha256()
     size = 0
-    with open(path, "rb") as f:
+    try:
+        f = open_regular(path, "model file")
+    except UserFacingError:
+        raise OSError(errno.EINVAL, "not a regular file", str(path)) from None
+    with f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
             size += len(chunk)
@@ -277,11 +309,13 @@ def load_model_checked(path: str | os.PathLike[str], compile: bool = False) -> A
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"{path}: model file not found")
-    if not path.is_file():
-        raise ModelFileError(f"{path}: is a folder, not a model file")
-    if path.stat().st_size == 0:
-        raise ModelFileError(f"{path}: model file is empty")
-    with open(path, "rb") as f:
+    try:
+        f = open_regular(path, "model file")  # a FIFO or device: refused, never waited on
+    except UserFacingError as e:
+        raise ModelFileError(str(e)) from None
+    with f:
+        if os.fstat(f.fileno()).st_size == 0:
+            raise ModelFileError(f"{path}: model file is empty")
         magic = f.read(8)
     if magic != b"\x89HDF\r\n\x1a\n":
         raise ModelFileError(f"{path}: not an HDF5 (.h5) model file")

@@ -29,8 +29,10 @@ from typing import Any
 
 from agents.modelio import (
     Heartbeat,
+    claim_path,
     partial_path,
     read_card,
+    release_claim,
     remove_stale_temporaries,
     save_pair,
 )
@@ -417,8 +419,11 @@ def atomic_fit(
 
     out_path = Path(out_path)
     log_path = training_log_path(out_path)
+    claim = claim_path(out_path)  # this run's claim on a new name (model_catalog), if any
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
+        if claim.exists():
+            os.utime(claim)  # ours, however long the data took to load: not stale
         remove_stale_temporaries(out_path.parent)  # a killed run's leftovers, never a live one's
         tmp = partial_path(out_path, ".h5")
         tmp.unlink()  # ModelCheckpoint creates it at the first best epoch
@@ -426,8 +431,8 @@ def atomic_fit(
     except OSError as e:
         raise _save_error(out_path, e) from e
     report = progress_callback(
-        progress, cancel, epochs, batches, val_batches, time_limit_s, Heartbeat([tmp, log_tmp]),
-        clock,
+        progress, cancel, epochs, batches, val_batches, time_limit_s,
+        Heartbeat([tmp, log_tmp, claim]), clock,
     )  # fmt: skip
     callbacks = [
         report,
@@ -461,6 +466,7 @@ def atomic_fit(
         tmp.unlink(missing_ok=True)
         if not saved:  # cancelled, NaN or failed: the previous run's log stays
             log_tmp.unlink(missing_ok=True)
+        release_claim(out_path)  # the saved model holds the name now (or the run gave it up)
     try:
         os.replace(log_tmp, log_path)  # the log of the run that made this model
     except OSError as e:

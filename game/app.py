@@ -13,6 +13,8 @@ and ``run_frames(n, events_per_frame=fn)`` plays n frames with scripted events.
 
 from __future__ import annotations
 
+import errno
+import io
 import logging
 import os
 import sys
@@ -28,7 +30,8 @@ from game.actions import Action, action_for
 from game.audio import Audio
 from game.crashlog import write_crash_log
 from game.errors import UserFacingError
-from game.paths import user_dir
+from game.fileio import atomic_write_bytes, claim_file
+from game.paths import user_dir, user_home
 from game.render import theme
 from game.render.widgets import Toasts, draw_fps, draw_help_overlay
 from game.scenes import SCENE_ERRORS, SCENES, discover_scenes
@@ -327,12 +330,29 @@ class App:
         self._screenshot_pending = True
 
     def _save_screenshot(self) -> None:
+        """PNG-encode the frame in memory, then write it to a freshly claimed name; any
+        failure (unwritable folder, full disk) is one "not saved" message, never a crash."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
         name = self.scene.scene_name if self.scene else "app"
-        path = user_dir("screenshots") / f"{name}-{stamp}-{self.frame_index:06d}.png"
-        pygame.image.save(self.screen, str(path))
-        self.last_screenshot = path
-        self.toast(f"screenshot saved: {path}")
+        path = Path("screenshots") / f"{name}-{stamp}-{self.frame_index:06d}.png"
+        claimed = None
+        try:
+            path = user_home() / path
+            buf = io.BytesIO()
+            pygame.image.save(self.screen, buf, "png")
+            if path.parent.exists() and not path.parent.is_dir():
+                raise OSError(errno.ENOTDIR, f"{path.parent.name} is a file, not a folder")
+            path.parent.mkdir(exist_ok=True)
+            claimed = claim_file(path)  # a second game saving in this frame gets -2
+            atomic_write_bytes(claimed, buf.getvalue())  # checks that every byte landed
+        except (OSError, pygame.error) as e:
+            if claimed is not None:
+                claimed.unlink(missing_ok=True)
+            reason = getattr(e, "strerror", None) or str(e)
+            self.toast(f"screenshot not saved: {path} ({reason})", "error")
+            return
+        self.last_screenshot = claimed
+        self.toast(f"screenshot saved: {claimed}")
 
     # --- the loop ------------------------------------------------------------------------
     def run(self) -> None:

@@ -5,6 +5,10 @@ also gives defaults for what is wrong, plus a one-line warning naming the file f
 app to show; the game never fails to start over it. Keys this version does not know are
 kept and written back, so a newer version's settings survive a round trip through an
 older one.
+
+Saving follows game.fileio's rule for read-modify-write files: under the file's lock the file
+is read again, keys another program added are kept, a broken file is set aside as
+settings.json.broken-N (never written over blind), and the result replaces it atomically.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from game.errors import UserFacingError
-from game.fileio import atomic_write_text, read_json_file
+from game.fileio import atomic_write_text, locked, read_json_file, set_aside
 from game.paths import user_home
 
 SETTINGS_FILE = "settings.json"
@@ -82,6 +86,13 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write the settings atomically (raises OSError, e.g. a full disk: the old file stays)."""
+    """Write the settings atomically under the file's lock, keeping the keys the file on disk
+    has that `settings` lacks; a broken file is set aside first. Raises OSError naming the
+    file (e.g. a full disk: the old file stays)."""
     path = settings_path() if path is None else path
-    atomic_write_text(path, json.dumps(settings.to_json(), indent=2) + "\n")
+    with locked(path):
+        on_disk, warning = load_settings(path)
+        if warning is not None:
+            set_aside(path)  # never write defaults over a file the person may want back
+        settings.extra = {**on_disk.extra, **settings.extra}
+        atomic_write_text(path, json.dumps(settings.to_json(), indent=2) + "\n")

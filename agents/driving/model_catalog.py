@@ -7,13 +7,17 @@ agents.driving.registry builds the Models screen's and the `models` command's vi
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from agents.modelio import claim_model_name
 from agents.training import ModelCard, read_model_card
 from game.errors import UserFacingError
+from game.fileio import check_regular
 from game.paths import shipped_models_dir, user_dir
 
 DEFAULT_MODEL_NAME = "pilotnet.h5"
@@ -63,15 +67,53 @@ def _created(path: Path, card: ModelCard | None) -> float:
 
 def _entry(path: Path, shipped: bool) -> ModelEntry | None:
     """The entry for a model file, or None when its card says it is not a driving model (other
-    games ship .h5 files too). A bare .h5 with no card is a driving model: the CNN driver can
-    infer its input; a broken card is listed with its problem, and loading says it again."""
+    games ship .h5 files too). A bare .h5 with no card is a driving model (the CNN driver can
+    infer its input) unless its saved config takes no images; a broken card is listed with
+    its problem, and loading says it again."""
     try:
         card = read_model_card(path, verify=False)
     except UserFacingError as e:
         return ModelEntry(path, shipped, None, str(e), _created(path, None))
     if card is not None and card.kind != "driving":
         return None
+    if card is None and not _takes_images(path):
+        return None  # a card-less RPS LSTM (any sequence model) cannot drive
     return ModelEntry(path, shipped, card, "", _created(path, card))
+
+
+def _first_input_shape(config: Any) -> list | None:
+    """The first "batch_shape" (Keras 3) or "batch_input_shape" (Keras 2) in a model config."""
+    if isinstance(config, dict):
+        for key in ("batch_shape", "batch_input_shape"):
+            if isinstance(config.get(key), list):
+                return config[key]
+        values = config.values()
+    elif isinstance(config, list):
+        values = config
+    else:
+        return None
+    for value in values:
+        found = _first_input_shape(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _takes_images(path: Path) -> bool:
+    """For a model without a card: False when its saved config shows a first input that is a
+    sequence (batch, time, features), as the RPS LSTMs take; True otherwise, or when it cannot
+    be told (the loader then says what is wrong). Reads only the file's config attribute."""
+    try:
+        check_regular(path, "model file")  # a FIFO here would hang h5py
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get("model_config")
+        config = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+    except Exception:  # noqa: BLE001 - h5py and a hand-made file raise many kinds
+        return True
+    shape = _first_input_shape(config)
+    return shape is None or len(shape) != 3
 
 
 def model_files(folder: Path) -> list[Path]:
@@ -124,18 +166,24 @@ def default_model() -> Path | None:
     return models[0].path if models else None
 
 
-def new_model_path(arch: str, now: datetime | None = None) -> Path:
+def new_model_path(arch: str, now: datetime | None = None, claim: bool = True) -> Path:
     """A fresh file in the user's models folder for a run of `arch`, named by local time
-    (pilotnet-2026-11-30-1412.h5, then -2, -3 ... when taken): no run replaces another's."""
+    (pilotnet-2026-11-30-1412.h5, then -2, -3 ... when taken): no run replaces another's.
+
+    With `claim` (not for a preview of the name), the name is claimed at once by creating
+    the hidden `.NAME.claim` create-exclusive (agents.modelio.claim_model_name): a second run
+    started in the same minute, in another program, gets -2 even before either has saved.
+    The training that saves the model removes the claim (agents.modelio.release_claim)."""
     folder = user_dir("models")
     stem = f"{arch}-{(now or datetime.now()).strftime('%Y-%m-%d-%H%M')}"
     # A name is taken by its model, card or log (an orphan card is someone's too) and by a
-    # running training's hidden temporary files (".NAME.training.csv.XXXX.partial"); case-blind
-    # for macOS and Windows folders.
+    # running training's hidden temporary files (".NAME.training.csv.XXXX.partial") or
+    # claim; case-blind for macOS and Windows folders.
     taken = {p.name.lstrip(".").split(".")[0].lower() for p in os.scandir(folder)}
     n = 1
     while True:
         name = stem if n == 1 else f"{stem}-{n}"
-        if name.lower() not in taken:
-            return folder / f"{name}.h5"
+        path = folder / f"{name}.h5"
+        if name.lower() not in taken and (not claim or claim_model_name(path)):
+            return path
         n += 1

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from game.errors import UserFacingError
-from game.fileio import atomic_write_text, read_json_file
+from game.fileio import atomic_write_text, claim_dir, read_json_file
 from game.paths import user_dir
 from game.sim.geometry import wrap_angle
 
@@ -68,16 +68,13 @@ def app_version() -> str:
 
 
 def new_session_dir(track_name: str, root: str | os.PathLike[str] | None = None) -> Path:
-    """A fresh folder name <root>/<YYYYmmdd-HHMMSS>_<track> (root: the user's recordings)."""
+    """A fresh, empty folder <root>/<YYYYmmdd-HHMMSS>_<track> (root: the user's recordings),
+    made here: `mkdir` claims the name (game.fileio.claim_dir), so two recordings started in
+    the same second get two folders (the second one ends in -2)."""
     base = Path(root) if root is not None else user_dir("recordings")
     safe = re.sub(r"[^A-Za-z0-9_-]+", "-", track_name).strip("-") or "track"
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = base / f"{stamp}_{safe}"
-    n = 2
-    while path.exists():
-        path = base / f"{stamp}_{safe}-{n}"
-        n += 1
-    return path
+    return claim_dir(base / f"{stamp}_{safe}")
 
 
 def _camera_dict(camera_params: Any) -> dict:

@@ -245,10 +245,11 @@ def _tasks(session, rows: np.ndarray, frames_dir: Path, views: int, seed: int):
     for name in dict.fromkeys(tracks[rows]):
         mine = rows[tracks[rows] == name]
         try:
-            track = resolve_track(name)
+            track = resolve_track(str(name))
         except UserFacingError as e:
-            why = str(e).split(";")[0]  # not the list of every track it knows
-            notes.append(f"{len(mine)} rows on track {name!r} skipped ({why})")
+            why = str(e).split(";")[0][:200]  # not the list of every track it knows
+            shown = str(name) if len(str(name)) <= 40 else str(name)[:37] + "..."
+            notes.append(f"{len(mine)} rows on track {shown!r} skipped ({why})")  # a str's repr
             continue
         looks = cols.get("look", np.full(len(session), default_look))
         items = tuple(

@@ -29,7 +29,7 @@ from agents.driving.model_catalog import ModelEntry, available_models
 from agents.modelio import card_path, file_stamp
 from agents.training import training_log_path
 from game.errors import UserFacingError
-from game.fileio import atomic_write_text, read_json_file
+from game.fileio import atomic_write_text, locked, read_json_file, set_aside
 from game.paths import user_dir, user_home
 
 # --- the scoreboard's suite: the same runs for every model --------------------------------------
@@ -165,7 +165,9 @@ class Scoreboard:
     """scoreboard.json in the user folder: model SHA-256 -> mode -> track -> result
     (`models[sha]["by_mode"]`; schema 1's race-only `runs` are kept but not read). Thread-safe:
     the scoreboard worker records while the screen reads. A broken file is reported in
-    `problem` and kept aside (scoreboard.broken.json) the first time new results are saved."""
+    `problem` (its readable models are kept) and set aside as scoreboard.json.broken-N the
+    first time new results are saved (game.fileio.set_aside). Each result is saved under the
+    file's lock, merged with what another program saved meanwhile."""
 
     def __init__(self, path: Path, data: dict[str, Any] | None = None, problem: str = "") -> None:
         self.path = path
@@ -176,16 +178,8 @@ class Scoreboard:
     @classmethod
     def load(cls, path: Path | None = None) -> Scoreboard:
         path = path or user_home() / SCOREBOARD_FILE
-        if not path.exists():
-            return cls(path)
-        try:
-            data = read_json_file(path, "scoreboard", MAX_SCOREBOARD_BYTES)
-        except UserFacingError as e:
-            return cls(path, problem=str(e))
-        if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
-            return cls(path, problem=f'{path}: not a scoreboard (no "models" object)')
-        models = {k: v for k, v in data["models"].items() if isinstance(v, dict)}
-        return cls(path, {"models": models})
+        models, problem = _read_scoreboard(path)
+        return cls(path, {"models": models}, problem)
 
     def scores(self, sha: str | None) -> dict[tuple[str, str], TrackScore]:
         """A model's results by (track, mode): only runs of the current suite."""
@@ -214,8 +208,13 @@ class Scoreboard:
         run: dict[str, Any] = {"suite": suite_key(mode), "result": dict(result), "when": _now()}
         if shared_with:
             run["shared_with"] = shared_with
-        with self._lock:
-            entry = self.models.setdefault(sha, {})
+        with self._lock, locked(self.path):
+            # Under the file's lock: re-read it (another program may have added results),
+            # put this one result in, write the merge. A file not read whole is set aside.
+            models, problem = _read_scoreboard(self.path)
+            if problem:
+                set_aside(self.path)
+            entry = models.setdefault(sha, {})
             entry["name"] = name  # the name last seen, for a person reading the file
             by_mode = entry.get("by_mode")
             if not isinstance(by_mode, dict):
@@ -224,12 +223,30 @@ class Scoreboard:
             if not isinstance(runs, dict):
                 runs = by_mode[mode] = {}
             runs[track] = run
-            text = _dumps({"schema_version": SCOREBOARD_SCHEMA, "models": self.models})
-            if self.problem and self.path.exists():
-                # Never write over a file we could not read: keep it for the person to look at.
-                os.replace(self.path, self.path.with_name("scoreboard.broken.json"))
-                self.problem = ""
-            atomic_write_text(self.path, text)
+            atomic_write_text(
+                self.path, _dumps({"schema_version": SCOREBOARD_SCHEMA, "models": models})
+            )
+            self.models, self.problem = models, ""
+
+
+def _read_scoreboard(path: Path) -> tuple[dict[str, dict[str, Any]], str]:
+    """The readable models of a scoreboard file, and a message naming the file when it could
+    not be read whole ("" for a good or missing file); an entry that is not an object is
+    dropped and named."""
+    if not path.exists():
+        return {}, ""
+    try:
+        data = read_json_file(path, "scoreboard", MAX_SCOREBOARD_BYTES)
+    except UserFacingError as e:
+        return {}, str(e)
+    if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+        return {}, f'{path}: not a scoreboard (no "models" object)'
+    models = {k: v for k, v in data["models"].items() if isinstance(v, dict)}
+    dropped = [k for k in data["models"] if k not in models]
+    if not dropped:
+        return models, ""
+    names = ", ".join(k[:16] for k in dropped[:3]) + (" ..." if len(dropped) > 3 else "")
+    return models, f"{path}: dropped {len(dropped)} entry(ies) that are not objects ({names})"
 
 
 def _now() -> str:
@@ -453,7 +470,8 @@ def save_teach_result(path: Path, result: Mapping[str, Any]) -> Path:
 
 def _refuse_shipped(path: Path, doing: str) -> None:
     folder = user_dir("models").resolve()
-    if path.resolve().parent != folder:
+    # The folder the entry is in, not where a link points: a linked user model is the user's.
+    if path.absolute().parent.resolve() != folder:
         raise UserFacingError(
             f"{path.stem} is a shipped model: it is read-only and cannot be {doing} "
             "(fine-tune it in Train to make your own copy)"
@@ -469,6 +487,15 @@ def rename_model(path: Path, new_name: str) -> Path:
         raise UserFacingError(f"{path.stem} already has that name")
     if not path.is_file():
         raise UserFacingError(f"{path}: no such model file")
+    # Under the model folder's lock: two renames to one name cannot both pass the check.
+    try:
+        with locked(path.parent):
+            return _rename_unlocked(path, name)
+    except OSError as e:
+        raise UserFacingError(f"{e.filename or path}: cannot rename ({e.strerror or e})") from None
+
+
+def _rename_unlocked(path: Path, name: str) -> Path:
     clash = _taken(path.parent, name, mine=path)
     if clash is not None:
         raise UserFacingError(f"{name}: the name is taken ({clash.name} exists); pick another")

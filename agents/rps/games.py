@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from game.errors import UserFacingError
-from game.fileio import FILE_MODE
-from game.paths import user_dir
+from game.fileio import FILE_MODE, locked, open_regular
+from game.paths import user_dir, user_home
 from game.sim.rps import outcome
 
 GAMES_FILE = "games.csv"
@@ -117,17 +117,29 @@ class GameRecorder:
 
     with GameRecorder(opponent="lstm") as rec:
         rec.record(human=0, ai=1)
+
+    A round that cannot be written (a full disk, a read-only folder, games.csv made a folder)
+    stays in `unsaved`; `error` says why, naming the file, and every later `record` and
+    `close` writes the waiting rounds first. Nothing here raises OSError: a lost save must not
+    end the match. Rows are appended under the file's lock (game.fileio.locked), so two
+    games recording at once never interleave half rows, and a write that fails part-way is
+    cut back to where it began.
     """
 
     def __init__(self, opponent: str, session: str | None = None, path: Path | None = None):
         # Registry names never hold commas; keep a free-form name from breaking the row.
         self.opponent = " ".join(opponent.replace(",", " ").split()) or "unknown"
         self.session = session or new_session_id()
-        self.path = Path(path) if path is not None else games_path()
+        self.path = Path(path) if path is not None else user_home() / "rps" / GAMES_FILE
         self.rounds = 0
-        self._file = _open_append(self.path, HEADER)
+        self.unsaved: list[GameRound] = []  # played, not yet on disk
+        self.error = ""  # the last write's failure, naming the file ("" once all is on disk)
+        self.reason = ""  # ... and its reason alone ("No space left on device")
+        self._file: BinaryIO | None = None
+        self.flush()  # make the file now, so a problem shows before the first round
 
     def record(self, human: int, ai: int) -> GameRound:
+        """Keep one round and write it (with any still waiting); see `error` for the outcome."""
         if human not in (0, 1, 2) or ai not in (0, 1, 2):
             raise ValueError(f"moves must be 0, 1 or 2, got human={human!r} ai={ai!r}")
         row = GameRound(
@@ -139,15 +151,62 @@ class GameRecorder:
             ai=int(ai),
             outcome=outcome(human, ai),
         )
-        values = [str(getattr(row, name)) for name in FIELDS]
-        self._file.write((",".join(values) + "\n").encode())
-        _sync(self._file)  # each round is on disk before the next one is played
         self.rounds += 1
+        self.unsaved.append(row)
+        self.flush()  # each round is on disk before the next one is played
         return row
 
+    def flush(self) -> bool:
+        """Write the rounds waiting in `unsaved`; False (and `error` set) when they could not
+        be."""
+        try:
+            with locked(self.path):
+                if self._file is None:
+                    self._file = _open_append(self.path, HEADER)
+                if self.unsaved:
+                    self._append(self._file)
+        except OSError as e:
+            self._drop_file()
+            waiting = len(self.unsaved)
+            self.reason = e.strerror or str(e)
+            self.error = (
+                f"{self.path}: {waiting} round(s) not saved yet ({self.reason}); "
+                f"kept in memory, tried again next round"
+            )
+            return False
+        self.unsaved.clear()
+        self.error = self.reason = ""
+        return True
+
+    def _append(self, f: BinaryIO) -> None:
+        data = b"".join(
+            (",".join(str(getattr(row, name)) for name in FIELDS) + "\n").encode()
+            for row in self.unsaved
+        )
+        start = f.seek(0, os.SEEK_END)
+        try:
+            f.write(data)
+            _sync(f)
+        except OSError:
+            try:  # no half row left behind: the whole batch is written again next time
+                f.truncate(start)
+            except OSError:
+                pass
+            raise
+
+    def _drop_file(self) -> None:
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass  # its buffer was the failed write: the rows are still in `unsaved`
+            self._file = None
+
     def close(self) -> None:
-        if not self._file.closed:
-            self._file.close()
+        """Write what is waiting, then close. Never raises: check `unsaved` / `error`."""
+        if self.unsaved:
+            self.flush()
+        self._drop_file()
 
     def __enter__(self) -> GameRecorder:
         return self
@@ -246,10 +305,7 @@ def _open_text(
     path: Path, encoding: str = "utf-8", newline: str | None = None
 ) -> tuple[BinaryIO, TextIO]:
     """Open a file the person gave us for streaming; UserFacingError naming it if we cannot."""
-    try:
-        raw = open(path, "rb")  # noqa: SIM115 - wrapped and closed by the caller's `with`
-    except OSError as e:
-        raise UserFacingError(f"cannot read {path}: {e.strerror or e}") from None
+    raw = open_regular(path, "file")  # a FIFO or device is refused, never waited on
     # Undecodable bytes become U+FFFD and are reported as bad characters on their line.
     return raw, io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=newline)
 
@@ -426,26 +482,28 @@ def import_data_txt(
     dest = imported_path()
     dest.parent.mkdir(parents=True, exist_ok=True)
     count = 0
-    with _atomic_stream(dest) as out:
-        _copy_existing(dest, out)
+    # The source's games go to a private temporary file first (however long that takes);
+    # only the merge with imported.txt holds its lock, so two imports at once both land.
+    with tempfile.TemporaryFile(dir=dest.parent, prefix=".import-") as staged:
         for game in _data_txt_games(source, problems, progress):
-            out.write(game.encode("ascii") + b"\n")
+            staged.write(game.encode("ascii") + b"\n")
             count += 1
         if not count:
             listed = problems.listed()
             detail = f"; first problem: {listed[0]}" if listed else ""
             raise UserFacingError(f"{source}: no games found (one line of digits 0-2 each){detail}")
+        staged.seek(0)
+        with locked(dest), _atomic_stream(dest) as out:
+            _copy_existing(dest, out)
+            shutil.copyfileobj(staged, out, READ_CHUNK)
     return count, problems.listed()
 
 
 def _copy_existing(path: Path, out: BinaryIO) -> None:
     """Copy `path` (if it exists) to `out` in chunks, ending it on a newline."""
-    try:
-        src = open(path, "rb")  # noqa: SIM115 - closed just below
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return
-    except OSError as e:
-        raise UserFacingError(f"cannot read {path}: {e.strerror or e}") from None
+    src = open_regular(path, "imported games file")  # a FIFO here would block the import
     with src:
         shutil.copyfileobj(src, out, READ_CHUNK)
         if out.tell() and src.seek(-1, os.SEEK_END) >= 0 and src.read(1) != b"\n":

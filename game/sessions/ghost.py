@@ -7,13 +7,17 @@ atomically, one small file per track) and replayed from the next lap's start as 
 car, with the gap to it (+ slower, - faster) at the same point of the lap.
 
 A ghost file that cannot be read (damaged, another track's, or a track file that has since
-changed) is reported in one message and ignored; the next best lap writes a good file over it.
+changed) is reported in one message and ignored; the next best lap sets it aside as
+NAME.npz.broken-N (game.fileio.set_aside) and writes a good file. A ghost file is checked
+against its declared array sizes before it is loaded (game.fileio.check_npz), and saved under
+its lock: a faster lap another game saved meanwhile is kept.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -23,15 +27,26 @@ from pathlib import Path
 import numpy as np
 
 from game.errors import UserFacingError
-from game.fileio import atomic_write_bytes
+from game.fileio import ArraySpec, atomic_write_bytes, check_npz, locked, set_aside
 from game.paths import user_dir
 from game.sim.track import Track
 
 GHOSTS_DIR = "ghosts"
 VERSION = 1
 MAX_FILE_BYTES = 20_000_000  # a 20-minute lap at 60 Hz is ~1.5 MB
-LENGTH_TOLERANCE_M = 1.0  # a track whose length changed more than this is another track
+MAX_POSES = 60 * 60 * 60  # an hour of poses at 60 Hz: far more than a few laps of any track
+MAX_NAME_CHARS = 200
 FIELDS = ("t", "x", "y", "yaw", "d")
+# What a ghost file may hold, checked in the zip's headers before anything is decompressed
+# (game.fileio.check_npz): a small file declaring gigabytes is refused at once.
+SPECS = {
+    "version": ArraySpec("iu", 1),
+    "track": ArraySpec("U", 1, MAX_NAME_CHARS),
+    "track_length": ArraySpec("fiu", 1),
+    "lap_s": ArraySpec("fiu", 1),
+    **{name: ArraySpec("f", MAX_POSES) for name in FIELDS},
+}
+LENGTH_TOLERANCE_M = 1.0  # a track whose length changed more than this is another track
 
 Notify = Callable[..., None]
 
@@ -108,7 +123,8 @@ def ghost_path(track_name: str, folder: Path | None = None) -> Path:
 
 
 def save_ghost(lap: GhostLap, folder: Path | None = None) -> Path:
-    """Write `lap` atomically as its track's ghost; raises OSError (the caller reports it)."""
+    """Write `lap` atomically as its track's ghost, unless another game saved a faster one
+    meanwhile (checked under the file's lock); raises OSError (the caller reports it)."""
     path = ghost_path(lap.track, folder)
     buf = io.BytesIO()
     np.savez(
@@ -120,8 +136,26 @@ def save_ghost(lap: GhostLap, folder: Path | None = None) -> Path:
         **{name: getattr(lap, name).astype(np.float32) for name in FIELDS},
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, buf.getvalue())
+    with locked(path):
+        on_disk = _lap_on_disk(path, lap)
+        if on_disk == "faster":
+            return path  # another game saved a better lap meanwhile: it stays
+        if on_disk == "unreadable":
+            set_aside(path)  # never written over blind (OSError for a folder or FIFO)
+        atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+def _lap_on_disk(path: Path, lap: GhostLap) -> str:
+    """What `path` holds against `lap`: "none", "faster", "slower" or "unreadable" (damaged,
+    another track's whose name maps to the same file, or another version of the track's)."""
+    if not os.path.lexists(path):
+        return "none"
+    try:
+        saved = _read(path, lap.track, lap.track_length)
+    except UserFacingError:
+        return "unreadable"
+    return "faster" if saved.lap_s < lap.lap_s else "slower"
 
 
 def _scalar(data, name: str, path: Path) -> float:
@@ -135,12 +169,19 @@ def load_ghost(track: Track, folder: Path | None = None) -> GhostLap | None:
     """The ghost of `track`, None when there is none; a file that is not a good ghost of this
     track raises UserFacingError naming it."""
     path = ghost_path(track.name, folder)
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
+    return _read(path, track.name, track.length)
+
+
+def _read(path: Path, track_name: str, track_length: float) -> GhostLap:
+    """The ghost lap in `path` if it is a good one of the track so named, with that length;
+    else UserFacingError naming the file."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise UserFacingError(f"{path}: {size:,} bytes is too large for a ghost lap")
+        check_npz(path, SPECS, "ghost lap")  # regular file, declared sizes: before any load
         with np.load(path, allow_pickle=False) as data:
             missing = [k for k in ("version", "track", "track_length", "lap_s", *FIELDS)
                        if k not in data.files]  # fmt: skip
@@ -149,20 +190,20 @@ def load_ghost(track: Track, folder: Path | None = None) -> GhostLap | None:
             if int(_scalar(data, "version", path)) != VERSION:
                 raise UserFacingError(f"{path}: ghost format {data['version']} is not {VERSION}")
             name = data["track"]
-            if name.dtype.kind != "U" or name.shape != () or str(name) != track.name:
-                raise UserFacingError(f"{path}: a ghost of another track, not {track.name}")
+            if name.dtype.kind != "U" or name.shape != () or str(name) != track_name:
+                raise UserFacingError(f"{path}: a ghost of another track, not {track_name}")
             length, lap_s = _scalar(data, "track_length", path), _scalar(data, "lap_s", path)
             cols = {k: np.asarray(data[k], np.float64) for k in FIELDS}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
         raise UserFacingError(f"{path}: damaged ghost lap ({e})") from None
-    if abs(length - track.length) > LENGTH_TOLERANCE_M:
-        raise UserFacingError(f"{path}: recorded on another version of {track.name}")
+    if abs(length - track_length) > LENGTH_TOLERANCE_M:
+        raise UserFacingError(f"{path}: recorded on another version of {track_name}")
     n = len(cols["t"])
     if n < 2 or any(c.shape != (n,) or not np.isfinite(c).all() for c in cols.values()):
         raise UserFacingError(f"{path}: damaged ghost lap (bad pose arrays)")
     if np.any(np.diff(cols["t"]) <= 0) or np.any(np.diff(cols["d"]) < 0) or lap_s <= 0:
         raise UserFacingError(f"{path}: damaged ghost lap (times out of order)")
-    return GhostLap(track.name, length, lap_s, **cols)
+    return GhostLap(track_name, length, lap_s, **cols)
 
 
 # --- the session side --------------------------------------------------------------------------

@@ -2,8 +2,14 @@
 
 The file is `leaderboard.json` in the user folder:
 {"version": 1, "tracks": {"oval": [{"label": "You", "time_s": 41.23, "date": "2026-11-30"}]}}
-Each track keeps its TOP_N fastest laps. A broken file (bad JSON, wrong shape) is reported in
-one message and the board starts empty; the next saved lap writes a good file over it.
+Each track keeps its TOP_N fastest laps. A broken file keeps what can be read: a lap that is
+not valid is dropped with one message naming it, an unreadable file (bad JSON, wrong shape)
+starts empty with one message; either way the next save sets the file aside as
+leaderboard.json.broken-N (game.fileio.set_aside) and writes the good laps.
+
+Saving follows game.fileio's rule for read-modify-write files: under the file's lock the
+board on disk is read again and merged with this one (the TOP_N fastest of both), so two
+games saving laps at once both keep theirs.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from game.errors import UserFacingError
-from game.fileio import atomic_write_text, read_json_file
+from game.fileio import atomic_write_text, locked, read_json_file, set_aside
 from game.paths import user_home
 
 FILE_NAME = "leaderboard.json"
@@ -49,43 +55,69 @@ def _entry(raw: object) -> BestLap | None:
     return BestLap(label, float(time_s), date)
 
 
+def _read(path: Path) -> tuple[dict[str, list[BestLap]], str]:
+    """The good laps of the file at `path` and, when some or all could not be read, one
+    message naming the file and what was dropped ("" for a good or missing file)."""
+    if not path.exists():
+        return {}, ""
+    try:
+        data = read_json_file(path, "leaderboard", MAX_BYTES)
+    except UserFacingError as e:
+        return {}, f"{e}; best laps start empty"
+    if not isinstance(data, dict) or not isinstance(data.get("tracks"), dict):
+        return {}, f'{path}: not a leaderboard (no "tracks" object); best laps start empty'
+    tracks: dict[str, list[BestLap]] = {}
+    dropped: list[str] = []
+    for name, laps in data["tracks"].items():
+        if not isinstance(laps, list):
+            dropped.append(f'track "{name[:40]}" (its laps are not a list)')
+            continue
+        good = [lap for lap in (_entry(x) for x in laps) if lap is not None]
+        for i, raw in enumerate(laps):
+            if _entry(raw) is None:
+                dropped.append(f'track "{name[:40]}" lap {i + 1} ({_short(raw)})')
+        if good:
+            tracks[name] = sorted(good, key=lambda lap: lap.time_s)[:TOP_N]
+    if not dropped:
+        return tracks, ""
+    more = f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""
+    return tracks, (
+        f"{path}: dropped {'; '.join(dropped[:3])}{more}: a lap needs a label, a time_s in "
+        f"seconds and a date; the other laps are kept"
+    )
+
+
+def _short(raw: object) -> str:
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _merged(*boards: dict[str, list[BestLap]]) -> dict[str, list[BestLap]]:
+    """Every track's TOP_N fastest laps of all `boards` (a lap in two of them counts once)."""
+    out: dict[str, list[BestLap]] = {}
+    for name in sorted({n for b in boards for n in b}):
+        laps = {lap for b in boards for lap in b.get(name, [])}
+        out[name] = sorted(laps, key=lambda x: (x.time_s, x.label, x.date))[:TOP_N]
+    return out
+
+
 class Leaderboard:
     """The best laps of every track; `add` a lap, `top` a track's best, `save` to disk."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
         self.tracks: dict[str, list[BestLap]] = {}
+        self.problem = ""  # why the file on disk could not be read whole ("" when it could)
 
     @classmethod
     def load(cls, path: Path | None = None, notify=None) -> Leaderboard:
         """The board in `path` (default: the user folder's); a missing file is an empty
-        board, a broken one an empty board and a message to `notify(text, kind)`."""
+        board; a broken one keeps its good laps, with one message to `notify(text, kind)`."""
         board = cls(path)
-        if not board.path.exists():
-            return board
-        try:
-            board.tracks = cls._parse(read_json_file(board.path, "leaderboard", MAX_BYTES))
-        except UserFacingError as e:
-            if notify is not None:
-                notify(f"{e}; best laps start empty", "error")
-        except ValueError as e:
-            if notify is not None:
-                notify(f"{board.path}: {e}; best laps start empty", "error")
+        board.tracks, board.problem = _read(board.path)
+        if board.problem and notify is not None:
+            notify(board.problem, "error")
         return board
-
-    @staticmethod
-    def _parse(data: object) -> dict[str, list[BestLap]]:
-        if not isinstance(data, dict) or not isinstance(data.get("tracks"), dict):
-            raise ValueError('not a leaderboard (no "tracks" object)')
-        tracks: dict[str, list[BestLap]] = {}
-        for name, laps in data["tracks"].items():
-            if not isinstance(laps, list):
-                raise ValueError(f'track "{name}": laps must be a list')
-            good = [lap for lap in (_entry(x) for x in laps) if lap is not None]
-            if len(good) != len(laps):
-                raise ValueError(f'track "{name}": a lap needs a label, time_s and date')
-            tracks[name] = sorted(good, key=lambda lap: lap.time_s)[:TOP_N]
-        return tracks
 
     def top(self, track: str, n: int = TOP_N) -> list[BestLap]:
         return list(self.tracks.get(track, [])[:n])
@@ -102,7 +134,19 @@ class Leaderboard:
         return True
 
     def save(self) -> None:
-        """Write the board atomically (raises OSError: the caller reports it)."""
+        """Merge this board with the file on disk and write the result atomically, under the
+        file's lock; a file that could not be read whole is set aside first (NAME.broken-N).
+        Raises OSError (the caller reports it); this board then holds the merged laps."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with locked(self.path):
+            on_disk, problem = _read(self.path)
+            if problem:
+                set_aside(self.path)  # never write over a file we could not read whole
+            self.tracks = _merged(on_disk, self.tracks)
+            self._write()
+            self.problem = ""
+
+    def _write(self) -> None:
         data = {
             "version": VERSION,
             "tracks": {
@@ -110,5 +154,4 @@ class Leaderboard:
                 for name, laps in sorted(self.tracks.items())
             },
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path, json.dumps(data, indent=1) + "\n")

@@ -174,9 +174,27 @@ class ArenaSession:
         self.new_match()
 
     def _close_recorder(self) -> None:
+        """Close the match's games file; rounds it still could not save are reported lost."""
         if self.recorder is not None:
-            self.recorder.close()
-            self.recorder = None
+            recorder, self.recorder = self.recorder, None
+            recorder.close()  # tries the waiting rounds once more; never raises
+            if recorder.unsaved:
+                self.notify(f"{recorder.path}: {len(recorder.unsaved)} round(s) could not be "
+                            f"saved ({recorder.reason})", "error")  # fmt: skip
+
+    def _save_round(self, rnd: Round) -> None:
+        """Append the round to games.csv; a failed save never stops the match: the round
+        waits in the recorder and goes with the next one (or at close)."""
+        was = self.recorder.reason if self.recorder is not None else ""
+        if self.recorder is None:
+            from agents.rps.games import GameRecorder
+
+            self.recorder = GameRecorder(opponent=self.opponent)
+        self.recorder.record(human=rnd.move_a, ai=rnd.move_b)
+        if self.recorder.reason and self.recorder.reason != was:  # once, not every round
+            self.notify(self.recorder.error, "error")
+        elif was and not self.recorder.reason:
+            self.notify(f"{self.recorder.path}: the waiting rounds are saved now", "info")
 
     @property
     def shown_prediction(self) -> np.ndarray | None:
@@ -229,11 +247,7 @@ class ArenaSession:
             return
         played: Played = player.result
         rnd = played.round
-        if self.recorder is None:
-            from agents.rps.games import GameRecorder
-
-            self.recorder = GameRecorder(opponent=self.opponent)
-        self.recorder.record(human=rnd.move_a, ai=rnd.move_b)  # saved before it is shown
+        self._save_round(rnd)  # saved (or kept to retry) before it is shown
         self.rounds.append(rnd)
         self.pending, self.pending_decision = rnd, played.decision_b
         self.exploited = bool(getattr(self.agent, "exploited", False))

@@ -330,7 +330,7 @@ class TrainScreenState:
         # Asked every frame: the folder is listed again only when the minute or arch changes.
         key = (self.arch, int(time.time() // 60))
         if self._preview is None or self._preview[0] != key:
-            self._preview = (key, new_model_path(self.arch).name)
+            self._preview = (key, new_model_path(self.arch, claim=False).name)
         return self._preview[1]
 
     @property

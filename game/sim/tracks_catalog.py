@@ -18,6 +18,7 @@ from game.sim.track import MAX_TRACK_FILE_BYTES, Track, TrackError, load_track_f
 from game.sim.trackgen import generate_track
 
 GEN_PREFIX = "gen:"
+MAX_GEN_SEED = 2**32 - 1  # the seeds `track-gen` takes (cli.argtypes.MAX_SEED)
 # Menu order, easiest first; any other shipped file follows alphabetically.
 PREFERRED_ORDER = ("oval", "kidney", "hairpin", "norisring", "brands_hatch", "spielberg")
 
@@ -130,14 +131,16 @@ def resolve_track(spec: str) -> Track:
     text = str(spec).strip()
     if text.lower().startswith(GEN_PREFIX):
         seed_text = text[len(GEN_PREFIX) :].strip()
+        shown = text if len(text) <= 40 else text[:37] + "..."  # a 5000-digit seed: one line
         try:
-            seed = int(seed_text)
+            seed = int(seed_text) if len(seed_text) <= 40 else None
         except ValueError:
+            seed = None
+        if seed is None or seed < 0 or seed > MAX_GEN_SEED:
             raise TrackError(
-                f"track {spec!r}: the seed after 'gen:' must be a whole number, e.g. gen:7"
-            ) from None
-        if seed < 0:
-            raise TrackError(f"track {spec!r}: the seed must not be negative")
+                f"track {shown!r}: the seed after 'gen:' must be a whole number from 0 to "
+                f"{MAX_GEN_SEED:,}, e.g. gen:7"
+            )
         return _generated(seed)
     shipped = _shipped_files().get(text.lower())
     if shipped is not None:

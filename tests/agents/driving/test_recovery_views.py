@@ -160,6 +160,16 @@ def test_an_unknown_track_is_skipped_with_a_note(session):
     assert not (session / rv.FOLDER_NAME).exists()
 
 
+@pytest.mark.parametrize("track", ["/etc/passwd", "gen:" + "9" * 5000, "gen:4294967296"])
+def test_an_odd_track_name_is_one_short_plain_note(session, track):
+    rewrite_log(session, lambda rows: [r | {"track": track} for r in rows])
+    notes: list[str] = []
+    rv.recovery_sessions([session], progress=notes.append)
+    (note,) = notes
+    assert "np.str_" not in note and len(note) < 400 and "\n" not in note
+    assert repr(track[:20]) in note or repr(track[:37] + "...") in note
+
+
 def test_a_log_without_the_car_pose_gets_a_note(session):
     rewrite_log(session, lambda rows: [{k: v for k, v in r.items() if k != "yaw"} for r in rows])
     result = rv.ensure_recovery_views(session)

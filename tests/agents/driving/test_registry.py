@@ -209,7 +209,7 @@ def test_scoreboard_keeps_results_by_sha_mode_and_a_broken_file_aside():
     broken = Scoreboard.load()
     assert "scoreboard.json:1: not valid JSON" in broken.problem and broken.scores("abc") == {}
     broken.record("def", "n", "oval", "cruise", {"autonomy_pct": 50.0})
-    assert (user_home() / "scoreboard.broken.json").read_text() == "{ not json"
+    assert (user_home() / "scoreboard.json.broken-1").read_text() == "{ not json"
     assert Scoreboard.load().scores("def")["oval", "cruise"].autonomy_pct == 50.0
 
 

@@ -264,7 +264,7 @@ def test_import_keeps_earlier_imports_and_a_failed_import_changes_nothing(tmp_pa
 
 
 def test_import_of_a_folder_is_one_message(tmp_path):
-    with pytest.raises(UserFacingError, match="cannot read"):
+    with pytest.raises(UserFacingError, match="is a folder, not a file"):
         import_data_txt(tmp_path)
 
 

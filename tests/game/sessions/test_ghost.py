@@ -4,8 +4,12 @@ restart; a broken ghost file is one message and is ignored."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import os
+import tracemalloc
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +17,8 @@ import numpy as np
 import pytest
 
 from agents.driving.expert import ExpertDriver
+from game.errors import UserFacingError
+from game.fileio import broken_copies
 from game.paths import user_dir
 from game.sessions.controls import DriveInput, SteeringControls
 from game.sessions.driving import DriveSession
@@ -20,6 +26,7 @@ from game.sessions.ghost import Ghost, GhostLap, ghost_path, load_ghost, save_gh
 from game.sim.car import DT
 from game.sim.tracks_catalog import resolve_track
 from game.sim.world import World
+from tests.fifo import FifoRescuer, needs_fifo
 
 
 class Notes(list):
@@ -155,9 +162,11 @@ def test_a_broken_ghost_file_is_one_message_and_ignored(ring, damage):
     assert ghost.best is None
     assert len(notes) == 1 and notes[0][1] == "error" and str(path) in notes[0][0]
     assert "\n" not in notes[0][0]
-    # The next best lap writes a good file over it.
+    broken = path.read_bytes()
+    # The next best lap writes a good file; the broken one is set aside, not written over.
     drive_world(World(ring, scoring="person"), ghost, 24.0)
     assert ghost.best is not None and load_ghost(ring).lap_s == pytest.approx(ghost.best.lap_s)
+    assert broken_copies(path)[-1].read_bytes() == broken
 
 
 def test_ghosts_live_one_file_per_track_in_the_user_folder():
@@ -197,3 +206,67 @@ def test_drive_draws_the_ghost_see_through_and_c_hides_it(app, tmp_path):
     assert not np.array_equal(shown[box], hidden[box])  # the see-through car was there
     press(pygame.K_c)
     assert np.array_equal(view_pixels(), shown)
+
+
+def write_bomb(path: Path, track, floats: int = 300_000_000, zeros: int = 32 << 20) -> None:
+    """A ghost whose `t` declares `floats` float32 values (1.2 GB) in a file of a few hundred
+    kB: the header is a few bytes, and the zeros behind it compress ~1000:1."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (floats,)}
+    )
+    arrays = {"version": np.array(1), "track": np.array(track.name),
+              "track_length": np.array(track.length), "lap_s": np.array(10.0),
+              **{k: np.zeros(3, np.float32) for k in ("x", "y", "yaw", "d")}}  # fmt: skip
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src:
+            for info in src.infolist():
+                z.writestr(info.filename, src.read(info.filename))
+        with z.open("t.npy", "w", force_zip64=True) as member:
+            member.write(b"\x93NUMPY\x01\x00" + header.getvalue()[8:])
+            chunk = bytes(1 << 20)
+            for _ in range(zeros >> 20):
+                member.write(chunk)
+
+
+def test_a_ghost_that_would_decompress_to_gigabytes_is_refused_without_allocating(ring):
+    path = ghost_path(ring.name)
+    write_bomb(path, ring)
+    assert path.stat().st_size < 1_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(UserFacingError, match="declares 300,000,000 x 4 bytes, too large"):
+            load_ghost(ring)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000  # nothing near the declared 1.2 GB (numpy reports to tracemalloc)
+    notes = Notes()
+    assert Ghost.load(ring, notes) is None and "ghost lap ignored" in notes[0][0]
+
+
+@needs_fifo
+def test_a_fifo_in_place_of_a_ghost_is_refused_without_blocking(ring):
+    path = ghost_path(ring.name)
+    os.mkfifo(path)
+    notes = Notes()
+    with FifoRescuer(path) as rescuer:
+        assert Ghost.load(ring, notes) is None
+    assert not rescuer.rescued
+    assert "not a regular file" in notes[0][0] and str(path) in notes[0][0]
+
+
+def test_a_slower_ghost_never_replaces_a_faster_one_saved_meanwhile(ring):
+    def lap(seconds: float) -> GhostLap:
+        t = np.linspace(0.0, seconds, 5)
+        d = t * ring.length / seconds
+        return GhostLap(ring.name, ring.length, seconds, t, t, t * 0, t * 0, d)
+
+    save_ghost(lap(9.0))  # another game's best lap lands first
+    save_ghost(lap(11.0))  # this game's, found slower under the lock: not written
+    assert load_ghost(ring).lap_s == 9.0
+    save_ghost(lap(8.0))
+    assert load_ghost(ring).lap_s == 8.0

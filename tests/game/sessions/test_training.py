@@ -284,7 +284,9 @@ def test_each_run_writes_a_new_file_never_over_another(sessions, monkeypatch):
     from agents.driving.model_catalog import default_model
 
     minute = datetime(2026, 11, 30, 14, 12)
-    monkeypatch.setattr(mod, "new_model_path", lambda a: model_catalog.new_model_path(a, minute))
+    monkeypatch.setattr(
+        mod, "new_model_path", lambda a, **kw: model_catalog.new_model_path(a, minute, **kw)
+    )
 
     outs = []
 

@@ -187,3 +187,15 @@ def test_a_broken_shipped_file_does_not_break_listing(tmp_path, monkeypatch):
     finally:
         tracks_catalog._shipped_files.cache_clear()
 
+
+
+@pytest.mark.parametrize("spec", ["gen:4294967296", "gen:-1", "gen:" + "9" * 5000, "gen:x"])
+def test_a_generated_track_seed_out_of_range_is_one_short_message(spec):
+    with pytest.raises(tracks_catalog.TrackError) as info:
+        resolve_track(spec)
+    message = str(info.value)
+    assert "from 0 to 4,294,967,295" in message and len(message) < 200
+
+
+def test_the_largest_seed_track_gen_takes_is_a_track():
+    assert resolve_track("gen:4294967295").name == "gen:4294967295"
