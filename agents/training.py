@@ -216,6 +216,7 @@ def progress_callback(
             self.loss = math.nan
             self.start = clock()
             self.steps_done = 0  # training + validation batches, for the ETA
+            self.first_step_end = self.start
             self.val_seen = 0
             self.batches = batches
             self.val_batches = val_batches
@@ -248,7 +249,12 @@ def progress_callback(
             if not self.steps_done or not self.batches:
                 return None
             val = self.val_batches if self.val_batches is not None else self.val_seen
-            rate = (clock() - self.start) / self.steps_done
+            # The rate after the first batch: that one carries the graph tracing and fills
+            # the shuffle buffer (a minute on a busy machine), and would inflate the ETA.
+            if self.steps_done >= 2:
+                rate = (clock() - self.first_step_end) / (self.steps_done - 1)
+            else:
+                rate = clock() - self.start
             return max(epochs * (self.batches + val) - self.steps_done, 0) * rate
 
         def _emit(
@@ -275,6 +281,8 @@ def progress_callback(
 
         def _tick(self, kind: str) -> None:
             self.steps_done += 1
+            if self.steps_done == 1:
+                self.first_step_end = clock()
             if time_limit_s is not None and self.epoch == 0:
                 now = clock()
                 self.first_steps[kind].append(now - self.batch_end)

@@ -13,6 +13,7 @@ driving loop (agents.driving.loop), without pygame.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import deque
 from collections.abc import Callable
@@ -410,8 +411,12 @@ def fine_tune_status(event: TrainingProgress) -> tuple[float | None, str] | None
     eta = _eta_text(event.eta_s)
     if event.phase is Phase.DATA:
         return (None, event.message) if event.message else None
+    if event.phase is Phase.TRAIN and event.batches and not event.batch:
+        # The first batch traces the graph and reads a shuffle buffer of frames first.
+        return event.steps_fraction, f"training: starting ({event.batches} batches)"
     if event.phase is Phase.TRAIN and event.batches:
-        loss = "" if event.loss is None else f"  loss {event.loss:.4f}"
+        finite = event.loss is not None and math.isfinite(event.loss)
+        loss = f"  loss {event.loss:.4f}" if finite else ""
         return event.steps_fraction, f"training {event.batch}/{event.batches}{loss}{eta}"
     if event.phase is Phase.VALIDATE:
         of = f"/{event.val_batches}" if event.val_batches else ""

@@ -227,6 +227,8 @@ def test_fine_tune_status_names_every_stage_with_an_eta():
     assert status(TrainingProgress(Phase.DATA, message="recovery views for t0: 40")) == (
         None, "recovery views for t0: 40",
     )  # fmt: skip
+    start = status(TrainingProgress(Phase.TRAIN, 1, 1, 0, 40, loss=float("nan")))
+    assert start == (0.0, "training: starting (40 batches)")  # no "loss nan", no wild ETA
     frac, text = status(TrainingProgress(Phase.TRAIN, 1, 1, 30, 40, loss=0.01, eta_s=75.4,
                                          val_batches=10))  # fmt: skip
     assert frac == pytest.approx(30 / 50) and text == "training 30/40  loss 0.0100  ETA 1:15"
