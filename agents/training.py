@@ -181,8 +181,8 @@ class Watchdog:
 
 def stall_message(seconds: float) -> str:
     return (
-        f"no training batch has finished in {seconds:.0f} s: a device may not be answering "
-        "(check --devices) or the machine is very busy; cancel to stop"
+        f"no training batch has finished in {seconds:.0f} s: the machine is very busy or a "
+        "device does not answer"
     )
 
 
