@@ -419,6 +419,9 @@ def fine_tune_status(event: TrainingProgress) -> tuple[float | None, str] | None
         loss = f"  loss {event.loss:.4f}" if finite else ""
         return event.steps_fraction, f"training {event.batch}/{event.batches}{loss}{eta}"
     if event.phase is Phase.VALIDATE:
+        if event.val_batches and event.val_batch >= event.val_batches:
+            # Keras closes the validation pass and logs the epoch (1-2 s, longer when busy).
+            return event.steps_fraction, "finishing the check on held-out frames"
         of = f"/{event.val_batches}" if event.val_batches else ""
         return event.steps_fraction, f"checking on held-out frames {event.val_batch}{of}{eta}"
     if event.phase is Phase.EPOCH_END:

@@ -236,6 +236,9 @@ def test_fine_tune_status_names_every_stage_with_an_eta():
                                          val_batch=5, val_batches=10))  # fmt: skip
     assert frac == pytest.approx(45 / 50)  # validation moves the bar: no stall at 100 %
     assert text == "checking on held-out frames 5/10  ETA 0:03"
+    last = status(TrainingProgress(Phase.VALIDATE, 1, 1, 40, 40, eta_s=0.0, val_batch=10,
+                                   val_batches=10))  # fmt: skip
+    assert last == (1.0, "finishing the check on held-out frames")
     assert status(TrainingProgress(Phase.EPOCH_END, 1, 1, 40, 40, val_batches=10)) == (
         1.0, "saving the model",
     )  # fmt: skip
