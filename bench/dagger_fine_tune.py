@@ -45,6 +45,8 @@ def main() -> None:
     last_stage, last_t = "starting", 0.0
 
     def stage_of(text: str) -> str:
+        if text.startswith("finishing the check"):
+            return "checking on held-out"
         for key in ("training", "checking on held-out", "saving", "preparing the new"):
             if text.startswith(key):
                 return key

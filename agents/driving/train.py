@@ -166,6 +166,13 @@ def apply_focus(
     return table, [w if f else 1.0 for f in is_focus], summary
 
 
+def recovery_frames(table: FrameTable) -> int:
+    """Frames of recovery-view folders in the table."""
+    from agents.driving.recovery_views import FOLDER_NAME
+
+    return sum(int(s["frames"]) for s in table.sessions if Path(s["path"]).name == FOLDER_NAME)
+
+
 _DEVICE = re.compile(
     r"^/?(?:job:\w+/)?(?:replica:\d+/)?(?:task:\d+/)?(?:device:)?([A-Za-z_]+):(\d+)$"
 )
@@ -372,6 +379,7 @@ def train(
     session_weights, focused = None, None
     if focus is not None:
         table, session_weights, focused = apply_focus(table, focus, seed)
+        n_views = recovery_frames(table)  # those in the replay sample and the takeovers'
     report_data(progress, f"checking {len(table)} frame images")
     data = make_pipelines(
         table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob, outputs=outputs,

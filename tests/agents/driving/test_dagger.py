@@ -142,6 +142,7 @@ def test_fine_tune_uses_each_session_once_and_weights_the_takeovers(
     # Half the loss: each takeover frame weighs (other frames / takeover frames).
     assert focus["weight"] == pytest.approx(others / take_frames, abs=0.01)
     assert focus["weight"] > 1.0 and focus["share"] == pytest.approx(0.5, abs=0.002)
+    assert card.details["recovery_views"] == card.details["sessions"][2]["frames"] > 0
     assert card.epochs_requested == FINE_TUNE_EPOCHS == 1
     assert dagger.TIME_LIMIT_S == FINE_TUNE_TIME_LIMIT_S
     assert result.model_path.exists() and result.model_path != base
