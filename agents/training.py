@@ -46,6 +46,11 @@ FINE_TUNE_TIME_LIMIT_S = 60.0
 # ... and by default make one pass: on a quiet machine two passes fit in the minute, and the
 # second copied more of the person's wobble (0.110 -> 0.159 m mean offset on unseen tracks).
 FINE_TUNE_EPOCHS = 1
+# A new model from random weights (Train screen's default, and `train-driver --scratch`).
+SCRATCH_EPOCHS = 10
+# A training with no finished batch for this long says so (e.g. a device that never answers)
+# instead of sitting silently at batch 0.
+WATCHDOG_S = 60.0
 CLASSIC_EARLY_STOP_PATIENCE = 10  # the chapter's 3-layer LSTM plateaus longer between gains
 TRAINING_LOG_SUFFIX = ".training.csv"  # the log beside a model: NAME.training.csv
 CARD_SCHEMA_VERSION = 2  # 1: the cards written before the version (driving and RPS differed)
@@ -66,6 +71,7 @@ def training_log_path(model_path: str | os.PathLike[str]) -> Path:
 class Phase(Enum):
     DATA = "data"  # before training: checking / loading data (message, skipped)
     TRAIN = "train"  # a training batch ended
+    VALIDATE = "validate"  # a validation batch ended (val_batch of val_batches)
     EPOCH_END = "epoch_end"  # an epoch ended: val_loss is this epoch's
     DONE = "done"  # the model, card and log were saved
 
@@ -85,18 +91,37 @@ class TrainingProgress:
     message: str = ""
     skipped: tuple[str, ...] = ()  # DATA: bad rows / lines left out, each naming file and line
     metrics: Mapping[str, float] = field(default_factory=dict)  # EPOCH_END: all epoch logs
+    val_batch: int = 0  # VALIDATE: validation batches done in this epoch ...
+    val_batches: int = 0  # ... of this many (0 while not known)
 
     @property
     def fraction(self) -> float | None:
-        """Share of the planned batches done (None before training starts)."""
+        """Share of the planned training batches done (None before training starts)."""
         if self.phase is Phase.DONE:
             return 1.0
         if self.epochs < 1 or self.epoch < 1:
             return None
         within = self.batch / self.batches if self.batches else 0.0
-        if self.phase is Phase.EPOCH_END:
+        if self.phase in (Phase.EPOCH_END, Phase.VALIDATE):
             within = 1.0
         return min((self.epoch - 1 + within) / self.epochs, 1.0)
+
+    @property
+    def steps_fraction(self) -> float | None:
+        """Share of the planned training and validation batches done: unlike `fraction`, it
+        keeps moving while each epoch's validation runs."""
+        if self.phase is Phase.DONE:
+            return 1.0
+        if self.epochs < 1 or self.epoch < 1 or not self.batches:
+            return None
+        per_epoch = self.batches + self.val_batches
+        if self.phase is Phase.VALIDATE:
+            within = self.batches + self.val_batch
+        elif self.phase is Phase.EPOCH_END:
+            within = per_epoch
+        else:
+            within = self.batch
+        return min(((self.epoch - 1) * per_epoch + within) / (self.epochs * per_epoch), 1.0)
 
     @property
     def x(self) -> float:
@@ -113,6 +138,56 @@ def report_data(progress: ProgressFn | None, message: str, skipped: Sequence[str
         progress(TrainingProgress(Phase.DATA, message=message, skipped=tuple(map(str, skipped))))
 
 
+class Watchdog:
+    """Calls `on_stall(seconds)` once when no `beat()` came for `after_s` seconds (again
+    after the next beat). A daemon thread looks every `every_s`; `check()` is that look."""
+
+    def __init__(
+        self,
+        after_s: float,
+        on_stall: Callable[[float], None],
+        clock: Callable[[], float] = time.monotonic,
+        every_s: float = 5.0,
+    ) -> None:
+        self.after_s, self.on_stall, self.clock, self.every_s = after_s, on_stall, clock, every_s
+        self.last = clock()
+        self.warned = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def beat(self) -> None:
+        self.last = self.clock()
+        self.warned = False
+
+    def check(self) -> bool:
+        """Warn if the last beat is too old (once per stall); True when it warned now."""
+        quiet = self.clock() - self.last
+        if quiet < self.after_s or self.warned:
+            return False
+        self.warned = True
+        self.on_stall(quiet)
+        return True
+
+    def start(self) -> None:
+        self.beat()
+        self._thread = threading.Thread(target=self._run, name="training watchdog", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self.check()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def stall_message(seconds: float) -> str:
+    return (
+        f"no training batch has finished in {seconds:.0f} s: the machine is very busy or a "
+        "device does not answer"
+    )
+
+
 def progress_callback(
     progress: ProgressFn | None,
     cancel: threading.Event | None,
@@ -122,8 +197,10 @@ def progress_callback(
     time_limit_s: float | None = None,
     heartbeat: Heartbeat | None = None,
     clock: Callable[[], float] = time.monotonic,
+    watchdog_s: float | None = WATCHDOG_S,
 ):
-    """The Keras callback behind every training: TrainingProgress events, cancel, NaN watch.
+    """The Keras callback behind every training: TrainingProgress events, cancel, NaN watch,
+    and a watchdog: a DATA event (stall_message) when no batch finished in `watchdog_s`.
 
     `batches` / `val_batches` per epoch default to what Keras says / counts in epoch 1.
     With `time_limit_s`, no epoch starts that would end after that many seconds of fitting,
@@ -141,6 +218,7 @@ def progress_callback(
             self.loss = math.nan
             self.start = clock()
             self.steps_done = 0  # training + validation batches, for the ETA
+            self.first_step_end = self.start
             self.val_seen = 0
             self.batches = batches
             self.val_batches = val_batches
@@ -150,19 +228,40 @@ def progress_callback(
             # and epoch 1's batch times (training and validation apart).
             self.fit_start = self.epoch_end = self.batch_end = self.start
             self.first_steps: dict[str, list[float]] = {"train": [], "val": []}
+            self.watchdog = (
+                Watchdog(watchdog_s, lambda quiet: report_data(progress, stall_message(quiet)))
+                if watchdog_s is not None
+                else None
+            )
 
         def on_train_begin(self, logs=None):
             self.batches = self.batches or int(self.params.get("steps") or 0) or None
             self.fit_start = self.epoch_end = clock()
+            if self.watchdog is not None:
+                self.watchdog.start()
+
+        def on_train_end(self, logs=None):
+            self.stop_watchdog()
+
+        def stop_watchdog(self) -> None:
+            if self.watchdog is not None:
+                self.watchdog.stop()
 
         def _eta(self) -> float | None:
             if not self.steps_done or not self.batches:
                 return None
             val = self.val_batches if self.val_batches is not None else self.val_seen
-            rate = (clock() - self.start) / self.steps_done
+            # The rate after the first batch: that one carries the graph tracing and fills
+            # the shuffle buffer (a minute on a busy machine), and would inflate the ETA.
+            if self.steps_done >= 2:
+                rate = (clock() - self.first_step_end) / (self.steps_done - 1)
+            else:
+                rate = clock() - self.start
             return max(epochs * (self.batches + val) - self.steps_done, 0) * rate
 
-        def _emit(self, phase: Phase, batch: int, metrics: Mapping[str, float] = ()) -> None:
+        def _emit(
+            self, phase: Phase, batch: int, metrics: Mapping[str, float] = (), val_batch: int = 0
+        ) -> None:
             if progress is None:
                 return
             val = self.history["val_loss"]
@@ -177,11 +276,15 @@ def progress_callback(
                     val_loss=val[-1] if val else None,
                     eta_s=self._eta(),
                     metrics=dict(metrics),
+                    val_batch=val_batch,
+                    val_batches=self.val_batches or 0,
                 )
             )
 
         def _tick(self, kind: str) -> None:
             self.steps_done += 1
+            if self.steps_done == 1:
+                self.first_step_end = clock()
             if time_limit_s is not None and self.epoch == 0:
                 now = clock()
                 self.first_steps[kind].append(now - self.batch_end)
@@ -192,6 +295,8 @@ def progress_callback(
                 self.model.stop_evaluating = True
             if heartbeat is not None:
                 heartbeat.beat()
+            if self.watchdog is not None:
+                self.watchdog.beat()
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
@@ -209,6 +314,8 @@ def progress_callback(
             if self.epoch == 0:
                 self.val_seen += 1
             self._tick("val")
+            # Validation of a big fine-tune takes a while: the ETA keeps counting down.
+            self._emit(Phase.VALIDATE, self.batches or 0, val_batch=batch + 1)
 
         def on_epoch_end(self, epoch, logs=None):
             logs = {k: float(v) for k, v in (logs or {}).items()}
@@ -463,6 +570,7 @@ def atomic_fit(
     except OSError as e:
         raise _save_error(out_path, e) from e
     finally:
+        report.stop_watchdog()  # also when fit raised before on_train_end
         tmp.unlink(missing_ok=True)
         if not saved:  # cancelled, NaN or failed: the previous run's log stays
             log_tmp.unlink(missing_ok=True)
@@ -525,7 +633,8 @@ def update_card(path: str | os.PathLike[str], **details: Any) -> ModelCard:
 
 __all__ = [
     "CARD_SCHEMA_VERSION", "CLASSIC_EARLY_STOP_PATIENCE", "EARLY_STOP_PATIENCE", "FitOutcome",
-    "ModelCard", "Phase", "ProgressFn", "TRAINING_LOG_SUFFIX", "TrainingCancelled",
-    "TrainingProgress", "atomic_fit", "now_iso", "progress_callback",
+    "FINE_TUNE_EPOCHS", "FINE_TUNE_TIME_LIMIT_S", "ModelCard", "Phase", "ProgressFn",
+    "SCRATCH_EPOCHS", "TRAINING_LOG_SUFFIX", "TrainingCancelled",
+    "TrainingProgress", "WATCHDOG_S", "Watchdog", "atomic_fit", "now_iso", "progress_callback",
     "read_model_card", "report_data", "training_log_path", "update_card", "versions",
 ]  # fmt: skip

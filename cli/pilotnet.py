@@ -18,7 +18,12 @@ from agents.driving.build import (
     SPEED_EPOCHS,
 )
 from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
-from agents.training import EARLY_STOP_PATIENCE
+from agents.training import (
+    EARLY_STOP_PATIENCE,
+    FINE_TUNE_EPOCHS,
+    FINE_TUNE_TIME_LIMIT_S,
+    SCRATCH_EPOCHS,
+)
 from cli import argtypes
 from game.errors import UserFacingError
 
@@ -29,6 +34,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "train-driver",
         help="train a steering CNN on recorded sessions",
         description="Train PilotNet (or a donkey-car variant) on recorded session folders. "
+        "By default it does what the Train screen does: fine-tune the shipped model for "
+        f"{FINE_TUNE_EPOCHS} pass, stopping within {FINE_TUNE_TIME_LIMIT_S:.0f} s "
+        f"(--scratch: a new model, {SCRATCH_EPOCHS} epochs). "
         "The best epoch (lowest validation loss) is saved; a model card is written beside it.",
     )
     p.add_argument(
@@ -46,8 +54,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--epochs",
         type=argtypes.count,
-        default=10,
-        help=f"most epochs (early stopping: {EARLY_STOP_PATIENCE})",
+        help=f"most epochs (early stopping: {EARLY_STOP_PATIENCE}); default as the Train "
+        f"screen: {FINE_TUNE_EPOCHS} when fine-tuning, {SCRATCH_EPOCHS} with --scratch",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=argtypes.number(1.0, 7 * 24 * 3600.0),
+        metavar="S",
+        help="no epoch starts that would end after S seconds of training (default as the "
+        f"Train screen: {FINE_TUNE_TIME_LIMIT_S:.0f} s for a fine-tune without --epochs, "
+        "else none)",
     )
     p.add_argument(
         "--out", help="model file to write (.h5; default: a new user models/ARCH-DATE-TIME.h5)"
@@ -57,13 +73,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--strategy",
         choices=("default", "mirrored"),
         default="default",
-        help="tf.distribute strategy; mirrored uses every local GPU",
+        help="tf.distribute strategy; mirrored copies the model onto every local GPU (or "
+        "--devices) and splits each batch between them",
     )
     p.add_argument(
         "--devices",
         nargs="+",
         metavar="DEV",
-        help="devices for --strategy mirrored (default: every local GPU)",
+        help="devices for --strategy mirrored, e.g. /gpu:0 /gpu:1 or /cpu:0 /cpu:1 "
+        "(default: every local GPU, or the --cpu-devices); an unknown one is an error "
+        "listing those that exist",
+    )
+    p.add_argument(
+        "--cpu-devices",
+        type=argtypes.count,
+        metavar="N",
+        help="split the CPU into N logical devices and mirror across them (with --strategy "
+        "mirrored): checks the multi-replica path on any machine; it is not faster (the "
+        "replicas share the same cores) - on GPUs, leave it out",
     )
     p.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard logs here")
     p.add_argument("--batch-size", type=argtypes.count, default=64, help="batch size (default 64)")
@@ -193,25 +220,49 @@ def _model_arch(path: str) -> str | None:
     return card.architecture if card and card.architecture in ARCHITECTURE_NAMES else None
 
 
+def schedule(fine_tuning: bool, epochs: int | None, time_limit: float | None):
+    """(epochs, time limit in s or None): the Train screen's defaults (agents.training) for
+    what the person did not give: a fine-tune makes FINE_TUNE_EPOCHS passes within
+    FINE_TUNE_TIME_LIMIT_S, a new model SCRATCH_EPOCHS; --epochs alone lifts the limit."""
+    if epochs is None:
+        epochs = FINE_TUNE_EPOCHS if fine_tuning else SCRATCH_EPOCHS
+        if time_limit is None and fine_tuning:
+            time_limit = FINE_TUNE_TIME_LIMIT_S
+    return epochs, time_limit
+
+
 def run_train(args: argparse.Namespace) -> int:
     from agents.driving.model_catalog import new_model_path
-    from agents.driving.train import train
+    from agents.driving.train import split_cpu, train
 
+    devices = args.devices
+    if args.cpu_devices is not None:
+        if args.strategy != "mirrored":
+            raise UserFacingError("--cpu-devices is for --strategy mirrored")
+        split_cpu(args.cpu_devices)  # before TensorFlow uses a device
+        devices = devices or [f"/cpu:{i}" for i in range(args.cpu_devices)]
     start = args.fine_tune or (None if args.scratch else shipped_start(args.arch))
     fine_tuned = _model_arch(start) if start else None
     arch = args.arch or fine_tuned or DEFAULT_ARCHITECTURE
     out = Path(args.out) if args.out else new_model_path(arch)
+    epochs, time_limit = schedule(start is not None, args.epochs, args.time_limit)
     if start and not args.fine_tune:
-        print(f"fine-tuning the shipped {Path(start).name} (--scratch to start from zero)")
+        limit = f" within {time_limit:.0f} s" if time_limit is not None else ""
+        passes = f"{epochs} pass{'es' if epochs != 1 else ''}"
+        print(
+            f"fine-tuning the shipped {Path(start).name}: {passes}{limit}, as the Train screen "
+            "(--epochs N for more, --scratch to start from zero)"
+        )
     result = train(
         args.data,
         arch=args.arch,
-        epochs=args.epochs,
+        epochs=epochs,
+        time_limit_s=time_limit,
         out_path=out,
         batch_size=args.batch_size,
         seed=args.seed,
         strategy=args.strategy,
-        devices=args.devices,
+        devices=devices,
         tensorboard_dir=args.tensorboard,
         initial_model=start,
         speed=args.speed,

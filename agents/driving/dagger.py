@@ -2,8 +2,14 @@
 
 When the person takes over in the Autopilot screen, their corrections are recorded as
 source=takeover sessions. `fine_tune` trains from the current weights on the model card's
-original sessions (those that exist on this machine) plus those takeovers, and writes the
-result as a user model: a shipped model is never overwritten.
+original sessions (those that exist on this machine, each once) plus those takeovers, and
+writes the result as a user model: a shipped model is never overwritten.
+
+It keeps to the Train and Teach screens' fine-tune budget (agents.training: one pass,
+FINE_TUNE_TIME_LIMIT_S): the original data is a replay sample of at most REPLAY_FRAMES
+frames, and the takeovers (with their recovery views) are weighted to carry TAKEOVER_SHARE
+of the loss, each frame at most TAKEOVER_MAX_WEIGHT times an ordinary one. Without the
+weight, a minute of takeovers among a model's ~20,000 original frames barely moved it.
 """
 
 from __future__ import annotations
@@ -15,9 +21,15 @@ from typing import Any
 
 from agents.driving.recording import LOG_NAME
 from agents.modelio import read_card
-from agents.training import TrainingProgress
+from agents.training import FINE_TUNE_EPOCHS, FINE_TUNE_TIME_LIMIT_S, TrainingProgress
 
-DEFAULT_EPOCHS = 3
+DEFAULT_EPOCHS = FINE_TUNE_EPOCHS  # one pass, as Train and Teach make
+TIME_LIMIT_S = FINE_TUNE_TIME_LIMIT_S
+# One pass over this many replay frames plus a few minutes of takeovers (and their views),
+# with validation, fits the minute on 2 cores (bench/dagger_fine_tune.py).
+REPLAY_FRAMES = 6000
+TAKEOVER_SHARE = 0.25  # of the loss: the takeovers are what this run is about
+TAKEOVER_MAX_WEIGHT = 20.0  # 36 takeover frames must not each weigh like 200 others
 
 
 def fine_tune_output(model_path: Path) -> Path:
@@ -62,11 +74,14 @@ def fine_tune(
     Returns (train result, number of original sessions used). The model keeps its own
     architecture; a NaN loss raises UserFacingError, a cancel TrainingCancelled, and either
     leaves every model file as it was. `on_event` gets the TrainingProgress events."""
-    from agents.driving.train import train  # TensorFlow only when training
+    from agents.driving.train import Focus, train, unique_dirs  # TensorFlow when training
 
-    original = card_sessions(model_path)
-    sessions = original + [t for t in takeovers if t not in original]
-
+    original = unique_dirs(card_sessions(model_path))
+    sessions = unique_dirs(original + list(takeovers))  # train() adds each one's views
+    focus = Focus(
+        tuple(takeovers), share=TAKEOVER_SHARE, max_weight=TAKEOVER_MAX_WEIGHT,
+        max_other_frames=REPLAY_FRAMES,
+    )  # fmt: skip
     result = train(
         sessions,
         epochs=epochs,
@@ -74,5 +89,7 @@ def fine_tune(
         progress=on_event,
         cancel=cancel,
         initial_model=model_path,
+        time_limit_s=TIME_LIMIT_S,
+        focus=focus,
     )
     return result, len(original)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -449,9 +450,12 @@ def make_pipelines(
     flip_prob: float = 0.5,
     outputs: int = 1,
     speed_scale: float = 30.0,
+    session_weights: Sequence[float] | None = None,
 ) -> Pipelines:
     """Train/val datasets for Keras fit: (x float32 0..255, labels, weight); labels are
     steering (N,1), or with `outputs=2` [steering, speed label / speed_scale] (N,2).
+    `session_weights`: one loss-weight factor per `table.sessions` entry, multiplied into
+    each of its frames' balance weights (e.g. a DAgger fine-tune's takeovers count more).
 
     Frames that fail to decode are dropped first (`drop_undecodable`); the returned
     `Pipelines.table` is the table actually trained on, with those rows in `problems`.
@@ -472,6 +476,8 @@ def make_pipelines(
             f"too little data to split into training and validation ({len(table)} frames)"
         )
     weights = balance_weights(table.steering) if balance else np.ones(len(table), np.float32)
+    if session_weights is not None:
+        weights = weights * np.asarray(session_weights, np.float32)[table.session_index]
     paths = np.asarray(table.paths)
     labels = table.steering[:, None]
     if outputs == 2:

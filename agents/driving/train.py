@@ -12,13 +12,22 @@ full disk leave the previous model, card and log as they were.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from agents.driving.dataset import SPEED_WINDOW_S, load_frames, make_pipelines, session_dirs
+import numpy as np
+
+from agents.driving.dataset import (
+    SPEED_WINDOW_S,
+    FrameTable,
+    load_frames,
+    make_pipelines,
+    session_dirs,
+)
 from agents.driving.preprocess import InputSpec, spec_for
 from agents.modelio import ModelFileError
 from agents.training import (
@@ -62,14 +71,168 @@ class TrainResult:
         return False
 
 
+@dataclass(frozen=True)
+class Focus:
+    """What a fine-tune is about (a DAgger run's takeovers): those sessions' frames and their
+    recovery views are all kept and weighted to carry `share` of the loss (each frame at most
+    `max_weight` times an ordinary one, never less than once); the other sessions' frames
+    are a replay sample of at most `max_other_frames` in whole time blocks (None: all), so
+    one pass fits the app's fine-tune budget."""
+
+    sessions: tuple[Path, ...]
+    share: float = 0.0
+    max_weight: float = 1.0
+    max_other_frames: int | None = None
+
+    def weight(self, n_focus: int, n_other: int) -> float:
+        """The loss weight of a focus frame (others weigh 1) for these frame counts."""
+        if n_focus == 0 or n_other == 0 or self.share <= 0.0:
+            return 1.0
+        wanted = self.share / (1.0 - self.share) * n_other / n_focus
+        return float(min(max(wanted, 1.0), self.max_weight))
+
+
+def unique_dirs(dirs: list[Path]) -> list[Path]:
+    """Each session once, by resolved path, in first-seen order (a model's card lists a
+    person's session and its recovery views; training adds those views again)."""
+    seen: set[Path] = set()
+    out = []
+    for d in dirs:
+        key = _resolved(d)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _resolved(path: str | os.PathLike[str]) -> Path:
+    try:
+        return Path(path).resolve()
+    except OSError:  # e.g. a loop of links: compare as written
+        return Path(path).absolute()
+
+
+def focus_mask(table: FrameTable, sessions: tuple[Path, ...]) -> np.ndarray:
+    """Per `table.sessions` entry: True for the focus sessions and their recovery views."""
+    from agents.driving.recovery_views import FOLDER_NAME
+
+    wanted = {_resolved(s) for s in sessions}
+    out = []
+    for info in table.sessions:
+        path = _resolved(info["path"])
+        views_of = path.parent if path.name == FOLDER_NAME else None
+        out.append(path in wanted or views_of in wanted)
+    return np.asarray(out, dtype=bool)
+
+
+def take_rows(table: FrameTable, keep: np.ndarray) -> FrameTable:
+    """The table with only rows `keep` (sorted indices); each session's frame count follows."""
+    counts = np.bincount(table.session_index[keep], minlength=len(table.sessions))
+    sessions = [dict(s, frames=int(n)) for s, n in zip(table.sessions, counts, strict=True)]
+    return replace(
+        table,
+        paths=[table.paths[i] for i in keep],
+        steering=table.steering[keep],
+        block=table.block[keep],
+        sessions=sessions,
+        session_index=table.session_index[keep],
+        rel=[table.rel[i] for i in keep],
+        speed=table.speed[keep] if len(table.speed) == len(table) else table.speed,
+    )
+
+
+def apply_focus(
+    table: FrameTable, focus: Focus, seed: int
+) -> tuple[FrameTable, list[float], dict[str, float]]:
+    """(table with the replay sample, a loss-weight factor per session, what was done).
+
+    Replay frames are whole time blocks picked at random (seeded), so the block split into
+    training and validation still never cuts a stretch of driving in two."""
+    is_focus = focus_mask(table, focus.sessions)
+    row_focus = is_focus[table.session_index]
+    others = np.flatnonzero(~row_focus)
+    if focus.max_other_frames is not None and len(others) > focus.max_other_frames:
+        blocks = np.unique(table.block[others])
+        order = np.random.default_rng(seed).permutation(blocks)
+        sizes = np.bincount(table.block[others])[order]
+        chosen = order[np.cumsum(sizes) <= focus.max_other_frames]
+        keep = np.flatnonzero(row_focus | np.isin(table.block, chosen))
+        table = take_rows(table, keep)
+        row_focus = is_focus[table.session_index]
+    n_focus = int(row_focus.sum())
+    w = focus.weight(n_focus, len(table) - n_focus)
+    share = n_focus * w / (n_focus * w + len(table) - n_focus)
+    summary = {"frames": n_focus, "weight": round(w, 2), "share": round(share, 3)}
+    return table, [w if f else 1.0 for f in is_focus], summary
+
+
+def recovery_frames(table: FrameTable) -> int:
+    """Frames of recovery-view folders in the table."""
+    from agents.driving.recovery_views import FOLDER_NAME
+
+    return sum(int(s["frames"]) for s in table.sessions if Path(s["path"]).name == FOLDER_NAME)
+
+
+_DEVICE = re.compile(
+    r"^/?(?:job:\w+/)?(?:replica:\d+/)?(?:task:\d+/)?(?:device:)?([A-Za-z_]+):(\d+)$"
+)
+
+
+def split_cpu(n: int) -> None:
+    """Split the CPU into `n` logical devices (/device:CPU:0 .. n-1) so a mirrored strategy
+    can run its replicas on any machine. This checks the multi-device path; it is not faster
+    (the replicas share the same cores). Must run before TensorFlow uses a device."""
+    import tensorflow as tf
+
+    if n < 1:
+        raise UserFacingError(f"--cpu-devices must be at least 1, got {n}")
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(n)]
+        )
+    except RuntimeError as e:  # TensorFlow already started: too late to split
+        raise UserFacingError(f"cannot split the CPU into {n} devices now ({e})") from e
+
+
+def check_devices(devices: list[str]) -> list[str]:
+    """The devices as TensorFlow names them (/device:CPU:0); one line naming an unknown or
+    misspelt one and listing those that exist (a MirroredStrategy on a device that does not
+    exist waits forever at batch 0). Accepts /cpu:0, cpu:0, /gpu:1, /device:GPU:0."""
+    import tensorflow as tf
+
+    existing = [d.name for d in tf.config.list_logical_devices()]
+    by_key = {_device_key(name): name for name in existing}
+    out = []
+    for dev in devices:
+        key = _device_key(dev)
+        if key is None or key not in by_key:
+            raise UserFacingError(
+                f"unknown device {dev!r}; this machine has {', '.join(existing) or 'none'} "
+                f"(--cpu-devices N splits the CPU into N devices)"
+            )
+        out.append(by_key[key])
+    if len(set(out)) != len(out):
+        raise UserFacingError(f"a device is named twice in --devices {' '.join(devices)}")
+    return out
+
+
+def _device_key(name: str) -> tuple[str, int] | None:
+    m = _DEVICE.match(name.strip())
+    return (m.group(1).upper(), int(m.group(2))) if m else None
+
+
 def make_strategy(name: str = "default", devices: list[str] | None = None):
-    """The tf.distribute strategy: the default one, or mirrored across local GPUs/devices."""
+    """The tf.distribute strategy: the default one, or mirrored across local GPUs/devices
+    (checked first: see check_devices)."""
     import tensorflow as tf
 
     if name == "default":
+        if devices:
+            raise UserFacingError("--devices is for --strategy mirrored")
         return tf.distribute.get_strategy()
     if name == "mirrored":
-        return tf.distribute.MirroredStrategy(devices=devices)
+        return tf.distribute.MirroredStrategy(devices=check_devices(devices) if devices else None)
     raise UserFacingError(f"unknown strategy {name!r} (choose {', '.join(STRATEGIES)})")
 
 
@@ -144,6 +307,7 @@ def train(
     extra_callbacks: Callable[[], list] | None = None,
     speed: bool = False,
     recovery_views: bool = True,
+    focus: Focus | None = None,
 ) -> TrainResult:
     """Train `arch` (or fine-tune `initial_model`) on the sessions and save the best epoch.
 
@@ -169,6 +333,8 @@ def train(
     recovery_views: for a person's sessions, also train on cameras displaced from their
         poses, labelled with their steering plus the expert's correction back to the lane
         (agents.driving.recovery_views; built once per session and cached beside it).
+    focus: sessions this run is about (see Focus: weighted, never left out of the replay cap).
+    Each session is used once, however often it is given (by resolved path).
     """
     import keras
 
@@ -190,6 +356,7 @@ def train(
     if out_path.suffix != ".h5":
         raise UserFacingError(f"{out_path}: the model file must end in .h5")
     keras.utils.set_random_seed(seed)
+    dist = make_strategy(strategy, devices)  # an unknown device: an error before data loads
 
     start_model = arch_spec = None
     if initial_model is not None:
@@ -207,22 +374,31 @@ def train(
             dirs, progress=lambda m: report_data(progress, m), cancel=cancel
         )
         dirs = dirs + extra
+    dirs = unique_dirs(dirs)
     table = load_frames(dirs, spec)
+    session_weights, focused = None, None
+    if focus is not None:
+        table, session_weights, focused = apply_focus(table, focus, seed)
+        n_views = recovery_frames(table)  # those in the replay sample and the takeovers'
     report_data(progress, f"checking {len(table)} frame images")
     data = make_pipelines(
         table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob, outputs=outputs,
-        speed_scale=SPEED_SCALE,
+        speed_scale=SPEED_SCALE, session_weights=session_weights,
     )  # fmt: skip
     table = data.table  # without the frames that failed to decode
     off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
     views = f" (with {n_views} recovery views of your driving)" if n_views else ""
+    if focused is not None:
+        views += (
+            f"; your takeovers: {focused['frames']} frames weighted x{focused['weight']:g} "
+            f"({focused['share']:.0%} of the loss)"
+        )
     report_data(
         progress,
         f"{len(table)} frames{views}, {len(table.problems)} bad rows skipped{off}",
         table.problems,
     )
 
-    dist = make_strategy(strategy, devices)
     with dist.scope():
         if start_model is not None:
             # Rebuild inside the strategy scope so variables are mirrored, then copy weights.
@@ -265,10 +441,13 @@ def train(
                 "skipped_rows": len(table.problems),
                 "batch_size": batch_size,
                 "strategy": strategy,
+                "replicas": int(dist.num_replicas_in_sync),
+                "devices": list(dist.extended.worker_devices) if strategy == "mirrored" else [],
                 "flip_prob": flip_prob,
                 "lr_decay": lr_decay and initial_model is None,
                 "fine_tuned_from": str(initial_model) if initial_model is not None else None,
                 "recovery_views": n_views,
+                **({"focus": focused} if focused is not None else {}),
                 **({"outputs": speed_outputs_card()} if speed else {}),
             },
         )  # fmt: skip

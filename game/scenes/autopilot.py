@@ -195,7 +195,8 @@ class AutopilotScene(Scene):
         ms = s.median_inference_ms
         rows = [
             ("Autonomy", f"{s.autonomy:.1f} %", autonomy_color(s.autonomy)),
-            ("Lane departures", f"{w.interventions}", theme.BAD if w.interventions else theme.TEXT),
+            ("Lane departures", f"{s.lane_departures}",
+             theme.BAD if s.lane_departures else theme.TEXT),
             ("Takeovers", f"{s.takeovers}", theme.WARN if s.takeovers else theme.TEXT),
             ("Lap", f"{w.laps + 1}   {theme.format_time(w.lap_time)}", theme.TEXT),
             ("Offset", f"{w.metrics.offset:+.2f} m", theme.TEXT),

@@ -13,6 +13,7 @@ driving loop (agents.driving.loop), without pygame.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import deque
 from collections.abc import Callable
@@ -398,24 +399,55 @@ class FineTuned:
     n_original: int
 
 
+def _eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    whole = int(round(seconds))
+    return f"  ETA {whole // 60}:{whole % 60:02d}"
+
+
+def fine_tune_status(event: TrainingProgress) -> tuple[float | None, str] | None:
+    """(bar fraction or None for 'busy', status line) for one fine-tune event; every stage
+    says what it is doing, and training and validation count down one ETA."""
+    eta = _eta_text(event.eta_s)
+    if event.phase is Phase.DATA:
+        return (None, event.message) if event.message else None
+    if event.phase is Phase.TRAIN and event.batches and not event.batch:
+        # The first batch traces the graph and reads a shuffle buffer of frames first.
+        return event.steps_fraction, f"training: starting ({event.batches} batches)"
+    if event.phase is Phase.TRAIN and event.batches:
+        finite = event.loss is not None and math.isfinite(event.loss)
+        loss = f"  loss {event.loss:.4f}" if finite else ""
+        return event.steps_fraction, f"training {event.batch}/{event.batches}{loss}{eta}"
+    if event.phase is Phase.VALIDATE:
+        if event.val_batches and event.val_batch >= event.val_batches:
+            # Keras closes the validation pass and logs the epoch (1-2 s, longer when busy).
+            return event.steps_fraction, "finishing the check on held-out frames"
+        of = f"/{event.val_batches}" if event.val_batches else ""
+        return event.steps_fraction, f"checking on held-out frames {event.val_batch}{of}{eta}"
+    if event.phase is Phase.EPOCH_END:
+        return event.steps_fraction, "saving the model"
+    return None
+
+
 def fine_tune_job(model_path: Path, takeovers: list[Path], epochs: int = FINE_TUNE_EPOCHS):
-    """Worker job: DAgger fine-tune (agents.driving.dagger), then reload the model."""
+    """Worker job: DAgger fine-tune (agents.driving.dagger), then load the new model (its
+    TFLite conversion takes a few seconds and is shown as its own stage)."""
 
     def job(ctx: WorkerContext) -> FineTuned:
+        ctx.progress(None, "starting TensorFlow")
         from agents.driving.cnn_driver import CnnDriver
 
-        ctx.progress(0.0, f"fine-tuning on your {len(takeovers)} takeover session(s)")
-
         def report(event: TrainingProgress) -> None:
-            if event.phase is Phase.TRAIN and event.batches:
-                loss = "" if event.loss is None else f"  loss {event.loss:.4f}"
-                ctx.progress(event.fraction, f"epoch {event.epoch}/{event.epochs}{loss}")
+            status = fine_tune_status(event)
+            if status is not None:
+                ctx.progress(*status)
 
         # A cancel raises TrainingCancelled: the worker ends CANCELLED, the model unchanged.
         result, n_original = dagger.fine_tune(
             model_path, takeovers, epochs, cancel=ctx.cancel, on_event=report
         )
-        ctx.progress(1.0, "reloading the model")
+        ctx.progress(None, "preparing the new model to drive (TFLite)")
         return FineTuned(result, CnnDriver(result.model_path), n_original)
 
     return job
@@ -492,6 +524,9 @@ class AutopilotSession(TrackSession):
         self.takeover: RecordingPart | None = None
         self.takeover_sessions: list[Path] = []
         self.takeover_frames = 0
+        # The stats (autonomy, lane departures, takeovers) count from when the model now
+        # driving took over: (simulated seconds, lane departures, takeovers) at that moment.
+        self._stats_from = (0.0, 0, 0)
         # Saliency
         self.show_saliency = False
         self.show_maps = False
@@ -508,6 +543,7 @@ class AutopilotSession(TrackSession):
         self.stop_recording()
 
     def after_track_change(self) -> None:
+        self.reset_stats()  # a fresh world and loop: their counts start at zero
         self.expert.reset(self.world)
         self.loop.advisors = [self.expert]
         self.loop.driver = self.driver
@@ -566,11 +602,12 @@ class AutopilotSession(TrackSession):
             car.set_cruise(self.cruise if self.cruise is not None else car.params.default_cruise)
 
     def use_driver(self, driver) -> None:
-        """Drive with `driver` (a model just loaded or fine-tuned)."""
+        """Drive with `driver` (a model just loaded or fine-tuned); its stats start at zero."""
         self._set_driver(driver)
         driver.reset(self.world)
         self.error = None
         self.inference_ms.clear()
+        self.reset_stats()
         if self.show_saliency or self.show_maps:
             self._prepare_saliency()
 
@@ -744,14 +781,30 @@ class AutopilotSession(TrackSession):
     def taking_over(self) -> bool:
         return self.loop.overriding
 
+    def reset_stats(self) -> None:
+        """Count autonomy, lane departures and takeovers from now (a new model took over)."""
+        self._stats_from = (self.world.time, self.world.interventions, self.loop.takeovers)
+
     @property
     def takeovers(self) -> int:
-        return self.loop.takeovers
+        """The person's takeovers since the current model took over."""
+        return self.loop.takeovers - self._stats_from[2]
+
+    @property
+    def lane_departures(self) -> int:
+        """Lane departures since the current model took over."""
+        return self.world.interventions - self._stats_from[1]
+
+    @property
+    def model_seconds(self) -> float:
+        """Simulated seconds the current model has driven."""
+        return self.world.time - self._stats_from[0]
 
     @property
     def autonomy(self) -> float:
-        """NVIDIA's autonomy %: lane departures and the person's takeovers both count."""
-        return autonomy_pct(self.world.interventions + self.takeovers, self.world.time)
+        """NVIDIA's autonomy % of the current model: lane departures and the person's
+        takeovers both count."""
+        return autonomy_pct(self.lane_departures + self.takeovers, self.model_seconds)
 
     @property
     def median_inference_ms(self) -> float | None:

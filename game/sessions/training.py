@@ -25,6 +25,7 @@ from agents.training import (
     EARLY_STOP_PATIENCE,
     FINE_TUNE_EPOCHS,
     FINE_TUNE_TIME_LIMIT_S,
+    SCRATCH_EPOCHS,
     Phase,
     TrainingProgress,
 )
@@ -33,7 +34,7 @@ from game.textfmt import format_clock, plural, short_path
 from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
 
 EPOCH_CHOICES = (1, 2, 3, 5, 10, 15, 20, 30, 50)
-DEFAULT_EPOCHS = 10
+DEFAULT_EPOCHS = SCRATCH_EPOCHS  # train-driver --scratch reads the same constant
 SKIPPED_SHOWN = 4  # problems listed on screen, then "and N more"
 SKIPPED_WIDTH = 64  # characters of one listed problem
 

@@ -73,3 +73,47 @@ def test_the_time_limit_judges_steady_epochs_not_the_traced_first_one(
     )  # fmt: skip
     assert outcome.epochs_run == epochs_run
     assert clock.now <= limit_s  # no epoch ended after the limit
+
+
+def test_validation_batches_report_progress_and_the_eta_counts_down(tmp_path):
+    import keras
+
+    from agents.training import ModelCard, Phase, atomic_fit
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(1e-3), loss=keras.losses.MeanSquaredError())
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(30, 4)), rng.normal(size=(30, 1))
+    val = rng.normal(size=(20, 4)), rng.normal(size=(20, 1))
+    clock, events = FakeClock(), []
+    atomic_fit(
+        model, tmp_path / "m.h5", x, y, validation_data=val, epochs=1,
+        describe=lambda outcome, checkpoint: ModelCard("test", "dense"), progress=events.append,
+        val_batches=2, clock=clock, extra_callbacks=lambda: [ticking(clock)], batch_size=10,
+    )  # fmt: skip
+    checks = [e for e in events if e.phase is Phase.VALIDATE]
+    assert [(e.val_batch, e.val_batches) for e in checks] == [(1, 2), (2, 2)]
+    train = [e for e in events if e.phase is Phase.TRAIN and e.batch]
+    # 3 training + 2 validation batches: the bar keeps moving after training's last batch.
+    steps = [e.steps_fraction for e in train + checks]
+    assert steps == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
+    assert train[-1].fraction == 1.0 and checks[0].fraction == 1.0  # the Train screen's bar
+    etas = [e.eta_s for e in train + checks]
+    assert etas == sorted(etas, reverse=True) and etas[-1] == 0.0
+
+
+def test_the_watchdog_says_once_when_no_batch_finishes():
+    from agents.training import Watchdog, stall_message
+
+    clock, said = FakeClock(), []
+    dog = Watchdog(60.0, said.append, clock=clock)
+    clock.now = 59.0
+    assert not dog.check() and said == []
+    clock.now = 61.0
+    assert dog.check() and said == [61.0]
+    clock.now = 200.0
+    assert not dog.check() and said == [61.0]  # once per stall, not every look
+    dog.beat()
+    clock.now = 261.0
+    assert dog.check() and said == [61.0, 61.0]  # a new stall after progress resumed
+    assert "no training batch has finished in 61 s" in stall_message(61.0)

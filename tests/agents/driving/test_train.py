@@ -1,12 +1,10 @@
 """Training: one short epoch, cancel keeps the old model, .h5 round trips, clear errors for
-bad files, and a MirroredStrategy step over two logical CPU devices."""
+bad files, the CLI's MirroredStrategy over two logical CPU devices and its device check."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import textwrap
 import threading
 from pathlib import Path
 
@@ -14,9 +12,10 @@ import numpy as np
 import pytest
 
 from agents.driving.models import build_model
-from agents.driving.train import train, update_card
+from agents.driving.train import check_devices, train, update_card
 from agents.modelio import ModelFileError, load_model_checked, read_card, save_model_atomic
 from agents.training import CARD_SCHEMA_VERSION, Phase, TrainingCancelled, read_model_card
+from game.errors import UserFacingError
 from tests.agents.driving.tiny_session import make_tiny_session
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -116,34 +115,44 @@ def test_fine_tuning_starts_from_a_saved_model(session, tmp_path):
     assert result.card.details["fine_tuned_from"] == str(base) and out.exists()
 
 
-MIRRORED = textwrap.dedent(
-    """
-    import json, sys
-    import tensorflow as tf
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from agents.driving.train import make_strategy, train
-    devices = ["/cpu:0", "/cpu:1"]
-    strategy = make_strategy("mirrored", devices)
-    result = train([sys.argv[1]], "pilotnet", epochs=1, out_path=sys.argv[2], batch_size=32,
-                   strategy="mirrored", devices=devices)
-    print(json.dumps({"replicas": strategy.num_replicas_in_sync,
-                      "loss": result.best_val_loss, "saved": str(result.model_path)}))
-    """
-)
-
-
-def test_mirrored_strategy_trains_over_two_logical_cpus(session, tmp_path):
+def test_cli_mirrored_strategy_trains_two_replicas_over_two_logical_cpus(session, tmp_path):
+    """The CLI path itself: --cpu-devices 2 splits the CPU before TensorFlow starts and the
+    card records how many replicas trained (a strategy built by the test could not fail)."""
     out = tmp_path / "mirrored.h5"
     proc = subprocess.run(
-        [sys.executable, "-c", MIRRORED, str(session), str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+        [sys.executable, "main.py", "--home", str(tmp_path / "home"), "train-driver",
+         "--data", str(session), "--scratch", "--epochs", "1", "--batch-size", "32",
+         "--strategy", "mirrored", "--cpu-devices", "2", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert report["replicas"] == 2
-    assert np.isfinite(report["loss"]) and Path(report["saved"]) == out and out.exists()
+    card = read_card(out)
+    assert card["strategy"] == "mirrored" and card["replicas"] == 2
+    assert [d.rsplit("/", 1)[-1] for d in card["devices"]] == ["device:CPU:0", "device:CPU:1"]
+    assert np.isfinite(card["best_val_loss"])
+
+
+def test_an_unknown_device_is_one_line_before_any_data_loads(tmp_path, capsys):
+    from main import main
+
+    # A folder that does not exist: checked after the devices, so its error must not show.
+    code = main(["--home", str(tmp_path), "train-driver", "--data", str(tmp_path / "none"),
+                 "--strategy", "mirrored", "--devices", "/cpu:0", "/cpu:7"])  # fmt: skip
+    assert code == 2
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1
+    assert "unknown device '/cpu:7'" in lines[0] and "/device:CPU:0" in lines[0]
+    assert "recording session" not in lines[0]
+
+
+@pytest.mark.parametrize("name", ["/cpu:0", "cpu:0", "CPU:0", "/device:CPU:0",
+                                  "/job:localhost/replica:0/task:0/device:CPU:0"])  # fmt: skip
+def test_device_spellings_name_the_same_device(name):
+    assert check_devices([name]) == ["/device:CPU:0"]
+
+
+@pytest.mark.parametrize("name", ["/gpu:9", "cpu", "/cpu:0:0", "tpu:0"])
+def test_devices_that_do_not_exist_are_refused(name):
+    with pytest.raises(UserFacingError, match="unknown device") as err:
+        check_devices(["/cpu:0", name])
+    assert repr(name) in str(err.value) and "/device:CPU:0" in str(err.value)

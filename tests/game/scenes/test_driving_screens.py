@@ -124,7 +124,6 @@ def test_takeover_records_takeover_rows_and_fine_tunes(app, model_path, monkeypa
     session_dir = scene.takeover_sessions[0]
 
     original = scene.model_path
-    scene.session.fine_tune_epochs = 1  # the real default (3) only costs test time
     app.run_frames(1, lambda i: [key(pygame.K_f)])  # fine-tune: closes the session first
     session = load_session(session_dir)
     assert len(session) == scene.takeover_frames

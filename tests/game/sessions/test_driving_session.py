@@ -4,6 +4,7 @@ person's takeover and a model that fails."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -182,3 +183,62 @@ def test_drive_scores_a_person_with_off_lanes_not_interventions(autopilot):
     assert w.road_resets == 1 and w.interventions == 0 and s.flash > 0
     s.load_track("oval")
     assert s.world.scoring == "person"  # a new track keeps the person's scoring
+
+
+def _takeover(s: AutopilotSession, steps: int = 20) -> None:
+    for _ in range(steps):
+        s.update(DT, DriveInput(right=True))
+    for _ in range(5):
+        s.update(DT, DriveInput())
+
+
+def test_autopilot_stats_start_again_when_the_fine_tuned_model_takes_over(autopilot, tmp_path):
+    from game.workers import Worker
+
+    s, notes = autopilot
+    s.use_driver(Stub())
+    _takeover(s)
+    _takeover(s)
+    s.world.interventions += 1  # a lane departure of the old model
+    assert s.takeovers == 2 and s.lane_departures == 1 and s.autonomy < 100.0
+    old_time = s.world.time
+    tuned = driving.FineTuned(
+        SimpleNamespace(model_path=tmp_path / "tuned.h5"), Stub(), n_original=1
+    )
+    s.tuner = Worker(lambda ctx: tuned, name="fine-tune").start()
+    for _ in range(500):  # bounded: the worker returns at once
+        s.update(DT, DriveInput())
+        if s.tuner is None:
+            break
+    assert s.tuner is None and s.driver is tuned.driver
+    assert notes[-1][0] == "fine-tuned: now driving tuned.h5"
+    # The new model's stats: nothing of the old one's carries over.
+    assert s.takeovers == 0 and s.lane_departures == 0 and s.autonomy == 100.0
+    assert s.model_seconds < s.world.time - old_time + DT  # counted from the swap
+    _takeover(s)
+    assert s.takeovers == 1 and s.autonomy < 100.0
+    assert s.world.time > old_time  # the car drove on: the world itself was not reset
+
+
+def test_fine_tune_status_names_every_stage_with_an_eta():
+    from agents.training import Phase, TrainingProgress
+
+    status = driving.fine_tune_status
+    assert status(TrainingProgress(Phase.DATA, message="recovery views for t0: 40")) == (
+        None, "recovery views for t0: 40",
+    )  # fmt: skip
+    start = status(TrainingProgress(Phase.TRAIN, 1, 1, 0, 40, loss=float("nan")))
+    assert start == (0.0, "training: starting (40 batches)")  # no "loss nan", no wild ETA
+    frac, text = status(TrainingProgress(Phase.TRAIN, 1, 1, 30, 40, loss=0.01, eta_s=75.4,
+                                         val_batches=10))  # fmt: skip
+    assert frac == pytest.approx(30 / 50) and text == "training 30/40  loss 0.0100  ETA 1:15"
+    frac, text = status(TrainingProgress(Phase.VALIDATE, 1, 1, 40, 40, eta_s=3.0,
+                                         val_batch=5, val_batches=10))  # fmt: skip
+    assert frac == pytest.approx(45 / 50)  # validation moves the bar: no stall at 100 %
+    assert text == "checking on held-out frames 5/10  ETA 0:03"
+    last = status(TrainingProgress(Phase.VALIDATE, 1, 1, 40, 40, eta_s=0.0, val_batch=10,
+                                   val_batches=10))  # fmt: skip
+    assert last == (1.0, "finishing the check on held-out frames")
+    assert status(TrainingProgress(Phase.EPOCH_END, 1, 1, 40, 40, val_batches=10)) == (
+        1.0, "saving the model",
+    )  # fmt: skip
