@@ -16,6 +16,7 @@ buttons, the model catalog): importing this module does not load Keras, each bui
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agents.driving.preprocess import InputSpec, spec_for
@@ -51,6 +52,77 @@ def pilotnet(spec: InputSpec | None = None) -> keras.Model:
     x = layers.Dense(100, activation="relu", name="fc1")(x)
     x = layers.Dense(50, activation="relu", name="fc2")(x)
     x = layers.Dense(10, activation="relu", name="fc3")(x)
+    steering = layers.Dense(1, name="steering")(x)
+    return keras.Model(inputs, steering, name="pilotnet")
+
+
+@dataclass(frozen=True)
+class ConvNetRecipe:
+    """The knobs of a PilotNet-shaped network (the model lab varies them); the defaults give
+    the shipped PilotNet exactly. Per conv layer: filters, kernel size and stride; with
+    `conv_layers` fewer than listed the first ones are kept, with more, 3x3 stride-1 layers
+    of the last width are added. downsample "pool": each strided conv becomes a stride-1 conv
+    and a max-pool of that size. `width` scales every conv layer's filters."""
+
+    filters: tuple[int, ...] = (24, 36, 48, 64, 64)
+    kernel_sizes: tuple[int, ...] = (5, 5, 5, 3, 3)
+    strides: tuple[int, ...] = (2, 2, 2, 1, 1)
+    conv_layers: int = 5
+    padding: str = "valid"  # or "same"
+    downsample: str = "stride"  # or "pool"
+    batch_norm: bool = False
+    dropout: float = 0.0  # before each hidden dense layer (0: no Dropout layers)
+    width: float = 1.0
+    dense: tuple[int, ...] = (100, 50, 10)
+
+    def layers(self) -> list[tuple[int, int, int]]:
+        """(filters, kernel, stride) per conv layer after conv_layers and width."""
+        rows = list(zip(self.filters, self.kernel_sizes, self.strides, strict=False))
+        rows = rows[: self.conv_layers]
+        while len(rows) < self.conv_layers:
+            rows.append((rows[-1][0] if rows else 64, 3, 1))
+        return [(max(1, round(f * self.width)), k, s) for f, k, s in rows]
+
+
+def pilotnet_from(recipe: ConvNetRecipe, spec: InputSpec | None = None) -> keras.Model:
+    """A PilotNet-shaped model built from `recipe` (ConvNetRecipe() is `pilotnet()`'s model:
+    same layers, names and shapes). A recipe whose feature map shrinks to nothing raises
+    UserFacingError naming the layer."""
+    import keras
+    from keras import layers
+
+    if recipe.padding not in ("valid", "same"):
+        raise UserFacingError(f"padding must be valid or same, got {recipe.padding!r}")
+    if recipe.downsample not in ("stride", "pool"):
+        raise UserFacingError(f"downsample must be stride or pool, got {recipe.downsample!r}")
+    spec = spec or spec_for("pilotnet")
+    inputs, x = _normalised_input(spec)
+    for i, (filters, kernel, stride) in enumerate(recipe.layers(), start=1):
+        pool = recipe.downsample == "pool" and stride > 1
+        conv_stride = 1 if pool else stride
+        activation = None if recipe.batch_norm else "relu"
+        h, w = int(x.shape[1]), int(x.shape[2])
+        if recipe.padding == "valid" and (h < kernel or w < kernel):
+            raise UserFacingError(
+                f"conv{i}: a {kernel}x{kernel} kernel does not fit the {h}x{w} feature map "
+                '(fewer layers, smaller kernels or padding = "same")'
+            )
+        x = layers.Conv2D(
+            filters, kernel, strides=conv_stride, padding=recipe.padding,
+            activation=activation, name=f"conv{i}",
+        )(x)  # fmt: skip
+        if recipe.batch_norm:
+            x = layers.BatchNormalization(name=f"bn{i}")(x)
+            x = layers.Activation("relu", name=f"relu{i}")(x)
+        if pool:
+            if min(int(x.shape[1]), int(x.shape[2])) < stride:
+                raise UserFacingError(f"pool{i}: the feature map is smaller than the pool")
+            x = layers.MaxPooling2D(pool_size=stride, name=f"pool{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    for j, units in enumerate(recipe.dense, start=1):
+        if recipe.dropout > 0:
+            x = layers.Dropout(recipe.dropout, name=f"dropout{j}")(x)
+        x = layers.Dense(units, activation="relu", name=f"fc{j}")(x)
     steering = layers.Dense(1, name="steering")(x)
     return keras.Model(inputs, steering, name="pilotnet")
 

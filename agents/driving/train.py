@@ -308,6 +308,7 @@ def train(
     speed: bool = False,
     recovery_views: bool = True,
     focus: Focus | None = None,
+    builder: Callable[[InputSpec], Any] | None = None,
 ) -> TrainResult:
     """Train `arch` (or fine-tune `initial_model`) on the sessions and save the best epoch.
 
@@ -334,6 +335,8 @@ def train(
         poses, labelled with their steering plus the expert's correction back to the lane
         (agents.driving.recovery_views; built once per session and cached beside it).
     focus: sessions this run is about (see Focus: weighted, never left out of the replay cap).
+    builder(spec): a fresh (uncompiled) steering model to train instead of `arch`'s own
+        (the model lab's variants); the card still names `arch`, whose input spec it takes.
     Each session is used once, however often it is given (by resolved path).
     """
     import keras
@@ -416,7 +419,11 @@ def train(
                 # Big steps early, small at the end: steering must be precise to ~0.005.
                 steps = epochs * data.train_batches
                 lr = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=LR_FLOOR)
-            model = build_model(arch, spec, lr, speed=speed)
+            if builder is not None:
+                model = builder(spec)
+                model = compile_model(with_speed_head(model) if speed else model, lr)
+            else:
+                model = build_model(arch, spec, lr, speed=speed)
 
     def describe(outcome: FitOutcome, checkpoint: Path) -> ModelCard:
         return ModelCard(

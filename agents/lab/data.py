@@ -1,0 +1,101 @@
+"""The lab's driving data: the expert recorded once per data plan, cached in the run folder,
+and cut to a number of minutes for variants that vary the data amount.
+
+Every variant of a run trains on the same sessions. A recording is complete when its
+`done.json` exists; a run killed mid-recording records that track again next time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from multiprocessing import get_context
+from pathlib import Path
+
+from agents.lab.spec import DataPlan
+
+DONE = "done.json"
+
+
+def data_folder(root: Path, plan: DataPlan) -> Path:
+    key = hashlib.sha256(json.dumps(asdict(plan), sort_keys=True).encode()).hexdigest()[:10]
+    return root / "data" / key
+
+
+def _record(args: tuple[str, str, int, float, int]) -> str:
+    track, out, laps, rate_hz, seed = args
+    from agents.driving.build import BUILD_LOOK, BUILD_NEAR_VIEWS, BUILD_TEACHER_GAIN
+    from agents.driving.expert_recorder import record_expert
+
+    shutil.rmtree(out, ignore_errors=True)  # a half-written session from a killed run
+    summary = record_expert(
+        track, laps, out, look=BUILD_LOOK, rate_hz=rate_hz, seed=seed, recovery=True,
+        feedback_gain=BUILD_TEACHER_GAIN, near_share=BUILD_NEAR_VIEWS,
+    )  # fmt: skip
+    Path(out, DONE).write_text(json.dumps({"frames": summary.frames,
+                                           "seconds": summary.elapsed_s}))  # fmt: skip
+    return out
+
+
+def ensure_data(root: Path, plan: DataPlan, workers: int = 1, log=print) -> list[Path]:
+    """The plan's expert sessions under `root` (recorded now if missing); one per track,
+    recorded like `make models` records (mixed looks, recovery views, the teacher's gain)."""
+    folder = data_folder(root, plan)
+    todo, sessions = [], []
+    for i, track in enumerate(plan.tracks):
+        out = folder / f"{i:02d}-{track.replace(':', '-').replace('/', '-')}"
+        sessions.append(out)
+        if not (out / DONE).is_file():
+            todo.append((track, str(out), plan.laps, plan.rate_hz, 1000 + i))
+    if todo:
+        log(f"recording the expert on {len(todo)} track(s) into {folder}")
+        folder.mkdir(parents=True, exist_ok=True)
+        if workers > 1 and len(todo) > 1:
+            ctx = get_context("spawn")
+            with ProcessPoolExecutor(min(workers, len(todo)), mp_context=ctx) as pool:
+                list(pool.map(_record, todo))
+        else:
+            for job in todo:
+                _record(job)
+    return sessions
+
+
+def session_minutes(session: Path) -> float:
+    return float(json.loads((session / DONE).read_text())["seconds"]) / 60.0
+
+
+def minutes_of(sessions: list[Path], minutes: float) -> list[Path]:
+    """The sessions cut to `minutes` of driving in all (0 or more than there is: all of
+    them): each keeps the same leading share of its rows, in a sibling folder whose frames
+    link to the original's (nothing is copied but the log)."""
+    total = sum(session_minutes(s) for s in sessions)
+    if minutes <= 0 or minutes >= total:
+        return sessions
+    share = minutes / total
+    out = []
+    for s in sessions:
+        cut = s.parent / f"minutes-{minutes:g}" / s.name
+        if not (cut / DONE).is_file():
+            _cut_session(s, cut, share * session_minutes(s) * 60.0)
+        out.append(cut)
+    return out
+
+
+def _cut_session(src: Path, dst: Path, seconds: float) -> None:
+    shutil.rmtree(dst, ignore_errors=True)
+    dst.mkdir(parents=True)
+    shutil.copy(src / "meta.json", dst / "meta.json")
+    os.symlink((src / "frames").resolve(), dst / "frames")
+    with open(src / "log.csv", newline="") as fin, open(dst / "log.csv", "w", newline="") as fout:
+        reader = csv.DictReader(fin)
+        writer = csv.DictWriter(fout, fieldnames=reader.fieldnames or [])
+        writer.writeheader()
+        for row in reader:
+            if float(row["t"]) <= seconds:
+                writer.writerow(row)
+    (dst / DONE).write_text(json.dumps({"seconds": seconds}))
