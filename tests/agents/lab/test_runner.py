@@ -117,8 +117,8 @@ def test_driving_records_are_complete(driving_run):
 
 
 def test_a_driving_record_equals_a_re_evaluation_of_its_saved_model(driving_run):
-    from agents.lab.driving import closed_loop, model_size, validation_mae
     from agents.lab.data import ensure_data
+    from agents.lab.driving import closed_loop, model_size, validation_mae
 
     spec, out, records = driving_run
     r = records[0]
