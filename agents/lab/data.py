@@ -12,7 +12,8 @@ import hashlib
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
@@ -42,9 +43,13 @@ def _record(args: tuple[str, str, int, float, int]) -> str:
     return out
 
 
-def ensure_data(root: Path, plan: DataPlan, workers: int = 1, log=print) -> list[Path]:
+def ensure_data(
+    root: Path, plan: DataPlan, workers: int = 1, log=print, cancel: threading.Event | None = None
+) -> list[Path]:
     """The plan's expert sessions under `root` (recorded now if missing); one per track,
-    recorded like `make models` records (mixed looks, recovery views, the teacher's gain)."""
+    recorded like `make models` records (mixed looks, recovery views, the teacher's gain).
+    With `cancel` set it stops waiting and raises Cancelled (a track being recorded
+    finishes in its process; it is recorded again next time)."""
     folder = data_folder(root, plan)
     todo, sessions = [], []
     for i, track in enumerate(plan.tracks):
@@ -55,14 +60,23 @@ def ensure_data(root: Path, plan: DataPlan, workers: int = 1, log=print) -> list
     if todo:
         log(f"recording the expert on {len(todo)} track(s) into {folder}")
         folder.mkdir(parents=True, exist_ok=True)
-        if workers > 1 and len(todo) > 1:
-            ctx = get_context("spawn")
-            with ProcessPoolExecutor(min(workers, len(todo)), mp_context=ctx) as pool:
-                list(pool.map(_record, todo))
-        else:
-            for job in todo:
-                _record(job)
+        ctx = get_context("spawn")
+        pool = ProcessPoolExecutor(max(1, min(workers, len(todo))), mp_context=ctx)
+        try:
+            pending = {pool.submit(_record, job) for job in todo}
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()  # a failed recording fails the run, with its message
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("cancelled while recording the expert")
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
     return sessions
+
+
+class Cancelled(Exception):
+    """A run was cancelled while its data was being made."""
 
 
 def session_minutes(session: Path) -> float:

@@ -164,10 +164,15 @@ def run_lab(
         return ordered()
     sessions: tuple[str, ...] = ()
     if spec.task == "driving":
-        from agents.lab.data import ensure_data
+        from agents.lab.data import Cancelled, ensure_data
 
-        sessions = tuple(str(s) for s in ensure_data(
-            out, spec.data, workers, log=lambda m: emit(LabEvent("data", m))))  # fmt: skip
+        try:
+            made = ensure_data(out, spec.data, workers, lambda m: emit(LabEvent("data", m)), cancel)
+        except Cancelled as e:
+            raise LabCancelled(str(e)) from None
+        sessions = tuple(str(s) for s in made)
+    if cancel is not None and cancel.is_set():
+        raise LabCancelled("lab run cancelled")
     tasks = [Task(v.task, v.key, v.recipe, v.seed, str(variant_dir(out, v.key)), sessions,
                   spec.eval) for v in todo]  # fmt: skip
 

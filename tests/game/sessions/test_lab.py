@@ -1,0 +1,142 @@
+"""The Lab screen's session: saved results sorted and plotted, a live run's progress, and
+saving a variant as a model."""
+
+import json
+import shutil
+import time
+
+import pytest
+
+from agents.lab.results import save_record, write_results
+from agents.lab.spec import expand, load_spec
+from agents.modelio import card_path, read_card
+from game.paths import shipped_models_dir, user_dir
+from game.sessions.lab import LabSession
+
+SPEC = """
+name = "dropout mini"
+task = "driving"
+description = "test preset"
+seeds = [0, 1]
+[vary]
+dropout = [0.0, 0.5]
+"""
+RPS_SPEC = """
+name = "rps mini"
+task = "rps"
+[base]
+units = 3
+epochs = 1
+[vary]
+window = [3, 4]
+[eval]
+games = 8
+rounds = 12
+"""
+
+
+def preset(tmp_path, text, name="mini"):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def measured(spec_path, offsets, params=(1000, 2000)):
+    """Records for the preset's quick grid with the given offsets (in grid order), saved
+    where the Lab screen looks for them."""
+    spec = load_spec(spec_path)
+    out = user_dir("lab") / spec_path.stem
+    records = []
+    for i, (v, off) in enumerate(zip(expand(spec, quick=True), offsets, strict=True)):
+        r = {"key": v.key, "label": v.label, "spec": spec.name, "task": "driving",
+             "knobs": v.knobs, "recipe": v.recipe, "seed": v.seed, "status": "ok",
+             "error": None, "mean_abs_offset_m": off, "autonomy_pct": 100.0,
+             "params": params[i // 2], "inference_ms": 1.0 + i,
+             "model": f"variants/{v.key}/model.h5"}  # fmt: skip
+        save_record(out, r)
+        records.append(r)
+    write_results(out, {"name": spec.name}, records)
+    return out, records
+
+
+def test_saved_results_show_sorted_plotted_and_with_a_finding(tmp_path):
+    path = preset(tmp_path, SPEC)
+    measured(path, [0.30, 0.32, 0.10, 0.12])  # dropout 0 (two seeds), then 0.5
+    s = LabSession([path])
+    assert s.status == "4/4 variants measured"
+    best_first = [r.record["mean_abs_offset_m"] for r in s.sorted_rows()]
+    assert best_first == [0.10, 0.12, 0.30, 0.32]
+    s.flip_sort()
+    assert [r.record["mean_abs_offset_m"] for r in s.sorted_rows()][0] == 0.32
+    s.next_sort()  # autonomy %: higher is better
+    assert s.sorts[s.sort][1] == "autonomy_pct"
+    x_title, y_title, points = s.scatter()
+    assert x_title == "parameters" and len(points) == 4
+    assert {g for _, _, g in points} == {"dropout=0.0", "dropout=0.5"}
+    text = s.finding()
+    assert "dropout=0.5" in text.split("best first:")[1].split(";")[0]
+    assert "measurably best" in text  # 0.10-0.12 vs 0.30-0.32: the spreads do not overlap
+
+
+def test_overlapping_spreads_read_as_no_measurable_difference(tmp_path):
+    path = preset(tmp_path, SPEC)
+    measured(path, [0.20, 0.30, 0.22, 0.26])
+    assert "No measurable difference" in LabSession([path]).finding()
+
+
+def test_a_bad_preset_is_listed_with_its_error_and_does_not_run(tmp_path):
+    path = preset(tmp_path, "[vary]\ndropot = [0.1]\n", "broken")
+    s = LabSession([path])
+    assert s.presets[0].spec is None and "vary.dropot" in s.status
+    with pytest.raises(Exception, match="vary.dropot"):
+        s.start()
+
+
+def test_a_run_streams_each_variant_into_the_rows(tmp_path):
+    s = LabSession([preset(tmp_path, RPS_SPEC)], workers=1)
+    assert [r.status for r in s.rows] == ["queued", "queued"]
+    s.start()
+    seen = set()
+    deadline = time.monotonic() + 300
+    while s.worker is not None and time.monotonic() < deadline:
+        s.poll()
+        seen |= {r.status for r in s.rows}
+        time.sleep(0.05)
+    assert s.worker is None, "the run did not finish in time"
+    assert [r.status for r in s.rows] == ["done", "done"]
+    assert "running" in seen
+    assert s.status == "done: 2 variants measured"
+    assert all(0 <= r.record["next_move_accuracy"] <= 1 for r in s.rows)
+
+
+def test_save_as_model_copies_the_model_and_its_card_under_a_free_name(tmp_path):
+    path = preset(tmp_path, SPEC)
+    out, records = measured(path, [0.3, 0.3, 0.1, 0.1])
+    src = out / records[2]["model"]
+    shutil.copyfile(shipped_models_dir() / "pilotnet.h5", src)
+    shutil.copyfile(shipped_models_dir() / "pilotnet.card.json", card_path(src))
+    s = LabSession([path])
+    row = next(r for r in s.rows if r.key == records[2]["key"])
+    first = s.save_as_model(row)
+    second = s.save_as_model(row)
+    assert first.parent == user_dir("models") and first != second
+    assert first.read_bytes() == src.read_bytes()
+    card = read_card(first)
+    assert card["lab"]["label"] == row.label and card["lab"]["recipe"]["dropout"] == 0.5
+    queued = next(r for r in s.rows if r.key == records[0]["key"])
+    queued.record = None
+    with pytest.raises(Exception, match="not measured yet"):
+        s.save_as_model(queued)
+    assert json.loads((out / "results.json").read_text())["variants"][2]["key"] == row.key
+
+
+def test_cancel_stops_a_run_and_keeps_what_finished(tmp_path):
+    text = SPEC + '[data]\ntracks = ["oval"]\nrate_hz = 1.0\n'
+    s = LabSession([preset(tmp_path, text)], workers=1)
+    s.start()
+    s.cancel()
+    s.worker.join(timeout=120)
+    s.poll()
+    assert s.worker is None
+    assert s.status.startswith("cancelled")
+    assert all(r.status == "queued" for r in s.rows)
