@@ -13,10 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from game.fileio import atomic_write_text
 
 # Every record has these keys (figures a task does not measure are null).
 RECORD_KEYS = ("key", "label", "spec", "task", "knobs", "recipe", "seed", "status", "error",
@@ -36,14 +36,7 @@ def variant_dir(out: Path, key: str) -> Path:
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` so a reader (or a kill) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)
 
 
 def save_record(out: Path, record: dict[str, Any]) -> None:
