@@ -165,7 +165,7 @@ class LabScene(Scene):
         s = self.session
         sorts = s.sorts
         title, _, _ = sorts[s.sort]
-        columns = [Column("VARIANT", 3.2, max_chars=44), Column("STATUS", 1.0)]
+        columns = [Column("VARIANT", 2.5, max_chars=40), Column("STATUS", 0.8)]
         names = [_heading(t, t == title, s.descending) for t, _, _ in sorts]
         columns += [Column(n, 1.0, "right") for n in names]
         rows = [self._row(r, sorts, names) for r in s.sorted_rows()]

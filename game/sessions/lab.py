@@ -25,7 +25,7 @@ from game.workers import Worker, WorkerContext
 # Sortable columns: (title, record key, lower is better).
 DRIVING_SORTS = (
     ("|offset| m", "mean_abs_offset_m", True),
-    ("autonomy %", "autonomy_pct", False),
+    ("autonomy", "autonomy_pct", False),
     ("val MAE", "val_mae", True),
     ("infer ms", "inference_ms", True),
     ("params", "params", True),
@@ -167,6 +167,9 @@ class LabSession:
                 self.apply(event.data)
         if self.worker.finished:
             state = self.worker.state
+            for row in self.rows:  # what was in flight did not finish
+                if row.status == "running":
+                    row.status = "queued"
             if state == "failed":
                 self.status = f"failed: {self.worker.error}"
             elif state == "cancelled":

@@ -134,6 +134,7 @@ def test_cancel_stops_a_run_and_keeps_what_finished(tmp_path):
     text = SPEC + '[data]\ntracks = ["oval"]\nrate_hz = 1.0\n'
     s = LabSession([preset(tmp_path, text)], workers=1)
     s.start()
+    s.rows[0].status = "running"  # as a start event would have set it
     s.cancel()
     s.worker.join(timeout=120)
     s.poll()
