@@ -32,6 +32,7 @@ class Point:
     autonomy: float | None
     params: int | None
     inference_ms: float | None
+    macs: int | None = None
 
     @property
     def mean(self) -> float:
@@ -58,7 +59,8 @@ def points(task: str, records: list[dict[str, Any]]) -> list[Point]:
         auto = [r["autonomy_pct"] for r in rs if r.get("autonomy_pct") is not None]
         ms = [r["inference_ms"] for r in rs if r.get("inference_ms") is not None]
         out.append(Point(label, tuple(float(r[key]) for r in rs), min(auto) if auto else None,
-                         rs[0].get("params"), sum(ms) / len(ms) if ms else None))  # fmt: skip
+                         rs[0].get("params"), sum(ms) / len(ms) if ms else None,
+                         rs[0].get("macs")))  # fmt: skip
     return out
 
 
@@ -109,15 +111,26 @@ def finding(spec: LabSpec, records: list[dict[str, Any]]) -> str:
                 f"(beyond the spread over seeds), {abs(worst.mean - best.mean):.3f}{unit} "
                 f"ahead of {worst.knobs}."
             )
-        sized = [p for p in pts if p.params]
-        if len(sized) > 1 and len({p.params for p in sized}) > 1:
-            small = min(sized, key=lambda p: p.params or 0)
-            big = max(sized, key=lambda p: p.params or 0)
-            lines.append(f"Size: {small.knobs} has {small.params:,} parameters, "
-                         f"{big.knobs} {big.params:,}.")  # fmt: skip
+        lines += cost_lines(pts)
     if failed:
         lines.append(f"{len(failed)} variant(s) failed: " + "; ".join(failed) + ".")
     return " ".join(lines)
+
+
+def cost_lines(pts: list[Point]) -> list[str]:
+    """What the grid points cost: parameters, multiply-accumulates and inference time, from
+    the cheapest to the dearest (only the figures that differ)."""
+    out = []
+    for attr, what, fmt in (("params", "Parameters", "{:,}"), ("macs", "MACs per frame", "{:,}"),
+                            ("inference_ms", "Inference ms per frame", "{:.1f}")):  # fmt: skip
+        known = [p for p in pts if getattr(p, attr)]
+        if len(known) < 2 or len({getattr(p, attr) for p in known}) < 2:
+            continue
+        lo = min(known, key=lambda p: getattr(p, attr))
+        hi = max(known, key=lambda p: getattr(p, attr))
+        out.append(f"{what}: {lo.knobs} {fmt.format(getattr(lo, attr))}, "
+                   f"{hi.knobs} {fmt.format(getattr(hi, attr))}.")  # fmt: skip
+    return out
 
 
 def table(records: list[dict[str, Any]]) -> str:
