@@ -1,0 +1,649 @@
+"""The Studio's logic, without pygame: look inside one recording, play it, clean it, and ask
+a model what it would have steered.
+
+    state = StudioState(notify=app.toast)
+    state.open(0)                     # the first listed session (recovery views are not listed)
+    state.seek(120); state.toggle_play(); state.faster()
+    state.extend_selection(+40)       # rows 120..160 selected
+    state.delete_selection()          # soft delete: edits.json, restorable
+    state.predict()                   # a game.workers.Worker runs the chosen model
+    ...                               # every frame:
+    state.update(dt)                  # playback, prediction progress
+
+Rows here are the session's loaded rows (0 .. len-1, as the timeline shows them); edits are
+stored by log.csv row (`Session.log_rows`), see agents/driving/session_edits.py. The same
+functions serve `main.py session show|trim|restore|predict` (cli/session.py).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents.driving.model_catalog import ModelEntry, available_models
+from agents.driving.open_loop import ErrorStats, error_stats
+from agents.driving.recording import (
+    HIST_EDGES,
+    LOG_NAME,
+    SOURCES,
+    Session,
+    SessionSummary,
+    list_sessions,
+    load_session,
+)
+from agents.driving.recovery_views import FOLDER_NAME as RECOVERY_FOLDER
+from agents.driving.session_edits import (
+    Range,
+    SessionEdits,
+    check_range,
+    read_edits,
+    write_edits,
+)
+from game.errors import UserFacingError
+from game.paths import user_dir
+from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
+
+SPEEDS = (1, 2, 4, 8)  # playback rates: recorded time x this
+ZOOMS = (1.0, 0.5, 0.25, 0.1, 0.04)  # the visible part of the session, zoomed in
+FRAME_CACHE = 96  # decoded frames kept (the filmstrip and the big frame)
+FILMSTRIP = 8  # thumbnails across the visible range
+
+Notify = Callable[[str, str], None]
+
+
+def _quiet(text: str, kind: str = "info") -> None:
+    """The default Notify: a state used without a screen (tests) reports nowhere."""
+
+
+# --- finding and summing up a session (the screen and the CLI) ---------------------------------
+
+
+def studio_sessions(root: Path | None = None) -> list[SessionSummary]:
+    """The recordings the Studio lists: every session folder, never a derived recovery-views
+    folder (training makes those beside a person's session)."""
+    found = list_sessions(root or user_dir("recordings"))
+    return [s for s in found if s.path.name != RECOVERY_FOLDER]
+
+
+def resolve_session(name: str | os.PathLike[str]) -> Path:
+    """A session folder from a path, or from a folder name in the user's recordings."""
+    p = Path(name)
+    for candidate in (p, user_dir("recordings") / p):
+        if (candidate / LOG_NAME).is_file():
+            return candidate
+    if p.is_dir():
+        raise UserFacingError(f"{p}: not a recording session folder (no {LOG_NAME})")
+    raise UserFacingError(
+        f"{name}: no such recording session (a folder path, or a name in "
+        f"{user_dir('recordings')})"
+    )
+
+
+def open_session(name: str | os.PathLike[str]) -> tuple[Session, SessionEdits]:
+    """The loaded session and its edits; UserFacingError naming the file when unreadable."""
+    session = load_session(resolve_session(name))
+    return session, read_edits(session.dir)
+
+
+def loaded_ranges(session: Session, ranges: list[Range]) -> list[Range]:
+    """Log-row ranges as [start, end) ranges of loaded rows (what the timeline shows)."""
+    mask = np.zeros(len(session), dtype=bool)
+    for a, b in ranges:
+        mask |= (session.log_rows >= a) & (session.log_rows < b)
+    return mask_ranges(mask)
+
+
+def mask_ranges(mask: np.ndarray) -> list[Range]:
+    """The runs of True in a bool array as [start, end) ranges."""
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(m))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+@dataclass(frozen=True)
+class SessionOverview:
+    """What `session show` prints and the Studio's header says about one session."""
+
+    path: Path
+    log_rows: int  # rows in log.csv
+    rows: int  # rows that read (frames present and sound)
+    skipped: int
+    track: str
+    look: str
+    origin: str  # meta.json's source: who recorded it (or where it was imported from)
+    created: str
+    rate_hz: float
+    duration_s: float
+    sources: dict[str, int]
+    deleted: list[Range]  # log rows
+    mirrored: list[Range]
+    deleted_rows: int  # of the rows that read
+    mirrored_rows: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def trainable(self) -> int:
+        return self.rows - self.deleted_rows
+
+    def lines(self) -> list[str]:
+        out = [
+            f"session   {self.path}",
+            f"track     {self.track or '-'}   look {self.look or '-'}   recorded by "
+            f"{self.origin or '-'}   {self.created or ''}".rstrip(),
+            f"rows      {self.rows} of {self.log_rows} in {LOG_NAME} ({self.skipped} bad), "
+            f"{self.duration_s:.1f} s at {self.rate_hz:g} Hz",
+            "sources   " + ("  ".join(f"{k} {v}" for k, v in self.sources.items()) or "-"),
+            f"deleted   {self.deleted_rows} rows: {_ranges_text(self.deleted)}",
+            f"mirrored  {self.mirrored_rows} rows: {_ranges_text(self.mirrored)}",
+            f"trains on {self.trainable} rows",
+        ]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path), "log_rows": self.log_rows, "rows": self.rows,
+            "skipped": self.skipped, "track": self.track, "look": self.look,
+            "origin": self.origin, "created": self.created, "rate_hz": self.rate_hz,
+            "duration_s": round(self.duration_s, 3), "sources": self.sources,
+            "deleted": [list(r) for r in self.deleted],
+            "mirrored": [list(r) for r in self.mirrored],
+            "deleted_rows": self.deleted_rows, "mirrored_rows": self.mirrored_rows,
+        }  # fmt: skip
+
+
+def _ranges_text(ranges: list[Range]) -> str:
+    return ", ".join(f"[{a}, {b})" for a, b in ranges) or "none"
+
+
+def source_counts(session: Session) -> dict[str, int]:
+    """Rows per source, the known sources first in their usual order."""
+    counts = Counter(str(s) for s in session.columns.get("source", []))
+    known = {s: counts.pop(s) for s in SOURCES if s in counts}
+    return {**known, **dict(sorted(counts.items()))}
+
+
+def duration_s(session: Session) -> float:
+    t = session.columns.get("t")
+    if t is None or len(t) < 2:
+        return len(session) / max(session.info.rate_hz, 1e-6)
+    return float(np.max(t) - np.min(t)) + 1.0 / max(session.info.rate_hz, 1e-6)
+
+
+def overview(session: Session, edits: SessionEdits) -> SessionOverview:
+    info = session.info
+    return SessionOverview(
+        path=session.dir,
+        log_rows=session.log_row_count,
+        rows=len(session),
+        skipped=session.skipped,
+        track=info.track,
+        look=info.look,
+        origin=info.source,
+        created=info.created,
+        rate_hz=info.rate_hz,
+        duration_s=duration_s(session),
+        sources=source_counts(session),
+        deleted=list(edits.deleted),
+        mirrored=list(edits.mirrored),
+        deleted_rows=int(edits.deleted_mask(session.log_rows).sum()),
+        mirrored_rows=int(edits.mirrored_mask(session.log_rows).sum()),
+        problems=list(session.problems),
+    )
+
+
+# --- editing (log rows) ------------------------------------------------------------------------
+
+
+def edit_session(
+    name: str | os.PathLike[str], change: Callable[[Session, SessionEdits], None]
+) -> tuple[Session, SessionEdits]:
+    """Load a session and its edits, apply `change`, write the edits back atomically."""
+    session, edits = open_session(name)
+    change(session, edits)
+    write_edits(session.dir, edits)
+    return session, edits
+
+
+def _checked(session: Session, start: int, end: int) -> Range:
+    return check_range((start, end), session.log_row_count, session.dir)
+
+
+def trim(name: str | os.PathLike[str], start: int, end: int) -> tuple[Session, SessionEdits]:
+    """Softly delete log rows [start, end) (restorable; training skips them)."""
+    return edit_session(name, lambda s, e: e.delete(_checked(s, start, end)))
+
+
+def restore(
+    name: str | os.PathLike[str], start: int | None = None, end: int | None = None
+) -> tuple[Session, SessionEdits]:
+    """Undelete log rows [start, end), or every deleted row when both are None."""
+
+    def change(session: Session, edits: SessionEdits) -> None:
+        if start is None and end is None:
+            edits.restore(None)
+        elif start is None or end is None:
+            raise UserFacingError("give both ends of the range (--from A --to B), or --all")
+        else:
+            edits.restore(_checked(session, start, end))
+
+    return edit_session(name, change)
+
+
+def mirror(
+    name: str | os.PathLike[str], start: int, end: int, on: bool = True
+) -> tuple[Session, SessionEdits]:
+    """Mark log rows [start, end) mirrored (or not): training flips them, steering negated."""
+    return edit_session(name, lambda s, e: e.set_mirrored(_checked(s, start, end), on))
+
+
+# --- prediction --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PredictionResult:
+    model: Path
+    steering: np.ndarray  # the model's steering per loaded row
+
+
+def predict_job(session: Session, model_path: Path) -> Callable[[WorkerContext], Any]:
+    """Worker job: the model's steering on every row of `session`, with progress."""
+
+    def job(ctx: WorkerContext) -> PredictionResult | None:
+        ctx.progress(None, "loading the model")
+        from agents.driving.open_loop import PredictionCancelled, predict_session
+
+        def progress(done: int, total: int) -> None:
+            ctx.progress(done / max(total, 1), f"predicting {done}/{total} frames")
+
+        try:
+            pred = predict_session(session, model_path, progress, ctx.cancel)
+        except PredictionCancelled:
+            return None
+        return PredictionResult(Path(model_path), pred)
+
+    return job
+
+
+JobFactory = Callable[[Session, Path], Callable[[WorkerContext], Any]]
+
+
+# --- the screen's state ------------------------------------------------------------------------
+
+
+class StudioState:
+    """One session open at a time: cursor, visible range, selection, playback, edits and the
+    chosen model's prediction."""
+
+    def __init__(
+        self,
+        notify: Notify = _quiet,
+        recordings: Path | None = None,
+        job_factory: JobFactory = predict_job,
+        session: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.notify = notify
+        self.recordings = recordings
+        self.job_factory = job_factory
+        self.sessions: list[SessionSummary] = []
+        self.index = -1  # which listed session is open
+        self.session: Session | None = None
+        self.edits = SessionEdits()
+        self.error = ""  # why the chosen session could not be opened
+        self.cursor = 0
+        self.anchor: int | None = None  # the selection's other end
+        self.zoom = 0
+        self.view = (0, 0)  # [start, end) loaded rows on the timeline
+        self.playing = False
+        self.speed_index = 0
+        self._play_acc = 0.0
+        self.models: list[ModelEntry] = []
+        self.model_index = 0
+        self.worker: Worker | None = None
+        self.prediction: PredictionResult | None = None
+        self._frames: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.refresh()
+        if session is not None:
+            self.open_path(resolve_session(session))
+        elif self.sessions:
+            self.open(0)
+
+    # --- sessions ----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        try:
+            self.sessions = studio_sessions(self.recordings)
+        except UserFacingError as e:
+            self.sessions = []
+            self.notify(str(e), "error")
+        self.models = [m for m in available_models() if not m.problem]
+        self.model_index = min(self.model_index, max(len(self.models) - 1, 0))
+
+    def open(self, i: int) -> None:
+        """Open listed session `i` (a broken one stays closed and says why)."""
+        if not 0 <= i < len(self.sessions):
+            return
+        self.index = i
+        self.open_path(self.sessions[i].path)
+
+    def open_path(self, path: Path) -> None:
+        self.cancel_prediction()
+        self.prediction = None
+        self._frames.clear()
+        self.playing = False
+        try:
+            session, edits = load_session(path), read_edits(path)
+        except UserFacingError as e:
+            self.session, self.edits, self.error = None, SessionEdits(), str(e)
+            self.notify(str(e), "error")
+            return
+        self.session, self.edits, self.error = session, edits, ""
+        for k, s in enumerate(self.sessions):
+            if s.path == path:
+                self.index = k
+        self.cursor, self.anchor, self.zoom = 0, None, 0
+        self._fit_view()
+
+    def step_session(self, step: int) -> None:
+        if self.sessions:
+            self.open((self.index + step) % len(self.sessions))
+
+    @property
+    def rows(self) -> int:
+        return len(self.session) if self.session is not None else 0
+
+    @property
+    def overview(self) -> SessionOverview | None:
+        return overview(self.session, self.edits) if self.session is not None else None
+
+    def column(self, name: str) -> np.ndarray | None:
+        if self.session is None:
+            return None
+        return self.session.columns.get(name)
+
+    # --- where we look -------------------------------------------------------------------------
+    def seek(self, row: int) -> None:
+        self.cursor = min(max(int(row), 0), max(self.rows - 1, 0))
+        self._follow()
+
+    def step(self, rows: int, extend: bool = False) -> None:
+        """Move the cursor; with `extend` the selection grows from where it was."""
+        if extend and self.anchor is None:
+            self.anchor = self.cursor
+        elif not extend:
+            self.anchor = None
+        self.seek(self.cursor + rows)
+
+    def step_seconds(self, seconds: float, extend: bool = False) -> None:
+        rate = self.session.info.rate_hz if self.session is not None else 20.0
+        per_instant = max(self.rows / max(self._instants(), 1), 1.0)
+        self.step(int(round(math.copysign(max(abs(seconds) * rate * per_instant, 1), seconds))),
+                  extend)  # fmt: skip
+
+    def _instants(self) -> int:
+        t = self.column("t")
+        if t is None or not len(t):
+            return self.rows
+        return int(np.count_nonzero(np.diff(t))) + 1
+
+    def zoom_in(self) -> None:
+        self.zoom = min(self.zoom + 1, len(ZOOMS) - 1)
+        self._fit_view()
+
+    def zoom_out(self) -> None:
+        self.zoom = max(self.zoom - 1, 0)
+        self._fit_view()
+
+    def _fit_view(self) -> None:
+        """A view of ZOOMS[zoom] of the session, centred on the cursor."""
+        n = self.rows
+        width = max(min(n, int(round(n * ZOOMS[self.zoom]))), min(n, 20))
+        start = min(max(self.cursor - width // 2, 0), max(n - width, 0))
+        self.view = (start, start + width)
+
+    def _follow(self) -> None:
+        """Scroll the view (same width) when the cursor leaves it."""
+        a, b = self.view
+        w = b - a
+        if self.cursor < a:
+            self.view = (self.cursor, self.cursor + w)
+        elif self.cursor >= b:
+            start = min(self.cursor - w + 1, max(self.rows - w, 0))
+            self.view = (start, start + w)
+
+    def row_at_fraction(self, f: float, whole: bool = False) -> int:
+        """The row at fraction `f` across the timeline (or across the whole session)."""
+        a, b = (0, self.rows) if whole else self.view
+        return min(max(a + int(f * (b - a)), a), max(b - 1, 0))
+
+    # --- selection and edits -------------------------------------------------------------------
+    @property
+    def selection(self) -> Range | None:
+        """[start, end) loaded rows selected, or None."""
+        if self.anchor is None or self.session is None:
+            return None
+        a, b = sorted((self.anchor, self.cursor))
+        return a, b + 1
+
+    def select(self, a: int, b: int) -> None:
+        """Select loaded rows a..b (inclusive, either order); the cursor goes to b."""
+        self.anchor = min(max(a, 0), max(self.rows - 1, 0))
+        self.seek(b)
+
+    def clear_selection(self) -> bool:
+        had = self.anchor is not None
+        self.anchor = None
+        return had
+
+    def _target(self) -> Range | None:
+        """The selection, else the cursor's row, as a [start, end) range of log rows."""
+        if self.session is None or not self.rows:
+            return None
+        a, b = self.selection or (self.cursor, self.cursor + 1)
+        rows = self.session.log_rows
+        return int(rows[a]), int(rows[b - 1]) + 1
+
+    def _save(self, what: str) -> None:
+        assert self.session is not None
+        try:
+            write_edits(self.session.dir, self.edits)
+        except OSError as e:
+            self.edits = read_edits(self.session.dir)  # what is really on disk
+            self.notify(f"{self.session.dir}: cannot save the edits ({e.strerror or e})", "error")
+            return
+        self.notify(what, "info")
+
+    def delete_selection(self) -> None:
+        rng = self._target()
+        if rng is not None:
+            self.edits.delete(rng)
+            self._save(f"deleted rows {rng[0]}-{rng[1] - 1} (restorable: Z)")
+
+    def restore_selection(self) -> None:
+        rng = self._target()
+        if rng is not None:
+            self.edits.restore(rng)
+            self._save(f"restored rows {rng[0]}-{rng[1] - 1}")
+
+    def restore_all(self) -> None:
+        if self.session is not None:
+            self.edits.restore(None)
+            self._save("every deleted row restored")
+
+    def toggle_mirror(self) -> None:
+        """Mirror the selection; if all of it is mirrored already, unmirror it."""
+        rng = self._target()
+        if rng is None or self.session is None:
+            return
+        inside = (self.session.log_rows >= rng[0]) & (self.session.log_rows < rng[1])
+        on = not self.mirrored[inside].all()
+        self.edits.set_mirrored(rng, on)
+        self._save(f"{'mirrored' if on else 'unmirrored'} rows {rng[0]}-{rng[1] - 1}")
+
+    @property
+    def deleted(self) -> np.ndarray:
+        """Per loaded row: deleted."""
+        if self.session is None:
+            return np.zeros(0, bool)
+        return self.edits.deleted_mask(self.session.log_rows)
+
+    @property
+    def mirrored(self) -> np.ndarray:
+        if self.session is None:
+            return np.zeros(0, bool)
+        return self.edits.mirrored_mask(self.session.log_rows)
+
+    def histogram(self) -> np.ndarray:
+        """Steering counts over HIST_EDGES of the rows training would use."""
+        steering = self.column("steering")
+        if steering is None:
+            return np.zeros(len(HIST_EDGES) - 1, int)
+        s = np.where(self.mirrored, -steering, steering)[~self.deleted]
+        return np.histogram(np.clip(s, -1, 1), bins=HIST_EDGES)[0]
+
+    # --- playback ------------------------------------------------------------------------------
+    @property
+    def speed(self) -> int:
+        return SPEEDS[self.speed_index]
+
+    def toggle_play(self) -> None:
+        if self.rows:
+            if not self.playing and self.cursor >= self.rows - 1:
+                self.seek(0)  # from the start again
+            self.playing = not self.playing
+            self._play_acc = 0.0
+
+    def faster(self) -> None:
+        self.speed_index = min(self.speed_index + 1, len(SPEEDS) - 1)
+
+    def slower(self) -> None:
+        self.speed_index = max(self.speed_index - 1, 0)
+
+    def _next_instant(self, row: int) -> int:
+        """The next row recorded at a later instant (recovery views share their frame's t)."""
+        t = self.column("t")
+        if t is None:
+            return row + 1
+        nxt = row + 1
+        while nxt < self.rows and t[nxt] == t[row]:
+            nxt += 1
+        return nxt
+
+    def advance(self, dt: float) -> None:
+        """Playback: rate_hz instants per recorded second, times the speed."""
+        if not self.playing or self.session is None:
+            return
+        self._play_acc += dt * self.session.info.rate_hz * self.speed
+        steps = int(self._play_acc)
+        self._play_acc -= steps
+        row = self.cursor
+        for _ in range(min(steps, 1000)):
+            nxt = self._next_instant(row)
+            if nxt >= self.rows:
+                self.playing = False
+                break
+            row = nxt
+        self.anchor = None
+        self.seek(row)
+
+    # --- frames --------------------------------------------------------------------------------
+    def frame(self, row: int) -> np.ndarray | None:
+        """The dashcam frame of a loaded row (decoded once, kept in a small cache)."""
+        if self.session is None or not 0 <= row < self.rows:
+            return None
+        if row in self._frames:
+            self._frames.move_to_end(row)
+            return self._frames[row]
+        from PIL import Image
+
+        try:
+            with Image.open(self.session.frames[row]) as im:
+                a = np.asarray(im.convert("RGB"))
+        except OSError:
+            a = None  # drawn as a blank tile: the reader checked it, the disk changed since
+        self._frames[row] = a
+        while len(self._frames) > FRAME_CACHE:
+            self._frames.popitem(last=False)
+        return a
+
+    def filmstrip_rows(self, n: int = FILMSTRIP) -> list[int]:
+        a, b = self.view
+        if b <= a:
+            return []
+        return sorted({int(r) for r in np.linspace(a, b - 1, min(n, b - a)).round()})
+
+    # --- the model -----------------------------------------------------------------------------
+    @property
+    def model(self) -> ModelEntry | None:
+        return self.models[self.model_index] if self.models else None
+
+    def next_model(self, step: int = 1) -> None:
+        if self.models and not self.predicting:
+            self.model_index = (self.model_index + step) % len(self.models)
+
+    @property
+    def predicting(self) -> bool:
+        return self.worker is not None
+
+    def predict(self) -> bool:
+        if self.predicting:
+            return False
+        if self.session is None or not self.rows:
+            self.notify("open a session with frames first", "error")
+            return False
+        if self.model is None:
+            self.notify("no driving model to predict with: train one first", "error")
+            return False
+        self.prediction = None
+        job = self.job_factory(self.session, self.model.path)
+        self.worker = Worker(job, name="open-loop prediction").start()
+        return True
+
+    def cancel_prediction(self) -> bool:
+        if self.worker is None:
+            return False
+        self.worker.cancel()
+        return True
+
+    @property
+    def progress(self) -> tuple[float | None, str]:
+        if self.worker is None:
+            return 0.0, ""
+        return self.worker.fraction, self.worker.message
+
+    def update(self, dt: float) -> None:
+        self.advance(dt)
+        worker = self.worker
+        if worker is None:
+            return
+        worker.poll()
+        if not worker.finished:
+            return
+        self.worker = None
+        if worker.state == DONE and worker.result is not None:
+            self.prediction = worker.result
+            self.notify(f"{self.prediction.model.stem}: {self.stats()[0].text}", "info")
+        elif worker.state == CANCELLED or (worker.state == DONE and worker.result is None):
+            self.notify("prediction cancelled", "info")
+        elif worker.state == FAILED:
+            self.notify(worker.error or "prediction failed", "error")
+
+    def stats(self) -> tuple[ErrorStats, ErrorStats]:
+        """Open-loop |error| of the prediction over the kept rows: whole session, visible range."""
+        steering = self.column("steering")
+        if self.prediction is None or steering is None:
+            empty = ErrorStats(0, math.nan, math.nan)
+            return empty, empty
+        keep = ~self.deleted
+        visible = np.zeros(self.rows, bool)
+        visible[self.view[0] : self.view[1]] = True
+        pred = self.prediction.steering
+        return error_stats(pred, steering, keep), error_stats(pred, steering, keep & visible)
+
+    def close(self) -> None:
+        self.cancel_prediction()
