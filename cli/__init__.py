@@ -2,4 +2,6 @@
 
 from cli import compare, models, pilotnet, play, race, record, rps, rps_lstm, session, tracks_eval
 
-COMMAND_MODULES = [play, tracks_eval, race, record, pilotnet, compare, models, session, rps, rps_lstm]
+COMMAND_MODULES = [
+    play, tracks_eval, race, record, pilotnet, compare, models, session, rps, rps_lstm,
+]  # fmt: skip

@@ -105,7 +105,8 @@ class SessionEdits:
     def to_json(self) -> str:
         # One line per kind, so the file reads like the docstring's example.
         lists = {k: json.dumps([list(r) for r in getattr(self, k)]) for k in KINDS}
-        body = ",\n".join([f' "format": {EDITS_FORMAT}', *(f' "{k}": {v}' for k, v in lists.items())])
+        lines = [f' "format": {EDITS_FORMAT}', *(f' "{k}": {v}' for k, v in lists.items())]
+        body = ",\n".join(lines)
         return "{\n" + body + "\n}\n"
 
 
