@@ -81,8 +81,7 @@ def resolve_session(name: str | os.PathLike[str]) -> Path:
     if p.is_dir():
         raise UserFacingError(f"{p}: not a recording session folder (no {LOG_NAME})")
     raise UserFacingError(
-        f"{name}: no such recording session (a folder path, or a name in "
-        f"{user_dir('recordings')})"
+        f"{name}: no such recording session (a folder path, or a name in {user_dir('recordings')})"
     )
 
 
@@ -497,6 +496,14 @@ class StudioState:
         if self.session is None:
             return np.zeros(0, bool)
         return self.edits.mirrored_mask(self.session.log_rows)
+
+    @property
+    def driven(self) -> np.ndarray:
+        """Per loaded row: the car was really there (not a recovery view of that instant)."""
+        src = self.column("source")
+        if src is None:
+            return np.ones(self.rows, bool)
+        return np.asarray(src) != "recovery"
 
     def histogram(self) -> np.ndarray:
         """Steering counts over HIST_EDGES of the rows training would use."""
