@@ -305,6 +305,9 @@ class StudioScene(Scene):
         if st.deleted[row]:
             _text(surface, "DELETED", r.center, theme.LARGE, theme.BAD, anchor="center")
         play = f"{'PLAYING' if st.playing else 'paused'}  {st.speed}x"
+        sel = st.selection
+        if sel is not None:
+            play += f"     selected rows {sel[0] + 1}-{sel[1]} ({sel[1] - sel[0]})"
         _text(surface, play, (r.x + 8, r.bottom - 12), theme.SMALL, theme.ACCENT)
 
     def _draw_info(self, surface: pygame.Surface) -> None:
@@ -332,11 +335,6 @@ class StudioScene(Scene):
             m for m, on in (("DELETED", st.deleted[row]), ("MIRRORED", st.mirrored[row])) if on
         ]
         lines.append((f"source {src}   " + " ".join(marks), SOURCE_COLORS.get(src, theme.TEXT)))
-        sel = st.selection
-        if sel is not None:
-            lines.append(
-                (f"selected rows {sel[0] + 1}-{sel[1]} ({sel[1] - sel[0]})", theme.ACCENT_2)
-            )
         y = r.y + 16
         for text, color in lines:
             if y > self.layout.hist.y - 10:
