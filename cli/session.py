@@ -132,7 +132,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from agents.driving.open_loop import error_stats, predict_session
     from agents.driving.session_edits import check_range
     from game.errors import UserFacingError
-    from game.sessions.studio import open_session
+    from game.sessions.studio import open_session, source_counts
 
     if (args.start is None) != (args.end is None):
         raise UserFacingError("give both --from A and --to B, or neither")
@@ -150,6 +150,10 @@ def run_predict(args: argparse.Namespace) -> int:
         "model": str(model),
         "whole": error_stats(pred, steering, keep).to_dict(),
         "deleted_rows_left_out": int((~keep).sum()),
+        "by_source": {
+            src: error_stats(pred, steering, keep & (session.columns["source"] == src)).to_dict()
+            for src in source_counts(session)
+        },
     }
     if args.start is not None:
         inside = (session.log_rows >= args.start) & (session.log_rows < args.end)
@@ -159,13 +163,14 @@ def run_predict(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=1))
         return 0
     print(f"{model.stem} on {session.dir.name}: open-loop steering error over the rows kept")
-    for key in ("whole", "range"):
-        if key in out:
-            st = out[key]
-            label = "session" if key == "whole" else f"rows [{args.start}, {args.end})"
-            mean, p95 = st["mean_abs_error"], st["p95_abs_error"]
-            text = "no rows" if not st["rows"] else f"mean |error| {mean:.4f}   p95 {p95:.4f}"
-            print(f"  {label:<22} {text}   ({st['rows']} rows)")
+    lines = [("session", out["whole"])]
+    if "range" in out:
+        lines.append((f"rows [{args.start}, {args.end})", out["range"]))
+    lines += [(f"  {src} rows", st) for src, st in out["by_source"].items()]
+    for label, st in lines:
+        mean, p95 = st["mean_abs_error"], st["p95_abs_error"]
+        text = "no rows" if not st["rows"] else f"mean |error| {mean:.4f}   p95 {p95:.4f}"
+        print(f"  {label:<22} {text}   ({st['rows']} rows)")
     if out["deleted_rows_left_out"]:
         print(f"  ({out['deleted_rows_left_out']} deleted rows left out)")
     return 0

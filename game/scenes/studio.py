@@ -308,7 +308,10 @@ class StudioScene(Scene):
         sel = st.selection
         if sel is not None:
             play += f"     selected rows {sel[0] + 1}-{sel[1]} ({sel[1] - sel[0]})"
-        _text(surface, play, (r.x + 8, r.bottom - 12), theme.SMALL, theme.ACCENT)
+        label = theme.text(play, theme.SMALL, theme.ACCENT)
+        back = label.get_rect(bottomleft=(r.x + 6, r.bottom - 4)).inflate(10, 6)
+        theme.draw_panel(surface, back, theme.PANEL_DARK, None, radius=4, alpha=200)
+        surface.blit(label, label.get_rect(center=back.center))
 
     def _draw_info(self, surface: pygame.Surface) -> None:
         st, r = self.state, self.layout.info

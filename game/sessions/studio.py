@@ -411,8 +411,8 @@ class StudioState:
         w = b - a
         if self.cursor < a:
             self.view = (self.cursor, self.cursor + w)
-        elif self.cursor >= b:
-            start = min(self.cursor - w + 1, max(self.rows - w, 0))
+        elif self.cursor >= b:  # page on, the cursor near the left, as a player does
+            start = min(self.cursor - w // 10, max(self.rows - w, 0))
             self.view = (start, start + w)
 
     def row_at_fraction(self, f: float, whole: bool = False) -> int:

@@ -91,6 +91,7 @@ def test_predict_prints_the_open_loop_error(capsys, session, tmp_path):
     data = json.loads(out)
     assert data["whole"]["rows"] == 24 and data["range"]["rows"] == 10
     assert data["deleted_rows_left_out"] == 6
+    assert {k: v["rows"] for k, v in data["by_source"].items()} == {"human": 16, "recovery": 8}
     assert 0 <= data["range"]["mean_abs_error"] <= data["range"]["p95_abs_error"] <= 2
     code, out, _ = run(capsys, "session", "predict", str(session), "--model", str(model))
     assert code == 0 and "mean |error|" in out and "(24 rows)" in out
