@@ -115,3 +115,21 @@ def test_recovery_views_skip_deleted_person_rows(tmp_path):
     assert len(_person_rows(load_session(folder))) == 20
     studio.trim(folder, 0, 5)
     assert _person_rows(load_session(folder)).tolist() == list(range(5, 20))
+
+
+def test_the_model_card_counts_deleted_and_mirrored_rows(tmp_path):
+    from agents.driving.train import train
+    from agents.modelio import read_card
+
+    folder = make_studio_session(tmp_path / "s", rows=60, source="expert")
+    studio.trim(folder, 0, 12)
+    studio.mirror(folder, 30, 40)
+    events = []
+    out = tmp_path / "m.h5"
+    train([folder], "pilotnet", epochs=1, out_path=out, batch_size=16, recovery_views=False,
+          progress=events.append)  # fmt: skip
+    card = read_card(out)
+    assert card["deleted_rows"] == 12 and card["mirrored_rows"] == 10
+    assert card["frames"]["total"] == 48
+    assert card["sessions"][0]["deleted"] == 12 and card["sessions"][0]["mirrored"] == 10
+    assert any("12 deleted rows left out" in (e.message or "") for e in events)
