@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.driving.session_edits import read_edits
 from game.errors import UserFacingError
 from game.fileio import atomic_write_text, read_json_file
 from game.paths import user_dir
@@ -760,6 +761,7 @@ class SessionSummary:
     skipped: int = 0
     error: str | None = None  # set when the folder could not be read at all
     problems: list[str] = field(default_factory=list)  # meta.json warnings, then bad rows
+    deleted: int = 0  # rows softly deleted in the Studio (edits.json): training skips them
 
 
 def summarize_session(folder: str | os.PathLike[str]) -> SessionSummary:
@@ -768,6 +770,7 @@ def summarize_session(folder: str | os.PathLike[str]) -> SessionSummary:
     try:
         meta = _read_meta(folder)
         log = _read_log(folder, meta)
+        edits = read_edits(folder)
     except (UserFacingError, OSError) as e:
         error = str(e) if isinstance(e, UserFacingError) else f"{folder}: {e.strerror or e}"
         return SessionSummary(folder, 0, "", "", {}, np.zeros(len(HIST_EDGES) - 1, int), 0, error)
@@ -782,6 +785,7 @@ def summarize_session(folder: str | os.PathLike[str]) -> SessionSummary:
         steering_hist=hist,
         skipped=log.skipped,
         problems=[*meta.warnings, *log.problems],
+        deleted=int(edits.deleted_mask(np.asarray(log.rows, dtype=np.int64)).sum()),
     )
 
 

@@ -290,7 +290,8 @@ class StudioScene(Scene):
                 detail, color = "cannot be read", theme.BAD
             else:
                 src = " ".join(f"{k[:3]} {v}" for k, v in s.sources.items())
-                detail, color = f"{s.frames} rows  {src}", theme.TEXT_DIM
+                deleted = f"  del {s.deleted}" if s.deleted else ""
+                detail, color = f"{s.frames} rows{deleted}  {src}", theme.TEXT_DIM
             _text(surface, fit_text(detail, row.w - 16, theme.SMALL), (row.x + 8, row.y + 30),
                   theme.SMALL, color)  # fmt: skip
         if not st.sessions:

@@ -11,7 +11,7 @@ import pytest
 
 from agents.driving.dataset import block_split, load_frames, make_pipelines
 from agents.driving.preprocess import InputSpec, preprocess_batch
-from agents.driving.recording import load_session
+from agents.driving.recording import load_session, summarize_session
 from agents.driving.recovery_views import _person_rows
 from agents.driving.session_edits import (
     EDITS_NAME,
@@ -85,6 +85,7 @@ def test_deleted_rows_are_not_trained_on_and_are_counted(tmp_path):
     names = {f"frames/{i:06d}.png" for i in range(10, 25)}
     assert not names & set(table.rel)
     assert table.problems == []  # left out on purpose, not "bad rows"
+    assert summarize_session(folder).deleted == 15  # the Train screen's list says so
     studio.restore(folder)
     assert len(load_frames([folder], SPEC)) == 40
 
