@@ -118,10 +118,12 @@ def predict_session(
     cancel: threading.Event | None = None,
     batch: int = BATCH,
     model_and_spec: tuple | None = None,
+    on_batch: Callable[[int, np.ndarray], None] | None = None,
 ) -> np.ndarray:
     """The model's steering for every row of `session` (its loaded rows, in order).
 
-    `progress(done, total)` after each batch; `cancel` set raises PredictionCancelled.
+    `progress(done, total)` after each batch, `on_batch(first row, its predictions)` too (a
+    screen draws them as they come); `cancel` set raises PredictionCancelled.
     `model_and_spec` skips loading (tests, or a model already in memory).
     """
     model, spec = model_and_spec or load_model(model_path)
@@ -138,6 +140,8 @@ def predict_session(
             raise PredictionCancelled
         end = min(start + batch, n)
         pred[start:end] = predict_frames(model, spec, read_frames(session.frames[start:end], spec))
+        if on_batch is not None:
+            on_batch(start, pred[start:end].copy())
         if progress is not None:
             progress(end, n)
     return pred

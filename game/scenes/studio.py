@@ -404,7 +404,10 @@ class StudioScene(Scene):
             self.bar.fraction = fraction
             self.bar.label = message
             self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
-            _text(surface, "Esc cancels", (x2, r.y + 44), color=theme.TEXT_DIM)
+            whole = st.stats()[0]
+            so_far = f"so far: {whole.text}   Esc cancels" if whole.rows else "Esc cancels"
+            _text(surface, fit_text(so_far, r.right - x2 - 12, theme.SMALL), (x2, r.y + 44),
+                  color=theme.TEXT_DIM)  # fmt: skip
         elif st.prediction is None:
             _text(surface, "Enter: predict the steering of every frame (open loop)",
                   (x2, r.y + 18), color=theme.TEXT_DIM)  # fmt: skip

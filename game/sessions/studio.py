@@ -248,7 +248,15 @@ def mirror(
 @dataclass(frozen=True)
 class PredictionResult:
     model: Path
-    steering: np.ndarray  # the model's steering per loaded row
+    steering: np.ndarray  # the model's steering per loaded row (NaN: not predicted yet)
+
+
+@dataclass(frozen=True)
+class PredictedBatch:
+    """A partial result on its way to the screen: rows [start, start + len(steering))."""
+
+    start: int
+    steering: np.ndarray
 
 
 def predict_job(session: Session, model_path: Path) -> Callable[[WorkerContext], Any]:
@@ -261,8 +269,11 @@ def predict_job(session: Session, model_path: Path) -> Callable[[WorkerContext],
         def progress(done: int, total: int) -> None:
             ctx.progress(done / max(total, 1), f"predicting {done}/{total} frames")
 
+        def on_batch(start: int, values: np.ndarray) -> None:
+            ctx.emit(PredictedBatch(start, values))
+
         try:
-            pred = predict_session(session, model_path, progress, ctx.cancel)
+            pred = predict_session(session, model_path, progress, ctx.cancel, on_batch=on_batch)
         except PredictionCancelled:
             return None
         return PredictionResult(Path(model_path), pred)
@@ -606,7 +617,8 @@ class StudioState:
         if self.model is None:
             self.notify("no driving model to predict with: train one first", "error")
             return False
-        self.prediction = None
+        # Filled in batch by batch while the worker runs, so the line grows on the timeline.
+        self.prediction = PredictionResult(self.model.path, np.full(self.rows, np.nan, np.float32))
         job = self.job_factory(self.session, self.model.path)
         self.worker = Worker(job, name="open-loop prediction").start()
         return True
@@ -628,7 +640,12 @@ class StudioState:
         worker = self.worker
         if worker is None:
             return
-        worker.poll()
+        for ev in worker.poll():
+            part = ev.data
+            if isinstance(part, PredictedBatch) and self.prediction is not None:
+                self.prediction.steering[part.start : part.start + len(part.steering)] = (
+                    part.steering
+                )
         if not worker.finished:
             return
         self.worker = None
@@ -636,8 +653,10 @@ class StudioState:
             self.prediction = worker.result
             self.notify(f"{self.prediction.model.stem}: {self.stats()[0].text}", "info")
         elif worker.state == CANCELLED or (worker.state == DONE and worker.result is None):
+            self.prediction = None  # a half-drawn line would read as the model's verdict
             self.notify("prediction cancelled", "info")
         elif worker.state == FAILED:
+            self.prediction = None
             self.notify(worker.error or "prediction failed", "error")
 
     def stats(self) -> tuple[ErrorStats, ErrorStats]:

@@ -4,6 +4,7 @@ recovery-views folder is never listed."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 from agents.driving.session_edits import read_edits
 from game.paths import user_dir
 from game.scenes.studio import StudioScene
-from game.sessions.studio import PredictionResult
+from game.sessions.studio import PredictedBatch, PredictionResult
 from tests.agents.driving.studio_session import make_studio_session
 
 
@@ -117,3 +118,30 @@ def test_studio_with_no_recordings_and_a_broken_one(app):
     app.run_frames(1)
     assert scene.state.session is None and "meta.json" in scene.state.error
     assert app.crash_logs == []
+
+
+def test_the_prediction_line_grows_while_the_worker_runs(app):
+    make_studio_session(user_dir("recordings") / "s", rows=30)
+    scene = app.push("studio")
+    st = scene.state
+    go_on = threading.Event()
+
+    def factory(session, path):
+        def job(ctx):
+            ctx.emit(PredictedBatch(0, np.full(10, 0.5, np.float32)))
+            go_on.wait(10)
+            return PredictionResult(path, np.full(len(session), 0.5, np.float32))
+
+        return job
+
+    st.job_factory = factory
+    press(app, key(pygame.K_RETURN))
+    end = time.monotonic() + 10
+    while not np.isfinite(st.prediction.steering[0]) and time.monotonic() < end:
+        app.run_frames(1)
+    assert st.predicting and np.isfinite(st.prediction.steering[:10]).all()
+    assert np.isnan(st.prediction.steering[10:]).all() and st.stats()[0].rows == 10
+    go_on.set()
+    while st.predicting and time.monotonic() < end:
+        app.run_frames(1)
+    assert st.stats()[0].rows == 30 and app.crash_logs == []
