@@ -193,8 +193,7 @@ def draw_timeline(surface: pygame.Surface, rect: pygame.Rect, d: TimelineData) -
     _label(surface, "pedals", pedals)
     _label(surface, "source", band)
     if d.cursor is not None:
-        x = int(_xs(n, steer)[d.cursor])
-        pygame.draw.line(surface, theme.ACCENT, (x, steer.y - 4), (x, band.bottom + 2), 2)
+        draw_timeline_cursor(surface, rect, n, d.cursor)
     first, last = d.first_row, d.first_row + n - 1
     y = band.bottom + 10
     theme.blit_text(surface, f"row {first}", (steer.x, y), theme.SMALL, theme.TEXT_DIM)
@@ -208,18 +207,27 @@ def draw_timeline(surface: pygame.Surface, rect: pygame.Rect, d: TimelineData) -
         x = theme.blit_text(surface, name, (x + 22, y), theme.SMALL, theme.TEXT_MUTED).right + 16
 
 
+def draw_timeline_cursor(surface: pygame.Surface, rect: pygame.Rect, n: int, cursor: int) -> None:
+    """The cursor's line over a timeline panel of n visible rows (drawn every frame over a
+    cached timeline)."""
+    steer, _, band = timeline_lanes(rect)
+    x = int(_xs(n, steer)[cursor])
+    pygame.draw.line(surface, theme.ACCENT, (x, steer.y - 4), (x, band.bottom + 2), 2)
+
+
 def _draw_sources(surface: pygame.Surface, band: pygame.Rect, source: np.ndarray) -> None:
     n = len(source)
     if n > band.w:  # one pixel column per row is the most the eye can see
-        idx = (np.arange(band.w) * n) // band.w
-        source = source[idx]
+        source = source[(np.arange(band.w) * n) // band.w]
         n = band.w
-    start = 0
-    for i in range(1, n + 1):
-        if i == n or source[i] != source[start]:
-            color = SOURCE_COLORS.get(str(source[start]), OTHER_SOURCE)
-            pygame.draw.rect(surface, color, _span(band, n, start, i))
-            start = i
+    if n == 0:
+        return
+    change = np.flatnonzero(source[1:] != source[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [n]])
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        color = SOURCE_COLORS.get(str(source[a]), OTHER_SOURCE)
+        pygame.draw.rect(surface, color, _span(band, n, a, b))
 
 
 def row_at(rect: pygame.Rect, n: int, x: int) -> int:

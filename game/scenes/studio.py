@@ -28,6 +28,7 @@ from game.render.studio_view import (
     draw_histogram,
     draw_overview,
     draw_timeline,
+    draw_timeline_cursor,
     frame_surface,
     row_at,
 )
@@ -119,6 +120,8 @@ class StudioScene(Scene):
         self._dragging = False
         self._thumbs: dict[tuple[int, tuple[int, int]], pygame.Surface] = {}
         self.list_scroll = 0
+        self._timeline: tuple[tuple, pygame.Surface] | None = None
+        self._big: tuple[tuple, pygame.Surface] | None = None
 
     # --- input ---------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
@@ -300,7 +303,10 @@ class StudioScene(Scene):
     def _draw_frame(self, surface: pygame.Surface) -> None:
         st, r = self.state, self.layout.frame
         row = st.cursor
-        surface.blit(frame_surface(st.frame(row), r.size), r)
+        key = (st.session.dir, row, r.size)
+        if self._big is None or self._big[0] != key:  # scaled once per row shown
+            self._big = (key, frame_surface(st.frame(row), r.size))
+        surface.blit(self._big[1], r)
         draw_frame_marks(surface, r, bool(st.deleted[row]), bool(st.mirrored[row]))
         pygame.draw.rect(surface, theme.PANEL_EDGE, r, 1)
         if st.deleted[row]:
@@ -380,13 +386,22 @@ class StudioScene(Scene):
             mirrored=st.mirrored[a:b],
             driven=st.driven[a:b],
             prediction=pred,
-            cursor=st.cursor - a if a <= st.cursor < b else None,
+            cursor=None,  # drawn each frame over the cached picture
             selection=(max(sel[0], a) - a, min(sel[1], b) - a) if sel and sel[1] > a and sel[0] < b
             else None,
             first_row=a + 1,
             speed_max=vmax,
         )  # fmt: skip
-        draw_timeline(surface, lay.timeline, data)
+        key = (lay.timeline.size, st.view, st.edits_key, sel, st.prediction_key)
+        if self._timeline is None or self._timeline[0] != key:
+            # Redrawn only when what it shows changes: while playing, once per page.
+            picture = pygame.Surface(lay.timeline.size)
+            picture.fill(theme.BG)
+            draw_timeline(picture, picture.get_rect(), data)
+            self._timeline = (key, picture)
+        surface.blit(self._timeline[1], lay.timeline)
+        if a <= st.cursor < b:
+            draw_timeline_cursor(surface, lay.timeline, b - a, st.cursor - a)
         _text(surface, "session", (lay.overview.x - 8, lay.overview.centery), anchor="midright")
         draw_overview(surface, lay.overview, st.rows, st.view, st.cursor, mask_ranges(st.deleted))
 

@@ -317,7 +317,10 @@ class StudioState:
         self.model_index = 0
         self.worker: Worker | None = None
         self.prediction: PredictionResult | None = None
+        self._prediction_serial = 0  # counts replacements of `prediction` (cache keys)
         self._frames: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._derived: dict[str, Any] = {}  # masks and the overview, until the next edit
+        self._stats: tuple[tuple, tuple[ErrorStats, ErrorStats]] | None = None
         self.refresh()
         if session is not None:
             self.open_path(resolve_session(session))
@@ -344,6 +347,7 @@ class StudioState:
     def open_path(self, path: Path) -> None:
         self.cancel_prediction()
         self.prediction = None
+        self._prediction_serial += 1
         self._frames.clear()
         self.playing = False
         try:
@@ -353,6 +357,7 @@ class StudioState:
             self.notify(str(e), "error")
             return
         self.session, self.edits, self.error = session, edits, ""
+        self._derived.clear()
         for k, s in enumerate(self.sessions):
             if s.path == path:
                 self.index = k
@@ -367,9 +372,28 @@ class StudioState:
     def rows(self) -> int:
         return len(self.session) if self.session is not None else 0
 
+    def _cached(self, name: str, make: Callable[[], Any]) -> Any:
+        if name not in self._derived:
+            self._derived[name] = make()
+        return self._derived[name]
+
     @property
     def overview(self) -> SessionOverview | None:
-        return overview(self.session, self.edits) if self.session is not None else None
+        if self.session is None:
+            return None
+        return self._cached("overview", lambda: overview(self.session, self.edits))
+
+    @property
+    def edits_key(self) -> tuple:
+        """Changes whenever the edits do (for caches of what is drawn from them)."""
+        return tuple(self.edits.deleted), tuple(self.edits.mirrored)
+
+    @property
+    def prediction_key(self) -> tuple:
+        """Changes whenever the prediction (or how much of it has arrived) does."""
+        if self.prediction is None:
+            return ()
+        return self._prediction_serial, int(np.isfinite(self.prediction.steering).sum())
 
     def column(self, name: str) -> np.ndarray | None:
         if self.session is None:
@@ -460,6 +484,7 @@ class StudioState:
 
     def _save(self, what: str) -> None:
         assert self.session is not None
+        self._derived.clear()
         try:
             write_edits(self.session.dir, self.edits)
         except OSError as e:
@@ -500,13 +525,13 @@ class StudioState:
         """Per loaded row: deleted."""
         if self.session is None:
             return np.zeros(0, bool)
-        return self.edits.deleted_mask(self.session.log_rows)
+        return self._cached("deleted", lambda: self.edits.deleted_mask(self.session.log_rows))
 
     @property
     def mirrored(self) -> np.ndarray:
         if self.session is None:
             return np.zeros(0, bool)
-        return self.edits.mirrored_mask(self.session.log_rows)
+        return self._cached("mirrored", lambda: self.edits.mirrored_mask(self.session.log_rows))
 
     @property
     def driven(self) -> np.ndarray:
@@ -514,15 +539,19 @@ class StudioState:
         src = self.column("source")
         if src is None:
             return np.ones(self.rows, bool)
-        return np.asarray(src) != "recovery"
+        return self._cached("driven", lambda: np.asarray(src) != "recovery")
 
     def histogram(self) -> np.ndarray:
         """Steering counts over HIST_EDGES of the rows training would use."""
         steering = self.column("steering")
         if steering is None:
             return np.zeros(len(HIST_EDGES) - 1, int)
-        s = np.where(self.mirrored, -steering, steering)[~self.deleted]
-        return np.histogram(np.clip(s, -1, 1), bins=HIST_EDGES)[0]
+
+        def make() -> np.ndarray:
+            s = np.where(self.mirrored, -steering, steering)[~self.deleted]
+            return np.histogram(np.clip(s, -1, 1), bins=HIST_EDGES)[0]
+
+        return self._cached("histogram", make)
 
     # --- playback ------------------------------------------------------------------------------
     @property
@@ -619,6 +648,7 @@ class StudioState:
             return False
         # Filled in batch by batch while the worker runs, so the line grows on the timeline.
         self.prediction = PredictionResult(self.model.path, np.full(self.rows, np.nan, np.float32))
+        self._prediction_serial += 1
         job = self.job_factory(self.session, self.model.path)
         self.worker = Worker(job, name="open-loop prediction").start()
         return True
@@ -651,12 +681,15 @@ class StudioState:
         self.worker = None
         if worker.state == DONE and worker.result is not None:
             self.prediction = worker.result
+            self._prediction_serial += 1
             self.notify(f"{self.prediction.model.stem}: {self.stats()[0].text}", "info")
         elif worker.state == CANCELLED or (worker.state == DONE and worker.result is None):
             self.prediction = None  # a half-drawn line would read as the model's verdict
+            self._prediction_serial += 1
             self.notify("prediction cancelled", "info")
         elif worker.state == FAILED:
             self.prediction = None
+            self._prediction_serial += 1
             self.notify(worker.error or "prediction failed", "error")
 
     def stats(self) -> tuple[ErrorStats, ErrorStats]:
@@ -665,6 +698,13 @@ class StudioState:
         if self.prediction is None or steering is None:
             empty = ErrorStats(0, math.nan, math.nan)
             return empty, empty
+        key = (self.prediction_key, self.view, self.edits_key)
+        if self._stats is None or self._stats[0] != key:  # asked every drawn frame
+            self._stats = (key, self._compute_stats(steering))
+        return self._stats[1]
+
+    def _compute_stats(self, steering: np.ndarray) -> tuple[ErrorStats, ErrorStats]:
+        assert self.prediction is not None
         keep = ~self.deleted
         visible = np.zeros(self.rows, bool)
         visible[self.view[0] : self.view[1]] = True
