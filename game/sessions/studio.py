@@ -21,7 +21,7 @@ import math
 import os
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -491,6 +491,11 @@ class StudioState:
             self.edits = read_edits(self.session.dir)  # what is really on disk
             self.notify(f"{self.session.dir}: cannot save the edits ({e.strerror or e})", "error")
             return
+        if 0 <= self.index < len(self.sessions):  # the list's count, without reading the log
+            listed = self.sessions[self.index]
+            if listed.path == self.session.dir:
+                deleted = int(self.deleted.sum())
+                self.sessions[self.index] = replace(listed, deleted=deleted)
         self.notify(what, "info")
 
     def delete_selection(self) -> None:

@@ -42,6 +42,7 @@ def test_studio_keys(app):
     assert st.selection == (3, 8)
     press(app, key(pygame.K_x))
     assert read_edits(folder).deleted == [(3, 8)] and st.deleted[3:8].all()
+    assert st.sessions[0].deleted == 5  # the list says so at once
     assert not st.deleted[8]
     press(app, key(pygame.K_z))
     assert read_edits(folder).deleted == []
