@@ -189,14 +189,12 @@ class StudioScene(Scene):
                 self._dragging = True
         elif lay.overview.collidepoint(pos):
             f = (pos[0] - lay.overview.x) / max(lay.overview.w, 1)
-            st.anchor = None
-            st.seek(st.row_at_fraction(f, whole=True))
-            st._fit_view()
+            st.center_on(st.row_at_fraction(f, whole=True))
         elif lay.film.collidepoint(pos):
             rows = st.filmstrip_rows()
             for i, r in enumerate(rows):
                 if self.layout.thumb(i, len(rows)).collidepoint(pos):
-                    st.anchor = None
+                    st.clear_selection()
                     st.seek(r)
         elif lay.sessions.collidepoint(pos):
             i = self.list_scroll + (pos[1] - lay.sessions.y - 40) // self._row_h()

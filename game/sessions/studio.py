@@ -91,14 +91,6 @@ def open_session(name: str | os.PathLike[str]) -> tuple[Session, SessionEdits]:
     return session, read_edits(session.dir)
 
 
-def loaded_ranges(session: Session, ranges: list[Range]) -> list[Range]:
-    """Log-row ranges as [start, end) ranges of loaded rows (what the timeline shows)."""
-    mask = np.zeros(len(session), dtype=bool)
-    for a, b in ranges:
-        mask |= (session.log_rows >= a) & (session.log_rows < b)
-    return mask_ranges(mask)
-
-
 def mask_ranges(mask: np.ndarray) -> list[Range]:
     """The runs of True in a bool array as [start, end) ranges."""
     m = np.concatenate([[False], np.asarray(mask, bool), [False]]).astype(np.int8)
@@ -413,17 +405,11 @@ class StudioState:
             self.anchor = None
         self.seek(self.cursor + rows)
 
-    def step_seconds(self, seconds: float, extend: bool = False) -> None:
-        rate = self.session.info.rate_hz if self.session is not None else 20.0
-        per_instant = max(self.rows / max(self._instants(), 1), 1.0)
-        self.step(int(round(math.copysign(max(abs(seconds) * rate * per_instant, 1), seconds))),
-                  extend)  # fmt: skip
-
-    def _instants(self) -> int:
-        t = self.column("t")
-        if t is None or not len(t):
-            return self.rows
-        return int(np.count_nonzero(np.diff(t))) + 1
+    def center_on(self, row: int) -> None:
+        """Put the cursor on `row` with the view centred there (a click on the session strip)."""
+        self.anchor = None
+        self.seek(row)
+        self._fit_view()
 
     def zoom_in(self) -> None:
         self.zoom = min(self.zoom + 1, len(ZOOMS) - 1)

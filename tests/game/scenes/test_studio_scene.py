@@ -80,6 +80,15 @@ def test_studio_keys(app):
     press(app, click)
     assert st.cursor >= 55
 
+    press(app, key(pygame.K_EQUALS), key(pygame.K_EQUALS))  # a quarter of the session
+    ov = scene.layout.overview
+    press(app, pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(ov.x + 1, ov.centery)))
+    assert st.cursor <= 1 and st.view == (0, 20)  # the strip jumps there
+    rows = st.filmstrip_rows()
+    thumb = scene.layout.thumb(len(rows) - 1, len(rows))
+    press(app, pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=thumb.center))
+    assert st.cursor == rows[-1] == 19
+
     # Predict with the chosen model (a fake job: the real one is test_open_loop's).
     assert st.models, "the shipped models are listed"
     first = st.model
