@@ -254,9 +254,11 @@ class StudioScene(Scene):
             _text(surface, fit_text(head, size[0] - 160, theme.BODY), (130, 28), theme.BODY,
                   theme.TEXT)  # fmt: skip
         self._draw_sessions(surface)
-        if st.session is None:
+        if st.session is None or not st.rows:
             lay = self.layout
             why = st.error or "No recordings yet: record some in Drive (R) or import a dataset."
+            if st.session is not None:
+                why = f"{st.session.dir.name}: no readable rows ({st.session.skipped} bad)"
             r = pygame.Rect(lay.frame.x, lay.frame.y, lay.model.right - lay.frame.x, 80)
             _text(surface, fit_text(why, r.w, theme.BODY), r.midleft, theme.BODY,
                   theme.BAD if st.error else theme.TEXT_MUTED)  # fmt: skip
