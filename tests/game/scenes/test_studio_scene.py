@@ -127,6 +127,15 @@ def test_studio_with_no_recordings_and_a_broken_one(app):
     press(app, key(pygame.K_F5), key(pygame.K_DOWN))
     app.run_frames(1)
     assert scene.state.session is None and "meta.json" in scene.state.error
+    empty = user_dir("recordings") / "empty"  # a recording stopped before its first row
+    empty.mkdir()
+    (empty / "log.csv").write_text("frame,steering\n")
+    (empty / "meta.json").write_text("{}")
+    press(app, key(pygame.K_F5))
+    scene.state.open([s.path for s in scene.state.sessions].index(empty))
+    press(app, key(pygame.K_RIGHT), key(pygame.K_x), key(pygame.K_i), key(pygame.K_SPACE))
+    app.run_frames(2)
+    assert scene.state.rows == 0 and not (empty / "edits.json").exists()
     assert app.crash_logs == []
 
 
