@@ -64,14 +64,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _print_overview(session, edits) -> None:
-    from game.sessions.studio import overview
+    from game.sessions.studio_data import overview
 
     for line in overview(session, edits).lines():
         print(line)
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from game.sessions.studio import open_session, overview
+    from game.sessions.studio_data import open_session, overview
 
     session, edits = open_session(args.session)
     ov = overview(session, edits)
@@ -86,7 +86,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_trim(args: argparse.Namespace) -> int:
-    from game.sessions.studio import trim
+    from game.sessions.studio_data import trim
 
     session, edits = trim(args.session, args.start, args.end)
     print(f"deleted rows [{args.start}, {args.end}) (restore with `session restore`)")
@@ -96,7 +96,7 @@ def run_trim(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     from game.errors import UserFacingError
-    from game.sessions.studio import restore
+    from game.sessions.studio_data import restore
 
     given = args.start is not None or args.end is not None
     if args.all == given:
@@ -109,7 +109,7 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def run_mirror(args: argparse.Namespace) -> int:
-    from game.sessions.studio import mirror
+    from game.sessions.studio_data import mirror
 
     session, edits = mirror(args.session, args.start, args.end, on=not args.off)
     print(f"{'unmirrored' if args.off else 'mirrored'} rows [{args.start}, {args.end})")
@@ -132,7 +132,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from agents.driving.open_loop import error_stats, predict_session
     from agents.driving.session_edits import check_range
     from game.errors import UserFacingError
-    from game.sessions.studio import open_session, source_counts
+    from game.sessions.studio_data import open_session, source_counts
 
     if (args.start is None) != (args.end is None):
         raise UserFacingError("give both --from A and --to B, or neither")

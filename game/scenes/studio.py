@@ -35,7 +35,8 @@ from game.render.studio_view import (
 from game.render.table import fit_text
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.sessions.studio import FILMSTRIP, StudioState, mask_ranges
+from game.sessions.studio import FILMSTRIP, StudioState
+from game.sessions.studio_data import mask_ranges
 
 GAP = 14
 SCRUB_DELAY_S = 0.3  # a held Left/Right starts scrubbing after this long

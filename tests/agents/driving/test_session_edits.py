@@ -22,7 +22,7 @@ from agents.driving.session_edits import (
     write_edits,
 )
 from game.errors import UserFacingError
-from game.sessions import studio
+from game.sessions import studio_data
 from tests.agents.driving.studio_session import frame_of, make_studio_session, steering_of
 
 SPEC = InputSpec(20, 40, 20, 20, "rgb")  # small model input; frames are 160x320
@@ -38,18 +38,18 @@ def test_ranges_merge_and_subtract():
 def test_trim_restore_round_trip(tmp_path):
     folder = make_studio_session(tmp_path / "s", rows=30)
     assert read_edits(folder).empty and not (folder / EDITS_NAME).exists()
-    studio.trim(folder, 5, 12)
-    studio.trim(folder, 10, 20)
+    studio_data.trim(folder, 5, 12)
+    studio_data.trim(folder, 10, 20)
     assert read_edits(folder).deleted == [(5, 20)]
     data = json.loads((folder / EDITS_NAME).read_text())
     assert data == {"format": 1, "deleted": [[5, 20]], "mirrored": []}
-    studio.restore(folder, 8, 10)
+    studio_data.restore(folder, 8, 10)
     assert read_edits(folder).deleted == [(5, 8), (10, 20)]
-    session, edits = studio.open_session(folder)
+    session, edits = studio_data.open_session(folder)
     assert np.flatnonzero(edits.deleted_mask(session.log_rows)).tolist() == [
         *range(5, 8), *range(10, 20)
     ]
-    studio.restore(folder)  # --all
+    studio_data.restore(folder)  # --all
     assert read_edits(folder).deleted == []
     # The recording itself was never touched.
     assert len(load_session(folder)) == 30
@@ -59,7 +59,7 @@ def test_ranges_are_checked_and_a_broken_file_is_named(tmp_path):
     folder = make_studio_session(tmp_path / "s", rows=10)
     for a, b in ((0, 11), (5, 5), (7, 3)):
         with pytest.raises(UserFacingError, match=r"not a range of this session's rows"):
-            studio.trim(folder, a, b)
+            studio_data.trim(folder, a, b)
     (folder / EDITS_NAME).write_text('{"deleted": [[3, 1]]}')
     with pytest.raises(UserFacingError, match=rf"{EDITS_NAME}: deleted\[0\]"):
         read_edits(folder)
@@ -79,21 +79,21 @@ def test_edits_follow_log_rows_when_an_earlier_row_turns_bad(tmp_path):
 
 def test_deleted_rows_are_not_trained_on_and_are_counted(tmp_path):
     folder = make_studio_session(tmp_path / "s", rows=40)
-    studio.trim(folder, 10, 25)
+    studio_data.trim(folder, 10, 25)
     table = load_frames([folder], SPEC)
     assert len(table) == 25 and table.sessions[0]["deleted"] == 15 and table.deleted_rows == 15
     names = {f"frames/{i:06d}.png" for i in range(10, 25)}
     assert not names & set(table.rel)
     assert table.problems == []  # left out on purpose, not "bad rows"
     assert summarize_session(folder).deleted == 15  # the Train screen's list says so
-    studio.restore(folder)
+    studio_data.restore(folder)
     assert len(load_frames([folder], SPEC)) == 40
 
 
 def test_mirrored_rows_train_flipped_with_negated_steering(tmp_path):
     folder = make_studio_session(tmp_path / "s", rows=40)
-    studio.mirror(folder, 0, 40)  # every row, so the validation half holds mirrored rows too
-    studio.mirror(folder, 20, 40, on=False)
+    studio_data.mirror(folder, 0, 40)  # every row, so the validation half holds mirrored rows too
+    studio_data.mirror(folder, 20, 40, on=False)
     table = load_frames([folder], SPEC)
     assert table.mirror.tolist() == [True] * 20 + [False] * 20 and table.mirrored_rows == 20
     expected = [(-1 if i < 20 else 1) * steering_of(i) for i in range(40)]
@@ -114,7 +114,7 @@ def test_mirrored_rows_train_flipped_with_negated_steering(tmp_path):
 def test_recovery_views_skip_deleted_person_rows(tmp_path):
     folder = make_studio_session(tmp_path / "s", rows=20, source="human")
     assert len(_person_rows(load_session(folder))) == 20
-    studio.trim(folder, 0, 5)
+    studio_data.trim(folder, 0, 5)
     assert _person_rows(load_session(folder)).tolist() == list(range(5, 20))
 
 
@@ -123,8 +123,8 @@ def test_the_model_card_counts_deleted_and_mirrored_rows(tmp_path):
     from agents.modelio import read_card
 
     folder = make_studio_session(tmp_path / "s", rows=60, source="expert")
-    studio.trim(folder, 0, 12)
-    studio.mirror(folder, 30, 40)
+    studio_data.trim(folder, 0, 12)
+    studio_data.mirror(folder, 30, 40)
     events = []
     out = tmp_path / "m.h5"
     train([folder], "pilotnet", epochs=1, out_path=out, batch_size=16, recovery_views=False,
