@@ -177,11 +177,11 @@ def draw_timeline(surface: pygame.Surface, rect: pygame.Rect, d: TimelineData) -
     driven, views = np.flatnonzero(d.driven), np.flatnonzero(~d.driven)
     if not len(driven):
         driven, views = views, driven
-    _dots(surface, steer, d.steering, views, theme.TEXT_DIM)
-    _line(surface, steer, d.steering, -1.0, 1.0, STEERING, rows=driven)
-    if d.prediction is not None:
+    if d.prediction is not None:  # under the recorded line, which stays visible where they meet
         _dots(surface, steer, d.prediction, views, (150, 110, 40))
-        _line(surface, steer, d.prediction, -1.0, 1.0, PREDICTION, 2, rows=driven)
+        _line(surface, steer, d.prediction, -1.0, 1.0, PREDICTION, 3, rows=driven)
+    _dots(surface, steer, d.steering, views, theme.TEXT_MUTED)
+    _line(surface, steer, d.steering, -1.0, 1.0, STEERING, rows=driven)
     if d.throttle is not None:
         _line(surface, pedals, d.throttle, 0.0, 1.0, THROTTLE, rows=driven)
     if d.speed is not None:
