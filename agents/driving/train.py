@@ -387,6 +387,8 @@ def train(
     )  # fmt: skip
     table = data.table  # without the frames that failed to decode
     off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
+    off += f", {table.deleted_rows} deleted rows left out" if table.deleted_rows else ""
+    off += f", {table.mirrored_rows} rows mirrored" if table.mirrored_rows else ""
     views = f" (with {n_views} recovery views of your driving)" if n_views else ""
     if focused is not None:
         views += (
@@ -439,6 +441,8 @@ def train(
                     "train": data.train_frames, "val": data.val_frames, "total": len(table)
                 },
                 "skipped_rows": len(table.problems),
+                "deleted_rows": table.deleted_rows,  # left out by the sessions' edits
+                "mirrored_rows": table.mirrored_rows,
                 "batch_size": batch_size,
                 "strategy": strategy,
                 "replicas": int(dist.num_replicas_in_sync),
