@@ -47,6 +47,11 @@ class RoadViews:
         self.minimap = Minimap(track, map_size)
         self.follow_cam = FollowCamera()
 
+    def fit_map(self, map_size: tuple[int, int]) -> None:
+        """A minimap of `map_size` (the map card changed size with the window)."""
+        if self.track is not None and self.minimap.size != map_size:
+            self.minimap = Minimap(self.track, map_size)
+
     def follow(self, world: World, dt: float) -> None:
         st = world.car.state
         self.follow_cam.update(st.yaw, st.speed, dt)
@@ -79,7 +84,6 @@ class RoadViews:
         """The view centred ahead of `world`'s car (the followed one)."""
         st = world.car.state
         self.view.draw(surface, rect, self.follow_cam.center(st.x, st.y), cars)
-
 
     def draw_race_road(
         self,
@@ -167,7 +171,8 @@ def driving_layout(
     stats = pygame.Rect(side.x + CARD_PAD, stats_top, side.w - 2 * CARD_PAD, stats_h)
     map_top = stats.bottom + CARD_PAD
     map_card = pygame.Rect(stats.x, map_top, stats.w, h - 12 - map_top)
-    dashboard = pygame.Rect(0, 0, dashboard_w, 118)
+    # A narrow road view (Race's wider side column at 1024 px) gets a narrower dashboard.
+    dashboard = pygame.Rect(0, 0, min(dashboard_w, view.w - 32), 118)
     dashboard.midbottom = (view.centerx, view.bottom - 16)
     return DrivingLayout(view, side, (side.x + 20, 96), stats, map_card, dashboard)
 
@@ -278,23 +283,43 @@ def mouse_x_in(view: pygame.Rect, pos: tuple[int, int]) -> float:
     return (pos[0] - view.centerx) / (view.w / 2.0)
 
 
+BEST_LAP_ROW_H = 26
+
+
+def best_laps_card_height(rows: int, note: bool = False) -> int:
+    """The height of a best-laps card with `rows` lines (and a `note` line under them)."""
+    return CARD_TITLE_H + BEST_LAP_ROW_H * max(rows, 1) + 12 + (BEST_LAP_ROW_H if note else 0)
+
+
 def draw_best_laps_card(
-    surface: pygame.Surface, rect: pygame.Rect, title: str, rows: Sequence[tuple[str, str, str]]
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    title: str,
+    rows: Sequence[tuple[str, str, str]],
+    note: str = "",
 ) -> None:
-    """A card listing best laps, one (who, time, date) per line; a hint when there is none."""
+    """A card listing best laps, one (who, time, date) per line, a hint when there is none;
+    `note` (which laps count) in a dim line at the card's foot."""
     inside = draw_card(surface, rect, title)
     if not rows:
         at = (inside.x + 8, inside.y + 14)
         theme.blit_text(surface, "no laps yet", at, theme.SMALL, theme.TEXT_DIM, "midleft")
-        return
+    date_w = theme.font(theme.SMALL).size("2026-12-31")[0]
+    time_right = inside.right - 8 - date_w - 16
+    time_w = theme.font(theme.SMALL).size("0:00.0")[0]
     for i, (who, time_text, date) in enumerate(rows):
-        y = inside.y + 14 + i * 26
-        theme.blit_text(surface, f"{i + 1}. {who}"[:24], (inside.x + 8, y), theme.SMALL,
-                        theme.TEXT, "midleft")  # fmt: skip
-        at = (inside.right - 96, y)
+        y = inside.y + 14 + i * BEST_LAP_ROW_H
+        # A long model name is cut before the time column, never drawn under it.
+        who = fit_text(f"{i + 1}. {who}", time_right - time_w - 12 - (inside.x + 8), theme.SMALL)
+        theme.blit_text(surface, who, (inside.x + 8, y), theme.SMALL, theme.TEXT, "midleft")
+        at = (time_right, y)
         theme.blit_text(surface, time_text, at, theme.SMALL, theme.ACCENT_2, "midright")
         at = (inside.right - 8, y)
         theme.blit_text(surface, date, at, theme.SMALL, theme.TEXT_DIM, "midright")
+    if note:
+        at = (inside.x + 8, rect.bottom - 18)
+        note = fit_text(note, inside.w - 16, theme.SMALL)
+        theme.blit_text(surface, note, at, theme.SMALL, theme.TEXT_MUTED, "midleft")
 
 
 def draw_race_person_hud(
