@@ -99,9 +99,19 @@ class RoadViews:
         self.view.draw(surface, rect, center, [])
         old_clip = surface.get_clip()
         surface.set_clip(rect)
-        for car in ghosts:
-            self._blit_car(surface, rect, center, car, GHOST_ALPHA)
-        self._blit_car(surface, rect, center, followed, 255)
+        at = [self._blit_car(surface, rect, center, car, GHOST_ALPHA) for car in ghosts]
+        mine = self._blit_car(surface, rect, center, followed, 255)
+        # Labels last, the followed car's first: a ghost's label that would overlap one
+        # already written (cars side by side on the grid or stopped at the line) is left out.
+        taken: list[pygame.Rect] = []
+        for car, xy in [(followed, mine), *zip(ghosts, at, strict=True)]:
+            if car.label and xy is not None:
+                label = theme.text(car.label, theme.SMALL)
+                box = label.get_rect(center=(xy[0], xy[1] - 26))
+                if box.collidelist(taken) == -1:
+                    color = theme.TEXT if car is followed else theme.TEXT_MUTED
+                    theme.blit_text(surface, car.label, box.center, theme.SMALL, color, "center")
+                    taken.append(box)
         surface.set_clip(old_clip)
 
     def _blit_car(
@@ -111,13 +121,14 @@ class RoadViews:
         center: tuple[float, float],
         car: CarSprite,
         alpha: int,
-    ) -> None:
+    ) -> tuple[int, int] | None:
+        """Draw `car` (no label) at `alpha`; its screen point, or None when off the view."""
         view = self.view
         cx, cy = view.to_px(*center)
         px, py = view.to_px(car.x, car.y)
         sx, sy = round(rect.centerx + px - cx), round(rect.centery + py - cy)
         if not rect.inflate(80, 80).collidepoint(sx, sy):
-            return
+            return None
         angle = int(round(math.degrees(car.yaw) / 3.0)) % 120 * 3  # 3 degree steps, cached
         cache = self.__dict__.setdefault("_ghost_sprites", {})
         key = (view.scale, car.color, angle, alpha)
@@ -127,9 +138,7 @@ class RoadViews:
             sprite.set_alpha(alpha)  # scales the sprite's own per-pixel alpha
             cache[key] = sprite
         surface.blit(sprite, sprite.get_rect(center=(sx, sy)))
-        if car.label:
-            color = theme.TEXT if alpha == 255 else theme.TEXT_MUTED
-            theme.blit_text(surface, car.label, (sx, sy - 26), theme.SMALL, color, "center")
+        return sx, sy
 
 
 @dataclass(frozen=True)

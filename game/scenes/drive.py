@@ -52,7 +52,7 @@ __all__ = ["VIEW", "DriveScene", "SteeringControls"]
 class DriveScene(Scene):
     title = "Drive"
     help_lines = [
-        ("Left / Right, A / D", "steer (hold to turn the wheel further)"),
+        ("Left / Right, A / D", "steer: a held key adds lock and settles, less when fast"),
         ("Up / Down, W / S", "cruise speed faster / slower"),
         ("M", "mouse steering on / off (gentle near the centre)"),
         ("Gamepad stick", "steer, when a gamepad is connected"),

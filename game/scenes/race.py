@@ -35,6 +35,7 @@ from game.scenes.base import Scene
 from game.sessions.controls import SteerKeys, session_attribute, track_label
 from game.sessions.race import EXPERT, MAX_CARS, PERSON, RaceSession
 from game.sessions.race_run import RULES, Racer, Standing, standings
+from game.textfmt import plural
 
 __all__ = ["EXPERT", "PERSON", "RaceScene", "standings"]
 
@@ -257,8 +258,7 @@ class RaceScene(Scene):
         world = s.racers[s.follow].world
         self.roads.draw_race_road(surface, lay.view, world, sprites[s.follow], ghosts)
         self._draw_overlays(surface)
-        lap_word = "laps" if s.laps > 1 else "lap"
-        info = f"{s.laps} {lap_word}   {theme.format_time(s.race_time)}"
+        info = f"{plural(s.laps, 'lap')}   {theme.format_time(s.race_time)}"
         theme.draw_side_header(surface, lay.side, track_label(s.track), info)
         table = s.table()
         rows = [standing_cells(row, s.laps) for row in table]
