@@ -273,7 +273,7 @@ def test_rps_import_cli_reports_bad_lines_by_line(tmp_path, capsys):
     src.write_text("0120\nrock paper\n22\n")
     assert main(["rps-import", str(src)]) == 0
     captured = capsys.readouterr()
-    assert "imported 2 game(s)" in captured.out
+    assert "imported 2 games" in captured.out
     assert f"warning: skipped {src}:2: unexpected character 'r' at column 1" in captured.err
 
 
