@@ -94,16 +94,14 @@ def standing_cells(row: Standing, laps: int) -> dict[str, Cell]:
 )
 class RaceScene(Scene):
     title = "Race"
+    # 17 lines with the app's own: the card fits a 1024 x 640 window at full spacing.
     help_lines = [
-        ("Up / Down", "picker: choose a row"),
-        ("Space / click", "picker: add or remove a driver"),
+        ("Up / Down, Space", "picker: choose a row, add / remove a driver (or click)"),
         ("Left / Right", "picker: track, laps"),
         ("Enter", "picker: start the race"),
-        ("Left / Right, A / D", "race: steer your car (when you race)"),
-        ("Up / W, Down / S", "race: throttle, brake (your car)"),
+        ("Arrows, WASD", "race: steer, throttle, brake (your car)"),
         ("Tab", "race: camera follows the next car"),
-        ("F5", "race: start again"),
-        ("P", "pause"),
+        ("F5 / P", "race: start again / pause"),
         *RULES,  # the race's rules (game.sessions.race_run)
     ]
 

@@ -133,3 +133,16 @@ def test_train_controls_stay_inside_their_panel_and_apart(app, size):
     assert settings.contains(scene.epoch_stepper.rect)
     rects = [b.rect for b in scene.arch_buttons]
     assert all(a.right < b.left for a, b in zip(rects, rects[1:], strict=False))
+
+
+def test_the_help_card_fits_the_smallest_window(app):
+    from game.app import GLOBAL_HELP
+    from game.render.widgets import draw_help_overlay
+
+    surface = pygame.Surface(SMALL)
+    card = draw_help_overlay(surface, "Many - keys", [("K", "does a thing")] * 24)
+    assert surface.get_rect().contains(card)  # the lines close up rather than run off
+    race = app.push("race", track="oval")
+    lines = race.help() + GLOBAL_HELP
+    card = draw_help_overlay(surface, "Race - keys", lines)
+    assert surface.get_rect().contains(card) and card.h == 110 + 30 * len(lines)  # full spacing
