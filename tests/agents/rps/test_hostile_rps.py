@@ -224,7 +224,7 @@ def test_problems_beyond_the_listing_limit_are_counted(tmp_path, monkeypatch):
     seqs, problems = parse_data_txt(path)
     assert seqs == [[0, 1, 2]]
     assert len(problems) == 6 and [p.line for p in problems[:5]] == [1, 2, 3, 4, 5]
-    assert problems[5].line == 6 and "7 more bad line(s)" in problems[5].message
+    assert problems[5].line == 6 and "7 more bad lines" in problems[5].message
 
 
 def test_a_huge_single_line_is_streamed_with_flat_memory(tmp_path):
