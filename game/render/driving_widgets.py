@@ -106,8 +106,8 @@ class RoadViews:
         taken: list[pygame.Rect] = []
         for car, xy in [(followed, mine), *zip(ghosts, at, strict=True)]:
             if car.label and xy is not None:
-                label = theme.text(car.label, theme.SMALL)
-                box = label.get_rect(center=(xy[0], xy[1] - 26))
+                box = pygame.Rect((0, 0), theme.font(theme.SMALL).size(car.label))
+                box.center = (xy[0], xy[1] - 26)
                 if box.collidelist(taken) == -1:
                     color = theme.TEXT if car is followed else theme.TEXT_MUTED
                     theme.blit_text(surface, car.label, box.center, theme.SMALL, color, "center")
