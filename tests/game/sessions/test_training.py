@@ -24,6 +24,7 @@ from game.errors import UserFacingError
 from game.sessions import training as mod
 from game.sessions.training import (
     DEFAULT_EPOCHS,
+    EPOCH_CHOICES,
     SKIPPED_SHOWN,
     RunState,
     TrainingRun,
@@ -117,6 +118,7 @@ def test_start_needs_a_session_and_settings_cycle(sessions):
     # No shipped pooled model: it trains from scratch, with the scratch default epochs.
     assert state.start_from is None and state.epochs == DEFAULT_EPOCHS
     state.set_epochs(7)  # not a choice: refused
+    assert 7 not in EPOCH_CHOICES and state.epochs == DEFAULT_EPOCHS
     state.set_epochs(3)
     assert state.epochs == 3
 
