@@ -134,7 +134,7 @@ def test_a_run_goes_preparing_training_done(sessions, fake_result):
         def job(ctx):
             report_data(ctx.emit, "checking", ["/rec/a: log.csv line 3: bad number"])
             started.set()
-            release.wait(5)
+            assert release.wait(5), "the test never released the job"
             for b in (1, 2):
                 ctx.emit(TrainingProgress(Phase.TRAIN, 1, 2, b, 2, loss=0.5 / b, eta_s=61.0))
             ctx.emit(TrainingProgress(Phase.EPOCH_END, 1, 2, 2, 2, loss=0.2, val_loss=0.3))
@@ -151,8 +151,7 @@ def test_a_run_goes_preparing_training_done(sessions, fake_result):
     state.set_epochs(5)
     state.next_arch()
     assert (state.epochs, state.arch) == (2, "pilotnet")  # fixed while it runs
-    started.wait(5)
-    time.sleep(0.05)
+    assert started.wait(5)  # the job's report was queued before it said so: no sleep needed
     state.update()
     assert state.run.state is RunState.PREPARING and state.run.fraction is None
     assert state.run.skipped == ["/rec/a: log.csv line 3: bad number"]
@@ -178,7 +177,7 @@ def test_progress_line_and_fraction():
 def test_cancel_keeps_the_last_result_and_says_so(sessions, fake_result):
     def factory(chosen, arch, epochs, out_path, initial_model=None):
         def job(ctx):
-            ctx.cancel.wait(5)
+            assert ctx.cancel.wait(5), "the screen's cancel never reached the job"
             raise TrainingCancelled("training cancelled; mine.h5 was left unchanged")
 
         return job
