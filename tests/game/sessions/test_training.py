@@ -224,7 +224,9 @@ def test_the_session_module_loads_neither_pygame_nor_tensorflow():
         "import sys, game.sessions.training, agents.training\n"
         "print([m for m in ('pygame', 'tensorflow', 'keras') if m in sys.modules])"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert out.stdout.strip() == "[]"
 
 
