@@ -30,6 +30,7 @@ def test_start_from_keys_click_and_the_run_it_starts(app, monkeypatch, tmp_path)
 
     def factory(chosen, arch, epochs, out_path, initial_model=None):
         runs.append((arch, out_path, initial_model))
+
         def job(ctx) -> None:  # runs until the test has tried F meanwhile
             assert release.wait(10), "the test never released the run"
 
