@@ -171,7 +171,7 @@ class GameRecorder:
             waiting = len(self.unsaved)
             self.reason = e.strerror or str(e)
             self.error = (
-                f"{self.path}: {waiting} round(s) not saved yet ({self.reason}); "
+                f"{self.path}: {plural(waiting, 'round')} not saved yet ({self.reason}); "
                 f"kept in memory, tried again next round"
             )
             return False
