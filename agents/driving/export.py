@@ -140,14 +140,24 @@ def export_tflite(
     content = convert(model, spec, quantize, speed_scale)
     atomic_write_bytes(out, content)
     side = sidecar_path(out)
-    atomic_write_text(side, json.dumps(sidecar(model_path, card, spec, quantize, outputs,
-                                               speed_scale, content), indent=2) + "\n")
+    atomic_write_text(
+        side,
+        json.dumps(
+            sidecar(model_path, card, spec, quantize, outputs, speed_scale, content), indent=2
+        )
+        + "\n",
+    )
     return ExportResult(out, side, len(content), outputs)
 
 
 def sidecar(
-    model_path: Path, card: dict, spec: InputSpec, quantize: str, outputs: tuple[str, ...],
-    speed_scale: float | None, content: bytes,
+    model_path: Path,
+    card: dict,
+    spec: InputSpec,
+    quantize: str,
+    outputs: tuple[str, ...],
+    speed_scale: float | None,
+    content: bytes,
 ) -> dict:
     """The exported file's contract and its model's card."""
     from game.sim.car import CarParams
@@ -165,14 +175,20 @@ def sidecar(
         "tflite_sha256": hashlib.sha256(content).hexdigest(),
         "quantize": quantize,
         "input": {
-            "dtype": "uint8", "shape": [1, FRAME_HEIGHT, FRAME_WIDTH, 3], "colour": "RGB",
+            "dtype": "uint8",
+            "shape": [1, FRAME_HEIGHT, FRAME_WIDTH, 3],
+            "colour": "RGB",
             "what": "the raw dashcam frame, row 0 at the top; the crop (rows "
             f"{spec.crop_top}-{spec.crop_top + spec.crop_rows}), the area resize to "
             f"{spec.height}x{spec.width} and the {spec.colour.upper()} conversion are inside",
             "spec": spec.to_dict(),
         },  # fmt: skip
-        "output": {"dtype": "float32", "shape": [1, len(outputs)], "names": list(outputs),
-                   **out_doc},  # fmt: skip
+        "output": {
+            "dtype": "float32",
+            "shape": [1, len(outputs)],
+            "names": list(outputs),
+            **out_doc,
+        },  # fmt: skip
         "runtime": "LiteRT (pip install ai-edge-litert): "
         "ai_edge_litert.interpreter.Interpreter(model_path=...)",
         "card": card,

@@ -84,7 +84,7 @@ class CameraMap:
 
 
 def parse_box(text: str) -> tuple[float, float, float, float]:
-    """"L,T,R,B" (pixels of the foreign image) -> a box; UserFacingError when malformed."""
+    """ "L,T,R,B" (pixels of the foreign image) -> a box; UserFacingError when malformed."""
     parts = text.replace(" ", "").split(",")
     try:
         box = tuple(float(p) for p in parts)

@@ -13,7 +13,7 @@ from game.errors import UserFacingError
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """"udacity" or "donkey" from what the folder holds; UserFacingError when neither."""
+    """ "udacity" or "donkey" from what the folder holds; UserFacingError when neither."""
     path = Path(path)
     if not path.exists():
         raise UserFacingError(f"{path}: no such file or folder")

@@ -212,9 +212,10 @@ def export_session(
                     img.convert("RGB").save(out / rel, quality=JPEG_QUALITY)
                 cells.append(rel if relative else str((out / rel).resolve()))
             throttle = float(cols["throttle"][center])
+            mph = float(cols["speed"][center]) / MPH_TO_MS
             writer.writerow([
                 *cells, f"{float(cols['steering'][center]):.7g}", f"{max(throttle, 0.0):.7g}",
-                f"{max(-throttle, 0.0) + 0.0:.7g}", f"{float(cols['speed'][center]) / MPH_TO_MS:.7g}",
+                f"{max(-throttle, 0.0) + 0.0:.7g}", f"{mph:.7g}",
             ])  # fmt: skip
             rows_written += 1
     return rows_written
