@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.driving.formats.common import origin_text, speed_recorded
 from agents.driving.preprocess import InputSpec, preprocess_tf
 from agents.driving.recording import LOG_NAME, Session, load_session
 from game.errors import UserFacingError
@@ -155,7 +156,7 @@ def load_frames(
         n_off = int((~keep).sum())  # counted in `sessions`, not a bad row
         info.append({
             "path": str(session.dir), "frames": int(keep.sum()), "skipped": session.skipped,
-            "off_lane": n_off,
+            "off_lane": n_off, "origin": origin_text(session.dir),
         })  # fmt: skip
         if not keep.any():
             continue
@@ -171,7 +172,7 @@ def load_frames(
         )
         origin.append(np.full(len(frames), len(info) - 1, dtype=np.int64))
         steering.append(np.clip(cols["steering"][keep].astype(np.float32), -1.0, 1.0))
-        if "speed" in cols and "t" in cols:
+        if "speed" in cols and "t" in cols and speed_recorded(session.dir):
             sources = cols.get("source", np.full(len(keep), ""))
             driven = np.asarray(sources) != "recovery"
             speeds.append(speed_targets(cols["t"], cols["speed"], driven & keep)[keep])
@@ -449,9 +450,12 @@ def make_pipelines(
     flip_prob: float = 0.5,
     outputs: int = 1,
     speed_scale: float = 30.0,
+    require_speed: bool = True,
 ) -> Pipelines:
     """Train/val datasets for Keras fit: (x float32 0..255, labels, weight); labels are
     steering (N,1), or with `outputs=2` [steering, speed label / speed_scale] (N,2).
+    A frame without a speed (NaN: data that has none) keeps a NaN label, which the loss skips
+    (models.command_loss); with `require_speed`, data with no speed at all is an error.
 
     Frames that fail to decode are dropped first (`drop_undecodable`); the returned
     `Pipelines.table` is the table actually trained on, with those rows in `problems`.
@@ -459,8 +463,8 @@ def make_pipelines(
     import tensorflow as tf
 
     if outputs == 2:
-        missing = len(table.speed) != len(table) or not np.all(np.isfinite(table.speed))
-        if missing:
+        missing = len(table.speed) != len(table) or not np.any(np.isfinite(table.speed))
+        if missing and require_speed:
             raise UserFacingError(
                 "these recordings have no speed column to learn speed from "
                 "(recorded before speeds were logged); train a steering-only model"

@@ -193,3 +193,61 @@ def sidecar(
         "ai_edge_litert.interpreter.Interpreter(model_path=...)",
         "card": card,
     }
+
+
+# --- checking the exported file under LiteRT alone ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiteRtCheck:
+    """The exported file run by LiteRT in a fresh interpreter, against the app's TFLite path."""
+
+    frames: int
+    max_steering_diff: float  # max |LiteRT - app| over the frames
+    tensorflow_imported: bool  # in the LiteRT process: must be False
+    litert_outputs: np.ndarray  # (frames, n)
+
+
+def litert_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ai_edge_litert") is not None
+
+
+def run_litert(tflite_path: str | os.PathLike[str], frames: np.ndarray) -> tuple[np.ndarray, dict]:
+    """(outputs (N, n), the runner's JSON report) of the exported file on uint8 frames, run by
+    agents.driving.litert_runner in a fresh Python that never imports TensorFlow."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="litert-check-") as tmp:
+        frames_path, out_path = Path(tmp) / "frames.npy", Path(tmp) / "out.npy"
+        np.save(frames_path, np.asarray(frames, np.uint8))
+        root = Path(__file__).resolve().parents[2]
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        cmd = [sys.executable, "-m", "agents.driving.litert_runner", str(tflite_path)]
+        proc = subprocess.run(
+            [*cmd, str(frames_path), str(out_path)],
+            capture_output=True, text=True, env=env, timeout=300, check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+            raise UserFacingError(f"{tflite_path}: LiteRT could not run it ({tail[:200]})")
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+        return np.load(out_path), report
+
+
+def check_with_litert(
+    tflite_path: str | os.PathLike[str], model_path: str | os.PathLike[str], frames: np.ndarray
+) -> LiteRtCheck:
+    """Steering of the exported file under LiteRT vs the app's TFLite path of the .h5."""
+    from agents.driving import tflite_runner as tfl
+    from agents.driving.cnn_driver import load_driving_model
+
+    model, spec, _ = load_driving_model(model_path)
+    runner = tfl.TfliteRunner(tfl.convert_keras_model(model, spec), spec)
+    app = np.stack([runner(f) for f in frames])
+    lite, report = run_litert(tflite_path, frames)
+    diff = float(np.abs(app[:, 0] - lite[:, 0]).max())
+    return LiteRtCheck(len(frames), diff, bool(report.get("tensorflow_imported")), lite)

@@ -45,7 +45,7 @@ DEFAULT_RATE_HZ = 20.0  # Donkey's default drive loop; used only when records la
 MAX_LINE_BYTES = 1_000_000  # a catalog line longer than this is not a record
 MAX_MANIFEST_BYTES = 50_000_000  # deleted_indexes of a huge tub stay well under this
 CATALOG_LEN = 1000  # records per catalog file, Donkey's default max_len
-JPEG_QUALITY = 90
+JPEG_QUALITY = 95  # as Donkey writes them (OpenCV default)
 NEWLINE = "\r\n"
 
 

@@ -40,7 +40,7 @@ IMG_DIR = "IMG"
 COLUMNS = ("center", "left", "right", "steering", "throttle", "brake", "speed")
 IMAGE_SIZE = (320, 160)  # (width, height) the simulator writes
 DEFAULT_RATE_HZ = 15.0  # the simulator records about this often; its log has no time column
-JPEG_QUALITY = 90
+JPEG_QUALITY = 95
 
 
 def default_camera() -> CameraMap:
