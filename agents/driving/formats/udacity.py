@@ -109,18 +109,17 @@ def read(
     except OSError as e:
         raise UserFacingError(f"{log}: cannot read ({e.strerror or e})") from None
     with f:
-        reader = csv.reader(f)
         sample = 0
         first = True
-        while True:
+        # One physical line at a time: a stray quote spoils only its own line, never the
+        # lines after it (Udacity logs have no multi-line fields).
+        for lineno, line in enumerate(f, start=1):
             try:
-                row = next(reader)
-            except StopIteration:
-                return
+                row = next(csv.reader([line.rstrip("\r\n")]), [])
             except csv.Error as e:
-                yield Problem(f"{name} line {reader.line_num}: not a CSV row ({e})")
+                yield Problem(f"{name} line {lineno}: not a CSV row ({e})")
                 continue
-            where = f"{name} line {reader.line_num}"
+            where = f"{name} line {lineno}"
             if not any(cell.strip() for cell in row):
                 continue
             if first:

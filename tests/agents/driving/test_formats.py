@@ -208,6 +208,9 @@ def make_udacity(folder: Path, header: bool) -> dict[str, int]:
         ("nan_steering", "IMG/a.jpg,,,nan,0,0,5"),
         ("short", "IMG/a.jpg,,"),
         ("bad_speed", "IMG/a.jpg,,,0.1,0,0,fast"),
+        ("stray_quote", '"IMG/a.jpg,,,0.4,0,0,5'),  # would swallow the next line in plain CSV
+        ("after_quote", "IMG/a.jpg,,,0.7,0,0,5"),
+        ("nul", "IMG/a.jpg,,,0\x00.2,0,0,5"),
     ]
     lines = ["center,left,right,steering,throttle,brake,speed"] if header else []
     where = {}
@@ -222,9 +225,10 @@ def make_udacity(folder: Path, header: bool) -> dict[str, int]:
 def test_udacity_bad_rows_get_a_line_each_and_good_rows_are_kept(tmp_path, header):
     where = make_udacity(tmp_path / "uda", header)
     result = import_dataset(tmp_path / "uda", ImportOptions(out=tmp_path / "back"))
-    assert result.frames == 4  # windows, relative, absolute and elsewhere-absolute paths
+    # windows, relative, absolute and elsewhere-absolute paths, and the row after a stray quote
+    assert result.frames == 5
     problems = result.problems
-    assert len(problems) == 7
+    assert len(problems) == 9
     expect = {
         "missing": "missing image",
         "corrupt": "not a readable image",
@@ -233,15 +237,17 @@ def test_udacity_bad_rows_get_a_line_each_and_good_rows_are_kept(tmp_path, heade
         "nan_steering": "steering 'nan' is not a number",
         "short": "expected at least 4 fields",
         "bad_speed": "speed 'fast' is not a number",
+        "stray_quote": "expected at least 4 fields",
+        "nul": "is not a number",
     }
     for key, text in expect.items():
         line = f"driving_log.csv line {where[key]}"
         assert any(p.startswith(line) and text in p for p in problems), (key, problems)
     back = load_session(tmp_path / "back")
-    np.testing.assert_allclose(back.columns["steering"], [0.25, -0.5, 0.1, 0.0], atol=1e-6)
-    np.testing.assert_allclose(back.columns["throttle"], [0.5, -0.3, 0.2, 1.0], atol=1e-6)
+    np.testing.assert_allclose(back.columns["steering"], [0.25, -0.5, 0.1, 0.0, 0.7], atol=1e-6)
+    np.testing.assert_allclose(back.columns["throttle"], [0.5, -0.3, 0.2, 1.0, 0.0], atol=1e-6)
     np.testing.assert_allclose(
-        back.columns["speed"], np.array([20, 10, 0, 30.5]) * MPH_TO_MS, atol=1e-4
+        back.columns["speed"], np.array([20, 10, 0, 30.5, 5]) * MPH_TO_MS, atol=1e-4
     )
 
 
