@@ -76,7 +76,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="export a driving model as a TFLite file for a car's computer (LiteRT)",
         description="--format tflite: one file that takes the raw dashcam frame (uint8 1x160x320x3 "
         "RGB; crop, resize and colour conversion inside) and outputs steering (-1..1, right "
-        "positive) and, for a speed model, the target speed in m/s; its contract and the "
+        "positive) and, for a speed model, the target speed / speed_scale; its contract and the "
         "model's card go to F.tflite.json beside it. Checked under LiteRT (ai-edge-litert) in "
         "a fresh interpreter without TensorFlow when that package is installed. "
         "--format donkey: prints what a Donkey Car pilot needs (see the README).",
@@ -159,7 +159,7 @@ DONKEY_NOTE = """A Donkey Car pilot cannot load this app's model directly. What 
   rows 56-150 itself;
 - outputs: KerasLinear has two outputs, n_outputs0 (angle) and n_outputs1 (throttle), each
   (1, 1); this model has one (1, n) tensor: steering and, for a speed model, a target speed
-  in m/s, not a throttle;
+  (/ speed_scale), not a throttle;
 - the file: Donkey loads .h5/.savedmodel via its own model classes or .tflite through
   TFLitePilot, which reads output 0 as angle and output 1 as throttle.
 Recipe (see README "Deployment"): export --format tflite, then on the car run

@@ -5,9 +5,12 @@ top, and does everything else inside: the crop to the road rows, the area resize
 colour conversion of the model's input spec (the same graph as the app's own TFLite path,
 agents/driving/tflite_runner.preprocess_graph), then the network. It outputs float32 (1, n):
 column 0 the steering, -1..1 of full lock with positive to the right; column 1, for a model
-with a speed output, the target speed in m/s (the app's speed output times the card's
-speed_scale). A sidecar JSON beside it (`sidecar_path`) carries this contract and the model's
-card. It runs under the LiteRT runtime alone (agents/driving/litert_runner.py, no TensorFlow).
+with a speed output, the target speed divided by the card's speed_scale (m/s = column 1 x
+speed_scale, given in the sidecar): the app's own outputs, unscaled, because int8 quantizes
+the output tensor with one scale for both columns, and a 0..30 m/s column would leave the
+steering only ~0.12 resolution. A sidecar JSON beside it (`sidecar_path`) carries this
+contract and the model's card. It runs under the LiteRT runtime alone
+(agents/driving/litert_runner.py, no TensorFlow).
 
 Quantization: "none" (float32), "float16" (weights stored as float16, about half the size,
 computed in float32) or "int8" (weights and activations int8, calibrated on dashcam frames of
@@ -68,7 +71,7 @@ def calibration_frames(n: int = CALIBRATION_FRAMES, seed: int = 0) -> Iterator[n
             yield cam.render(x, y, heading + dyaw)
 
 
-def _graph(model: Any, spec: InputSpec, speed_scale: float | None):
+def _graph(model: Any, spec: InputSpec):
     """frame uint8 (1, 160, 320, 3) -> outputs float32 (1, n), see the module doc."""
     import tensorflow as tf
 
@@ -76,17 +79,12 @@ def _graph(model: Any, spec: InputSpec, speed_scale: float | None):
 
     def forward(frame):
         road = tf.cast(frame[0, spec.crop_top : spec.crop_top + spec.crop_rows], tf.float32)
-        out = model(preprocess_graph(road, spec), training=False)
-        if speed_scale is not None:
-            out = out * tf.constant([[1.0, speed_scale]], tf.float32)
-        return out
+        return model(preprocess_graph(road, spec), training=False)
 
     return forward
 
 
-def convert(
-    model: Any, spec: InputSpec, quantize: str = "none", speed_scale: float | None = None
-) -> bytes:
+def convert(model: Any, spec: InputSpec, quantize: str = "none") -> bytes:
     """The exported flatbuffer (see the module doc)."""
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import (
@@ -98,7 +96,7 @@ def convert(
     if (spec.frame_height, spec.frame_width) != (FRAME_HEIGHT, FRAME_WIDTH):
         raise UserFacingError("only models of the 160x320 dashcam frame can be exported")
     signature = tf.TensorSpec((1, FRAME_HEIGHT, FRAME_WIDTH, 3), tf.uint8)
-    fn = tf.function(_graph(model, spec, speed_scale), input_signature=[signature])
+    fn = tf.function(_graph(model, spec), input_signature=[signature])
     frozen = convert_variables_to_constants_v2(fn.get_concrete_function())
     converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen], model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
@@ -137,7 +135,7 @@ def export_tflite(
     n = output_count(model)
     outputs = ("steering", "speed") if n == 2 else ("steering",)
     speed_scale = speed_scale_from_card(card, str(model_path)) if n == 2 else None
-    content = convert(model, spec, quantize, speed_scale)
+    content = convert(model, spec, quantize)
     atomic_write_bytes(out, content)
     side = sidecar_path(out)
     atomic_write_text(
@@ -167,7 +165,10 @@ def sidecar(
         f"{CarParams().max_steer:.2f} rad of front-wheel angle in the app's car)",
     }
     if "speed" in outputs:
-        out_doc["speed"] = f"column 1: target speed in m/s (the app's output x {speed_scale:g})"
+        out_doc["speed"] = (
+            f"column 1: target speed / speed_scale (m/s = column 1 x {speed_scale:g})"
+        )
+        out_doc["speed_scale"] = speed_scale
     return {
         "export_format": EXPORT_FORMAT,
         "model": model_path.name,

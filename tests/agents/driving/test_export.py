@@ -48,7 +48,7 @@ def test_the_cli_exports_and_checks_under_litert(tmp_path, capsys):
     assert out.is_file() and sidecar_path(out).is_file()
     line = next(ln for ln in text.splitlines() if ln.startswith("LiteRT check"))
     assert "no TensorFlow imported" in line
-    assert float(line.split("path ")[1].split()[0]) < 1e-4
+    assert float(line.split("path| ")[1].split()[0]) < 1e-4
 
 
 def test_float_export_steers_like_the_app_under_litert_alone(float_export, frames):
@@ -58,7 +58,7 @@ def test_float_export_steers_like_the_app_under_litert_alone(float_export, frame
     assert check.litert_outputs.shape == (len(frames), 2)  # the shipped model has a speed output
 
 
-def test_the_speed_column_is_in_metres_per_second(float_export, frames):
+def test_the_speed_column_is_the_apps_and_the_sidecar_scales_it(float_export, frames):
     from agents.driving import tflite_runner as tfl
     from agents.driving.cnn_driver import load_driving_model
 
@@ -67,8 +67,9 @@ def test_the_speed_column_is_in_metres_per_second(float_export, frames):
         [tfl.TfliteRunner(tfl.convert_keras_model(model, spec), spec)(f) for f in frames]
     )
     lite, _ = run_litert(float_export, frames)
-    scale = card["outputs"]["speed_scale"]
-    np.testing.assert_allclose(lite[:, 1], app[:, 1] * scale, atol=1e-3)
+    np.testing.assert_allclose(lite[:, 1], app[:, 1], atol=1e-4)
+    side = json.loads(sidecar_path(float_export).read_text())
+    assert side["output"]["speed_scale"] == card["outputs"]["speed_scale"]
 
 
 def test_the_sidecar_carries_the_contract_and_the_card(float_export):
@@ -81,7 +82,7 @@ def test_the_sidecar_carries_the_contract_and_the_card(float_export):
 
 
 @pytest.mark.parametrize(
-    ("quantize", "size_share", "steer_tol"), [("float16", 0.6, 0.01), ("int8", 0.35, 0.2)]
+    ("quantize", "size_share", "steer_tol"), [("float16", 0.6, 0.01), ("int8", 0.35, 0.05)]
 )
 def test_quantized_exports_are_smaller_and_close(
     tmp_path, float_export, frames, quantize, size_share, steer_tol
@@ -92,7 +93,8 @@ def test_quantized_exports_are_smaller_and_close(
     lite, report = run_litert(out, frames)
     ref, _ = run_litert(float_export, frames)
     assert report["tensorflow_imported"] is False
-    assert np.abs(lite[:, 0] - ref[:, 0]).max() < steer_tol
+    # On dashcam frames (the last frame is noise, outside the int8 calibration's ranges).
+    assert np.abs(lite[:-1, 0] - ref[:-1, 0]).max() < steer_tol
     assert json.loads(sidecar_path(out).read_text())["quantize"] == quantize
 
 
