@@ -93,7 +93,7 @@ def run_import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from agents.driving.formats.common import parse_box
-    from agents.driving.formats.importer import ImportOptions, import_dataset
+    from agents.driving.formats.importer import ImportOptions, check_options, import_dataset
 
     options = ImportOptions(
         fmt=args.format,
@@ -104,6 +104,7 @@ def run_import(args: argparse.Namespace) -> int:
         side_correction=args.side_cameras,
         rate_hz=args.rate,
     )
+    check_options(args.path, options)  # a wrong folder or option: one line, no progress bar
     shown = 0
     with tqdm(unit="rec", desc="importing", dynamic_ncols=True, file=sys.stderr) as bar:
 

@@ -40,6 +40,19 @@ class ImportOptions:
     rate_hz: float | None = None  # Udacity only: its log has no times
 
 
+def check_options(path: str | os.PathLike[str], options: ImportOptions) -> str:
+    """The dataset's format; UserFacingError for options that do not fit it (before any bar
+    or folder is made)."""
+    fmt = detect_format(path) if options.fmt == "auto" else options.fmt
+    if fmt not in FORMATS:
+        raise UserFacingError(f"unknown format {fmt!r}; choose auto, {', '.join(FORMATS)}")
+    if options.side_correction is not None and fmt != "udacity":
+        raise UserFacingError("--side-cameras is for Udacity folders (Donkey has one camera)")
+    if options.rate_hz is not None and not 0 < options.rate_hz <= 1000:
+        raise UserFacingError(f"--rate must be 0-1000 samples per second, got {options.rate_hz}")
+    return fmt
+
+
 def import_dataset(
     path: str | os.PathLike[str],
     options: ImportOptions,
@@ -50,13 +63,7 @@ def import_dataset(
     """Import the dataset at `path`. `total(n)` is told the records expected (for a progress
     bar), `progress(1)` is called per record read, `problem(line)` per record left out."""
     path = Path(path)
-    fmt = detect_format(path) if options.fmt == "auto" else options.fmt
-    if fmt not in FORMATS:
-        raise UserFacingError(f"unknown format {fmt!r}; choose auto, {', '.join(FORMATS)}")
-    if options.side_correction is not None and fmt != "udacity":
-        raise UserFacingError("--side-cameras is for Udacity folders (Donkey has one camera)")
-    if options.rate_hz is not None and not 0 < options.rate_hz <= 1000:
-        raise UserFacingError(f"--rate must be 0-1000 samples per second, got {options.rate_hz}")
+    fmt = check_options(path, options)
     origin: dict = {
         "format": fmt,
         "path": str(path.resolve()),
