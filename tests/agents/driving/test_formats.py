@@ -386,3 +386,49 @@ def test_import_streams_in_bounded_memory(tmp_path):
     # Five times the records: the peak may not grow with them (a list of rows would add
     # ~200 bytes per record, a kept frame 150 kB).
     assert large < small + 256 * 1024, (small, large)
+
+
+# --- training on imported sessions ---------------------------------------------------------------
+
+
+def test_imported_sessions_train_like_recorded_ones_and_say_where_they_came_from(session, tmp_path):
+    from agents.driving.dataset import load_frames, make_pipelines
+    from agents.driving.preprocess import spec_for
+    from agents.driving.recovery_views import is_person_session
+
+    donkey.export_session(session, tmp_path / "tub")
+    udacity.export_session(session, tmp_path / "uda")
+    tub = import_dataset(tmp_path / "tub", ImportOptions(out=tmp_path / "d")).out_dir
+    uda = import_dataset(tmp_path / "uda", ImportOptions(out=tmp_path / "u")).out_dir
+    spec = spec_for("pilotnet")
+    table = load_frames([tub, uda, session], spec)
+    origins = [s["origin"] for s in table.sessions]
+    assert origins[0] == f"donkey import of {(tmp_path / 'tub').resolve()}"
+    assert origins[1] == f"udacity import of {(tmp_path / 'uda').resolve()}"
+    assert origins[2] == "recorded"
+    n_tub = table.sessions[0]["frames"]
+    assert np.isnan(table.speed[:n_tub]).all()  # a tub has no speed: no label, not 0 m/s
+    assert np.isfinite(table.speed[n_tub:]).all()
+    assert not is_person_session(uda)  # no poses to render recovery views from
+
+    only_tub = load_frames([tub], spec)
+    with pytest.raises(UserFacingError, match="no speed column"):
+        make_pipelines(only_tub, spec, outputs=2)  # a new speed model needs speeds
+    data = make_pipelines(only_tub, spec, outputs=2, require_speed=False)  # a speed model's
+    _, labels, _ = next(iter(data.train))  # fine-tune: the speed labels stay NaN
+    assert labels.shape[1] == 2 and np.isnan(labels.numpy()[:, 1]).all()
+
+
+def test_a_nan_speed_label_adds_no_loss_and_no_gradient():
+    import tensorflow as tf
+
+    from agents.driving.models import SPEED_LOSS_WEIGHT, command_loss
+
+    loss = command_loss()
+    y_true = tf.constant([[0.1, np.nan], [0.2, 0.5]])
+    y_pred = tf.Variable([[0.0, 0.3], [0.2, 0.4]])
+    with tf.GradientTape() as tape:
+        value = loss(y_true, y_pred)
+    np.testing.assert_allclose(value.numpy(), [0.01 / 2, SPEED_LOSS_WEIGHT * 0.01 / 2], rtol=1e-5)
+    grad = tape.gradient(value, y_pred).numpy()
+    assert np.isfinite(grad).all() and grad[0, 1] == 0.0 and grad[1, 1] != 0.0
