@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from cli import argtypes
 from game.errors import UserFacingError
@@ -79,12 +80,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "positive) and, for a speed model, the target speed / speed_scale; its contract and the "
         "model's card go to F.tflite.json beside it. Checked under LiteRT (ai-edge-litert) in "
         "a fresh interpreter without TensorFlow when that package is installed. "
-        "--format donkey: prints what a Donkey Car pilot needs (see the README).",
+        "--format donkey: a file Donkey Car's TFLite pilot loads (--type tflite_linear): "
+        "input img_in float32 (1, 120, 160, 3) in 0..1, outputs angle and a constant throttle.",
     )
     m.add_argument("model", help="the driving model (.h5)")
     m.add_argument("--format", default="tflite", choices=("tflite", "donkey"))
     m.add_argument("--quantize", default="none", choices=("none", "float16", "int8"))
     m.add_argument("--out", help="the .tflite file to write (default: beside the model)")
+    m.add_argument(
+        "--throttle",
+        type=argtypes.number(-1.0, 1.0),
+        default=0.3,
+        help="--format donkey: the constant throttle output (default 0.3; Donkey's local_angle "
+        "mode ignores it and leaves the throttle to you)",
+    )
     m.add_argument("--no-check", dest="check", action="store_false", help="skip the LiteRT check")
     m.set_defaults(handler=run_export_model)
 
@@ -137,8 +146,6 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export_data(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from agents.driving.formats import donkey, udacity
 
     out = Path(args.out)
@@ -153,33 +160,15 @@ def run_export_data(args: argparse.Namespace) -> int:
     return 0
 
 
-DONKEY_NOTE = """A Donkey Car pilot cannot load this app's model directly. What it would need:
-- input: Donkey's KerasLinear/KerasPilot feeds the camera image as float32 (1, 120, 160, 3)
-  scaled to 0..1 (IMAGE_H x IMAGE_W from myconfig.py, default 120x160), optionally cropped
-  by ROI_CROP_TOP/BOTTOM; this model takes the raw 160x320 dashcam frame (uint8) and crops
-  rows 56-150 itself;
-- outputs: KerasLinear has two outputs, n_outputs0 (angle) and n_outputs1 (throttle), each
-  (1, 1); this model has one (1, n) tensor: steering and, for a speed model, a target speed
-  (/ speed_scale), not a throttle;
-- the file: Donkey loads .h5/.savedmodel via its own model classes or .tflite through
-  TFLitePilot, which reads output 0 as angle and output 1 as throttle.
-Recipe (see README "Deployment"): export --format tflite, then on the car run
-agents/driving/litert_runner.py's LiteRtPilot in a Donkey part that resizes the camera image
-onto the 160x320 frame (the inverse of import-data's Donkey mapping: the whole image becomes
-rows 56-150) and sends steering as the angle and a throttle of your choosing."""
-
-
 def run_export_model(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
-    if args.format == "donkey":
-        print(DONKEY_NOTE)
-        return 1
     from agents.driving.export import check_with_litert, export_tflite, litert_available
 
     model = Path(args.model)
     if not model.is_file():
         raise UserFacingError(f"{model}: no such model file")
+    if args.format == "donkey":
+        return export_for_donkey(args, model)
     suffix = "" if args.quantize == "none" else f"-{args.quantize}"
     out = Path(args.out) if args.out else model.with_name(f"{model.stem}{suffix}.tflite")
     result = export_tflite(model, out, args.quantize)
@@ -203,4 +192,24 @@ def run_export_model(args: argparse.Namespace) -> int:
         f"LiteRT check: {check.frames} frames, max |steering - app's TFLite path| "
         f"{check.max_steering_diff:.2e} ({tf_note})"
     )
+    return 0
+
+
+def export_for_donkey(args: argparse.Namespace, model: Path) -> int:
+    from agents.driving.export import donkey_check, export_donkey, litert_available
+
+    if args.quantize != "none":
+        raise UserFacingError("--quantize is for --format tflite; a Donkey export is float32")
+    out = Path(args.out) if args.out else model.with_name(f"{model.stem}-donkey.tflite")
+    result = export_donkey(model, out, throttle=args.throttle)
+    print(
+        f"wrote {result.path} ({result.bytes:,} bytes) and {result.sidecar}; on the car: "
+        f"python manage.py drive --model {result.path.name} --type tflite_linear"
+    )
+    if args.check and litert_available():
+        gap = donkey_check(result.path, model)
+        print(
+            f"Donkey check (LiteRT, called as Donkey's TFLite pilot calls it): max |angle - "
+            f"app's steering on the imported image| {gap:.2e} over 16 images"
+        )
     return 0

@@ -196,6 +196,81 @@ def sidecar(
     }
 
 
+# --- a Donkey Car pilot ------------------------------------------------------------------------
+
+DONKEY_IMAGE = (120, 160)  # (IMAGE_H, IMAGE_W): Donkey's default camera
+DONKEY_THROTTLE = 0.3  # the constant throttle output; Donkey's local_angle mode ignores it
+
+
+def _donkey_graph(model: Any, spec: InputSpec, throttle: float):
+    """img_in float32 (1, H, W, 3) in 0..1 (Donkey's normalised camera image) -> [angle (1, 1),
+    throttle (1, 1)]: the whole image onto the road rows (import-data's Donkey mapping),
+    then the app's preprocessing and network."""
+    import tensorflow as tf
+
+    from agents.driving.tflite_runner import preprocess_graph
+
+    def forward(img_in):
+        x = img_in * 255.0
+        road = tf.image.resize(x, (spec.crop_rows, spec.frame_width), method="bilinear")[0]
+        out = model(preprocess_graph(road, spec), training=False)
+        return [out[:, 0:1], tf.fill([1, 1], tf.constant(throttle, tf.float32))]
+
+    return forward
+
+
+def export_donkey(
+    model_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    throttle: float = DONKEY_THROTTLE,
+    image: tuple[int, int] = DONKEY_IMAGE,
+) -> ExportResult:
+    """A .tflite a Donkey Car loads with `--type tflite_linear`: its serving_default signature
+    takes `img_in` float32 (1, 120, 160, 3) in 0..1 and gives two (1, 1) outputs in order,
+    angle (the model's steering) and throttle (the constant `throttle`), as KerasLinear's
+    TFLite pilot reads them."""
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2,
+    )
+
+    from agents.driving.cnn_driver import load_driving_model
+
+    model_path, out = Path(model_path), Path(out)
+    if out.suffix != ".tflite":
+        raise UserFacingError(f"{out}: the exported file must end in .tflite")
+    if not out.parent.is_dir():
+        raise UserFacingError(f"{out.parent}: no such folder")
+    model, spec, card = load_driving_model(model_path)
+    signature = tf.TensorSpec((1, *image, 3), tf.float32, name="img_in")
+    fn = tf.function(_donkey_graph(model, spec, throttle), input_signature=[signature])
+    frozen = convert_variables_to_constants_v2(fn.get_concrete_function())
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen], model)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    try:
+        content = bytes(converter.convert())
+    except Exception as e:  # the converter raises many kinds; the user needs one line
+        raise UserFacingError(f"could not convert the model to TFLite: {e}") from e
+    atomic_write_bytes(out, content)
+    side = sidecar_path(out)
+    doc = {
+        "export_format": EXPORT_FORMAT,
+        "for": "Donkey Car: python manage.py drive --model F.tflite --type tflite_linear",
+        "model": model_path.name,
+        "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
+        "tflite_sha256": hashlib.sha256(content).hexdigest(),
+        "input": {"name": "img_in", "dtype": "float32", "shape": [1, *image, 3],
+                  "what": "the camera image scaled to 0..1; the whole image becomes the "
+                  "model's road window (import-data's Donkey mapping)"},
+        "output": {"order": ["angle", "throttle"], "angle": "-1..1, right positive",
+                   "throttle": f"constant {throttle:g} (use local_angle mode to throttle "
+                   "yourself)"},
+        "card": card,
+    }  # fmt: skip
+    atomic_write_text(side, json.dumps(doc, indent=2) + "\n")
+    return ExportResult(out, side, len(content), ("angle", "throttle"))
+
+
 # --- checking the exported file under LiteRT alone ---------------------------------------------
 
 
@@ -252,3 +327,32 @@ def check_with_litert(
     lite, report = run_litert(tflite_path, frames)
     diff = float(np.abs(app[:, 0] - lite[:, 0]).max())
     return LiteRtCheck(len(frames), diff, bool(report.get("tensorflow_imported")), lite)
+
+
+def donkey_check(tflite_path: str | os.PathLike[str], model_path: str | os.PathLike[str]) -> float:
+    """Max |angle - the app's steering| over 16 rendered frames: each frame's road rows as a
+    120x160 Donkey image, run the way Donkey's TFLite pilot runs it (signature runner, input
+    `img_in` scaled to 0..1, outputs in signature order), against the app's TFLite path on
+    the same image imported (import-data's Donkey mapping)."""
+    from ai_edge_litert.interpreter import Interpreter
+    from PIL import Image
+
+    from agents.driving import tflite_runner as tfl
+    from agents.driving.cnn_driver import load_driving_model
+    from agents.driving.formats import donkey
+    from agents.driving.formats.common import map_image
+
+    model, spec, _ = load_driving_model(model_path)
+    app = tfl.TfliteRunner(tfl.convert_keras_model(model, spec), spec)
+    interp = Interpreter(model_path=str(tflite_path))
+    keys = interp.get_signature_list()["serving_default"]["outputs"]
+    runner = interp.get_signature_runner()
+    h, w = DONKEY_IMAGE
+    gaps = []
+    for frame in calibration_frames(16, seed=2):
+        road = Image.fromarray(frame[spec.crop_top : spec.crop_top + spec.crop_rows])
+        image = road.resize((w, h), Image.Resampling.BILINEAR)
+        out = runner(img_in=np.asarray(image, np.float32)[None] / 255.0)
+        angle = float(out[keys[0]][0][0])
+        gaps.append(abs(angle - float(app(map_image(image, donkey.default_camera()))[0])))
+    return max(gaps)

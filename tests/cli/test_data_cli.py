@@ -1,4 +1,4 @@
-"""`import-data`, `export-data` and `export-model --format donkey`, run as a user would."""
+"""`import-data`, `export-data` and export-model's argument checks, run as a user would."""
 
 from __future__ import annotations
 
@@ -69,7 +69,9 @@ def test_export_data_then_import_data_round_trips(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
-def test_export_model_for_donkey_says_what_is_missing(capsys):
-    assert main(["export-model", "models/pilotnet.h5", "--format", "donkey"]) == 1
-    out = capsys.readouterr().out
-    assert "cannot load this app's model directly" in out and "n_outputs0" in out
+def test_export_model_refuses_a_missing_model_and_quantized_donkey(tmp_path, capsys):
+    assert main(["export-model", str(tmp_path / "none.h5")]) == 2
+    assert "no such model file" in capsys.readouterr().err
+    args = ["export-model", "models/pilotnet.h5", "--format", "donkey", "--quantize", "int8"]
+    assert main(args) == 2
+    assert "--quantize is for --format tflite" in capsys.readouterr().err

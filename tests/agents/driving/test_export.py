@@ -11,8 +11,11 @@ import pytest
 
 from agents.driving.cnn_driver import default_model_path
 from agents.driving.export import (
+    DONKEY_IMAGE,
     calibration_frames,
     check_with_litert,
+    donkey_check,
+    export_donkey,
     export_tflite,
     litert_available,
     run_litert,
@@ -101,3 +104,21 @@ def test_quantized_exports_are_smaller_and_close(
 def test_a_wrong_suffix_is_one_clear_error(tmp_path):
     with pytest.raises(UserFacingError, match=r"must end in \.tflite"):
         export_tflite(default_model_path(), tmp_path / "model.bin")
+
+
+def test_a_donkey_export_is_what_donkeys_tflite_pilot_calls(tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    out = tmp_path / "donkey.tflite"
+    export_donkey(default_model_path(), out, throttle=0.25)
+    interp = Interpreter(model_path=str(out))
+    sig = interp.get_signature_list()["serving_default"]
+    assert sig["inputs"] == ["img_in"] and len(sig["outputs"]) == 2  # angle, then throttle
+    (detail,) = interp.get_input_details()
+    assert detail["name"].removeprefix("serving_default_").removesuffix(":0") == "img_in"
+    assert tuple(detail["shape"]) == (1, *DONKEY_IMAGE, 3)
+    image = np.full((1, *DONKEY_IMAGE, 3), 0.5, np.float32)
+    out_dict = interp.get_signature_runner()(img_in=image)
+    assert out_dict[sig["outputs"][1]][0][0] == pytest.approx(0.25)
+    # Its angle is the app's steering on the same image imported with import-data's mapping.
+    assert donkey_check(out, default_model_path()) < 0.01
