@@ -86,7 +86,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     m.add_argument("model", help="the driving model (.h5)")
     m.add_argument("--format", default="tflite", choices=("tflite", "donkey"))
     m.add_argument("--quantize", default="none", choices=("none", "float16", "int8"))
-    m.add_argument("--out", help="the .tflite file to write (default: beside the model)")
+    m.add_argument("--out", help="the .tflite file (default: MODEL's name, in the current folder)")
     m.add_argument(
         "--throttle",
         type=argtypes.number(-1.0, 1.0),
@@ -170,7 +170,7 @@ def run_export_model(args: argparse.Namespace) -> int:
     if args.format == "donkey":
         return export_for_donkey(args, model)
     suffix = "" if args.quantize == "none" else f"-{args.quantize}"
-    out = Path(args.out) if args.out else model.with_name(f"{model.stem}{suffix}.tflite")
+    out = Path(args.out or f"{model.stem}{suffix}.tflite")  # default: the current folder
     result = export_tflite(model, out, args.quantize)
     print(
         f"wrote {result.path} ({result.bytes:,} bytes, {args.quantize}; outputs "
@@ -200,7 +200,7 @@ def export_for_donkey(args: argparse.Namespace, model: Path) -> int:
 
     if args.quantize != "none":
         raise UserFacingError("--quantize is for --format tflite; a Donkey export is float32")
-    out = Path(args.out) if args.out else model.with_name(f"{model.stem}-donkey.tflite")
+    out = Path(args.out or f"{model.stem}-donkey.tflite")
     result = export_donkey(model, out, throttle=args.throttle)
     print(
         f"wrote {result.path} ({result.bytes:,} bytes) and {result.sidecar}; on the car: "
