@@ -80,7 +80,7 @@ def import_dataset(
         origin["side_steering_correction"] = options.side_correction
         origin["rate_hz_assumed"] = rate
         expected = udacity.count_rows(path) * (3 if options.side_correction is not None else 1)
-        name = options.name or f"udacity-{path.resolve().name}"
+        name = options.name or f"udacity-{udacity.log_path(path).parent.resolve().name}"
     else:
         if not path.is_dir():
             raise UserFacingError(f"{path}: a Donkey tub is a folder")
