@@ -359,9 +359,11 @@ def train(
     dist = make_strategy(strategy, devices)  # an unknown device: an error before data loads
 
     start_model = arch_spec = None
+    has_speed_head = False  # a fine-tune of a speed model may see data without speeds
     if initial_model is not None:
         start_model, arch, arch_spec = _initial(initial_model, arch)
-        speed = speed or output_count(start_model) == 2
+        has_speed_head = output_count(start_model) == 2
+        speed = speed or has_speed_head
     arch = arch or DEFAULT_ARCHITECTURE
     spec = arch_spec or spec_for(arch)
     outputs = 2 if speed else 1
@@ -384,6 +386,7 @@ def train(
     data = make_pipelines(
         table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob, outputs=outputs,
         speed_scale=SPEED_SCALE, session_weights=session_weights,
+        require_speed=not has_speed_head,
     )  # fmt: skip
     table = data.table  # without the frames that failed to decode
     off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
