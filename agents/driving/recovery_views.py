@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.driving.formats.common import imported_origin
 from agents.driving.recording import (
     COLUMNS,
     FRAMES_DIR,
@@ -53,6 +54,7 @@ from agents.driving.recording import (
     load_session,
     summarize_session,
 )
+from agents.driving.session_edits import read_edits
 from game.errors import UserFacingError
 from game.fileio import atomic_write_text
 
@@ -97,8 +99,8 @@ def is_person_session(session_dir: str | os.PathLike[str]) -> bool:
     Expert sessions (which have their own exact recovery views), derived recovery folders and
     sessions that cannot be read are not."""
     folder = Path(session_dir)
-    if folder.name == FOLDER_NAME:
-        return False
+    if folder.name == FOLDER_NAME or imported_origin(folder) is not None:
+        return False  # an imported session has no poses on a track to render views from
     summary = summarize_session(folder)
     return summary.error is None and any(summary.sources.get(s, 0) for s in PERSON_SOURCES)
 
@@ -119,6 +121,8 @@ def _log_key(session_dir: Path, views_per_sample: int, seed: int) -> dict[str, A
         "log_size": st.st_size,
         "log_mtime_ns": st.st_mtime_ns,
         "log_lines": lines,
+        # Rows deleted in the Studio get no views: another deletion rebuilds the folder.
+        "deleted": [list(r) for r in read_edits(session_dir).deleted],
     }
 
 
@@ -224,6 +228,7 @@ def _person_rows(session) -> np.ndarray:
     keep = np.isin(sources, PERSON_SOURCES)
     if "off_lane" in cols:
         keep &= cols["off_lane"] != 1.0
+    keep &= ~read_edits(session.dir).deleted_mask(session.log_rows)
     return np.flatnonzero(keep)
 
 
@@ -412,6 +417,8 @@ def ensure_recovery_views(
         key = _log_key(session_dir, views_per_sample, seed)
     except OSError as e:
         return result(None, note=f"{session_dir}: cannot read {LOG_NAME} ({e.strerror or e})")
+    except UserFacingError as e:  # a broken edits.json: training itself says so too
+        return result(None, note=str(e))
     stamp = _read_stamp(final)
     if stamp is not None and {k: stamp.get(k) for k in key} == key:
         views = int(stamp.get("views", 0))

@@ -362,9 +362,11 @@ def train(
     dist = make_strategy(strategy, devices)  # an unknown device: an error before data loads
 
     start_model = arch_spec = None
+    has_speed_head = False  # a fine-tune of a speed model may see data without speeds
     if initial_model is not None:
         start_model, arch, arch_spec = _initial(initial_model, arch)
-        speed = speed or output_count(start_model) == 2
+        has_speed_head = output_count(start_model) == 2
+        speed = speed or has_speed_head
     arch = arch or DEFAULT_ARCHITECTURE
     spec = arch_spec or spec_for(arch)
     outputs = 2 if speed else 1
@@ -387,9 +389,12 @@ def train(
     data = make_pipelines(
         table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob, outputs=outputs,
         speed_scale=SPEED_SCALE, session_weights=session_weights,
+        require_speed=not has_speed_head,
     )  # fmt: skip
     table = data.table  # without the frames that failed to decode
     off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
+    off += f", {table.deleted_rows} deleted rows left out" if table.deleted_rows else ""
+    off += f", {table.mirrored_rows} rows mirrored" if table.mirrored_rows else ""
     views = f" (with {n_views} recovery views of your driving)" if n_views else ""
     if focused is not None:
         views += (
@@ -446,6 +451,8 @@ def train(
                     "train": data.train_frames, "val": data.val_frames, "total": len(table)
                 },
                 "skipped_rows": len(table.problems),
+                "deleted_rows": table.deleted_rows,  # left out by the sessions' edits
+                "mirrored_rows": table.mirrored_rows,
                 "batch_size": batch_size,
                 "strategy": strategy,
                 "replicas": int(dist.num_replicas_in_sync),
