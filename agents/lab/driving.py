@@ -46,6 +46,9 @@ def train_variant(
         "epochs_run": result.epochs_run,
         "best_val_loss": round(float(result.best_val_loss), 6),
         "train_frames": frames.get("train"),
+        "history": {
+            k: [round(float(v), 6) for v in result.history.get(k, [])] for k in ("loss", "val_loss")
+        },  # fmt: skip
         "val_frames": frames.get("val"),
     }
 

@@ -23,9 +23,9 @@ RECORD_KEYS = ("key", "label", "spec", "task", "knobs", "recipe", "seed", "statu
                "finished")  # fmt: skip
 DRIVING_FIGURES = ("autonomy_pct", "interventions", "mean_abs_offset_m", "offset_ratio",
                    "race_lap_ratio", "inference_ms", "val_mae", "params", "macs",
-                   "train_seconds", "epochs_run", "tracks")  # fmt: skip
+                   "train_seconds", "epochs_run", "tracks", "history")  # fmt: skip
 RPS_FIGURES = ("next_move_accuracy", "net_score", "inference_ms", "params", "macs",
-               "train_seconds")  # fmt: skip
+               "train_seconds", "history")  # fmt: skip
 FIGURES = {"driving": DRIVING_FIGURES, "rps": RPS_FIGURES}
 
 
@@ -67,7 +67,7 @@ def flat(record: dict[str, Any]) -> dict[str, Any]:
     per-track rows left out (they are in results.json)."""
     row: dict[str, Any] = {}
     for k, v in record.items():
-        if k in ("recipe", "knobs", "tracks"):
+        if k in ("recipe", "knobs", "tracks", "history"):
             continue
         row[k] = v
     for k, v in record.get("recipe", {}).items():

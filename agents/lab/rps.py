@@ -118,12 +118,16 @@ def run_variant(recipe_dict: dict, seed: int, games: int, rounds: int) -> dict[s
     x, y = joint_dataset(train_games, recipe.window)
     model = build(recipe)
     t0 = time.perf_counter()
-    model.fit(x, y, epochs=recipe.epochs, batch_size=recipe.batch_size, verbose=0, shuffle=True)
+    fit = model.fit(x, y, epochs=recipe.epochs, batch_size=recipe.batch_size, verbose=0,
+                    validation_split=0.2, shuffle=True)  # fmt: skip
     train_seconds = time.perf_counter() - t0
     score, ms = net_score(model, POPULATION, rounds, recipe.window)
     return {
         "train_seconds": round(train_seconds, 1),
         "train_windows": int(len(x)),
+        "history": {
+            k: [round(float(v), 6) for v in fit.history.get(k, [])] for k in ("loss", "val_loss")
+        },  # fmt: skip
         "params": params(model),
         "macs": lstm_macs(recipe, int(x.shape[-1])),
         "next_move_accuracy": accuracy(model, held_out, recipe.window),

@@ -11,6 +11,7 @@ import pygame
 
 from game.errors import UserFacingError
 from game.render import theme
+from game.render.charts import LineChart
 from game.render.scatter import draw_scatter
 from game.render.table import Cell, Column, Table
 from game.render.widgets import MenuItem, MenuList
@@ -45,7 +46,7 @@ class LabScene(Scene):
         ("Enter", "run the preset (quick budget; finished variants are kept)"),
         ("C", "cancel the run"),
         ("S / R", "sort by the next column / reverse"),
-        ("X", "scatter: parameters or inference ms"),
+        ("X", "plot: parameters, inference ms, learning curves"),
         ("M", "save the chosen variant as a model"),
         ("Esc", "back (cancels a run)"),
     ]
@@ -132,7 +133,7 @@ class LabScene(Scene):
         for line in wrap(about, LEFT_W - 20, theme.SMALL)[:9]:
             theme.blit_text(surface, line, (30, y), theme.SMALL, theme.TEXT_MUTED)
             y += 20
-        keys = "Enter run  C cancel  Tab table  S/R sort  X scatter  M save  Esc back"
+        keys = "Enter run  C cancel  Tab table  S/R sort  X plot  M save  Esc back"
         theme.blit_text(surface, keys, (30, h - 24), theme.SMALL, theme.TEXT_DIM, "midleft")
 
         right = pygame.Rect(LEFT_W + 20, 20, w - LEFT_W - 40, h - 56)
@@ -147,8 +148,15 @@ class LabScene(Scene):
         lower = pygame.Rect(right.x, table_rect.bottom + 14, right.w,
                             right.bottom - table_rect.bottom - 14)  # fmt: skip
         plot = pygame.Rect(lower.x, lower.y, lower.w // 2 - 8, lower.h)
-        x_title, y_title, points = s.scatter()
-        draw_scatter(surface, plot, f"{x_title} vs {y_title}", x_title, y_title, points)
+        if s.showing_curves:
+            chart = LineChart(plot, "Learning curves", y_label="val loss", x_label="epoch",
+                              hint="each variant's validation loss per epoch")  # fmt: skip
+            for label, losses in s.curves():
+                chart.set(label, losses, range(1, len(losses) + 1))
+            chart.draw(surface)
+        else:
+            x_title, y_title, points = s.scatter()
+            draw_scatter(surface, plot, f"{x_title} vs {y_title}", x_title, y_title, points)
         text_rect = pygame.Rect(plot.right + 16, lower.y, lower.right - plot.right - 16, lower.h)
         theme.draw_panel(surface, text_rect, theme.PANEL, theme.PANEL_EDGE, radius=10)
         theme.blit_text(surface, "FINDING", (text_rect.x + 14, text_rect.y + 18), theme.SMALL,

@@ -39,6 +39,7 @@ RPS_SORTS = (
     ("train s", "train_seconds", True),
 )
 SCATTER_X = (("params", "parameters"), ("inference_ms", "inference ms"))
+VIEWS = len(SCATTER_X) + 1  # the scatters, then the learning curves
 
 
 @dataclass(frozen=True)
@@ -217,12 +218,26 @@ class LabSession:
         self.descending = not self.descending
 
     def next_scatter_x(self) -> None:
-        self.scatter_x = (self.scatter_x + 1) % len(SCATTER_X)
+        """Cycle the plot: parameters, inference ms, then the learning curves."""
+        self.scatter_x = (self.scatter_x + 1) % VIEWS
+
+    @property
+    def showing_curves(self) -> bool:
+        return self.scatter_x == len(SCATTER_X)
+
+    def curves(self) -> list[tuple[str, list[float]]]:
+        """(variant, validation loss per epoch) of the measured variants, side by side."""
+        out = []
+        for r in self.finished():
+            losses = (r.get("history") or {}).get("val_loss") or []
+            if r.get("status") == "ok" and losses:
+                out.append((r["label"], [float(v) for v in losses]))
+        return out
 
     def scatter(self) -> tuple[str, str, list[tuple[float, float, str]]]:
         """(x title, y title, points (x, y, group)): params or inference ms against the
         preset's main figure, grouped by the varied knobs' values."""
-        xkey, xtitle = SCATTER_X[self.scatter_x]
+        xkey, xtitle = SCATTER_X[self.scatter_x % len(SCATTER_X)]
         _, ykey, _ = self.sorts[0]
         pts = []
         for r in self.finished():

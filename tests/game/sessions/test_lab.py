@@ -52,7 +52,8 @@ def measured(spec_path, offsets, params=(1000, 2000)):
              "knobs": v.knobs, "recipe": v.recipe, "seed": v.seed, "status": "ok",
              "error": None, "mean_abs_offset_m": off, "autonomy_pct": 100.0,
              "params": params[i // 2], "inference_ms": 1.0 + i,
-             "model": f"variants/{v.key}/model.h5"}  # fmt: skip
+             "model": f"variants/{v.key}/model.h5",
+             "history": {"loss": [0.2, 0.1], "val_loss": [0.3, off]}}  # fmt: skip
         save_record(out, r)
         records.append(r)
     write_results(out, {"name": spec.name}, records)
@@ -73,6 +74,11 @@ def test_saved_results_show_sorted_plotted_and_with_a_finding(tmp_path):
     x_title, y_title, points = s.scatter()
     assert x_title == "parameters" and len(points) == 4
     assert {g for _, _, g in points} == {"dropout=0.0", "dropout=0.5"}
+    s.next_scatter_x()
+    s.next_scatter_x()  # parameters -> inference ms -> learning curves
+    assert s.showing_curves
+    curves = dict(s.curves())
+    assert len(curves) == 4 and curves["dropout=0.5 seed=0"] == [0.3, 0.10]
     text = s.finding()
     assert "dropout=0.5" in text.split("best first:")[1].split(";")[0]
     assert "measurably best" in text  # 0.10-0.12 vs 0.30-0.32: the spreads do not overlap
