@@ -121,8 +121,12 @@ def cost_lines(pts: list[Point]) -> list[str]:
     """What the grid points cost: parameters, multiply-accumulates and inference time, from
     the cheapest to the dearest (only the figures that differ)."""
     out = []
-    for attr, what, fmt in (("params", "Parameters", "{:,}"), ("macs", "MACs per prediction", "{:,}"),
-                            ("inference_ms", "Inference ms per prediction", "{:.1f}")):  # fmt: skip
+    figures = (
+        ("params", "Parameters", "{:,}"),
+        ("macs", "MACs per prediction", "{:,}"),
+        ("inference_ms", "Inference ms per prediction", "{:.1f}"),
+    )
+    for attr, what, fmt in figures:
         known = [p for p in pts if getattr(p, attr)]
         if len(known) < 2 or len({getattr(p, attr) for p in known}) < 2:
             continue
