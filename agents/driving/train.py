@@ -29,6 +29,7 @@ from agents.driving.dataset import (
     session_dirs,
 )
 from agents.driving.preprocess import InputSpec, spec_for
+from agents.driving.train_config import Focus, TrainConfig
 from agents.modelio import ModelFileError
 from agents.training import (
     EARLY_STOP_PATIENCE,
@@ -69,27 +70,6 @@ class TrainResult:
     def cancelled(self) -> bool:
         """Always False: a cancelled run raises TrainingCancelled (kept for older callers)."""
         return False
-
-
-@dataclass(frozen=True)
-class Focus:
-    """What a fine-tune is about (a DAgger run's takeovers): those sessions' frames and their
-    recovery views are all kept and weighted to carry `share` of the loss (each frame at most
-    `max_weight` times an ordinary one, never less than once); the other sessions' frames
-    are a replay sample of at most `max_other_frames` in whole time blocks (None: all), so
-    one pass fits the app's fine-tune budget."""
-
-    sessions: tuple[Path, ...]
-    share: float = 0.0
-    max_weight: float = 1.0
-    max_other_frames: int | None = None
-
-    def weight(self, n_focus: int, n_other: int) -> float:
-        """The loss weight of a focus frame (others weigh 1) for these frame counts."""
-        if n_focus == 0 or n_other == 0 or self.share <= 0.0:
-            return 1.0
-        wanted = self.share / (1.0 - self.share) * n_other / n_focus
-        return float(min(max(wanted, 1.0), self.max_weight))
 
 
 def unique_dirs(dirs: list[Path]) -> list[Path]:
@@ -287,31 +267,14 @@ def speed_outputs_card() -> dict:
 
 
 def train(
-    sessions: list[str | os.PathLike[str]],
-    arch: str | None = None,
-    epochs: int = 10,
-    out_path: str | os.PathLike[str] = "pilotnet.h5",
-    batch_size: int = 64,
-    seed: int = 0,
-    strategy: str = "default",
-    tensorboard_dir: str | os.PathLike[str] | None = None,
+    config: TrainConfig,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
-    initial_model: str | os.PathLike[str] | None = None,
-    devices: list[str] | None = None,
-    learning_rate: float | None = None,
-    patience: int = PATIENCE,
-    time_limit_s: float | None = None,
-    flip_prob: float = 0.0,
-    lr_decay: bool = True,
     extra_callbacks: Callable[[], list] | None = None,
-    speed: bool = False,
-    recovery_views: bool = True,
-    focus: Focus | None = None,
 ) -> TrainResult:
-    """Train `arch` (or fine-tune `initial_model`) on the sessions and save the best epoch.
+    """Train `config.arch` (or fine-tune `config.initial_model`) on `config.sessions` and save
+    the best epoch to `config.out_path` (see TrainConfig for the options).
 
-    sessions: session folders, or folders holding session folders.
     arch: the architecture to train (default pilotnet); with `initial_model`, None means the
         model's own, and another one is an error.
     progress(event) gets agents.training.TrainingProgress events from the training thread.
@@ -348,26 +311,22 @@ def train(
         with_speed_head,
     )
 
-    if epochs < 1:
-        raise UserFacingError(f"epochs must be at least 1, got {epochs}")
-    if batch_size < 1:
-        raise UserFacingError(f"batch size must be at least 1, got {batch_size}")
-    out_path = Path(out_path)
-    if out_path.suffix != ".h5":
-        raise UserFacingError(f"{out_path}: the model file must end in .h5")
-    keras.utils.set_random_seed(seed)
-    dist = make_strategy(strategy, devices)  # an unknown device: an error before data loads
+    out_path = config.out_path
+    keras.utils.set_random_seed(config.seed)
+    # An unknown device: an error before data loads.
+    dist = make_strategy(config.strategy, list(config.devices) or None)
 
+    arch, speed = config.arch, config.speed
     start_model = arch_spec = None
-    if initial_model is not None:
-        start_model, arch, arch_spec = _initial(initial_model, arch)
+    if config.initial_model is not None:
+        start_model, arch, arch_spec = _initial(config.initial_model, arch)
         speed = speed or output_count(start_model) == 2
     arch = arch or DEFAULT_ARCHITECTURE
     spec = arch_spec or spec_for(arch)
     outputs = 2 if speed else 1
-    dirs = session_dirs(sessions)
+    dirs = session_dirs(list(config.sessions))
     n_views = 0
-    if recovery_views:
+    if config.recovery_views:
         from agents.driving.recovery_views import recovery_sessions
 
         extra, n_views = recovery_sessions(
@@ -377,13 +336,14 @@ def train(
     dirs = unique_dirs(dirs)
     table = load_frames(dirs, spec)
     session_weights, focused = None, None
-    if focus is not None:
-        table, session_weights, focused = apply_focus(table, focus, seed)
+    if config.focus is not None:
+        table, session_weights, focused = apply_focus(table, config.focus, config.seed)
         n_views = recovery_frames(table)  # those in the replay sample and the takeovers'
     report_data(progress, f"checking {len(table)} frame images")
     data = make_pipelines(
-        table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob, outputs=outputs,
-        speed_scale=SPEED_SCALE, session_weights=session_weights,
+        table, spec, batch_size=config.batch_size, seed=config.seed,
+        flip_prob=config.flip_prob, outputs=outputs, speed_scale=SPEED_SCALE,
+        session_weights=session_weights,
     )  # fmt: skip
     table = data.table  # without the frames that failed to decode
     off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
@@ -409,12 +369,12 @@ def train(
             model.set_weights(start_model.get_weights())
             if speed:
                 model = with_speed_head(model)  # a no-op when it has one already
-            compile_model(model, learning_rate or FINE_TUNE_LEARNING_RATE)
+            compile_model(model, config.learning_rate or FINE_TUNE_LEARNING_RATE)
         else:
-            lr = learning_rate or LEARNING_RATE
-            if lr_decay:
+            lr = config.learning_rate or LEARNING_RATE
+            if config.lr_decay:
                 # Big steps early, small at the end: steering must be precise to ~0.005.
-                steps = epochs * data.train_batches
+                steps = config.epochs * data.train_batches
                 lr = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=LR_FLOOR)
             model = build_model(arch, spec, lr, speed=speed)
 
@@ -422,12 +382,12 @@ def train(
         return ModelCard(
             kind="driving",
             architecture=arch,
-            epochs_requested=epochs,
+            epochs_requested=config.epochs,
             epochs_run=outcome.epochs_run,
             best_epoch=outcome.best_epoch,
             best_val_loss=outcome.best_val_loss,
             training_seconds=round(outcome.seconds, 1),
-            seed=seed,
+            seed=config.seed,
             created=now_iso(),
             history={k: outcome.history.get(k, []) for k in ("loss", "val_loss")},
             versions=versions(),
@@ -439,14 +399,19 @@ def train(
                     "train": data.train_frames, "val": data.val_frames, "total": len(table)
                 },
                 "skipped_rows": len(table.problems),
-                "batch_size": batch_size,
-                "strategy": strategy,
+                "batch_size": config.batch_size,
+                "strategy": config.strategy,
                 "replicas": int(dist.num_replicas_in_sync),
-                "devices": list(dist.extended.worker_devices) if strategy == "mirrored" else [],
-                "flip_prob": flip_prob,
-                "lr_decay": lr_decay and initial_model is None,
-                "fine_tuned_from": str(initial_model) if initial_model is not None else None,
+                "devices": (
+                    list(dist.extended.worker_devices) if config.strategy == "mirrored" else []
+                ),
+                "flip_prob": config.flip_prob,
+                "lr_decay": config.lr_decay and not config.fine_tuning,
+                "fine_tuned_from": (
+                    str(config.initial_model) if config.initial_model is not None else None
+                ),
                 "recovery_views": n_views,
+                "config": config.to_dict(),
                 **({"focus": focused} if focused is not None else {}),
                 **({"outputs": speed_outputs_card()} if speed else {}),
             },
@@ -457,15 +422,15 @@ def train(
         out_path,
         data.train,
         validation_data=data.val,
-        epochs=epochs,
+        epochs=config.epochs,
         describe=describe,
-        patience=patience,
+        patience=config.patience,
         progress=progress,
         cancel=cancel,
         batches=data.train_batches,
         val_batches=data.val_batches,
-        time_limit_s=time_limit_s,
-        tensorboard_dir=tensorboard_dir,
+        time_limit_s=config.time_limit_s,
+        tensorboard_dir=config.tensorboard_dir,
         extra_callbacks=extra_callbacks,
         shuffle=False,
     )
@@ -481,6 +446,6 @@ def train(
 
 
 __all__ = [
-    "ModelFileError", "STRATEGIES", "TrainResult", "TrainingCancelled", "make_strategy",
-    "train", "update_card",
+    "Focus", "ModelFileError", "STRATEGIES", "TrainConfig", "TrainResult", "TrainingCancelled",
+    "make_strategy", "train", "update_card",
 ]  # fmt: skip

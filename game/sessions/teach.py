@@ -34,7 +34,14 @@ from game.paths import user_dir
 from game.sessions.controls import track_label
 from game.sessions.driving import DriveSession, Notify, TrackSession, no_notice
 from game.sessions.teach_result import TeachResult, result_job
-from game.sessions.training import RunState, TrainingRun, follow_training, train_job
+from game.sessions.training import (
+    JobFactory,
+    RunState,
+    TrainingRun,
+    follow_training,
+    run_config,
+    train_job,
+)
 from game.workers import CANCELLED, DONE, FAILED, Worker
 
 LAPS = 2
@@ -44,7 +51,6 @@ WATCH_LAPS = 1  # laps on the taught track before the unseen one
 DEFAULT_TRACK = "oval"  # the shortest shipped track: two laps take about two minutes
 MODEL_STEM = "my-car"
 
-JobFactory = Callable[..., Callable]  # game.sessions.training.train_job's signature
 ResultFactory = Callable[..., Callable]  # game.sessions.teach_result.result_job's signature
 
 
@@ -162,9 +168,8 @@ class TeachSession:
             return False
         out = new_model_path(MODEL_STEM)  # my-car-2026-11-30-1412.h5: every run its own
         job = self.job_factory(
-            sessions=sessions, arch=DEFAULT_ARCHITECTURE, epochs=self.epochs, out_path=out,
-            initial_model=self.initial_model,
-        )  # fmt: skip
+            run_config(sessions, DEFAULT_ARCHITECTURE, self.epochs, out, self.initial_model)
+        )
         self.run = TrainingRun()
         self.worker = Worker(job, name="teach training").start()
         self.step = Step.TRAIN

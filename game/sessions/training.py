@@ -21,6 +21,7 @@ from typing import Any
 from agents.driving.model_catalog import available_models, new_model_path, shipped_model
 from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
 from agents.driving.recording import LOG_NAME, SessionSummary, list_sessions
+from agents.driving.train_config import TrainConfig
 from agents.training import (
     EARLY_STOP_PATIENCE,
     FINE_TUNE_EPOCHS,
@@ -40,21 +41,27 @@ SKIPPED_WIDTH = 64  # characters of one listed problem
 
 Notify = Callable[[str, str], None]  # (message, "info" | "error"): the screen's toast
 Job = Callable[[WorkerContext], Any]
-# (sessions, arch, epochs, out_path, initial_model=None) -> the worker job; see train_job.
-JobFactory = Callable[..., Job]
+JobFactory = Callable[[TrainConfig], Job]  # the run's options -> the worker job (train_job)
 
 
 def _quiet(text: str, kind: str = "info") -> None:
     """The default Notify: a state used without a screen (tests) reports nowhere."""
 
 
-def train_job(
+def run_config(
     sessions: list[Path], arch: str, epochs: int, out_path: Path,
     initial_model: Path | None = None,
-) -> Job:  # fmt: skip
-    """Worker job: train and save `out_path`; each TrainingProgress goes to the screen.
-    With `initial_model` it fine-tunes that model (its own architecture) instead, within
-    FINE_TUNE_TIME_LIMIT_S: "your model in a minute"."""
+) -> TrainConfig:  # fmt: skip
+    """The Train and Teach screens' run: a new `arch` model, or with `initial_model` a
+    fine-tune of that model (its own architecture) within FINE_TUNE_TIME_LIMIT_S: "your model
+    in a minute"."""
+    if initial_model is not None:
+        return TrainConfig.fine_tune(initial_model, sessions, out_path, epochs=epochs)
+    return TrainConfig.scratch(sessions, out_path, arch=arch, epochs=epochs)
+
+
+def train_job(config: TrainConfig) -> Job:
+    """Worker job: train and save `config.out_path`; each TrainingProgress goes to the screen."""
 
     def job(ctx: WorkerContext):
         ctx.progress(None, "starting TensorFlow")
@@ -65,11 +72,7 @@ def train_job(
                 ctx.progress(None, event.message)
             ctx.emit(event)
 
-        return train(
-            sessions, arch=None if initial_model is not None else arch, epochs=epochs,
-            out_path=out_path, progress=progress, cancel=ctx.cancel, initial_model=initial_model,
-            time_limit_s=FINE_TUNE_TIME_LIMIT_S if initial_model is not None else None,
-        )  # fmt: skip
+        return train(config, progress=progress, cancel=ctx.cancel)
 
     return job
 
@@ -361,8 +364,9 @@ class TrainScreenState:
             out_path = new_model_path(self.arch)
         self.out_path = out_path
         self.run = TrainingRun()
-        job = self.job_factory(chosen, self.arch, self.epochs, out_path,
-                               initial_model=self.start_from)  # fmt: skip
+        job = self.job_factory(
+            run_config(chosen, self.arch, self.epochs, out_path, initial_model=self.start_from)
+        )
         self.worker = Worker(job, name="training").start()
         return True
 

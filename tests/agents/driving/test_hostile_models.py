@@ -204,11 +204,11 @@ def test_autopilot_parks_and_shows_the_error_when_the_model_outputs_nan():
 
 def test_fine_tune_onto_another_architecture_names_the_model_and_both(tmp_path):
     from agents.driving.models import build_model
-    from agents.driving.train import train
+    from agents.driving.train import TrainConfig, train
 
     def attempt(model_path: Path, arch: str | None = None) -> None:
-        train([tmp_path / "no-data"], arch, epochs=1, out_path=tmp_path / "o.h5",
-              initial_model=model_path)  # fmt: skip
+        train(TrainConfig((tmp_path / "no-data",), arch, epochs=1, out_path=tmp_path / "o.h5",
+                          initial_model=model_path))  # fmt: skip
 
     pooled = save_model_atomic(build_model("pooled"), tmp_path / "pooled.h5")
     write_card(pooled, {"architecture": "pooled", "input": spec_for("pooled").to_dict()})

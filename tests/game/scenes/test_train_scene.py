@@ -27,8 +27,8 @@ def test_start_from_keys_click_and_the_run_it_starts(app, monkeypatch, tmp_path)
     assert isinstance(scene, TrainScene)
     runs = []
 
-    def factory(chosen, arch, epochs, out_path, initial_model=None):
-        runs.append((arch, out_path, initial_model))
+    def factory(config):
+        runs.append((config.arch, config.out_path, config.initial_model))
         return lambda ctx: None
 
     scene.state.job_factory = factory
@@ -52,7 +52,7 @@ def test_start_from_keys_click_and_the_run_it_starts(app, monkeypatch, tmp_path)
     while st.training and time.monotonic() < end:
         app.run_frames(1)
     [(arch, out, initial)] = runs
-    assert (arch, initial) == ("pilotnet", shipped) and out.name == st.output_name
+    assert (arch, initial) == (None, shipped) and out.name == st.output_name  # its own arch
     # While it runs (and after) the start can't change; once done it can again.
     assert not st.training
     app.run_frames(1, lambda i: [key(pygame.K_f)])
