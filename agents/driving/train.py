@@ -24,6 +24,7 @@ import numpy as np
 from agents.driving.dataset import (
     SPEED_WINDOW_S,
     FrameTable,
+    Pipelines,
     load_frames,
     make_pipelines,
     session_dirs,
@@ -65,11 +66,6 @@ class TrainResult:
     history: dict[str, list[float]] = field(default_factory=dict)
     card: ModelCard | None = None
     skipped: list[str] = field(default_factory=list)  # bad rows left out, with file and line
-
-    @property
-    def cancelled(self) -> bool:
-        """Always False: a cancelled run raises TrainingCancelled (kept for older callers)."""
-        return False
 
 
 def unique_dirs(dirs: list[Path]) -> list[Path]:
@@ -266,6 +262,174 @@ def speed_outputs_card() -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Start:
+    """Where a run starts: the saved model it fine-tunes (None: random weights), the
+    architecture and input it trains, and whether it also learns speed."""
+
+    model: Any | None
+    arch: str
+    spec: InputSpec
+    speed: bool
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The checked frames and their Keras pipelines (frames that failed to decode are out of
+    `pipes.table`), the recovery-view frames among them, and what a focus did (or None)."""
+
+    pipes: Pipelines
+    recovery_frames: int
+    focused: dict[str, float] | None
+
+    @property
+    def table(self) -> FrameTable:
+        return self.pipes.table
+
+
+def start_of(config: TrainConfig) -> Start:
+    """The start model (checked before any data loads: see _initial) or a fresh one's spec."""
+    from agents.driving.models import DEFAULT_ARCHITECTURE, output_count
+
+    if config.initial_model is not None:
+        model, arch, spec = _initial(config.initial_model, config.arch)
+        return Start(model, arch, spec, config.speed or output_count(model) == 2)
+    arch = config.arch or DEFAULT_ARCHITECTURE
+    return Start(None, arch, spec_for(arch), config.speed)
+
+
+def training_data(
+    config: TrainConfig,
+    start: Start,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+) -> TrainingData:
+    """The sessions (each once), their recovery views (built once and cached) and the focus
+    sample, checked and made into pipelines; DATA events say what was found."""
+    from agents.driving.models import SPEED_SCALE
+
+    dirs = session_dirs(list(config.sessions))
+    n_views = 0
+    if config.recovery_views:
+        from agents.driving.recovery_views import recovery_sessions
+
+        extra, n_views = recovery_sessions(
+            dirs, progress=lambda m: report_data(progress, m), cancel=cancel
+        )
+        dirs = dirs + extra
+    table = load_frames(unique_dirs(dirs), start.spec)
+    session_weights, focused = None, None
+    if config.focus is not None:
+        table, session_weights, focused = apply_focus(table, config.focus, config.seed)
+        n_views = recovery_frames(table)  # those in the replay sample and the takeovers'
+    report_data(progress, f"checking {len(table)} frame images")
+    pipes = make_pipelines(
+        table, start.spec, batch_size=config.batch_size, seed=config.seed,
+        flip_prob=config.flip_prob, outputs=2 if start.speed else 1, speed_scale=SPEED_SCALE,
+        session_weights=session_weights,
+    )  # fmt: skip
+    data = TrainingData(pipes, n_views, focused)
+    report_data(progress, data_summary(data), data.table.problems)
+    return data
+
+
+def data_summary(data: TrainingData) -> str:
+    """The one line that says what a run trains on."""
+    table, focused = data.table, data.focused
+    off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
+    views = (
+        f" (with {data.recovery_frames} recovery views of your driving)"
+        if data.recovery_frames
+        else ""
+    )
+    if focused is not None:
+        views += (
+            f"; your takeovers: {focused['frames']} frames weighted x{focused['weight']:g} "
+            f"({focused['share']:.0%} of the loss)"
+        )
+    return f"{len(table)} frames{views}, {len(table.problems)} bad rows skipped{off}"
+
+
+def build(config: TrainConfig, start: Start, train_batches: int) -> Any:
+    """The compiled model to fit (call inside the strategy's scope, so its variables are
+    mirrored): the start model's weights in a fresh copy, or random weights with a cosine-
+    decayed learning rate over the planned `train_batches` x epochs."""
+    import keras
+
+    from agents.driving.models import (
+        build_model,
+        compile_model,
+        output_count,
+        speed_far_rows,
+        with_speed_head,
+    )
+
+    if start.model is not None:
+        model = build_model(
+            start.arch, start.spec, speed=output_count(start.model) == 2,
+            far_rows=speed_far_rows(start.model),
+        )  # fmt: skip
+        model.set_weights(start.model.get_weights())
+        if start.speed:
+            model = with_speed_head(model)  # a no-op when it has one already
+        compile_model(model, config.learning_rate or FINE_TUNE_LEARNING_RATE)
+        return model
+    lr = config.learning_rate or LEARNING_RATE
+    if config.lr_decay:
+        # Big steps early, small at the end: steering must be precise to ~0.005.
+        lr = keras.optimizers.schedules.CosineDecay(
+            lr, config.epochs * train_batches, alpha=LR_FLOOR
+        )
+    return build_model(start.arch, start.spec, lr, speed=start.speed)
+
+
+def describe(
+    config: TrainConfig, start: Start, data: TrainingData, model: Any, dist: Any
+) -> Callable[[FitOutcome, Path], ModelCard]:
+    """The card maker atomic_fit calls once the fit finished."""
+
+    def card(outcome: FitOutcome, checkpoint: Path) -> ModelCard:
+        table, pipes = data.table, data.pipes
+        mirrored = config.strategy == "mirrored"
+        return ModelCard(
+            kind="driving",
+            architecture=start.arch,
+            epochs_requested=config.epochs,
+            epochs_run=outcome.epochs_run,
+            best_epoch=outcome.best_epoch,
+            best_val_loss=outcome.best_val_loss,
+            training_seconds=round(outcome.seconds, 1),
+            seed=config.seed,
+            created=now_iso(),
+            history={k: outcome.history.get(k, []) for k in ("loss", "val_loss")},
+            versions=versions(),
+            details={
+                "input": start.spec.to_dict(),
+                "params": int(model.count_params()),
+                "sessions": table.sessions,
+                "frames": {
+                    "train": pipes.train_frames, "val": pipes.val_frames, "total": len(table)
+                },
+                "skipped_rows": len(table.problems),
+                "batch_size": config.batch_size,
+                "strategy": config.strategy,
+                "replicas": int(dist.num_replicas_in_sync),
+                "devices": list(dist.extended.worker_devices) if mirrored else [],
+                "flip_prob": config.flip_prob,
+                "lr_decay": config.lr_decay and not config.fine_tuning,
+                "fine_tuned_from": (
+                    str(config.initial_model) if config.initial_model is not None else None
+                ),
+                "recovery_views": data.recovery_frames,
+                "config": config.to_dict(),
+                **({"focus": data.focused} if data.focused is not None else {}),
+                **({"outputs": speed_outputs_card()} if start.speed else {}),
+            },
+        )  # fmt: skip
+
+    return card
+
+
 def train(
     config: TrainConfig,
     progress: ProgressFn | None = None,
@@ -301,147 +465,38 @@ def train(
     """
     import keras
 
-    from agents.driving.models import (
-        DEFAULT_ARCHITECTURE,
-        SPEED_SCALE,
-        build_model,
-        compile_model,
-        output_count,
-        speed_far_rows,
-        with_speed_head,
-    )
-
-    out_path = config.out_path
     keras.utils.set_random_seed(config.seed)
     # An unknown device: an error before data loads.
     dist = make_strategy(config.strategy, list(config.devices) or None)
-
-    arch, speed = config.arch, config.speed
-    start_model = arch_spec = None
-    if config.initial_model is not None:
-        start_model, arch, arch_spec = _initial(config.initial_model, arch)
-        speed = speed or output_count(start_model) == 2
-    arch = arch or DEFAULT_ARCHITECTURE
-    spec = arch_spec or spec_for(arch)
-    outputs = 2 if speed else 1
-    dirs = session_dirs(list(config.sessions))
-    n_views = 0
-    if config.recovery_views:
-        from agents.driving.recovery_views import recovery_sessions
-
-        extra, n_views = recovery_sessions(
-            dirs, progress=lambda m: report_data(progress, m), cancel=cancel
-        )
-        dirs = dirs + extra
-    dirs = unique_dirs(dirs)
-    table = load_frames(dirs, spec)
-    session_weights, focused = None, None
-    if config.focus is not None:
-        table, session_weights, focused = apply_focus(table, config.focus, config.seed)
-        n_views = recovery_frames(table)  # those in the replay sample and the takeovers'
-    report_data(progress, f"checking {len(table)} frame images")
-    data = make_pipelines(
-        table, spec, batch_size=config.batch_size, seed=config.seed,
-        flip_prob=config.flip_prob, outputs=outputs, speed_scale=SPEED_SCALE,
-        session_weights=session_weights,
-    )  # fmt: skip
-    table = data.table  # without the frames that failed to decode
-    off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
-    views = f" (with {n_views} recovery views of your driving)" if n_views else ""
-    if focused is not None:
-        views += (
-            f"; your takeovers: {focused['frames']} frames weighted x{focused['weight']:g} "
-            f"({focused['share']:.0%} of the loss)"
-        )
-    report_data(
-        progress,
-        f"{len(table)} frames{views}, {len(table.problems)} bad rows skipped{off}",
-        table.problems,
-    )
-
+    start = start_of(config)
+    data = training_data(config, start, progress, cancel)
     with dist.scope():
-        if start_model is not None:
-            # Rebuild inside the strategy scope so variables are mirrored, then copy weights.
-            model = build_model(
-                arch, spec, speed=output_count(start_model) == 2,
-                far_rows=speed_far_rows(start_model),
-            )  # fmt: skip
-            model.set_weights(start_model.get_weights())
-            if speed:
-                model = with_speed_head(model)  # a no-op when it has one already
-            compile_model(model, config.learning_rate or FINE_TUNE_LEARNING_RATE)
-        else:
-            lr = config.learning_rate or LEARNING_RATE
-            if config.lr_decay:
-                # Big steps early, small at the end: steering must be precise to ~0.005.
-                steps = config.epochs * data.train_batches
-                lr = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=LR_FLOOR)
-            model = build_model(arch, spec, lr, speed=speed)
-
-    def describe(outcome: FitOutcome, checkpoint: Path) -> ModelCard:
-        return ModelCard(
-            kind="driving",
-            architecture=arch,
-            epochs_requested=config.epochs,
-            epochs_run=outcome.epochs_run,
-            best_epoch=outcome.best_epoch,
-            best_val_loss=outcome.best_val_loss,
-            training_seconds=round(outcome.seconds, 1),
-            seed=config.seed,
-            created=now_iso(),
-            history={k: outcome.history.get(k, []) for k in ("loss", "val_loss")},
-            versions=versions(),
-            details={
-                "input": spec.to_dict(),
-                "params": int(model.count_params()),
-                "sessions": table.sessions,
-                "frames": {
-                    "train": data.train_frames, "val": data.val_frames, "total": len(table)
-                },
-                "skipped_rows": len(table.problems),
-                "batch_size": config.batch_size,
-                "strategy": config.strategy,
-                "replicas": int(dist.num_replicas_in_sync),
-                "devices": (
-                    list(dist.extended.worker_devices) if config.strategy == "mirrored" else []
-                ),
-                "flip_prob": config.flip_prob,
-                "lr_decay": config.lr_decay and not config.fine_tuning,
-                "fine_tuned_from": (
-                    str(config.initial_model) if config.initial_model is not None else None
-                ),
-                "recovery_views": n_views,
-                "config": config.to_dict(),
-                **({"focus": focused} if focused is not None else {}),
-                **({"outputs": speed_outputs_card()} if speed else {}),
-            },
-        )  # fmt: skip
-
+        model = build(config, start, data.pipes.train_batches)
     card, outcome = atomic_fit(
         model,
-        out_path,
-        data.train,
-        validation_data=data.val,
+        config.out_path,
+        data.pipes.train,
+        validation_data=data.pipes.val,
         epochs=config.epochs,
-        describe=describe,
+        describe=describe(config, start, data, model, dist),
         patience=config.patience,
         progress=progress,
         cancel=cancel,
-        batches=data.train_batches,
-        val_batches=data.val_batches,
+        batches=data.pipes.train_batches,
+        val_batches=data.pipes.val_batches,
         time_limit_s=config.time_limit_s,
         tensorboard_dir=config.tensorboard_dir,
         extra_callbacks=extra_callbacks,
         shuffle=False,
     )
     return TrainResult(
-        out_path,
+        config.out_path,
         outcome.best_val_loss,
         outcome.epochs_run,
         outcome.seconds,
         outcome.history,
         card,
-        list(table.problems),
+        list(data.table.problems),
     )
 
 
