@@ -43,7 +43,7 @@ from game.render.hud import (
 from game.render.widgets import draw_bar
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.sessions.controls import SteerKeys, session_attribute, track_label
+from game.sessions.controls import SteerKeys, track_label
 from game.sessions.driving import AutopilotSession
 from game.workers import Worker
 
@@ -93,20 +93,9 @@ class AutopilotScene(Scene):
             Action.NEXT: lambda: s.cycle_model(+1),
             Action.PREV: lambda: s.cycle_model(-1),
             Action.FINE_TUNE: s.fine_tune,
-            Action.SALIENCY: s.toggle_saliency,
-            Action.FEATURE_MAPS: lambda: s.toggle_saliency(maps=True),
+            Action.SALIENCY: s.saliency.toggle,
+            Action.FEATURE_MAPS: lambda: s.saliency.toggle(maps=True),
         }
-
-    def __getattr__(self, name: str):
-        return session_attribute(self, name)
-
-    @property
-    def loader(self) -> Worker | None:
-        return self.session.loader
-
-    @loader.setter
-    def loader(self, worker: Worker | None) -> None:
-        self.session.loader = worker
 
     @property
     def _frame(self) -> np.ndarray:
@@ -144,11 +133,11 @@ class AutopilotScene(Scene):
 
         info = f"{s.track.length / 1000:.2f} km   look {s.look}"
         theme.draw_side_header(surface, lay.side, track_label(s.track), info)
-        tint = s.saliency_tint if s.show_saliency else None
-        note = "saliency" if s.show_saliency else f"CNN input - {s.model_label}"
+        tint = s.saliency.tint if s.saliency.show_saliency else None
+        note = "saliency" if s.saliency.show_saliency else f"CNN input - {s.model_label}"
         self.panel.draw(surface, s.frame(), note=note, tint=tint)
         self._draw_stats(surface)
-        if s.show_maps:
+        if s.saliency.show_maps:
             inside = draw_card(surface, lay.map_card, "FIRST CONV LAYER")
             maps = self._feature_maps(inside.size)
             if maps is not None:
@@ -158,7 +147,7 @@ class AutopilotScene(Scene):
 
     def _feature_maps(self, box: tuple[int, int]) -> pygame.Surface | None:
         """The session's feature-map grid as a surface that fits `box` (rebuilt when new)."""
-        grid = self.session.first_maps
+        grid = self.session.saliency.first_maps
         if grid is None:
             return None
         if self._maps[0] is not grid:
@@ -201,7 +190,7 @@ class AutopilotScene(Scene):
             ("Lap", f"{w.laps + 1}   {theme.format_time(w.lap_time)}", theme.TEXT),
             ("Offset", f"{w.metrics.offset:+.2f} m", theme.TEXT),
             ("Inference", "--" if ms is None else f"{ms:.2f} ms", theme.ACCENT_2),
-            ("Takeover frames", f"{s.takeover_frames}", theme.TEXT),
+            ("Takeover frames", f"{s.dagger.frames}", theme.TEXT),
         ]
         draw_rows_card(surface, self.lay.stats, "AUTOPILOT", rows)
 
@@ -217,12 +206,12 @@ class AutopilotScene(Scene):
             mode, color = "AUTOPILOT", theme.GOOD
         x = draw_pill(surface, (16, 20), mode, color).right + 8
         x = draw_pill(surface, (x, 20), f"model: {s.model_label}  (Tab)").right + 8
-        if s.show_saliency:
-            label = "saliency on" if s.vbp is not None else "saliency: preparing"
+        if s.saliency.show_saliency:
+            label = "saliency on" if s.saliency.vbp is not None else "saliency: preparing"
             x = draw_pill(surface, (x, 20), label, theme.GOOD).right + 8
         draw_pill(surface, (x, 20), "H  help")
-        if s.tuner is not None:
-            self._progress_card(surface, s.tuner)
+        if s.dagger.tuning.worker is not None:
+            self._progress_card(surface, s.dagger.tuning.worker)
         draw_departure_flash(surface, view, s.flash)
         if s.pending is not None:
             draw_banner(surface, view, "LOADING", f"track {s.pending}: building the dashcam")

@@ -32,7 +32,7 @@ from agents.training import (
 )
 from game.paths import user_dir
 from game.textfmt import format_clock, plural, short_path
-from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
+from game.workers import BackgroundJob, WorkerContext, WorkerEvent
 
 EPOCH_CHOICES = (1, 2, 3, 5, 10, 15, 20, 30, 50)
 DEFAULT_EPOCHS = SCRATCH_EPOCHS  # train-driver --scratch reads the same constant
@@ -168,12 +168,21 @@ class TrainingRun:
         return lines
 
 
-def follow_training(worker: Worker, run: TrainingRun) -> bool:
-    """Feed a training worker's progress events to `run`; True once the worker has finished."""
-    for ev in worker.poll():
-        if ev.kind == "data" and isinstance(ev.data, TrainingProgress):
-            run.on_event(ev.data)
-    return worker.finished
+def training_job(
+    run: Callable[[], TrainingRun | None],
+    on_done: Callable[[Any], None],
+    on_failed: Callable[[str | None], None],
+    on_cancelled: Callable[[], None],
+) -> BackgroundJob:
+    """The background job of a training run: each TrainingProgress goes to the run `run()`
+    gives (the screen's current one), then its outcome to a handler."""
+
+    def follow(event: WorkerEvent) -> None:
+        current = run()
+        if current is not None and isinstance(event.data, TrainingProgress):
+            current.on_event(event.data)
+
+    return BackgroundJob(on_done, on_failed, on_cancelled, on_event=follow)
 
 
 def _finite(v: float | None) -> bool:
@@ -230,8 +239,8 @@ class TrainScreenState:
         self._preview: tuple[tuple[str, int], str] | None = None
         self.sessions: list[SessionSummary] = []
         self.selected: set[Path] = set()
-        self.worker: Worker | None = None
         self.run: TrainingRun | None = None  # the running or last run
+        self.job = training_job(lambda: self.run, self._trained, self._failed, self._cancelled)
         self.result: Any = None  # TrainResult of the last finished run (cancel keeps it)
         self.refresh()
 
@@ -349,7 +358,7 @@ class TrainScreenState:
     # --- the run ---------------------------------------------------------------------------
     @property
     def training(self) -> bool:
-        return self.worker is not None
+        return self.job.busy
 
     def start(self) -> bool:
         if self.training:
@@ -367,22 +376,22 @@ class TrainScreenState:
         job = self.job_factory(
             run_config(chosen, self.arch, self.epochs, out_path, initial_model=self.start_from)
         )
-        self.worker = Worker(job, name="training").start()
+        self.job.start(job, name="training")
         return True
 
     def cancel(self) -> None:
-        if self.worker is not None and self.run is not None:
-            self.worker.cancel()
+        if self.job.busy and self.run is not None:
+            self.job.cancel()
             self.run.state = RunState.CANCELLING
 
     def update(self) -> None:
         """Take the worker's news: progress events, then how the run ended."""
-        worker, run = self.worker, self.run
-        if worker is None or run is None or not follow_training(worker, run):
-            return
-        self.worker = None
-        if worker.state == DONE and worker.result is not None:
-            self.result = worker.result
+        self.job.poll()
+
+    def _trained(self, result: Any) -> None:
+        run = self.run
+        if result is not None and run is not None:
+            self.result = result
             run.state = RunState.DONE
             n = len(run.skipped)
             note = f" ({plural(n, 'bad row')} skipped)" if n else ""
@@ -392,16 +401,21 @@ class TrainScreenState:
                 note += f"; {views} recovery views of your driving added"
             self.notify(f"model saved: {short_path(self.result.model_path)}{note}", "info")
             self.refresh()  # the new model is a starting point too
-        elif worker.state == CANCELLED:
-            run.state = RunState.CANCELLED
+
+    def _cancelled(self) -> None:
+        if self.run is not None:
+            self.run.state = RunState.CANCELLED
             self.notify("training cancelled", "info")
-        elif worker.state == FAILED:
-            run.state, run.error = RunState.FAILED, worker.error or "training failed"
-            self.notify(run.error, "error")
+
+    def _failed(self, error: str | None) -> None:
+        if self.run is not None:
+            self.run.state, self.run.error = RunState.FAILED, error or "training failed"
+            self.notify(self.run.error, "error")
 
     def status_line(self) -> str:
         if self.run is not None:
-            return self.run.line(self.worker.message if self.worker is not None else "")
+            worker = self.job.worker
+            return self.run.line(worker.message if worker is not None else "")
         return "done" if self.result is not None else "ready: choose sessions, then START"
 
     @property

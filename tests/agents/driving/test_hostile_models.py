@@ -188,11 +188,12 @@ def test_autopilot_parks_and_shows_the_error_when_the_model_outputs_nan():
         app.push("menu")
         scene = app.push("autopilot", track=TRACK, model="/nonexistent/none.h5")
         assert isinstance(scene, AutopilotScene)
-        scene.loader = None  # the file does not exist: use the stand-in driver instead
-        scene._use_driver(NanDriver())
+        s = scene.session
+        s.loading.drop()  # the file does not exist: use the stand-in driver instead
+        s.use_driver(NanDriver())
         assert app.run_frames(30) == 30
-        assert scene.driver is None and "produced NaN steering" in scene.error
-        assert scene.world.car.cruise_speed == 0.0  # parked
+        assert s.driver is None and "produced NaN steering" in s.error
+        assert s.world.car.cruise_speed == 0.0  # parked
         assert app.running and app.scene is scene
         app.run_frames(1, lambda i: [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE)])
     finally:

@@ -71,8 +71,8 @@ def drive_laps(t: TeachSession) -> int:
 
 
 def wait_for(t: TeachSession, step: Step, timeout: float = 30.0) -> None:
-    if t.worker is not None:
-        t.worker.join(timeout)
+    if t.training.worker is not None:
+        t.training.worker.join(timeout)
     t.poll()
     assert t.step is step
 
@@ -166,8 +166,8 @@ def test_two_laps_then_training_then_watching_the_same_then_an_unseen_track(flow
             break
     # After the lap: the card, which stays until dismissed.
     assert watch.world.laps == 1 and t.step is Step.RESULT
-    if t.result_worker is not None:
-        t.result_worker.join(10)
+    if t.measuring_job.worker is not None:
+        t.measuring_job.worker.join(10)
     for _ in range(60):  # a second of steps: the card does not go away by itself
         t.poll()
     assert t.step is Step.RESULT and t.result is not None and t.measuring is None
