@@ -32,6 +32,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def run_list(args: argparse.Namespace) -> int:
     from agents.driving.evaluate import compare_table
     from agents.driving.registry import SUITE_LAPS, SUITE_TRACKS, Scoreboard, list_models
+    from game.textfmt import plural
 
     board = Scoreboard.load()
     models = list_models(board)
@@ -53,7 +54,7 @@ def run_list(args: argparse.Namespace) -> int:
     print(compare_table(rows, markdown=False) if rows else "no driving models")
     if any(m.scores for m in models):
         print(f"autonomy, |offset|: the cruise runs; lap sum, race int: the race runs "
-              f"({SUITE_LAPS} lap on each of {', '.join(SUITE_TRACKS)})")  # fmt: skip
+              f"({plural(SUITE_LAPS, 'lap')} on each of {', '.join(SUITE_TRACKS)})")  # fmt: skip
     for m in models:
         if m.problem:
             print(f"problem: {m.problem}")

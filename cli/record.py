@@ -6,6 +6,7 @@ import argparse
 
 from cli import argtypes
 from game.errors import UserFacingError
+from game.textfmt import plural
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -89,7 +90,7 @@ def run_record(args: argparse.Namespace) -> int:
             progress=progress,
         )
     print(
-        f"wrote {summary.frames} frames ({summary.expert_frames} expert, "
+        f"wrote {plural(summary.frames, 'frame')} ({summary.expert_frames} expert, "
         f"{summary.recovery_frames} recovery) to {summary.out_dir}; "
         f"laps {summary.laps_completed}, interventions {summary.interventions}, "
         f"mean |offset| {summary.mean_abs_offset_m:.3f} m"
@@ -114,7 +115,8 @@ def run_sessions(args: argparse.Namespace) -> int:
             continue
         sources = ", ".join(f"{k} {v}" for k, v in sorted(s.sources.items()))
         skipped = f"  ({s.skipped} skipped)" if s.skipped else ""
-        print(f"{s.path}  {s.frames} frames  track {s.track}  look {s.look}  [{sources}]{skipped}")
+        frames = plural(s.frames, "frame")
+        print(f"{s.path}  {frames}  track {s.track}  look {s.look}  [{sources}]{skipped}")
         for problem in s.problems[:SESSION_PROBLEMS_SHOWN]:
             print(f"    {problem}")
         if len(s.problems) > SESSION_PROBLEMS_SHOWN:

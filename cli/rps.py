@@ -11,6 +11,7 @@ import os
 import sys
 
 from cli.argtypes import whole
+from game.textfmt import plural
 
 MAX_ROUNDS = 10**12  # rounds of one match: a match is streamed, so this only stops typos
 MAX_SEEDS = 10_000  # matches per pair in a tournament (the result holds one net per match)
@@ -83,12 +84,13 @@ def run_match(args: argparse.Namespace) -> int:
     summary.update(a=args.a, b=args.b, seed=args.seed)
     if interrupted:
         summary.update(interrupted=True, rounds_asked=args.rounds)
-        print(f"interrupted after {match.played:,} of {args.rounds:,} rounds", file=sys.stderr)
+        asked = plural(args.rounds, "round")
+        print(f"interrupted after {match.played} of {asked}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         print(
-            f"{args.a} vs {args.b}, {summary['rounds']} rounds: net {summary['net']:+d} "
+            f"{args.a} vs {args.b}, {plural(summary['rounds'], 'round')}: net {summary['net']:+d} "
             f"(W {summary['wins']} / L {summary['losses']} / D {summary['draws']}) -> "
             f"{summary['verdict']} for {args.a} (draw band ±{summary['draw_band']:.1f})"
         )
@@ -127,7 +129,8 @@ def run_tournament(args: argparse.Namespace) -> int:
         return 0
     width = max(len(n) for n in names)
     print(
-        f"{len(names)} agents, {args.rounds} rounds, {args.seeds} seed(s); "
+        f"{plural(len(names), 'agent')}, {plural(args.rounds, 'round')}, "
+        f"{plural(args.seeds, 'seed')}; "
         "mean net of row vs column"
     )
     print(" " * width + "".join(f"{i + 1:>7}" for i in range(len(names))))
@@ -186,7 +189,7 @@ def run_import(args: argparse.Namespace) -> int:
 
         count, problems = import_data_txt(args.path, progress=progress)
     _warn(problems)
-    print(f"imported {count} game(s) into {imported_path()}")
+    print(f"imported {plural(count, 'game')} into {imported_path()}")
     return 0
 
 
@@ -195,5 +198,5 @@ def run_export(args: argparse.Namespace) -> int:
 
     count, problems = export_data_txt(args.path)
     _warn(problems)
-    print(f"exported {count} game(s) to {args.path}")
+    print(f"exported {plural(count, 'game')} to {args.path}")
     return 0

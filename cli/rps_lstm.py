@@ -7,6 +7,7 @@ import json
 
 from agents.rps.build import SHIPPED
 from cli import argtypes
+from game.textfmt import plural
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -61,7 +62,7 @@ def _report(card, out) -> None:
     if score is not None and score.after is not None:
         before = "-" if score.before is None else f"{score.before:.3f}"
         print(
-            f"your latest {score.heldout_rounds} rounds (held out): next-move accuracy "
+            f"your latest {plural(score.heldout_rounds, 'round')} (held out): next-move accuracy "
             f"{before} before ({score.before_model}), {score.after:.3f} after"
         )
 

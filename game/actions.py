@@ -51,6 +51,8 @@ class Action(Enum):
     MUTE = auto()  # U: sound off / on (the app handles it on every screen)
     VOLUME_UP = auto()  # Page Up: volume +10 % (app-wide)
     VOLUME_DOWN = auto()  # Page Down: volume -10 % (app-wide)
+    RESTORE = auto()  # Z (Studio): restore the deleted rows of the selection
+    MIRROR = auto()  # I (Studio): train the selection mirrored / not
 
 
 _KEYS: dict[int, Action] = {
@@ -95,6 +97,8 @@ _KEYS: dict[int, Action] = {
     pygame.K_u: Action.MUTE,
     pygame.K_PAGEUP: Action.VOLUME_UP,
     pygame.K_PAGEDOWN: Action.VOLUME_DOWN,
+    pygame.K_z: Action.RESTORE,
+    pygame.K_i: Action.MIRROR,
 }
 # Held keys that steer or change speed, for screens that poll App.key_held each step.
 STEER_LEFT_KEYS = (pygame.K_LEFT, pygame.K_a)

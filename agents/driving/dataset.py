@@ -15,6 +15,9 @@
   SPEED_WINDOW_S after the frame (see `speed_targets`).
 - Augmentation: horizontal flip with negated steering, brightness/contrast jitter, shifts of
   a few pixels (small enough that the steering label stays right).
+- A session's edits (agents/driving/session_edits.py, made in the Studio): deleted rows are
+  left out and counted per session; mirrored rows are trained flipped left-right with their
+  steering negated (before augmentation, which may flip them again, label and all).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 
 from agents.driving.preprocess import InputSpec, preprocess_tf
 from agents.driving.recording import LOG_NAME, Session, load_session
+from agents.driving.session_edits import read_edits
 from game.errors import UserFacingError
 
 VAL_FRACTION = 0.2
@@ -66,11 +70,22 @@ class FrameTable:
         """Rows left out because the car was off its lane (a person's off-lanes)."""
         return sum(int(s.get("off_lane", 0)) for s in self.sessions)
 
+    @property
+    def deleted_rows(self) -> int:
+        """Rows left out because they were deleted in the Studio (session_edits)."""
+        return sum(int(s.get("deleted", 0)) for s in self.sessions)
+
+    @property
+    def mirrored_rows(self) -> int:
+        return int(self.mirror.sum()) if len(self.mirror) == len(self) else 0
+
     # Where each frame came from, for reporting: its index in `sessions` and its log.csv name.
     session_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rel: list[str] = field(default_factory=list)
     # The speed label per frame in m/s (`speed_targets`); empty when the logs have no speed.
     speed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # True where the frame is trained mirrored (its steering above is already negated).
+    mirror: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -138,11 +153,12 @@ def load_frames(
 
     Rows recorded while the car was off its lane (a person's off-lanes: `off_lane` = 1) are
     left out unless `keep_off_lane`: they teach leaving the lane. One line per session says
-    how many."""
+    how many. Rows deleted in the session's edits are left out too (counted as "deleted");
+    mirrored rows get `mirror` set and their steering negated."""
     if not dirs:
         raise UserFacingError("no recording sessions given")
     paths: list[str] = []
-    steering, speeds, blocks, origin, rel = [], [], [], [], []
+    steering, speeds, blocks, origin, rel, mirrors = [], [], [], [], [], []
     info, problems = [], []
     next_block = 0
     for d in dirs:
@@ -154,9 +170,13 @@ def load_frames(
         if not keep_off_lane and "off_lane" in cols:
             keep = cols["off_lane"] != 1.0
         n_off = int((~keep).sum())  # counted in `sessions`, not a bad row
+        edits = read_edits(session.dir)
+        deleted = edits.deleted_mask(session.log_rows) & keep
+        keep &= ~deleted
+        mirror = edits.mirrored_mask(session.log_rows)[keep]
         info.append({
             "path": str(session.dir), "frames": int(keep.sum()), "skipped": session.skipped,
-            "off_lane": n_off,
+            "off_lane": n_off, "deleted": int(deleted.sum()), "mirrored": int(mirror.sum()),
         })  # fmt: skip
         if not keep.any():
             continue
@@ -171,7 +191,9 @@ def load_frames(
             else [f"{Path(p).parent.name}/{Path(p).name}" for p in frames]
         )
         origin.append(np.full(len(frames), len(info) - 1, dtype=np.int64))
-        steering.append(np.clip(cols["steering"][keep].astype(np.float32), -1.0, 1.0))
+        steer = np.clip(cols["steering"][keep].astype(np.float32), -1.0, 1.0)
+        steering.append(np.where(mirror, -steer, steer))
+        mirrors.append(mirror)
         if "speed" in cols and "t" in cols:
             sources = cols.get("source", np.full(len(keep), ""))
             driven = np.asarray(sources) != "recovery"
@@ -193,6 +215,7 @@ def load_frames(
         np.concatenate(origin),
         rel,
         np.concatenate(speeds).astype(np.float32),
+        np.concatenate(mirrors),
     )
 
 
@@ -316,6 +339,7 @@ def drop_undecodable(table: FrameTable, spec: InputSpec) -> FrameTable:
         session_index=table.session_index[keep] if _has_origin(table) else table.session_index,
         rel=[table.rel[i] for i in keep] if _has_origin(table) else table.rel,
         speed=table.speed[keep] if len(table.speed) == len(table) else table.speed,
+        mirror=table.mirror[keep] if len(table.mirror) == len(table) else table.mirror,
     )
 
 
@@ -372,14 +396,21 @@ def balance_weights(
 
 
 def _decode(spec: InputSpec):
+    """(path, mirror, label, weight) -> (preprocessed uint8 image, label, weight); a mirrored
+    row's frame is flipped left-right here (its label was negated in load_frames)."""
     import tensorflow as tf
 
-    def decode(path, steering, weight):
+    def decode(path, mirror, steering, weight):
         frame = tf.io.decode_png(tf.io.read_file(path), channels=3)
         frame = tf.ensure_shape(frame, (spec.frame_height, spec.frame_width, 3))
+        frame = tf.cond(mirror, lambda: tf.reverse(frame, axis=[1]), lambda: frame)
         return preprocess_tf(frame, spec), steering, weight
 
     return decode
+
+
+def _mirror_flags(table: FrameTable) -> np.ndarray:
+    return table.mirror if len(table.mirror) == len(table) else np.zeros(len(table), dtype=bool)
 
 
 def flip(images, steering):
@@ -479,6 +510,7 @@ def make_pipelines(
     if session_weights is not None:
         weights = weights * np.asarray(session_weights, np.float32)[table.session_index]
     paths = np.asarray(table.paths)
+    mirror = _mirror_flags(table)
     labels = table.steering[:, None]
     if outputs == 2:
         labels = np.stack([table.steering, table.speed / speed_scale], axis=1)
@@ -487,7 +519,9 @@ def make_pipelines(
     def source(idx: np.ndarray, shuffle_files: bool):
         if shuffle_files:  # once, so the cached order is already mixed across sessions
             idx = np.random.default_rng(seed).permutation(idx)
-        ds = tf.data.Dataset.from_tensor_slices((paths[idx], labels[idx], weights[idx]))
+        ds = tf.data.Dataset.from_tensor_slices(
+            (paths[idx], mirror[idx], labels[idx], weights[idx])
+        )
         ds = ds.map(_decode(spec), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.cache()
 
@@ -524,10 +558,13 @@ def load_arrays(table: FrameTable, spec: InputSpec, idx: np.ndarray | None = Non
     idx = np.arange(len(table)) if idx is None else idx
     sub = drop_undecodable(
         replace(table, paths=[table.paths[i] for i in idx], steering=table.steering[idx],
-                block=table.block[idx], session_index=np.zeros(0, np.int64), rel=[]), spec
+                block=table.block[idx], session_index=np.zeros(0, np.int64), rel=[],
+                speed=np.zeros(0, np.float32), mirror=_mirror_flags(table)[idx]), spec
     )  # fmt: skip
     paths, steering = np.asarray(sub.paths), sub.steering
-    ds = tf.data.Dataset.from_tensor_slices((paths, steering, np.ones(len(paths))))
+    ds = tf.data.Dataset.from_tensor_slices(
+        (paths, _mirror_flags(sub), steering, np.ones(len(paths)))
+    )
     ds = ds.map(_decode(spec), num_parallel_calls=tf.data.AUTOTUNE).batch(256)
     images = [b[0].numpy() for b in ds]
     return np.concatenate(images), steering

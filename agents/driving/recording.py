@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.driving.session_edits import read_edits
 from game.errors import UserFacingError
 from game.fileio import atomic_write_text, claim_dir, read_json_file
 from game.paths import user_dir
@@ -526,6 +527,11 @@ class Session:
     skipped: int = 0
     problems: list[str] = field(default_factory=list)  # meta.json warnings, then bad rows
     info: SessionMeta = field(default_factory=SessionMeta)  # meta.json, typed
+    # Each kept row's place in log.csv (0 = the first row after the header), and how many rows
+    # the log holds: edits (agents/driving/session_edits.py) name rows by this, so a row that
+    # turns bad later does not shift the ranges of the rows after it.
+    log_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    log_row_count: int = 0
 
     @property
     def rows(self) -> dict[str, np.ndarray]:
@@ -541,6 +547,8 @@ class _Log:
     columns: dict[str, list]
     problems: list[str]
     skipped: int
+    rows: list[int] = field(default_factory=list)  # log row of each kept row (0 = first)
+    row_count: int = 0  # rows after the header, kept or not
 
 
 def _check_session_file(path: Path) -> None:
@@ -661,6 +669,7 @@ def _read_log(folder: Path, meta: SessionMeta) -> _Log:
     columns: dict[str, list] = {name: [] for name in names}
     present = _frame_files(folder / FRAMES_DIR)
     problems: list[str] = []
+    kept_rows: list[int] = []
 
     for lineno, line in enumerate(lines[1:], start=2):
         if not line.strip():
@@ -692,7 +701,8 @@ def _read_log(folder: Path, meta: SessionMeta) -> _Log:
             continue
         for name in names:
             columns[name].append(values.get(name, defaults.get(name, "")))
-    return _Log(columns, problems, len(problems))
+        kept_rows.append(lineno - 2)
+    return _Log(columns, problems, len(problems), kept_rows, max(len(lines) - 1, 0))
 
 
 def _bad_value(values: dict[str, str]) -> str | None:
@@ -730,8 +740,9 @@ def load_session(folder: str | os.PathLike[str]) -> Session:
     frames = [folder / rel for rel in log.columns["frame"]]
     problems = [*meta.warnings, *log.problems]
     return Session(
-        folder, meta.as_dict(), frames, _as_arrays(log.columns), log.skipped, problems, meta
-    )
+        folder, meta.as_dict(), frames, _as_arrays(log.columns), log.skipped, problems, meta,
+        np.asarray(log.rows, dtype=np.int64), log.row_count,
+    )  # fmt: skip
 
 
 @dataclass
@@ -747,6 +758,7 @@ class SessionSummary:
     skipped: int = 0
     error: str | None = None  # set when the folder could not be read at all
     problems: list[str] = field(default_factory=list)  # meta.json warnings, then bad rows
+    deleted: int = 0  # rows softly deleted in the Studio (edits.json): training skips them
 
 
 def summarize_session(folder: str | os.PathLike[str]) -> SessionSummary:
@@ -755,6 +767,7 @@ def summarize_session(folder: str | os.PathLike[str]) -> SessionSummary:
     try:
         meta = _read_meta(folder)
         log = _read_log(folder, meta)
+        edits = read_edits(folder)
     except (UserFacingError, OSError) as e:
         error = str(e) if isinstance(e, UserFacingError) else f"{folder}: {e.strerror or e}"
         return SessionSummary(folder, 0, "", "", {}, np.zeros(len(HIST_EDGES) - 1, int), 0, error)
@@ -769,6 +782,7 @@ def summarize_session(folder: str | os.PathLike[str]) -> SessionSummary:
         steering_hist=hist,
         skipped=log.skipped,
         problems=[*meta.warnings, *log.problems],
+        deleted=int(edits.deleted_mask(np.asarray(log.rows, dtype=np.int64)).sum()),
     )
 
 

@@ -53,6 +53,7 @@ from agents.driving.recording import (
     load_session,
     summarize_session,
 )
+from agents.driving.session_edits import read_edits
 from game.errors import UserFacingError
 from game.fileio import atomic_write_text
 
@@ -119,6 +120,8 @@ def _log_key(session_dir: Path, views_per_sample: int, seed: int) -> dict[str, A
         "log_size": st.st_size,
         "log_mtime_ns": st.st_mtime_ns,
         "log_lines": lines,
+        # Rows deleted in the Studio get no views: another deletion rebuilds the folder.
+        "deleted": [list(r) for r in read_edits(session_dir).deleted],
     }
 
 
@@ -224,6 +227,7 @@ def _person_rows(session) -> np.ndarray:
     keep = np.isin(sources, PERSON_SOURCES)
     if "off_lane" in cols:
         keep &= cols["off_lane"] != 1.0
+    keep &= ~read_edits(session.dir).deleted_mask(session.log_rows)
     return np.flatnonzero(keep)
 
 
@@ -412,6 +416,8 @@ def ensure_recovery_views(
         key = _log_key(session_dir, views_per_sample, seed)
     except OSError as e:
         return result(None, note=f"{session_dir}: cannot read {LOG_NAME} ({e.strerror or e})")
+    except UserFacingError as e:  # a broken edits.json: training itself says so too
+        return result(None, note=str(e))
     stamp = _read_stamp(final)
     if stamp is not None and {k: stamp.get(k) for k in key} == key:
         views = int(stamp.get("views", 0))

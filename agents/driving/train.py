@@ -337,6 +337,8 @@ def data_summary(data: TrainingData) -> str:
     """The one line that says what a run trains on."""
     table, focused = data.table, data.focused
     off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
+    off += f", {table.deleted_rows} deleted rows left out" if table.deleted_rows else ""
+    off += f", {table.mirrored_rows} rows mirrored" if table.mirrored_rows else ""
     views = (
         f" (with {data.recovery_frames} recovery views of your driving)"
         if data.recovery_frames
@@ -411,6 +413,8 @@ def describe(
                     "train": pipes.train_frames, "val": pipes.val_frames, "total": len(table)
                 },
                 "skipped_rows": len(table.problems),
+                "deleted_rows": table.deleted_rows,  # left out by the sessions' edits
+                "mirrored_rows": table.mirrored_rows,
                 "batch_size": config.batch_size,
                 "strategy": config.strategy,
                 "replicas": int(dist.num_replicas_in_sync),

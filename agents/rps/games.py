@@ -38,6 +38,7 @@ from game.errors import UserFacingError
 from game.fileio import FILE_MODE, locked, open_regular
 from game.paths import user_dir, user_home
 from game.sim.rps import outcome
+from game.textfmt import plural
 
 GAMES_FILE = "games.csv"
 IMPORTED_FILE = "imported.txt"
@@ -170,7 +171,7 @@ class GameRecorder:
             waiting = len(self.unsaved)
             self.reason = e.strerror or str(e)
             self.error = (
-                f"{self.path}: {waiting} round(s) not saved yet ({self.reason}); "
+                f"{self.path}: {plural(waiting, 'round')} not saved yet ({self.reason}); "
                 f"kept in memory, tried again next round"
             )
             return False
@@ -296,7 +297,7 @@ class _Problems:
         more = LineProblem(
             self.path,
             self._first_unlisted,
-            f"and {self.unlisted:,} more bad line(s) from here on, not listed",
+            f"and {plural(self.unlisted, 'more bad line')} from here on, not listed",
         )
         return [*self.items, more]
 

@@ -47,6 +47,11 @@ class RoadViews:
         self.minimap = Minimap(track, map_size)
         self.follow_cam = FollowCamera()
 
+    def fit_map(self, map_size: tuple[int, int]) -> None:
+        """A minimap of `map_size` (the map card changed size with the window)."""
+        if self.track is not None and self.minimap.size != map_size:
+            self.minimap = Minimap(self.track, map_size)
+
     def follow(self, world: World, dt: float) -> None:
         st = world.car.state
         self.follow_cam.update(st.yaw, st.speed, dt)
@@ -80,7 +85,6 @@ class RoadViews:
         st = world.car.state
         self.view.draw(surface, rect, self.follow_cam.center(st.x, st.y), cars)
 
-
     def draw_race_road(
         self,
         surface: pygame.Surface,
@@ -95,9 +99,19 @@ class RoadViews:
         self.view.draw(surface, rect, center, [])
         old_clip = surface.get_clip()
         surface.set_clip(rect)
-        for car in ghosts:
-            self._blit_car(surface, rect, center, car, GHOST_ALPHA)
-        self._blit_car(surface, rect, center, followed, 255)
+        at = [self._blit_car(surface, rect, center, car, GHOST_ALPHA) for car in ghosts]
+        mine = self._blit_car(surface, rect, center, followed, 255)
+        # Labels last, the followed car's first: a ghost's label that would overlap one
+        # already written (cars side by side on the grid or stopped at the line) is left out.
+        taken: list[pygame.Rect] = []
+        for car, xy in [(followed, mine), *zip(ghosts, at, strict=True)]:
+            if car.label and xy is not None:
+                box = pygame.Rect((0, 0), theme.font(theme.SMALL).size(car.label))
+                box.center = (xy[0], xy[1] - 26)
+                if box.collidelist(taken) == -1:
+                    color = theme.TEXT if car is followed else theme.TEXT_MUTED
+                    theme.blit_text(surface, car.label, box.center, theme.SMALL, color, "center")
+                    taken.append(box)
         surface.set_clip(old_clip)
 
     def _blit_car(
@@ -107,13 +121,14 @@ class RoadViews:
         center: tuple[float, float],
         car: CarSprite,
         alpha: int,
-    ) -> None:
+    ) -> tuple[int, int] | None:
+        """Draw `car` (no label) at `alpha`; its screen point, or None when off the view."""
         view = self.view
         cx, cy = view.to_px(*center)
         px, py = view.to_px(car.x, car.y)
         sx, sy = round(rect.centerx + px - cx), round(rect.centery + py - cy)
         if not rect.inflate(80, 80).collidepoint(sx, sy):
-            return
+            return None
         angle = int(round(math.degrees(car.yaw) / 3.0)) % 120 * 3  # 3 degree steps, cached
         cache = self.__dict__.setdefault("_ghost_sprites", {})
         key = (view.scale, car.color, angle, alpha)
@@ -123,9 +138,7 @@ class RoadViews:
             sprite.set_alpha(alpha)  # scales the sprite's own per-pixel alpha
             cache[key] = sprite
         surface.blit(sprite, sprite.get_rect(center=(sx, sy)))
-        if car.label:
-            color = theme.TEXT if alpha == 255 else theme.TEXT_MUTED
-            theme.blit_text(surface, car.label, (sx, sy - 26), theme.SMALL, color, "center")
+        return sx, sy
 
 
 @dataclass(frozen=True)
@@ -167,7 +180,8 @@ def driving_layout(
     stats = pygame.Rect(side.x + CARD_PAD, stats_top, side.w - 2 * CARD_PAD, stats_h)
     map_top = stats.bottom + CARD_PAD
     map_card = pygame.Rect(stats.x, map_top, stats.w, h - 12 - map_top)
-    dashboard = pygame.Rect(0, 0, dashboard_w, 118)
+    # A narrow road view (Race's wider side column at 1024 px) gets a narrower dashboard.
+    dashboard = pygame.Rect(0, 0, min(dashboard_w, view.w - 32), 118)
     dashboard.midbottom = (view.centerx, view.bottom - 16)
     return DrivingLayout(view, side, (side.x + 20, 96), stats, map_card, dashboard)
 
@@ -278,23 +292,43 @@ def mouse_x_in(view: pygame.Rect, pos: tuple[int, int]) -> float:
     return (pos[0] - view.centerx) / (view.w / 2.0)
 
 
+BEST_LAP_ROW_H = 26
+
+
+def best_laps_card_height(rows: int, note: bool = False) -> int:
+    """The height of a best-laps card with `rows` lines (and a `note` line under them)."""
+    return CARD_TITLE_H + BEST_LAP_ROW_H * max(rows, 1) + 12 + (BEST_LAP_ROW_H if note else 0)
+
+
 def draw_best_laps_card(
-    surface: pygame.Surface, rect: pygame.Rect, title: str, rows: Sequence[tuple[str, str, str]]
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    title: str,
+    rows: Sequence[tuple[str, str, str]],
+    note: str = "",
 ) -> None:
-    """A card listing best laps, one (who, time, date) per line; a hint when there is none."""
+    """A card listing best laps, one (who, time, date) per line, a hint when there is none;
+    `note` (which laps count) in a dim line at the card's foot."""
     inside = draw_card(surface, rect, title)
     if not rows:
         at = (inside.x + 8, inside.y + 14)
         theme.blit_text(surface, "no laps yet", at, theme.SMALL, theme.TEXT_DIM, "midleft")
-        return
+    date_w = theme.font(theme.SMALL).size("2026-12-31")[0]
+    time_right = inside.right - 8 - date_w - 16
+    time_w = theme.font(theme.SMALL).size("0:00.0")[0]
     for i, (who, time_text, date) in enumerate(rows):
-        y = inside.y + 14 + i * 26
-        theme.blit_text(surface, f"{i + 1}. {who}"[:24], (inside.x + 8, y), theme.SMALL,
-                        theme.TEXT, "midleft")  # fmt: skip
-        at = (inside.right - 96, y)
+        y = inside.y + 14 + i * BEST_LAP_ROW_H
+        # A long model name is cut before the time column, never drawn under it.
+        who = fit_text(f"{i + 1}. {who}", time_right - time_w - 12 - (inside.x + 8), theme.SMALL)
+        theme.blit_text(surface, who, (inside.x + 8, y), theme.SMALL, theme.TEXT, "midleft")
+        at = (time_right, y)
         theme.blit_text(surface, time_text, at, theme.SMALL, theme.ACCENT_2, "midright")
         at = (inside.right - 8, y)
         theme.blit_text(surface, date, at, theme.SMALL, theme.TEXT_DIM, "midright")
+    if note:
+        at = (inside.x + 8, rect.bottom - 18)
+        note = fit_text(note, inside.w - 16, theme.SMALL)
+        theme.blit_text(surface, note, at, theme.SMALL, theme.TEXT_MUTED, "midleft")
 
 
 def draw_race_person_hud(

@@ -226,14 +226,16 @@ def draw_fps(surface: pygame.Surface, fps: float) -> pygame.Rect:
 
 def draw_help_overlay(
     surface: pygame.Surface, title: str, lines: Sequence[tuple[str, str]]
-) -> None:
-    """A dimmed full-screen card listing (key, what it does) pairs in two columns."""
+) -> pygame.Rect:
+    """A dimmed full-screen card listing (key, what it does) pairs in two columns; returns the
+    card. Many lines in a low window: the lines close up (30 px down to 22) so all fit."""
     w, h = surface.get_size()
     shade = pygame.Surface((w, h), pygame.SRCALPHA)
     shade.fill((0, 0, 0, 170))
     surface.blit(shade, (0, 0))
     rows = len(lines)
-    card = pygame.Rect(0, 0, 620, 110 + 30 * rows)
+    step = max(22, min(30, (h - 16 - 110) // max(rows, 1)))
+    card = pygame.Rect(0, 0, 620, 110 + step * rows)
     card.center = (w // 2, h // 2)
     theme.draw_panel(surface, card, theme.PANEL, theme.ACCENT, radius=14)
     theme.blit_text(
@@ -250,7 +252,7 @@ def draw_help_overlay(
         theme.blit_text(
             surface, what, (card.x + 196, y), theme.BODY, theme.TEXT_MUTED, anchor="midleft"
         )
-        y += 30
+        y += step
     theme.blit_text(
         surface,
         "press H or Esc to close",
@@ -259,6 +261,7 @@ def draw_help_overlay(
         theme.TEXT_DIM,
         anchor="center",
     )
+    return card
 
 
 @dataclass

@@ -34,7 +34,6 @@ from game.render.hud import (
     draw_pill,
     draw_rec_mark,
 )
-from game.render.minimap import Minimap
 from game.render.world_view import CarSprite
 from game.scenes import register_scene
 from game.scenes.base import Scene
@@ -53,7 +52,7 @@ __all__ = ["VIEW", "DriveScene", "SteeringControls"]
 class DriveScene(Scene):
     title = "Drive"
     help_lines = [
-        ("Left / Right, A / D", "steer (hold to turn the wheel further)"),
+        ("Left / Right, A / D", "steer: a held key adds lock and settles, less when fast"),
         ("Up / Down, W / S", "cruise speed faster / slower"),
         ("M", "mouse steering on / off (gentle near the centre)"),
         ("Gamepad stick", "steer, when a gamepad is connected"),
@@ -110,8 +109,7 @@ class DriveScene(Scene):
         self._size = size
         self.lay = driving_layout(size)
         self.panel.image_rect.topleft = self.lay.dashcam_at
-        if self.roads.track is not None:  # the map card changed size: a map to fit it
-            self.roads.minimap = Minimap(self.roads.track, self.lay.map_size)
+        self.roads.fit_map(self.lay.map_size)  # the map card changed size: a map to fit it
 
     def update(self, dt: float) -> None:
         self.fit(self.app.screen.get_size())

@@ -15,7 +15,9 @@ from game.actions import Action, action_for
 from game.audio import CountdownBeeps, LapChime
 from game.render import theme
 from game.render.driving_widgets import (
+    DrivingLayout,
     RoadViews,
+    best_laps_card_height,
     draw_banner,
     draw_best_laps_card,
     draw_countdown,
@@ -33,11 +35,14 @@ from game.scenes.base import Scene
 from game.sessions.controls import SteerKeys, session_attribute, track_label
 from game.sessions.race import EXPERT, MAX_CARS, PERSON, RaceSession
 from game.sessions.race_run import RULES, Racer, Standing, standings
+from game.textfmt import plural
 
 __all__ = ["EXPERT", "PERSON", "RaceScene", "standings"]
 
 KEYS = SteerKeys.of(actions)
 PICKER_W = 560
+BEST_W = 330  # the BEST LAPS card beside the picker
+GAP = 16
 ROW_H = 40
 STANDINGS = Table(
     [
@@ -50,6 +55,11 @@ STANDINGS = Table(
         Column("PEN", 34, "right"),
     ]
 )
+
+
+def race_layout(size: tuple[int, int]) -> DrivingLayout:
+    """The racing view's layout: a wider side column for the standings, no dashcam panel."""
+    return driving_layout(size, side_w=440, stats_top=64, stats_h=300)
 
 
 def car_color(racer: Racer) -> theme.Color:
@@ -84,16 +94,14 @@ def standing_cells(row: Standing, laps: int) -> dict[str, Cell]:
 )
 class RaceScene(Scene):
     title = "Race"
+    # 17 lines with the app's own: the card fits a 1024 x 640 window at full spacing.
     help_lines = [
-        ("Up / Down", "picker: choose a row"),
-        ("Space / click", "picker: add or remove a driver"),
+        ("Up / Down, Space", "picker: choose a row, add / remove a driver (or click)"),
         ("Left / Right", "picker: track, laps"),
         ("Enter", "picker: start the race"),
-        ("Left / Right, A / D", "race: steer your car (when you race)"),
-        ("Up / W, Down / S", "race: throttle, brake (your car)"),
+        ("Arrows, WASD", "race: steer, throttle, brake (your car)"),
         ("Tab", "race: camera follows the next car"),
-        ("F5", "race: start again"),
-        ("P", "pause"),
+        ("F5 / P", "race: start again / pause"),
         *RULES,  # the race's rules (game.sessions.race_run)
     ]
 
@@ -106,7 +114,8 @@ class RaceScene(Scene):
         start: bool = False,
     ) -> None:
         super().__init__(app)
-        self.lay = driving_layout(app.screen.get_size(), side_w=440, stats_top=64, stats_h=300)
+        self._size = app.screen.get_size()
+        self.lay = race_layout(self._size)
         self.session = RaceSession(track or app.track_spec, drivers, laps, app.toast)
         self.roads = RoadViews()
         self.start_button = Button(pygame.Rect(0, 0, 220, 44), "START RACE", theme.BODY)
@@ -141,13 +150,22 @@ class RaceScene(Scene):
         # Many saved models: rows shrink so the picker still fits the window.
         return max(24, min(ROW_H, (self.app.screen.get_height() - 190) // self.session.rows))
 
-    def _picker_rect(self) -> pygame.Rect:
-        rect = pygame.Rect(0, 0, PICKER_W, 110 + self.session.rows * self._row_h() + 30)
-        rect.center = self.app.screen.get_rect().center
-        return rect
+    def picker_rects(self) -> tuple[pygame.Rect, pygame.Rect]:
+        """The picker card and the BEST LAPS card beside it, centred together in the window
+        (side by side from 1024 px wide; one over the other in anything narrower)."""
+        w, h = self.app.screen.get_size()
+        card = pygame.Rect(0, 0, PICKER_W, 110 + self.session.rows * self._row_h() + 30)
+        side = pygame.Rect(0, 0, BEST_W, best_laps_card_height(3, note=True))
+        if card.w + GAP + side.w <= w - 2 * GAP:
+            card.topleft = ((w - card.w - GAP - side.w) // 2, (h - card.h) // 2)
+            side.topleft = (card.right + GAP, card.y)
+        else:
+            card.topleft = ((w - card.w) // 2, max(0, (h - card.h - GAP - side.h) // 2))
+            side.topleft = (card.x, card.bottom + GAP)
+        return card, side
 
     def _row_rect(self, i: int) -> pygame.Rect:
-        card, row_h = self._picker_rect(), self._row_h()
+        card, row_h = self.picker_rects()[0], self._row_h()
         y = card.y + 84 + i * row_h + (12 if i >= len(self.session.entries) else 0)
         return pygame.Rect(card.x + 24, y, card.w - 48, row_h - 6)
 
@@ -183,7 +201,16 @@ class RaceScene(Scene):
                     s.toggle(i)
             return
 
+    def fit(self, size: tuple[int, int]) -> None:
+        """Lay the racing view out for a window of `size` (after the window was resized)."""
+        if size == self._size:
+            return
+        self._size = size
+        self.lay = race_layout(size)
+        self.roads.fit_map(self.lay.map_size)  # the map card changed size: a map to fit it
+
     def update(self, dt: float) -> None:
+        self.fit(self.app.screen.get_size())
         s = self.session
         was_racing = s.racing
         if s.update(dt, KEYS.read(self.app)):
@@ -213,6 +240,7 @@ class RaceScene(Scene):
         return self.lay.messages
 
     def draw(self, surface: pygame.Surface) -> None:
+        self.fit(surface.get_size())
         s, lay = self.session, self.lay
         self.roads.sync(s.track, lay.map_size, prerender=False)
         if not s.racing:
@@ -228,8 +256,7 @@ class RaceScene(Scene):
         world = s.racers[s.follow].world
         self.roads.draw_race_road(surface, lay.view, world, sprites[s.follow], ghosts)
         self._draw_overlays(surface)
-        lap_word = "laps" if s.laps > 1 else "lap"
-        info = f"{s.laps} {lap_word}   {theme.format_time(s.race_time)}"
+        info = f"{plural(s.laps, 'lap')}   {theme.format_time(s.race_time)}"
         theme.draw_side_header(surface, lay.side, track_label(s.track), info)
         table = s.table()
         rows = [standing_cells(row, s.laps) for row in table]
@@ -274,7 +301,7 @@ class RaceScene(Scene):
         shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
         shade.fill((*theme.BG, 150))
         surface.blit(shade, (0, 0))
-        card = self._picker_rect()
+        card, side = self.picker_rects()
         theme.draw_panel(surface, card, theme.PANEL, theme.ACCENT, radius=16, alpha=240)
         top = (card.x + 24, card.y + 34)
         theme.blit_text(surface, "RACE", top, theme.TITLE, theme.ACCENT, anchor="midleft")
@@ -300,19 +327,10 @@ class RaceScene(Scene):
                 self._draw_stepper_row(surface, rect, i)
         self._draw_picker_footer(surface, card)
         best = [(x.label, theme.format_time(x.time_s), x.date) for x in s.best_laps(3)]
-        side = pygame.Rect(card.right + 16, card.y, 330, 30 + 26 * 3 + 12)
-        if side.right > surface.get_width():  # a narrow window: under the picker instead
-            side.topleft = (card.x, card.bottom + 12)
-        draw_best_laps_card(surface, side, f"BEST LAPS - {track_label(s.track)}", best)
         # Which laps count (game.sessions.race_run): a 1-lap race adds none.
-        note = (
-            "1 lap sets no best lap: flying laps only"
-            if s.laps == 1
-            else "best laps: clean flying laps (lap 2 on)"
-        )
-        if side.bottom + 24 <= surface.get_height():
-            at = (side.x + 4, side.bottom + 14)
-            theme.blit_text(surface, note, at, theme.SMALL, theme.TEXT_DIM, anchor="midleft")
+        note = "a 1-lap race sets none" if s.laps == 1 else "clean flying laps (lap 2 on) only"
+        title = f"BEST LAPS - {track_label(s.track)}"
+        draw_best_laps_card(surface, side, title, best, note)
 
     @staticmethod
     def _draw_check_row(
@@ -336,13 +354,14 @@ class RaceScene(Scene):
         theme.blit_text(surface, value, (rect.right - 12, y), theme.BODY, theme.TEXT, "midright")
 
     def _draw_picker_footer(self, surface: pygame.Surface, card: pygame.Rect) -> None:
-        loader = self.session.loader
+        # The band between the START button and the card's foot (27 px or more).
+        loader, top = self.session.loader, self.start_button.rect.bottom
         if loader is not None:
-            bar = pygame.Rect(card.x + 24, card.bottom - 26, card.w - 48, 10)
-            draw_bar(surface, bar, loader.fraction or 0.0, 0.0, 1.0, theme.ACCENT)
-            text, at = loader.message or "loading models", (card.centerx, card.bottom - 40)
+            text, at = loader.message or "loading models", (card.centerx, top + 10)
             theme.blit_text(surface, text, at, theme.SMALL, theme.TEXT_MUTED, "center")
+            bar = pygame.Rect(card.x + 24, top + 20, card.w - 48, 6)
+            draw_bar(surface, bar, loader.fraction or 0.0, 0.0, 1.0, theme.ACCENT)
         else:
             hint = "Up/Down choose   Space add/remove   Left/Right change   Enter start"
-            at = (card.centerx, card.bottom - 22)
+            at = (card.centerx, (top + card.bottom) // 2)
             theme.blit_text(surface, hint, at, theme.SMALL, theme.TEXT_DIM, anchor="center")

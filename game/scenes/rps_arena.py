@@ -138,7 +138,7 @@ class ArenaScene(Scene):
         self.chart = LineChart(
             pygame.Rect(0, 0, 1, 1), "Its odds", y_range=(0.0, 1.0),
             colors=((84, 120, 150), theme.ACCENT), reference=(1 / 3, "chance"),
-            hint="the deciding odds of each move you played",
+            hint="the deciding odds of each move you played", x_label="round",
         )  # fmt: skip
         self.chart.series = self.session.confidence  # the session keeps the points
         self.clock = 0.0

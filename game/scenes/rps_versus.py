@@ -125,12 +125,13 @@ class VersusScene(Scene):
         self.slower = Button(pygame.Rect(0, 0, 1, 1), "-")
         self.faster = Button(pygame.Rect(0, 0, 1, 1), "+")
         self.pause_button = Button(pygame.Rect(0, 0, 1, 1), "Space  pause")
-        self.net_chart = LineChart(pygame.Rect(0, 0, 1, 1), "Net score (A's view)")
+        self.net_chart = LineChart(pygame.Rect(0, 0, 1, 1), "Net score (A's view)", x_label="round")
         self.conf_chart = LineChart(
             pygame.Rect(0, 0, 1, 1),
             f"Odds on the move played (avg {CONFIDENCE_WINDOW})",
             y_range=(0.0, 1.0),
             hint="only moves chosen with odds count",
+            x_label="round",
         )
         # The session keeps the charts' points as it takes rounds in.
         self.net_chart.series, self.conf_chart.series = s.net_points, s.confidence

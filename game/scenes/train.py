@@ -88,6 +88,8 @@ def session_row(s: SessionSummary, checked: bool) -> CheckRow:
         return CheckRow(name, s.error.replace(f"{s.path}/", "")[:70], "", checked, False, theme.BAD)
     sources = "  ".join(f"{k} {v}" for k, v in sorted(s.sources.items()))
     detail, color = f"{s.track}  {s.look}   {sources}", theme.TEXT_DIM
+    if s.deleted:  # trimmed in the Studio: training leaves them out
+        detail += f"   {s.deleted} deleted"
     if s.skipped:
         detail, color = detail + f"   {s.skipped} bad rows", theme.WARN
     return CheckRow(name, detail, plural(s.frames, "frame"), checked, s.frames > 0, color)

@@ -39,6 +39,7 @@ from agents.driving.registry import (
 from game.errors import UserFacingError
 from game.sessions.grades import Grade, lap_grade, offset_grade
 from game.sessions.teach_result import TeachResult
+from game.textfmt import plural
 from game.workers import BackgroundJob, WorkerContext, WorkerEvent
 
 Notify = Callable[[str, str], None]  # (message, "info" | "error"): the screen's toast
@@ -406,8 +407,8 @@ class ModelsState:
         job = score_job(tasks, self.board, self.driver_for)
         self.scoreboard.start(job, name="scoreboard")
         results = sum(len(t.runs) for t in tasks)
-        self.notify(f"scoreboard: {results} results on {len(tasks)} model(s) (cruise and race); "
-                    "Esc stops it", "info")  # fmt: skip
+        runs, models = plural(results, "result"), plural(len(tasks), "model")
+        self.notify(f"scoreboard: {runs} on {models} (cruise and race); Esc stops it", "info")
         return True
 
     def cancel_scores(self) -> None:

@@ -30,6 +30,7 @@ from game.sessions.rps_agents import (
 )
 from game.sessions.rps_reasons import Explanation, Played, explain, play_round
 from game.sim.rps import Match, Round
+from game.textfmt import plural
 from game.workers import DONE, FAILED, Worker
 
 ENDLESS = 1_000_000  # the arena has no fixed length: a match runs until you leave
@@ -179,8 +180,9 @@ class ArenaSession:
             recorder, self.recorder = self.recorder, None
             recorder.close()  # tries the waiting rounds once more; never raises
             if recorder.unsaved:
-                self.notify(f"{recorder.path}: {len(recorder.unsaved)} round(s) could not be "
-                            f"saved ({recorder.reason})", "error")  # fmt: skip
+                lost = plural(len(recorder.unsaved), "round")
+                self.notify(f"{recorder.path}: {lost} could not be saved ({recorder.reason})",
+                            "error")  # fmt: skip
 
     def _save_round(self, rnd: Round) -> None:
         """Append the round to games.csv; a failed save never stops the match: the round

@@ -69,11 +69,19 @@ def test_rps_import_export(tmp_path, capsys):
     src.write_text("0120\n01a\n22\n")
     assert main(["rps-import", str(src)]) == 0
     captured = capsys.readouterr()
-    assert "imported 2 game(s)" in captured.out
+    assert "imported 2 games" in captured.out
     assert f"{src}:2:" in captured.err
     out = tmp_path / "out.txt"
     assert main(["rps-export", str(out)]) == 0
     assert out.read_text() == "0120\n22\n"
+    assert "exported 2 games" in capsys.readouterr().out
+
+
+def test_rps_import_says_one_game_not_one_games(tmp_path, capsys):
+    src = tmp_path / "one.txt"
+    src.write_text("0120\n")
+    assert main(["rps-import", str(src)]) == 0
+    assert "imported 1 game into" in capsys.readouterr().out
 
 
 def test_rps_import_bad_file(tmp_path, capsys):

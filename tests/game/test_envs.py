@@ -77,7 +77,9 @@ def test_lane_follow_does_not_import_pygame_until_a_window_is_needed():
         "env.reset(seed=0); env.step(np.zeros(1, np.float32)); env.render()\n"
         "print(sorted(m for m in ('pygame', 'tensorflow') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
@@ -103,8 +105,9 @@ def test_the_human_window_imports_pygame():
     )
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
-    )
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env,
+        timeout=120,
+    )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "True"]
 

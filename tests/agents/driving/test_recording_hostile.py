@@ -37,10 +37,13 @@ def _record(folder: Path, track) -> Path:
     """A session of ROWS 160x320 frames (log lines 2..ROWS+1, frames/000000.png ...)."""
     world = World(track, start_speed=12.0)
     with Recorder(folder, None, track.name, "day") as rec:
-        while rec.frame_count < ROWS:
+        for _ in range(100 * ROWS):  # bounded: a recorder that stops writing fails, not hangs
+            if rec.frame_count >= ROWS:
+                break
             if rec.wants_frame(world):
                 rec.update(world, np.full((160, 320, 3), rec.frame_count, np.uint8), 0.1)
             world.step(0.0)
+        assert rec.frame_count == ROWS
     return folder
 
 

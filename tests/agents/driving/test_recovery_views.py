@@ -39,8 +39,11 @@ def record(folder: Path, source: str = "human", seconds: float = SECONDS) -> Pat
     world = World(track, scoring="person")
     rec = Recorder(folder, None, track.name, "day", RATE_HZ, source=source)
     loop = DrivingLoop(world, WeavingDriver(), recorder=RecordingPart(rec, look="day"))
-    while world.time < seconds:
+    for _ in range(int(seconds * 600)):  # bounded: ten times the steps it needs at 60 Hz
+        if world.time >= seconds:
+            break
         loop.step()
+    assert world.time >= seconds
     rec.close()
     return folder
 

@@ -224,7 +224,7 @@ def test_problems_beyond_the_listing_limit_are_counted(tmp_path, monkeypatch):
     seqs, problems = parse_data_txt(path)
     assert seqs == [[0, 1, 2]]
     assert len(problems) == 6 and [p.line for p in problems[:5]] == [1, 2, 3, 4, 5]
-    assert problems[5].line == 6 and "7 more bad line(s)" in problems[5].message
+    assert problems[5].line == 6 and "7 more bad lines" in problems[5].message
 
 
 def test_a_huge_single_line_is_streamed_with_flat_memory(tmp_path):
@@ -273,7 +273,7 @@ def test_rps_import_cli_reports_bad_lines_by_line(tmp_path, capsys):
     src.write_text("0120\nrock paper\n22\n")
     assert main(["rps-import", str(src)]) == 0
     captured = capsys.readouterr()
-    assert "imported 2 game(s)" in captured.out
+    assert "imported 2 games" in captured.out
     assert f"warning: skipped {src}:2: unexpected character 'r' at column 1" in captured.err
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pygame
 import pytest
 
-from agents.driving.recording import load_session
+from agents.driving.recording import FRAMES_DIR, load_session
 from game.app import SIM_DT, App, run_app
 from game.errors import UserFacingError
 from game.paths import user_dir
@@ -30,6 +30,15 @@ def mouse_move(pos: tuple[int, int]) -> pygame.event.Event:
 
 def click(pos: tuple[int, int]) -> pygame.event.Event:
     return pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
+
+
+def recorded_images_in(folder) -> int:
+    return len(list((folder / FRAMES_DIR).glob("*.png")))
+
+
+def recorded_images(scene: DriveScene) -> int:
+    rec = scene.session.recorder
+    return 0 if rec is None else recorded_images_in(rec.dir)
 
 
 @pytest.fixture
@@ -105,6 +114,8 @@ def test_smoke_300_frames_of_scripted_play(app):
                 "mouse": scene.controls.mouse_mode,
                 "help": app.help_visible,
                 "cruise": scene.world.car.cruise_speed,
+                "time": scene.session.world.time,
+                "images": recorded_images(scene),
             }
         return script.get(i, [])
 
@@ -122,11 +133,14 @@ def test_smoke_300_frames_of_scripted_play(app):
     assert snapshots[172]["look"] != snapshots[167]["look"]  # L: next look
     assert snapshots[177]["track"].startswith("gen:")  # G: random track
     assert snapshots[185]["mouse"] and snapshots[190]["steer"] > 0.0  # mouse right of centre
-    # The recording was written, and X erased its last 5 s (all of it: it was shorter).
+    # The recording was written, and X erased its last 5 s (all of it: it was shorter): only
+    # the rows taken after X (frame 110) are left, and the erased images are gone too.
     sessions = sorted(user_dir("recordings").iterdir())
     assert len(sessions) == 1
     session = load_session(sessions[0])
-    assert len(session) > 0
+    assert snapshots[110]["images"] > 0  # what X found to erase
+    assert len(session) > 0 and session.columns["t"].min() >= snapshots[110]["time"]
+    assert recorded_images_in(sessions[0]) == len(session)
     assert not any(t.kind == "error" for t in app.toasts.items)
 
 

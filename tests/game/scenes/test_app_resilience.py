@@ -7,6 +7,7 @@ the user folder, the player told in a toast, and the app carries on from the men
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -153,6 +154,8 @@ def test_a_signal_ends_the_game_cleanly_and_keeps_the_recording(tmp_path, sig):
         [sys.executable, "-c", CHILD], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
     try:
+        # Bounded: a game that never gets to recording fails here instead of hanging.
+        assert select.select([proc.stdout], [], [], 120)[0], "the game never said it was ready"
         word, recorded = proc.stdout.readline().split()
         assert word == "ready" and int(recorded) > 0
         proc.send_signal(sig)

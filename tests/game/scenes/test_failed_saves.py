@@ -15,6 +15,7 @@ import pytest
 from game.app import App
 from game.paths import user_dir, user_home
 from game.sessions.rps import Phase
+from game.textfmt import short_path
 
 
 def key(k: int) -> list[pygame.event.Event]:
@@ -117,7 +118,7 @@ def test_arena_rounds_that_cannot_be_saved_are_kept_and_saved_when_they_can(app)
     play(app, scene, pygame.K_p)  # the screen is not stuck in COUNTDOWN: a second round
     assert [r.move_a for r in scene.session.rounds] == [0, 1]
     (error,) = messages(app)  # said once, not every round
-    assert str(games) in error and "not saved yet" in error
+    assert short_path(games) in error and "1 round not saved yet" in error
     assert scene.session.recorder.unsaved and app.crash_logs == []
 
     games.rmdir()  # the person fixes it: the waiting rounds go with the next one
@@ -136,7 +137,7 @@ def test_arena_rounds_still_unsaved_at_exit_are_reported_not_crashed(app):
     app.pop()  # leaving the Arena closes its games file: it tries once more
     app.run_frames(1)
     assert app.scene.scene_name == "menu" and app.crash_logs == []
-    assert any("1 round(s) could not be saved" in m and str(games) in m for m in messages(app))
+    assert any("1 round could not be saved" in m and short_path(games) in m for m in messages(app))
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ def test_u_over_a_broken_settings_file_sets_it_aside_and_names_the_file_on_failu
         full_disk(monkeypatch)
         send(app, key(pygame.K_u))
         error = messages(app)[-1]
-        assert "not saved" in error and str(path) in error and ".tmp" not in error
+        assert "not saved" in error and short_path(path) in error and ".tmp" not in error
         assert app.crash_logs == []
     finally:
         app.close()

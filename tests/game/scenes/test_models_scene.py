@@ -6,11 +6,12 @@ and Enter opens Autopilot on the chosen model."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pygame
 
-from agents.driving.drivers import make_driver
+from agents.driving.drivers import Driver, make_driver
 from agents.driving.registry import TrackScore
 from game.app import App
 from game.paths import user_dir
@@ -35,6 +36,21 @@ def make_model(name: str, created: str) -> None:
     path.write_bytes(name.encode())
     card = {"kind": "driving", "architecture": "pilotnet", "created": created}
     path.with_suffix(".card.json").write_text(json.dumps(card))
+
+
+class HeldDriver(Driver):
+    """The expert, held at its first step until `release` is set; `started` says it began."""
+
+    def __init__(self, started: threading.Event, release: threading.Event) -> None:
+        self.inner, self.started, self.release = make_driver("expert"), started, release
+
+    def reset(self, world) -> None:
+        self.inner.reset(world)
+
+    def steer(self, world, frame):
+        self.started.set()
+        assert self.release.wait(30), "the test never released the drive"
+        return self.inner.steer(world, frame)
 
 
 def open_models(app: App) -> ModelsScene:
@@ -69,7 +85,10 @@ def test_keys_select_rename_delete_and_refuse_shipped(app):
     # X asks; any other key keeps the model; X then Y deletes it.
     press(app, key(pygame.K_x))
     assert scene.state.confirm_delete is not None
-    press(app, key(pygame.K_LSHIFT), key(pygame.K_n))  # a modifier alone does not answer
+    press(app, key(pygame.K_LSHIFT))  # a modifier alone does not answer
+    app.run_frames(1)
+    assert scene.state.confirm_delete is not None
+    press(app, key(pygame.K_n))  # any other key keeps the model
     assert scene.state.confirm_delete is None and "slow" in names(scene)
     press(app, key(pygame.K_DELETE), key(pygame.K_y))
     assert names(scene) == ["newer", "pilotnet"]
@@ -118,13 +137,22 @@ def test_s_fills_the_table_live_and_esc_stops_then_leaves(app, monkeypatch):
     make_model("another", "2026-11-30T11:00:00+00:00")
     press(app, key(pygame.K_F5))  # read again: the cursor stays on its model
     assert names(scene)[0] == "another" and scene.state.current.name == "newer"
+    # The drive waits at its first step until Esc has been pressed: the stop lands mid-drive.
+    driving, esc_pressed = threading.Event(), threading.Event()
+    scene.state.driver_for = lambda path: HeldDriver(driving, esc_pressed)
     press(app, key(pygame.K_UP), key(pygame.K_s))
     assert scene.state.scoring and scene.state.current.name == "another"
-    press(app, key(pygame.K_ESCAPE))  # before the next update: the run is still going
-    end = time.monotonic() + 30
-    while scene.state.scoring and time.monotonic() < end:
+    assert driving.wait(30), "the scoreboard never started driving"
+    press(app, key(pygame.K_ESCAPE))
+    esc_pressed.set()
+    for _ in range(3000):  # bounded: the drive checks the stop twice a simulated second
+        if not scene.state.scoring:
+            break
         app.run_frames(1)
-    assert app.scene is scene
+    assert not scene.state.scoring and app.scene is scene
+    assert scene.state.models[0].name == "another" and scene.state.models[0].scores == {}
+    assert not [f for f in scene.state.filled if f[0] == "another"]  # nothing was recorded
+    assert any("scoreboard stopped" in t.message for t in app.toasts.items)
     press(app, key(pygame.K_ESCAPE))
     assert app.scene.scene_name == "menu" and app.crash_logs == []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -37,12 +38,14 @@ def display():
         stderr=subprocess.DEVNULL,
     )
     os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()
-    assert number.isdigit(), "Xvfb did not start"
-    yield f":{number}"
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=10)
+    try:
+        with os.fdopen(read) as f:  # bounded: an Xvfb that says nothing fails, not hangs
+            number = f.readline().strip() if select.select([f], [], [], 30)[0] else ""
+        assert number.isdigit(), "Xvfb did not start"
+        yield f":{number}"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
 
 
 def test_autopilot_and_arena_load_tensorflow_in_a_real_window(display, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 
 from game.app import MIN_WINDOW_SIZE, SIM_DT, App
 from game.render.dashcam_panel import grab_pixels
+from game.sessions.race import EXPERT
 
 BIG, SMALL = (1400, 860), MIN_WINDOW_SIZE
 
@@ -34,10 +35,12 @@ def _edges_drawn(app: App) -> None:
 
 
 SCREENS = [("menu", {}), ("drive", {"track": "oval"}), ("teach", {"track": "oval"}),
-           ("train", {}), ("models", {})]  # fmt: skip
+           ("train", {}), ("models", {}), ("race", {"track": "oval"}),
+           ("race", {"track": "oval", "drivers": [EXPERT], "start": True})]  # fmt: skip
+IDS = ["menu", "drive", "teach", "train", "models", "race-picker", "racing"]
 
 
-@pytest.mark.parametrize(("name", "kwargs"), SCREENS, ids=[s[0] for s in SCREENS])
+@pytest.mark.parametrize(("name", "kwargs"), SCREENS, ids=IDS)
 @pytest.mark.parametrize("size", [BIG, SMALL], ids=["bigger", "smallest"])
 def test_each_screen_fills_the_resized_window(app, name, kwargs, size):
     if name != "menu":
@@ -56,6 +59,36 @@ def test_the_drive_layout_follows_the_window(app):
     assert lay.map_card.bottom <= BIG[1] and lay.dashboard.bottom <= BIG[1]
     assert scene.panel.image_rect.topleft == lay.dashcam_at
     assert scene.roads.minimap.size == lay.map_size
+
+
+def test_the_race_layout_follows_the_window(app):
+    scene = app.push("race", track="oval", drivers=[EXPERT], start=True)
+    for _ in range(50):  # the expert needs no model: lined up within a frame or two
+        if scene.session.racing:
+            break
+        app.frame([], SIM_DT)
+    assert scene.session.racing
+    for size in (BIG, SMALL):
+        app.frame([resize(size)], SIM_DT)
+        lay = scene.lay
+        assert lay.side.right == size[0] and lay.view.h == size[1]
+        assert lay.map_card.bottom <= size[1] and lay.stats.bottom < lay.map_card.top
+        assert lay.view.contains(lay.dashboard)  # the dashboard never reaches the standings
+        assert scene.roads.minimap.size == lay.map_size
+
+
+def test_the_race_picker_and_best_laps_fit_every_window(app):
+    scene = app.push("race", track="oval")
+    for size in (SMALL, (1280, 720), BIG):
+        app.frame([resize(size)], SIM_DT)
+        window = app.screen.get_rect()
+        card, best = scene.picker_rects()
+        assert window.contains(card) and window.contains(best), size
+        assert not card.colliderect(best)
+        last = scene._row_rect(scene.session.rows - 1)
+        assert card.contains(last)
+        button = scene.start_button.rect  # placed on the last row when drawn
+        assert card.contains(button) and button.bottom + 20 <= card.bottom  # room for the hint
 
 
 def test_teach_uses_the_drive_screens_new_layout(app):
@@ -100,3 +133,16 @@ def test_train_controls_stay_inside_their_panel_and_apart(app, size):
     assert settings.contains(scene.epoch_stepper.rect)
     rects = [b.rect for b in scene.arch_buttons]
     assert all(a.right < b.left for a, b in zip(rects, rects[1:], strict=False))
+
+
+def test_the_help_card_fits_the_smallest_window(app):
+    from game.app import GLOBAL_HELP
+    from game.render.widgets import draw_help_overlay
+
+    surface = pygame.Surface(SMALL)
+    card = draw_help_overlay(surface, "Many - keys", [("K", "does a thing")] * 24)
+    assert surface.get_rect().contains(card)  # the lines close up rather than run off
+    race = app.push("race", track="oval")
+    lines = race.help() + GLOBAL_HELP
+    card = draw_help_overlay(surface, "Race - keys", lines)
+    assert surface.get_rect().contains(card) and card.h == 110 + 30 * len(lines)  # full spacing

@@ -5,6 +5,7 @@ follows the model, the run is handed the model to fine-tune and a fresh registry
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import numpy as np
@@ -25,11 +26,15 @@ def test_start_from_keys_click_and_the_run_it_starts(app, monkeypatch, tmp_path)
     monkeypatch.setattr(training, "list_sessions", lambda root: list(found))
     scene = app.push("train")
     assert isinstance(scene, TrainScene)
-    runs = []
+    runs, release = [], threading.Event()
 
     def factory(config):
         runs.append((config.arch, config.out_path, config.initial_model))
-        return lambda ctx: None
+
+        def job(ctx) -> None:  # runs until the test has tried F meanwhile
+            assert release.wait(10), "the test never released the run"
+
+        return job
 
     scene.state.job_factory = factory
     app.run_frames(1)
@@ -48,12 +53,16 @@ def test_start_from_keys_click_and_the_run_it_starts(app, monkeypatch, tmp_path)
     app.run_frames(1, lambda i: [click])  # back round to the shipped model
     assert st.start_from == shipped
     app.run_frames(1, lambda i: [key(pygame.K_SPACE), key(pygame.K_RETURN)])
+    # While it runs the start can't change; once done it can again.
+    assert st.training
+    app.run_frames(1, lambda i: [key(pygame.K_f)])
+    assert st.start_from == shipped
+    release.set()
     end = time.monotonic() + 10
     while st.training and time.monotonic() < end:
         app.run_frames(1)
     [(arch, out, initial)] = runs
     assert (arch, initial) == (None, shipped) and out.name == st.output_name  # its own arch
-    # While it runs (and after) the start can't change; once done it can again.
     assert not st.training
     app.run_frames(1, lambda i: [key(pygame.K_f)])
     assert st.start_from is None and app.crash_logs == []

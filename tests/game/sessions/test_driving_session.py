@@ -32,12 +32,28 @@ def test_track_label():
     assert track_label(resolve_track("oval")) == "Oval"
 
 
-def test_a_track_is_built_in_a_worker_while_the_car_waits_on_the_old_one():
+def test_a_track_is_built_in_a_worker_while_the_car_waits_on_the_old_one(monkeypatch):
+    import threading
+
+    gate = threading.Event()  # the build waits here, so the screen's first update surely
+    build = driving.track_job  # meets an unfinished load however fast the machine is
+
+    def gated(spec, look):
+        job = build(spec, look)
+
+        def run(ctx):
+            assert gate.wait(60)
+            return job(ctx)
+
+        return run
+
+    monkeypatch.setattr(driving, "track_job", gated)
     notes = Notes()
     s = DriveSession(TRACK, notify=notes)
     s.request_track("oval")
     assert s.track_loading.busy and s.pending == "oval"
     assert not s.update(DT, DriveInput()) and s.track.name == TRACK  # waits on the old track
+    gate.set()
     s.track_loading.worker.join(60)  # the dashcam raster is built on the worker's thread
     s.update(DT, DriveInput())
     assert s.track.name == "Oval" and s.world.track is s.track and s.pending is None

@@ -26,6 +26,7 @@ from game.errors import UserFacingError
 from game.sessions import training as mod
 from game.sessions.training import (
     DEFAULT_EPOCHS,
+    EPOCH_CHOICES,
     SKIPPED_SHOWN,
     RunState,
     TrainingRun,
@@ -119,6 +120,7 @@ def test_start_needs_a_session_and_settings_cycle(sessions):
     # No shipped pooled model: it trains from scratch, with the scratch default epochs.
     assert state.start_from is None and state.epochs == DEFAULT_EPOCHS
     state.set_epochs(7)  # not a choice: refused
+    assert 7 not in EPOCH_CHOICES and state.epochs == DEFAULT_EPOCHS
     state.set_epochs(3)
     assert state.epochs == 3
 
@@ -136,7 +138,7 @@ def test_a_run_goes_preparing_training_done(sessions, fake_result):
         def job(ctx):
             report_data(ctx.emit, "checking", ["/rec/a: log.csv line 3: bad number"])
             started.set()
-            release.wait(5)
+            assert release.wait(5), "the test never released the job"
             for b in (1, 2):
                 ctx.emit(TrainingProgress(Phase.TRAIN, 1, 2, b, 2, loss=0.5 / b, eta_s=61.0))
             ctx.emit(TrainingProgress(Phase.EPOCH_END, 1, 2, 2, 2, loss=0.2, val_loss=0.3))
@@ -153,8 +155,7 @@ def test_a_run_goes_preparing_training_done(sessions, fake_result):
     state.set_epochs(5)
     state.next_arch()
     assert (state.epochs, state.arch) == (2, "pilotnet")  # fixed while it runs
-    started.wait(5)
-    time.sleep(0.05)
+    assert started.wait(5)  # the job's report was queued before it said so: no sleep needed
     state.update()
     assert state.run.state is RunState.PREPARING and state.run.fraction is None
     assert state.run.skipped == ["/rec/a: log.csv line 3: bad number"]
@@ -180,7 +181,7 @@ def test_progress_line_and_fraction():
 def test_cancel_keeps_the_last_result_and_says_so(sessions, fake_result):
     def factory(config):
         def job(ctx):
-            ctx.cancel.wait(5)
+            assert ctx.cancel.wait(5), "the screen's cancel never reached the job"
             raise TrainingCancelled("training cancelled; mine.h5 was left unchanged")
 
         return job
@@ -227,7 +228,9 @@ def test_the_session_module_loads_neither_pygame_nor_tensorflow():
         "import sys, game.sessions.training, agents.training\n"
         "print([m for m in ('pygame', 'tensorflow', 'keras') if m in sys.modules])"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert out.stdout.strip() == "[]"
 
 
