@@ -32,7 +32,7 @@ from game.render.widgets import Button, draw_bar
 from game.render.world_view import CarSprite, lead_point
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.sessions.controls import SteerKeys, session_attribute, track_label
+from game.sessions.controls import SteerKeys, track_label
 from game.sessions.race import EXPERT, MAX_CARS, PERSON, RaceSession
 from game.sessions.race_run import RULES, Racer, Standing, standings
 from game.textfmt import plural
@@ -138,9 +138,6 @@ class RaceScene(Scene):
         }
         if start:
             s.start_race()
-
-    def __getattr__(self, name: str):
-        return session_attribute(self, name)
 
     def on_exit(self) -> None:
         self.session.close()

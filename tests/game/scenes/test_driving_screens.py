@@ -193,43 +193,43 @@ def test_train_screen_trains_then_cancel_keeps_the_old_file(app):
 # --- Race ----------------------------------------------------------------------
 def test_race_picker_by_keyboard(app):
     scene = app.push("race", track="oval", drivers=[EXPERT])
-    assert isinstance(scene, RaceScene) and [e.key for e in scene.chosen] == [EXPERT]
+    assert isinstance(scene, RaceScene) and [e.key for e in scene.session.chosen] == [EXPERT]
     # Down to "You", add; then down past the driver rows to Laps and step it.
     app.run_frames(1, lambda i: [key(pygame.K_DOWN), key(pygame.K_SPACE)])
-    assert [e.key for e in scene.chosen] == [EXPERT, PERSON]
-    laps = scene.laps
+    assert [e.key for e in scene.session.chosen] == [EXPERT, PERSON]
+    laps = scene.session.laps
     app.run_frames(1, lambda i: [key(pygame.K_UP)] * 3 + [key(pygame.K_RIGHT)])
-    assert scene.cursor == len(scene.entries) + 1 and scene.laps != laps
+    assert scene.session.cursor == len(scene.session.entries) + 1 and scene.session.laps != laps
     app.run_frames(1, lambda i: [key(pygame.K_DOWN), key(pygame.K_RETURN)])
-    run_until(app, lambda: scene.racing)
-    assert [r.label for r in scene.racers] == ["Expert", "You"]
+    run_until(app, lambda: scene.session.racing)
+    assert [r.label for r in scene.session.racers] == ["Expert", "You"]
     # F5 starts again from the grid; Esc goes back to the picker, where Enter on any row
     # starts the race (it never changes a value).
     scene.session.countdown = 0.0
     app.run_frames(30)
-    assert scene.racers[0].world.steps > 0
+    assert scene.session.racers[0].world.steps > 0
     app.run_frames(1, lambda i: [key(pygame.K_F5)])
-    run_until(app, lambda: scene.racing)
-    assert scene.session.countdown > 0 and scene.racers[0].world.steps == 0
+    run_until(app, lambda: scene.session.racing)
+    assert scene.session.countdown > 0 and scene.session.racers[0].world.steps == 0
     app.run_frames(1, lambda i: [key(pygame.K_ESCAPE)])
-    assert not scene.racing and app.scene is scene
+    assert not scene.session.racing and app.scene is scene
     scene.session.cursor = 0
     app.run_frames(1, lambda i: [key(pygame.K_RETURN)])
-    run_until(app, lambda: scene.racing)
-    assert [e.key for e in scene.chosen] == [EXPERT, PERSON]  # Enter toggled nothing
+    run_until(app, lambda: scene.session.racing)
+    assert [e.key for e in scene.session.chosen] == [EXPERT, PERSON]  # Enter toggled nothing
 
 
 def test_race_runs_expert_and_a_model(app, model_path):
     scene = app.push("race", track="oval", drivers=[EXPERT, str(model_path)], laps=1, start=True)
     assert isinstance(scene, RaceScene)
-    run_until(app, lambda: scene.racing)
-    assert len(scene.racers) == 2
+    run_until(app, lambda: scene.session.racing)
+    assert len(scene.session.racers) == 2
     scene.session.countdown = 0.0  # skip "3, 2, 1"
     assert app.run_frames(200) == 200
-    expert, cnn = scene.racers
+    expert, cnn = scene.session.racers
     assert expert.progress > 20.0 and expert.world.interventions == 0
     assert cnn.progress > 5.0 and cnn.inference_ms
-    order = standings(scene.racers)
+    order = standings(scene.session.racers)
     assert [r.progress for r in order] == sorted((r.progress for r in order), reverse=True)
 
 
@@ -238,9 +238,9 @@ def test_race_standings_show_penalties_and_a_spoiled_lap_in_red(app):
     from game.scenes.race import standing_cells
 
     scene = app.push("race", track="oval", drivers=[EXPERT], laps=2, start=True)
-    run_until(app, lambda: scene.racing)
+    run_until(app, lambda: scene.session.racing)
     scene.session.countdown = 0.0
-    (expert,) = scene.racers
+    (expert,) = scene.session.racers
     expert.lap_times, expert.clean_laps = [30.0, 25.0], [True, False]  # lap 2 had a penalty
     expert.world.interventions = 1
     (row,) = scene.session.table()
@@ -262,15 +262,15 @@ def test_a_car_whose_driver_fails_retires_and_the_race_goes_on(app):
             raise DriverOutputError("model broken.h5 produced NaN steering at frame 1")
 
     scene = app.push("race", track="oval", drivers=[EXPERT, PERSON], laps=1, start=True)
-    run_until(app, lambda: scene.racing)
+    run_until(app, lambda: scene.session.racing)
     scene.session.countdown = 0.0
-    expert, broken = scene.racers
+    expert, broken = scene.session.racers
     broken.driver = NanDriver()  # "You" stands in for a car driven by a broken model
     assert app.run_frames(120) == 120
     assert "NaN steering" in broken.retired
     assert broken.world.metrics.progress < 0.5  # stopped on its grid slot
     assert expert.progress > 5.0  # the race went on
-    assert standings(scene.racers)[-1] is broken
+    assert standings(scene.session.racers)[-1] is broken
     errors = [t.message for t in app.toasts.items if "retired" in t.message]
     assert len(errors) == 1  # said once, not every frame
     assert app.crash_logs == []
