@@ -139,14 +139,16 @@ class _RecordJob:
 
 
 def _record_one(job: _RecordJob) -> RecordingSummary:
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     t = job.track
     track = training_track(t.seed, t.scale, t.clockwise)
     return record_expert(
-        track, job.laps, job.out, look=BUILD_LOOK, rate_hz=job.rate_hz, seed=t.seed,
-        recovery=True, race=job.race, feedback_gain=job.teacher_gain,
-        near_share=0.0 if job.race else BUILD_NEAR_VIEWS,
+        ExpertRecording(
+            track, job.laps, job.out, look=BUILD_LOOK, rate_hz=job.rate_hz, seed=t.seed,
+            recovery=True, race=job.race, feedback_gain=job.teacher_gain,
+            near_share=0.0 if job.race else BUILD_NEAR_VIEWS,
+        )
     )  # fmt: skip
 
 

@@ -31,10 +31,11 @@ from tests.agents.driving.tiny_session import TINY_TRACK
 
 @pytest.fixture(scope="module")
 def race_session(tmp_path_factory):
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     folder = tmp_path_factory.mktemp("race") / "race"
-    record_expert(TINY_TRACK, 1, folder, look="mixed", rate_hz=2.0, seed=1, race=True)
+    recipe = ExpertRecording(TINY_TRACK, 1, folder, look="mixed", rate_hz=2.0, seed=1, race=True)
+    record_expert(recipe)
     return folder
 
 

@@ -158,9 +158,12 @@ def test_card_sessions_lists_the_original_data_that_exists(tmp_path):
 
 # --- Train ----------------------------------------------------------------------
 def test_train_screen_trains_then_cancel_keeps_the_old_file(app):
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
-    record_expert(TINY_TRACK, 1, user_dir("recordings") / "tiny", rate_hz=1.0, recovery=False)
+    recipe = ExpertRecording(
+        TINY_TRACK, 1, user_dir("recordings") / "tiny", rate_hz=1.0, recovery=False
+    )
+    record_expert(recipe)
     scene = app.push("train", out_name="mine.h5")
     assert isinstance(scene, TrainScene)
     assert [s.path.name for s in scene.sessions] == ["tiny"] and scene.sessions[0].frames > 30
