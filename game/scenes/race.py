@@ -171,7 +171,7 @@ class RaceScene(Scene):
         s, action = self.session, action_for(event)
         if s.racing:
             do = self.race_actions.get(action)
-        elif s.loader is not None:  # models loading: only Esc
+        elif s.loading.busy:  # models loading: only Esc
             do = self.app.pop if action is Action.BACK else None
         else:
             if self.start_button.handle_event(event):
@@ -311,7 +311,7 @@ class RaceScene(Scene):
             focused = i == s.cursor
             if i == s.start_row:
                 self.start_button.rect.center = (card.centerx, rect.centery + 10)
-                self.start_button.enabled = s.loader is None
+                self.start_button.enabled = not s.loading.busy
                 self.start_button.draw(surface, focused=focused)
                 continue
             if focused:
@@ -352,7 +352,7 @@ class RaceScene(Scene):
 
     def _draw_picker_footer(self, surface: pygame.Surface, card: pygame.Rect) -> None:
         # The band between the START button and the card's foot (27 px or more).
-        loader, top = self.session.loader, self.start_button.rect.bottom
+        loader, top = self.session.loading.worker, self.start_button.rect.bottom
         if loader is not None:
             text, at = loader.message or "loading models", (card.centerx, top + 10)
             theme.blit_text(surface, text, at, theme.SMALL, theme.TEXT_MUTED, "center")
