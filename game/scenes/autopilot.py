@@ -24,6 +24,7 @@ from game.actions import Action, action_for, road_actions
 from game.render import theme
 from game.render.dashcam_panel import DashcamPanel
 from game.render.driving_widgets import (
+    DrivingLayout,
     RoadViews,
     draw_banner,
     draw_card,
@@ -39,7 +40,9 @@ from game.render.hud import (
     draw_rows_card,
     draw_speed,
     draw_steering_gauge,
+    speed_caption,
 )
+from game.render.minimap import Minimap
 from game.render.widgets import draw_bar
 from game.scenes import register_scene
 from game.scenes.base import Scene
@@ -48,6 +51,13 @@ from game.sessions.driving import AutopilotSession
 from game.workers import Worker
 
 KEYS = SteerKeys.of(actions)
+
+
+def autopilot_layout(size: tuple[int, int]) -> DrivingLayout:
+    """Drive's layout with a taller stats card and a wider dashboard (two gauges), which
+    keeps 16 px clear of the road view's edges in a narrow window."""
+    view_w = size[0] - 360
+    return driving_layout(size, stats_h=236, dashboard_w=min(760, view_w - 32))
 
 
 @register_scene(
@@ -80,7 +90,8 @@ class AutopilotScene(Scene):
         look: str = "day",
     ) -> None:
         super().__init__(app)
-        self.lay = driving_layout(app.screen.get_size(), stats_h=236, dashboard_w=760)
+        self._size = app.screen.get_size()
+        self.lay = autopilot_layout(self._size)
         self.session = AutopilotSession(track or app.track_spec, model, look, app.toast)
         self.roads = RoadViews()
         self.panel = DashcamPanel(self.lay.dashcam_at)
@@ -116,6 +127,17 @@ class AutopilotScene(Scene):
     def on_exit(self) -> None:
         self.session.close()
 
+    def fit(self, size: tuple[int, int]) -> None:
+        """Lay the screen out for a window of `size` (after the window was resized)."""
+        if size == self._size:
+            return
+        self._size = size
+        self.lay = autopilot_layout(size)
+        self.panel.image_rect.topleft = self.lay.dashcam_at
+        self._maps = (None, None)  # the feature-map card changed size too
+        if self.roads.track is not None:  # the map card changed size: a map to fit it
+            self.roads.minimap = Minimap(self.roads.track, self.lay.map_size)
+
     # --- input ---------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
@@ -128,6 +150,7 @@ class AutopilotScene(Scene):
                 do()
 
     def update(self, dt: float) -> None:
+        self.fit(self.app.screen.get_size())
         mouse_x = mouse_x_in(self.lay.view, self.app.mouse_pos)
         if self.session.update(dt, KEYS.read(self.app, mouse_x, self._mouse_held)):
             self.roads.follow(self.session.world, dt)
@@ -137,6 +160,7 @@ class AutopilotScene(Scene):
         return self.lay.messages
 
     def draw(self, surface: pygame.Surface) -> None:
+        self.fit(surface.get_size())
         s, lay = self.session, self.lay
         car = self.roads.draw_one_car(surface, lay, s.world, theme.CAR_COLORS[1])
         self._draw_view_overlays(surface)
@@ -174,7 +198,8 @@ class AutopilotScene(Scene):
         theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.PANEL_EDGE, radius=14, alpha=215)
         quarter = rect.w // 4
         speed_at = (rect.x + quarter // 2, rect.centery - 6)
-        draw_speed(surface, speed_at, s.world.car.state.speed, s.world.car.cruise_speed)
+        car = s.world.car
+        draw_speed(surface, speed_at, car.state.speed, caption=speed_caption(car, "model"))
         gauges = (("CNN", s.cnn_cmd, theme.ACCENT_2), ("EXPERT", s.expert_cmd, theme.GOOD))
         for k, (label, value, color) in enumerate(gauges):
             cx = rect.x + quarter * (k + 1) + quarter // 2

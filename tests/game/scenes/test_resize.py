@@ -33,8 +33,10 @@ def _edges_drawn(app: App) -> None:
         assert (px.sum(axis=1) > 0).mean() > 0.9, f"{rect} left black"
 
 
+# Autopilot without a model to load (no TensorFlow): the car waits, the screen still draws.
+NO_MODEL = {"track": "oval", "model": "no-such-model.h5"}
 SCREENS = [("menu", {}), ("drive", {"track": "oval"}), ("teach", {"track": "oval"}),
-           ("train", {}), ("models", {})]  # fmt: skip
+           ("autopilot", NO_MODEL), ("train", {}), ("models", {})]  # fmt: skip
 
 
 @pytest.mark.parametrize(("name", "kwargs"), SCREENS, ids=[s[0] for s in SCREENS])
@@ -55,6 +57,22 @@ def test_the_drive_layout_follows_the_window(app):
     assert lay.side.right == BIG[0] and lay.view.h == BIG[1]
     assert lay.map_card.bottom <= BIG[1] and lay.dashboard.bottom <= BIG[1]
     assert scene.panel.image_rect.topleft == lay.dashcam_at
+    assert scene.roads.minimap.size == lay.map_size
+
+
+@pytest.mark.parametrize("size", [BIG, SMALL], ids=["bigger", "smallest"])
+def test_the_autopilot_layout_follows_the_window(app, size):
+    scene = app.push("autopilot", **NO_MODEL)
+    app.frame([], SIM_DT)
+    app.frame([resize(size)], SIM_DT)
+    lay = scene.lay
+    assert lay.side.right == size[0] and lay.view.h == size[1]
+    assert lay.map_card.bottom <= size[1] and lay.stats.bottom < lay.map_card.top
+    # The dashboard (speed, two gauges, lane offset) stays on the road view, clear of the
+    # side column: at 1024 px its old fixed 760 px ran 48 px into it.
+    assert lay.view.inflate(-30, 0).contains(lay.dashboard)
+    assert scene.panel.image_rect.topleft == lay.dashcam_at
+    assert lay.side.contains(scene.panel.outer_rect)
     assert scene.roads.minimap.size == lay.map_size
 
 

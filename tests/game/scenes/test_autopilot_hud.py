@@ -1,0 +1,35 @@
+"""The Autopilot dashboard says what sets the speed: the cruise control's set speed while it
+holds the speed, "speed set by model" while a model with a speed output works the pedals."""
+
+from __future__ import annotations
+
+import pytest
+
+from game.app import SIM_DT, App
+from game.scenes import autopilot
+
+
+@pytest.fixture
+def app():
+    a = App(headless=True)
+    yield a
+    a.close()
+
+
+def test_the_speed_caption_names_the_model_when_it_sets_the_speed(app, monkeypatch):
+    captions: list[str | None] = []
+    real = autopilot.draw_speed
+
+    def spy(surface, center, speed_ms, cruise_ms=None, caption=None):
+        captions.append(caption)
+        real(surface, center, speed_ms, cruise_ms, caption)
+
+    monkeypatch.setattr(autopilot, "draw_speed", spy)
+    scene = app.push("autopilot", track="oval", model="no-such-model.h5")
+    car = scene.session.world.car
+    app.frame([], SIM_DT)  # no model: the cruise control holds the car at 0 km/h
+    assert car.on_cruise
+    assert captions[-1] == f"cruise {car.cruise_speed * 3.6:.0f} km/h"
+    car.on_cruise = False  # the pedals did: a model with a speed output
+    scene.draw(app.screen)
+    assert captions[-1] == "speed set by model"
