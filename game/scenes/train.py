@@ -55,7 +55,7 @@ class TrainLayout:
         top = max(h * 84 // 720, 60)
         left_w = (w - 3 * GAP) * 690 // 1220
         right_x, right_w = 2 * GAP + left_w, w - 3 * GAP - left_w
-        lst = pygame.Rect(GAP, top, left_w, h - top - 48)
+        lst = pygame.Rect(GAP, top, left_w, h - top - 20)  # ends level with the result
         col = h - top - 3 * 12 - 20  # the right column: settings, progress, chart, result
         settings = pygame.Rect(right_x, top, right_w, col * 36 // 100)
         progress = pygame.Rect(right_x, settings.bottom + 12, right_w, col * 12 // 100)
@@ -121,7 +121,8 @@ class TrainScene(Scene):
         super().__init__(app)
         self.state = TrainScreenState(out_name, notify=app.toast)
         self.layout = TrainLayout.for_size(app.screen.get_size())
-        self.list = CheckList(self.layout.rows, ROW_H, self._draw_hist, reserve_right=140)
+        self.list = CheckList(self.layout.rows, ROW_H, self._draw_hist, reserve_right=140,
+                              show_hidden=True)  # fmt: skip
         self.chart = LineChart(self.layout.chart, "Loss", x_label="epochs")
         self.bar = ProgressBar(pygame.Rect(0, 0, 1, 1))
         self.epoch_stepper = Stepper(pygame.Rect(0, 0, 1, 1), "Epochs", EPOCH_CHOICES, 10)
@@ -288,6 +289,8 @@ class TrainScene(Scene):
         run = st.run
         line = st.status_line()
         color = theme.BAD if line.startswith("failed") else theme.TEXT
+        if run is not None and run.stalled:  # the watchdog: no batch finished for a minute
+            color = theme.WARN
         _text(surface, fit_text(line, r.w - 28, theme.BODY), (r.x + 14, r.y + 20), theme.BODY,
               color)  # fmt: skip
         # Unknown while TensorFlow starts and the frames are checked: a sliding block.
