@@ -287,9 +287,10 @@ class TrainScene(Scene):
         r = lay.progress
         theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
         run = st.run
-        line = st.status_line()
+        line, why = st.status_line(), ""
         color = theme.BAD if line.startswith("failed") else theme.TEXT
-        if run is not None and run.stalled:  # the watchdog: no batch finished for a minute
+        if run is not None and run.stalled:  # the watchdog: what happened above, why in the bar
+            line, _, why = line.partition(": ")
             color = theme.WARN
         _text(surface, fit_text(line, r.w - 28, theme.BODY), (r.x + 14, r.y + 20), theme.BODY,
               color)  # fmt: skip
@@ -297,7 +298,9 @@ class TrainScene(Scene):
         known = run is not None and (run.active or run.fraction is not None)
         self.bar.fraction = run.fraction if known else 0.0
         # A cancelled run's bar stays where it stopped, and says so.
-        self.bar.label = "cancelled" if run is not None and run.state is RunState.CANCELLED else ""
+        cancelled = run is not None and run.state is RunState.CANCELLED
+        why = fit_text(why, self.bar.rect.w - 60, theme.SMALL)  # room for the percentage
+        self.bar.label = "cancelled" if cancelled else why
         self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
         skipped = run.skipped_lines() if run is not None else []
         self.chart.rect = pygame.Rect(lay.chart_short if skipped else lay.chart)
