@@ -43,6 +43,7 @@ from game.render.hud import (
     speed_caption,
 )
 from game.render.minimap import Minimap
+from game.render.table import fit_text
 from game.render.widgets import draw_bar
 from game.scenes import register_scene
 from game.scenes.base import Scene
@@ -260,11 +261,23 @@ class AutopilotScene(Scene):
             draw_banner(surface, view, "PAUSED", "press P to drive on")
 
     def _progress_card(self, surface: pygame.Surface, worker: Worker) -> None:
-        card = pygame.Rect(16, 56, 420, 56)
+        """The fine-tune's stage over its bar; a long message (the training watchdog's) goes
+        on two lines, split after its first colon, so it stays on the card."""
+        w = min(560, self.lay.view.w - 32)
+        lines = progress_lines("FINE-TUNING  " + (worker.message or ""), w - 24)
+        bar = pygame.Rect(16 + 12, 56 + 12 + 16 * len(lines), w - 24, 12)
+        card = pygame.Rect(16, 56, w, bar.bottom + 8 - 56)
         theme.draw_panel(surface, card, theme.PANEL_DARK, theme.ACCENT, radius=10, alpha=225)
-        title = "FINE-TUNING  " + (worker.message or "")
-        theme.blit_text(
-            surface, title, (card.x + 12, card.y + 16), theme.SMALL, theme.ACCENT, "midleft"
-        )
-        bar = pygame.Rect(card.x + 12, card.y + 32, card.w - 24, 12)
+        for k, line in enumerate(lines):
+            at = (card.x + 12, card.y + 14 + 16 * k)
+            theme.blit_text(surface, line, at, theme.SMALL, theme.ACCENT, "midleft")
         draw_bar(surface, bar, worker.fraction or 0.0, 0.0, 1.0, theme.ACCENT)
+
+
+def progress_lines(text: str, width: int) -> list[str]:
+    """`text` as the lines of the progress card, each at most `width` px: one line when it
+    fits, else two, split after the first ": " (each cut with "..." if still too wide)."""
+    head, sep, rest = text.partition(": ")
+    fits = theme.text(text, theme.SMALL).get_width() <= width
+    lines = [text] if fits or not sep else [head + ":", rest]
+    return [fit_text(line, width, theme.SMALL) for line in lines]

@@ -33,3 +33,19 @@ def test_the_speed_caption_names_the_model_when_it_sets_the_speed(app, monkeypat
     car.on_cruise = False  # the pedals did: a model with a speed output
     scene.draw(app.screen)
     assert captions[-1] == "speed set by model"
+
+
+def test_the_fine_tune_card_keeps_the_watchdogs_long_line_on_the_card(app):
+    from agents.training import stall_message
+    from game.render import theme
+
+    width = min(560, autopilot.autopilot_layout((1024, 640)).view.w - 32) - 24  # text room
+    assert autopilot.progress_lines("FINE-TUNING  training 3/40", width) == [
+        "FINE-TUNING  training 3/40"
+    ]
+    text = "FINE-TUNING  " + stall_message(61.0)
+    assert theme.text(text, theme.SMALL).get_width() > width  # one line would run off the card
+    lines = autopilot.progress_lines(text, width)
+    assert lines == ["FINE-TUNING  no training batch has finished in 61 s:",
+                     "the machine is very busy or a device does not answer"]  # fmt: skip
+    assert all(theme.text(line, theme.SMALL).get_width() <= width for line in lines)
