@@ -52,6 +52,7 @@ from game.sessions.driving import AutopilotSession
 from game.workers import Worker
 
 KEYS = SteerKeys.of(actions)
+MODEL_PILL_W = 150  # px of model name in the top pill: all four pills fit a 1024 px window
 
 
 def autopilot_layout(size: tuple[int, int]) -> DrivingLayout:
@@ -242,7 +243,8 @@ class AutopilotScene(Scene):
         else:
             mode, color = "AUTOPILOT", theme.GOOD
         x = draw_pill(surface, (16, 20), mode, color).right + 8
-        x = draw_pill(surface, (x, 20), f"model: {s.model_label}  (Tab)").right + 8
+        label = fit_text(s.model_label, MODEL_PILL_W, theme.SMALL)  # room for the other pills
+        x = draw_pill(surface, (x, 20), f"model: {label}  (Tab)").right + 8
         if s.show_saliency:
             label = "saliency on" if s.vbp is not None else "saliency: preparing"
             x = draw_pill(surface, (x, 20), label, theme.GOOD).right + 8

@@ -49,3 +49,23 @@ def test_the_fine_tune_card_keeps_the_watchdogs_long_line_on_the_card(app):
     assert lines == ["FINE-TUNING  no training batch has finished in 61 s:",
                      "the machine is very busy or a device does not answer"]  # fmt: skip
     assert all(theme.text(line, theme.SMALL).get_width() <= width for line in lines)
+
+
+def test_the_top_pills_stay_on_the_road_view_with_a_long_model_name(app, monkeypatch):
+    pills: list = []
+    real = autopilot.draw_pill
+
+    def spy(surface, topleft, text, color=autopilot.theme.TEXT_MUTED):
+        pills.append(real(surface, topleft, text, color))
+        return pills[-1]
+
+    monkeypatch.setattr(autopilot, "draw_pill", spy)
+    app.resize((1024, 640))
+    long_name = "my-first-model-with-a-rather-long-name-from-last-tuesday.h5"
+    scene = app.push("autopilot", track="oval", model=long_name)
+    scene.session.show_saliency = True  # four pills: the mode, the model, saliency, help
+    scene.draw(app.screen)
+    assert len(pills) == 4
+    # ... with room left for the longest mode pill, "TAKEOVER - RECORDING", in place of this one
+    longest = autopilot.theme.text("TAKEOVER - RECORDING", autopilot.theme.SMALL).get_width() + 24
+    assert max(p.right for p in pills) + (longest - pills[0].w) <= scene.lay.view.right - 8
