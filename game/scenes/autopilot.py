@@ -58,7 +58,7 @@ MODEL_PILL_W = 150  # px of model name in the top pill: all four pills fit a 102
 def autopilot_layout(size: tuple[int, int]) -> DrivingLayout:
     """Drive's layout with a taller stats card and a wider dashboard (two gauges), which
     keeps 16 px clear of the road view's edges in a narrow window."""
-    view_w = size[0] - 360
+    view_w = driving_layout(size).view.w
     return driving_layout(size, stats_h=236, dashboard_w=min(760, view_w - 32))
 
 
