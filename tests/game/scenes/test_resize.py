@@ -18,14 +18,6 @@ def resize(size: tuple[int, int]) -> pygame.event.Event:
     return pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1])
 
 
-@pytest.fixture
-def app():
-    a = App(headless=True)
-    a.push("menu")
-    yield a
-    a.close()
-
-
 def _edges_drawn(app: App) -> None:
     """The last row and column of the window carry the screen's drawing, not black."""
     w, h = app.screen.get_size()
