@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.driving.formats.common import origin_text, speed_recorded
 from agents.driving.preprocess import InputSpec, preprocess_tf
 from agents.driving.recording import LOG_NAME, Session, load_session
 from agents.driving.session_edits import read_edits
@@ -177,6 +178,7 @@ def load_frames(
         info.append({
             "path": str(session.dir), "frames": int(keep.sum()), "skipped": session.skipped,
             "off_lane": n_off, "deleted": int(deleted.sum()), "mirrored": int(mirror.sum()),
+            "origin": origin_text(session.dir),
         })  # fmt: skip
         if not keep.any():
             continue
@@ -194,7 +196,7 @@ def load_frames(
         steer = np.clip(cols["steering"][keep].astype(np.float32), -1.0, 1.0)
         steering.append(np.where(mirror, -steer, steer))
         mirrors.append(mirror)
-        if "speed" in cols and "t" in cols:
+        if "speed" in cols and "t" in cols and speed_recorded(session.dir):
             sources = cols.get("source", np.full(len(keep), ""))
             driven = np.asarray(sources) != "recovery"
             speeds.append(speed_targets(cols["t"], cols["speed"], driven & keep)[keep])
@@ -482,11 +484,14 @@ def make_pipelines(
     outputs: int = 1,
     speed_scale: float = 30.0,
     session_weights: Sequence[float] | None = None,
+    require_speed: bool = True,
 ) -> Pipelines:
     """Train/val datasets for Keras fit: (x float32 0..255, labels, weight); labels are
     steering (N,1), or with `outputs=2` [steering, speed label / speed_scale] (N,2).
     `session_weights`: one loss-weight factor per `table.sessions` entry, multiplied into
     each of its frames' balance weights (e.g. a DAgger fine-tune's takeovers count more).
+    A frame without a speed (NaN: data that has none) keeps a NaN label, which the loss skips
+    (models.command_loss); with `require_speed`, data with no speed at all is an error.
 
     Frames that fail to decode are dropped first (`drop_undecodable`); the returned
     `Pipelines.table` is the table actually trained on, with those rows in `problems`.
@@ -494,8 +499,8 @@ def make_pipelines(
     import tensorflow as tf
 
     if outputs == 2:
-        missing = len(table.speed) != len(table) or not np.all(np.isfinite(table.speed))
-        if missing:
+        missing = len(table.speed) != len(table) or not np.any(np.isfinite(table.speed))
+        if missing and require_speed:
             raise UserFacingError(
                 "these recordings have no speed column to learn speed from "
                 "(recorded before speeds were logged); train a steering-only model"

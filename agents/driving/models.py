@@ -163,7 +163,8 @@ def steering_part(model: keras.Model) -> keras.Model:
 
 
 def command_loss(speed_weight: float = SPEED_LOSS_WEIGHT):
-    """Mean squared error; with two outputs the speed column counts `speed_weight` times."""
+    """Mean squared error; with two outputs the speed column counts `speed_weight` times, and
+    a NaN speed label (a frame of data without speed, e.g. an imported Donkey tub) adds none."""
     import keras
     from keras import ops
 
@@ -172,6 +173,7 @@ def command_loss(speed_weight: float = SPEED_LOSS_WEIGHT):
     def loss(y_true, y_pred):
         if y_pred.shape[-1] != 2:
             return mse(y_true, y_pred)
+        y_true = ops.where(ops.isnan(y_true), y_pred, y_true)  # no label: no error, no gradient
         column_weight = ops.convert_to_tensor([1.0, speed_weight], dtype=y_pred.dtype)
         return ops.mean(ops.square(y_true - y_pred) * column_weight, axis=-1)
 

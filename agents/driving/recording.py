@@ -348,6 +348,11 @@ class Recorder:
             self._csv = csv.writer(self._file, lineterminator="\n")
         return len(gone)
 
+    def forget_rows(self) -> None:
+        """Rows written so far can no longer be erased (`erase_last`): a long import calls
+        this after each row so the recorder's memory stays flat."""
+        self._rows.clear()
+
     def close(self) -> None:
         if self._closed:
             return

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.driving.formats.common import imported_origin
 from agents.driving.recording import (
     COLUMNS,
     FRAMES_DIR,
@@ -98,8 +99,8 @@ def is_person_session(session_dir: str | os.PathLike[str]) -> bool:
     Expert sessions (which have their own exact recovery views), derived recovery folders and
     sessions that cannot be read are not."""
     folder = Path(session_dir)
-    if folder.name == FOLDER_NAME:
-        return False
+    if folder.name == FOLDER_NAME or imported_origin(folder) is not None:
+        return False  # an imported session has no poses on a track to render views from
     summary = summarize_session(folder)
     return summary.error is None and any(summary.sources.get(s, 0) for s in PERSON_SOURCES)
 

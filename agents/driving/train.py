@@ -271,6 +271,7 @@ class Start:
     arch: str
     spec: InputSpec
     speed: bool
+    speed_head: bool = False  # the start model has one: it may see data without speeds
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,8 @@ def start_of(config: TrainConfig) -> Start:
 
     if config.initial_model is not None:
         model, arch, spec = _initial(config.initial_model, config.arch)
-        return Start(model, arch, spec, config.speed or output_count(model) == 2)
+        speed_head = output_count(model) == 2
+        return Start(model, arch, spec, config.speed or speed_head, speed_head)
     arch = config.arch or DEFAULT_ARCHITECTURE
     return Start(None, arch, spec_for(arch), config.speed)
 
@@ -326,7 +328,7 @@ def training_data(
     pipes = make_pipelines(
         table, start.spec, batch_size=config.batch_size, seed=config.seed,
         flip_prob=config.flip_prob, outputs=2 if start.speed else 1, speed_scale=SPEED_SCALE,
-        session_weights=session_weights,
+        session_weights=session_weights, require_speed=not start.speed_head,
     )  # fmt: skip
     data = TrainingData(pipes, n_views, focused)
     report_data(progress, data_summary(data), data.table.problems)

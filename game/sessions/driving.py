@@ -35,6 +35,7 @@ from game.sim.dashcam import LOOKS, Dashcam
 from game.sim.track import Track
 from game.sim.tracks_catalog import list_tracks, resolve_track
 from game.sim.world import World, autonomy_pct
+from game.textfmt import plural, short_path
 from game.workers import BackgroundJob, WorkerContext
 
 # notify(text, kind="info", seconds=None): a message for the person (App.toast's signature).
@@ -328,7 +329,7 @@ class DriveSession(TrackSession):
         rec, self.recording = self.recording.recorder, None
         self.loop.recorder = None
         rec.close()
-        self.notify(f"recording saved: {rec.frame_count} frames in {rec.dir}")
+        self.notify(f"recording saved: {plural(rec.frame_count, 'frame')} in {short_path(rec.dir)}")
 
     def erase_recent(self) -> None:
         if self.recorder is None:
@@ -340,7 +341,7 @@ class DriveSession(TrackSession):
             self.notify(f"could not erase: {e}", "error")
             return
         self.rows_in_lane = max(0, self.rows_in_lane - n)
-        self.notify(f"erased the last {ERASE_SECONDS:.0f} s ({n} frames)")
+        self.notify(f"erased the last {ERASE_SECONDS:.0f} s ({plural(n, 'frame')})")
 
     def toggle_mouse(self) -> None:
         self.controls.mouse_mode = not self.controls.mouse_mode

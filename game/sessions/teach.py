@@ -42,6 +42,7 @@ from game.sessions.training import (
     train_job,
     training_job,
 )
+from game.textfmt import plural
 from game.workers import BackgroundJob
 
 LAPS = 2
@@ -297,7 +298,7 @@ class TeachSession:
         """R (after training): drive more laps; the next training uses all of them."""
         if self.step in (Step.WATCH, Step.RESULT, Step.STOPPED):
             self.start_driving()
-            self.notify(f"drive {_laps(self.laps)} more: your car learns from all of them")
+            self.notify(f"drive {plural(self.laps, 'lap')} more: your car learns from all of them")
 
     def close(self) -> None:
         """The screen closes (Esc, quit): keep every recorded row, stop background work."""
@@ -311,10 +312,11 @@ class TeachSession:
         """(what to do now, a smaller second line) for the band over the road."""
         if self.step is Step.DRIVE:
             return (
-                f"Step 1 of 3:  drive {_laps(self.lap_goal)} - stay in your lane.   "
+                f"Step 1 of 3:  drive {plural(self.lap_goal, 'lap')} - stay in your lane.   "
                 f"Lap {self.lap}/{self.lap_goal}",
                 "Left / Right or A / D steer, Up / Down speed.   Recording: "
-                f"{self._frames()} frames (off-lane ones are left out).   Esc: stop, laps kept",
+                f"{plural(self._frames(), 'frame')} (off-lane ones are left out)."
+                "   Esc: stop, laps kept",
             )
         if self.step is Step.TRAIN:
             what = "fine-tuning the shipped PilotNet" if self.initial_model else "a new network"
@@ -350,6 +352,3 @@ class TeachSession:
         rec = self.drive.recorder
         return rec.frame_count if rec is not None else 0
 
-
-def _laps(n: int) -> str:
-    return f"{n} lap" if n == 1 else f"{n} laps"

@@ -98,10 +98,17 @@ class TrainingRun:
     )
     skipped: list[str] = field(default_factory=list)
     error: str = ""
+    # The training watchdog's warning (no batch finished for a while), until the next batch.
+    stall: str = ""
 
     @property
     def active(self) -> bool:
         return self.state in (RunState.PREPARING, RunState.TRAINING, RunState.CANCELLING)
+
+    @property
+    def stalled(self) -> bool:
+        """The watchdog's warning is the status line (drawn as a warning)."""
+        return bool(self.stall) and self.state is RunState.TRAINING
 
     @property
     def fraction(self) -> float | None:
@@ -118,7 +125,11 @@ class TrainingRun:
         if event.phase is Phase.DATA:
             if event.skipped:
                 self.skipped = list(event.skipped)
+            if self.state is RunState.TRAINING and event.message:  # the watchdog (stall_message)
+                self.stall = event.message
             return
+        if (event.phase is Phase.TRAIN and event.batch) or event.phase is Phase.VALIDATE:
+            self.stall = ""  # a batch finished (the watchdog's beat): the warning is over
         if event.phase is Phase.EPOCH_END and not self._epoch_complete(event):
             return
         self.last = event
@@ -148,6 +159,8 @@ class TrainingRun:
             return f"failed: {self.error}"
         if self.state is RunState.DONE:
             return "done"
+        if self.stalled:
+            return self.stall
         ev = self.last
         if ev is None or not ev.batches:
             return worker_message or "preparing the data"
@@ -349,7 +362,7 @@ class TrainScreenState:
     @property
     def saves_to(self) -> str:
         stop = (
-            f"fine-tune: stops within {FINE_TUNE_TIME_LIMIT_S:.0f} s"
+            f"stops within {FINE_TUNE_TIME_LIMIT_S:.0f} s"  # "Start from" says fine-tune
             if self.start_from is not None
             else f"early stop: {plural(EARLY_STOP_PATIENCE, 'epoch')}"
         )

@@ -30,14 +30,6 @@ def messages(app: App, kind: str = "error") -> list[str]:
     return [t.message for t in app.toasts.items if t.kind == kind]
 
 
-@pytest.fixture
-def app():
-    a = App(headless=True)
-    a.push("menu")
-    yield a
-    a.close()
-
-
 def full_disk(monkeypatch) -> None:
     """Every fsync in game.fileio fails as on a full disk (writes buffered, then refused)."""
     import game.fileio as fileio

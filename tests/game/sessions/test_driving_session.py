@@ -91,7 +91,8 @@ def test_cruise_keys_and_the_look_cycle():
 
 
 def test_recording_pairs_frames_with_the_command_and_survives_a_look_change():
-    s = DriveSession(TRACK)
+    notes = Notes()
+    s = DriveSession(TRACK, notify=notes)
     s.toggle_recording()
     folder = s.recorder.dir
     for i in range(40):
@@ -106,6 +107,9 @@ def test_recording_pairs_frames_with_the_command_and_survives_a_look_change():
     assert session.columns["steering"][0] == pytest.approx(first)
     assert set(session.columns["look"]) == {LOOKS[0], LOOKS[1]}
     assert s.recorder is None and s.loop.recorder is None
+    # The message counts the frames and names the folder as the person finds it.
+    said = f"recording saved: {len(session)} frames in recordings/{folder.name}"
+    assert notes[-1] == (said, "info")
 
 
 class Stub(Driver):

@@ -166,7 +166,7 @@ def test_rows_fill_live_in_order_and_esc_keeps_finished_rows(short_suite):
 
     def driver_for(path):
         if path.stem == "a":  # the last model waits until the test has looked
-            gate.wait(10)
+            assert gate.wait(10)  # a stuck gate fails this model, and the test with it
         return steering_only(path)
 
     state = ModelsState(driver_for=driver_for)

@@ -43,7 +43,9 @@ def settle(session, done, timeout: float = 20.0) -> None:
 
 def test_sessions_import_no_pygame():
     code = "import sys, game.sessions.rps, game.sessions.tournament; print('pygame' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert out.stdout.strip() == "False"
 
 

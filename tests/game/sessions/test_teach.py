@@ -195,10 +195,13 @@ def test_too_little_driving_inside_the_lane_asks_for_one_more_lap(flow, monkeypa
     expert = ExpertDriver()
     expert.reset(t.drive.world)
     t.drive.controls.mouse_mode = True
-    while t.drive.world.laps < 1:
+    for _ in range(60 * 300):  # five simulated minutes: far more than a lap needs
+        if t.drive.world.laps >= 1:
+            break
         wheel = expert.steer(t.drive.world)
         t.drive.update(DT, DriveInput(mouse_x=SteeringControls.mouse_x_for(wheel)))
         t.poll()
+    assert t.drive.world.laps == 1
     assert t.step is Step.DRIVE and t.lap_goal == 2 and "Lap 2/2" in t.instruction()[0]
     assert notes[-1][1] == "error" and "one more lap" in notes[-1][0]
     assert t.drive.recorder is not None  # still recording

@@ -20,7 +20,9 @@ from agents.training import (
     Phase,
     TrainingCancelled,
     TrainingProgress,
+    Watchdog,
     report_data,
+    stall_message,
 )
 from game.errors import UserFacingError
 from game.sessions import training as mod
@@ -375,3 +377,27 @@ def test_an_epoch_end_after_the_cancel_is_dropped_even_when_the_epoch_was_whole(
     run.state = RunState.CANCELLING  # the cancel came during validation
     run.on_event(TrainingProgress(Phase.EPOCH_END, 2, 2, 10, 10, loss=0.5, val_loss=0.4))
     assert run.curves["val_loss"] == [] and run.fraction == pytest.approx(1.0 / 2 + 0.5)
+
+
+def test_the_watchdogs_warning_is_the_status_line_until_the_next_batch():
+    """agents.training's watchdog reports a stall as a DATA event (as progress_callback wires
+    it): the Train screen's line says so instead of an epoch line that looks alive."""
+    run, now = TrainingRun(), [0.0]
+    dog = Watchdog(60.0, lambda quiet: report_data(run.on_event, stall_message(quiet)),
+                   clock=lambda: now[0])  # fmt: skip
+    run.on_event(TrainingProgress(Phase.TRAIN, 1, 3, 0, 10, eta_s=30.0))  # epoch 1 begins
+    now[0] = 59.0
+    assert not dog.check() and run.line() == "epoch 1/3   batch 0/10   ETA 0:30"
+    now[0] = 61.0
+    assert dog.check()
+    assert run.stalled and run.line() == stall_message(61.0)
+    assert run.line().startswith("no training batch has finished in 61 s")
+    run.on_event(TrainingProgress(Phase.TRAIN, 1, 3, 1, 10, loss=0.2, eta_s=29.0))
+    dog.beat()
+    assert not run.stalled and run.line() == "epoch 1/3   batch 1/10   ETA 0:29"
+
+
+def test_data_messages_before_training_are_no_stall():
+    run = TrainingRun()
+    run.on_event(TrainingProgress(Phase.DATA, message="checking 40 frame images"))
+    assert not run.stalled and run.line("checking 40 frame images") == "checking 40 frame images"
