@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-import statistics
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -186,162 +185,6 @@ def stall_message(seconds: float) -> str:
         f"no training batch has finished in {seconds:.0f} s: the machine is very busy or a "
         "device does not answer"
     )
-
-
-def progress_callback(
-    progress: ProgressFn | None,
-    cancel: threading.Event | None,
-    epochs: int,
-    batches: int | None = None,
-    val_batches: int | None = None,
-    time_limit_s: float | None = None,
-    heartbeat: Heartbeat | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    watchdog_s: float | None = WATCHDOG_S,
-):
-    """The Keras callback behind every training: TrainingProgress events, cancel, NaN watch,
-    and a watchdog: a DATA event (stall_message) when no batch finished in `watchdog_s`.
-
-    `batches` / `val_batches` per epoch default to what Keras says / counts in epoch 1.
-    With `time_limit_s`, no epoch starts that would end after that many seconds of fitting,
-    judged on a steady epoch: the last one's length, or after epoch 1 (whose first batches
-    carry the graph tracing) a typical batch's time (the median) times the batches.
-    `clock` gives the seconds for the limit and the ETA (tests pass a fake one).
-    """
-    import keras
-
-    class Progress(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.history: dict[str, list[float]] = {"loss": [], "val_loss": []}
-            self.epoch = 0
-            self.loss = math.nan
-            self.start = clock()
-            self.steps_done = 0  # training + validation batches, for the ETA
-            self.first_step_end = self.start
-            self.val_seen = 0
-            self.batches = batches
-            self.val_batches = val_batches
-            self.cancelled = False
-            self.nan_epoch: int | None = None  # first epoch (1-based) with a NaN/inf loss
-            # For the time limit: when fitting began, when the last epoch (or batch) ended,
-            # and epoch 1's batch times (training and validation apart).
-            self.fit_start = self.epoch_end = self.batch_end = self.start
-            self.first_steps: dict[str, list[float]] = {"train": [], "val": []}
-            self.watchdog = (
-                Watchdog(watchdog_s, lambda quiet: report_data(progress, stall_message(quiet)))
-                if watchdog_s is not None
-                else None
-            )
-
-        def on_train_begin(self, logs=None):
-            self.batches = self.batches or int(self.params.get("steps") or 0) or None
-            self.fit_start = self.epoch_end = clock()
-            if self.watchdog is not None:
-                self.watchdog.start()
-
-        def on_train_end(self, logs=None):
-            self.stop_watchdog()
-
-        def stop_watchdog(self) -> None:
-            if self.watchdog is not None:
-                self.watchdog.stop()
-
-        def _eta(self) -> float | None:
-            if not self.steps_done or not self.batches:
-                return None
-            val = self.val_batches if self.val_batches is not None else self.val_seen
-            # The rate after the first batch: that one carries the graph tracing and fills
-            # the shuffle buffer (a minute on a busy machine), and would inflate the ETA.
-            if self.steps_done >= 2:
-                rate = (clock() - self.first_step_end) / (self.steps_done - 1)
-            else:
-                rate = clock() - self.start
-            return max(epochs * (self.batches + val) - self.steps_done, 0) * rate
-
-        def _emit(
-            self, phase: Phase, batch: int, metrics: Mapping[str, float] = (), val_batch: int = 0
-        ) -> None:
-            if progress is None:
-                return
-            val = self.history["val_loss"]
-            progress(
-                TrainingProgress(
-                    phase,
-                    epoch=self.epoch + 1,
-                    epochs=epochs,
-                    batch=batch,
-                    batches=self.batches or 0,
-                    loss=self.loss,
-                    val_loss=val[-1] if val else None,
-                    eta_s=self._eta(),
-                    metrics=dict(metrics),
-                    val_batch=val_batch,
-                    val_batches=self.val_batches or 0,
-                )
-            )
-
-        def _tick(self, kind: str) -> None:
-            self.steps_done += 1
-            if self.steps_done == 1:
-                self.first_step_end = clock()
-            if time_limit_s is not None and self.epoch == 0:
-                now = clock()
-                self.first_steps[kind].append(now - self.batch_end)
-                self.batch_end = now
-            if cancel is not None and cancel.is_set():
-                self.cancelled = True
-                self.model.stop_training = True
-                self.model.stop_evaluating = True
-            if heartbeat is not None:
-                heartbeat.beat()
-            if self.watchdog is not None:
-                self.watchdog.beat()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-            self.batch_end = clock()
-            self._emit(Phase.TRAIN, 0)
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.loss = float((logs or {}).get("loss", math.nan))
-            if not math.isfinite(self.loss) and self.nan_epoch is None:
-                self.nan_epoch = self.epoch + 1  # TerminateOnNaN stops the run after this batch
-            self._tick("train")
-            self._emit(Phase.TRAIN, batch + 1)
-
-        def on_test_batch_end(self, batch, logs=None):
-            if self.epoch == 0:
-                self.val_seen += 1
-            self._tick("val")
-            # Validation of a big fine-tune takes a while: the ETA keeps counting down.
-            self._emit(Phase.VALIDATE, self.batches or 0, val_batch=batch + 1)
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = {k: float(v) for k, v in (logs or {}).items()}
-            for key in {"loss", "val_loss", *logs}:
-                self.history.setdefault(key, []).append(logs.get(key, math.nan))
-            finite = all(math.isfinite(v[-1]) for v in self.history.values() if v)
-            if not finite and self.nan_epoch is None:
-                self.nan_epoch = epoch + 1
-            self._emit(Phase.EPOCH_END, self.batches or 0, logs)
-            if time_limit_s is not None:
-                now = clock()
-                next_epoch = self._steady_epoch_s() if epoch == 0 else now - self.epoch_end
-                self.epoch_end = now
-                if now - self.fit_start + next_epoch > time_limit_s:
-                    self.model.stop_training = True
-
-        def _steady_epoch_s(self) -> float:
-            """Epoch 1's length without the graph tracing in its first batches (of training
-            and of validation): a typical batch's time times the batches."""
-            return sum(
-                statistics.median(times) * len(times)
-                for times in self.first_steps.values()
-                if times
-            )
-
-    return Progress()
 
 
 # --- model cards -----------------------------------------------------------------------------
@@ -519,7 +362,9 @@ def atomic_fit(
     epoch, or a save that fails (naming the file); in every such case the previous model,
     card and log are unchanged and no temporary file is left.
     `extra_callbacks()` is called just before `fit` (e.g. a tqdm bar, so an error found
-    earlier prints no empty bar). `time_limit_s` and `clock`: see progress_callback.
+    earlier prints no empty bar). The progress events, cancel, NaN watch, `time_limit_s` and
+    the watchdog are single-purpose callbacks (agents.fit_callbacks); `clock` gives their
+    seconds (tests pass a fake one).
     Other keyword arguments go to `model.fit`.
     """
     import keras
@@ -537,12 +382,22 @@ def atomic_fit(
         log_tmp = partial_path(log_path)
     except OSError as e:
         raise _save_error(out_path, e) from e
-    report = progress_callback(
-        progress, cancel, epochs, batches, val_batches, time_limit_s,
-        Heartbeat([tmp, log_tmp, claim]), clock,
-    )  # fmt: skip
-    callbacks = [
-        report,
+    from agents.fit_callbacks import (
+        Alive,
+        CancelOnEvent,
+        NanWatch,
+        Report,
+        TimeBudget,
+        stall_watchdog,
+    )
+
+    report = Report(progress, epochs, batches, val_batches, clock)
+    nan, stop = NanWatch(), CancelOnEvent(cancel)
+    alive = Alive(Heartbeat([tmp, log_tmp, claim]), stall_watchdog(progress, WATCHDOG_S))
+    callbacks = [report, nan, stop, alive]
+    if time_limit_s is not None:
+        callbacks.append(TimeBudget(time_limit_s, clock))
+    callbacks += [
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.ModelCheckpoint(tmp, monitor="val_loss", save_best_only=True),
         keras.callbacks.EarlyStopping(
@@ -560,9 +415,9 @@ def atomic_fit(
             x, y, validation_data=validation_data, epochs=epochs, callbacks=callbacks, verbose=0,
             **fit_kwargs,
         )  # fmt: skip
-        if report.cancelled:
+        if stop.cancelled:
             raise TrainingCancelled(f"training cancelled; {out_path} was left unchanged")
-        outcome = _outcome(report.history, report.nan_epoch, tmp, out_path, started)
+        outcome = _outcome(report.history, nan.nan_epoch, tmp, out_path, started)
         card = describe(outcome, tmp)
         stamped = save_pair(tmp, out_path, card.to_dict())  # the card first, then the model
         card = ModelCard.from_dict(stamped)
@@ -570,7 +425,7 @@ def atomic_fit(
     except OSError as e:
         raise _save_error(out_path, e) from e
     finally:
-        report.stop_watchdog()  # also when fit raised before on_train_end
+        alive.stop()  # the watchdog, also when fit raised before on_train_end
         tmp.unlink(missing_ok=True)
         if not saved:  # cancelled, NaN or failed: the previous run's log stays
             log_tmp.unlink(missing_ok=True)
@@ -635,6 +490,6 @@ __all__ = [
     "CARD_SCHEMA_VERSION", "CLASSIC_EARLY_STOP_PATIENCE", "EARLY_STOP_PATIENCE", "FitOutcome",
     "FINE_TUNE_EPOCHS", "FINE_TUNE_TIME_LIMIT_S", "ModelCard", "Phase", "ProgressFn",
     "SCRATCH_EPOCHS", "TRAINING_LOG_SUFFIX", "TrainingCancelled",
-    "TrainingProgress", "WATCHDOG_S", "Watchdog", "atomic_fit", "now_iso", "progress_callback",
+    "TrainingProgress", "WATCHDOG_S", "Watchdog", "atomic_fit", "now_iso",
     "read_model_card", "report_data", "training_log_path", "update_card", "versions",
 ]  # fmt: skip

@@ -76,12 +76,12 @@ def frame_times(spec: str, model: Path, frames: int, saliency: bool, paced: bool
         app.push("menu")
         scene = app.push("autopilot", track=spec, model=str(model))
         assert isinstance(scene, AutopilotScene)
-        wait(app, lambda: scene.loader is None)
-        if scene.driver is None:
-            raise SystemExit(f"model did not load: {scene.error}")
+        wait(app, lambda: not scene.session.loading.busy)
+        if scene.session.driver is None:
+            raise SystemExit(f"model did not load: {scene.session.error}")
         if saliency:
             app.frame([key(pygame.K_v)], SIM_DT)
-            wait(app, lambda: scene.vbp is not None)
+            wait(app, lambda: scene.session.saliency.vbp is not None)
         wall, cpu = [], []
         for i in range(WARMUP_FRAMES + frames):
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.tracks:
         for saliency in (False, True):
             t, c, scene = frame_times(spec, model, args.frames, saliency, paced)
-            cnn = scene.median_inference_ms
-            backend = getattr(scene.driver, "backend", "?")
+            cnn = scene.session.median_inference_ms
+            backend = getattr(scene.session.driver, "backend", "?")
             print(
                 f"| {spec} | {'on' if saliency else 'off'} | {len(t)} "
                 f"| {np.percentile(t, 50):.2f} | {np.percentile(t, 99):.2f} | {t.max():.2f} "

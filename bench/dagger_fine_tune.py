@@ -2,7 +2,7 @@
 
     python -m bench.dagger_fine_tune --model MODEL.h5 --takeovers DIR [DIR ...] [--home DIR]
 
-Runs game.sessions.driving.fine_tune_job (agents.driving.dagger.fine_tune on the model's card
+Runs game.sessions.takeover.fine_tune_job (agents.driving.dagger.fine_tune on the model's card
 sessions, each once, plus the takeovers, then the new model loaded to drive) outside a window
 and prints each status line the screen would show with the seconds since F, then the seconds
 each stage took (preparing the data, training, validation, saving, loading the new model) and
@@ -33,7 +33,7 @@ def main() -> None:
     import tempfile
 
     from game.paths import set_home
-    from game.sessions.driving import fine_tune_job
+    from game.sessions.takeover import fine_tune_job
     from game.workers import EventKind, WorkerContext
 
     set_home(args.home or tempfile.mkdtemp(prefix="dagger-bench-"))

@@ -44,12 +44,12 @@ def frame_times(spec: str, frames: int, record: bool) -> tuple[np.ndarray, np.nd
         scene = app.push("drive", track=spec)
         assert isinstance(scene, DriveScene)
         expert = ExpertDriver()
-        expert.reset(scene.world)
+        expert.reset(scene.session.world)
         setup = [key(pygame.K_m)] + ([key(pygame.K_r)] if record else [])
         app.frame(setup, SIM_DT)
         wall, cpu = [], []
         for i in range(WARMUP_FRAMES + frames):
-            steer = expert.steer(scene.world, None)
+            steer = expert.steer(scene.session.world, None)
             x = SteeringControls.mouse_x_for(steer) * VIEW.w / 2.0  # the mouse curve's inverse
             pos = (int(round(VIEW.centerx + x)), VIEW.centery)
             move = pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))

@@ -61,20 +61,21 @@ def main(argv: list[str] | None = None) -> None:
 def run(args: argparse.Namespace, work: Path) -> None:
     from agents.driving.cnn_driver import default_model_path
     from agents.driving.compare import EXPERT, EvalJob, run_jobs
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
     from agents.driving.formats import donkey, udacity
     from agents.driving.formats.importer import ImportOptions, import_dataset
-    from agents.driving.train import train
+    from agents.driving.train import TrainConfig, train
 
     t0 = time.perf_counter()
     recorded, uda, tub = [], [], []
     for k, track in enumerate(args.tracks):
         name = track.replace(":", "-")
         session = work / "recorded" / name
-        record_expert(
+        recipe = ExpertRecording(
             track, 1, session, look="mixed", rate_hz=RATE_HZ, seed=k, recovery=True,
             feedback_gain=args.teacher_gain,
         )  # fmt: skip
+        record_expert(recipe)
         recorded.append(session)
         udacity.export_session(session, work / "udacity" / name)
         donkey.export_session(session, work / "donkey" / name)
@@ -100,7 +101,8 @@ def run(args: argparse.Namespace, work: Path) -> None:
     for label, dirs in (("recorded", recorded), ("udacity", uda), ("donkey", tub)):
         out = work / f"fine-{label}.h5"
         t1 = time.perf_counter()
-        result = train(dirs, epochs=args.epochs, out_path=out, initial_model=shipped, seed=0)
+        config = TrainConfig(tuple(dirs), epochs=args.epochs, out_path=out, initial_model=shipped)
+        result = train(config)
         train_s[label] = time.perf_counter() - t1
         models[label] = out
         origins = sorted({s.get("origin", "?") for s in result.card.details["sessions"]})

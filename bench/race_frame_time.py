@@ -54,7 +54,7 @@ def frame_times(spec: str, drivers: list[str], frames: int):
         app.push("menu")
         scene = app.push("race", track=spec, drivers=drivers, laps=50, start=True)
         assert isinstance(scene, RaceScene)
-        wait(app, lambda: scene.session.racing or scene.session.loader is None)
+        wait(app, lambda: scene.session.racing or not scene.session.loading.busy)
         if len(scene.racers) != len(drivers):
             raise SystemExit(f"only {len(scene.racers)} of {len(drivers)} cars started")
         scene.session.countdown = 0.0  # skip "3, 2, 1"

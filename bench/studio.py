@@ -26,9 +26,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def record(folder: Path) -> Path:
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
-    record_expert("oval", 1, folder, look="mixed", rate_hz=10.0, seed=0, recovery=True)
+    recipe = ExpertRecording("oval", 1, folder, look="mixed", rate_hz=10.0, seed=0, recovery=True)
+    record_expert(recipe)
     return folder
 
 

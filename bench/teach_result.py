@@ -68,13 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         model = shipped_model()
         if not args.no_train:
             from agents.driving.model_catalog import new_model_path
-            from agents.driving.train import train
-            from agents.training import FINE_TUNE_EPOCHS, FINE_TUNE_TIME_LIMIT_S
+            from agents.driving.train import TrainConfig, train
 
             t0 = time.perf_counter()
-            model = Path(train([folder], arch=None, epochs=FINE_TUNE_EPOCHS,
-                               out_path=new_model_path("my-car"), initial_model=model,
-                               time_limit_s=FINE_TUNE_TIME_LIMIT_S).model_path)  # fmt: skip
+            config = TrainConfig.fine_tune(model, [folder], new_model_path("my-car"))
+            model = Path(train(config).model_path)
             print(f"fine-tuned in {time.perf_counter() - t0:.0f} s: {model.name}")
         ctx = WorkerContext(queue.Queue(), threading.Event())
         t0 = time.perf_counter()

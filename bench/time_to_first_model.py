@@ -101,7 +101,7 @@ def keep_near_centre(dirs: list[Path], work: Path, max_offset: float) -> list[Pa
 
 
 def fine_tune(sessions: list[Path], out: Path, args, recovery: bool) -> dict:
-    from agents.driving.train import train
+    from agents.driving.train import TrainConfig, train
     from agents.training import Phase
     from game.paths import shipped_models_dir
 
@@ -110,16 +110,16 @@ def fine_tune(sessions: list[Path], out: Path, args, recovery: bool) -> dict:
             print(f"  {event.message}", flush=True)
 
     cpu0 = time.process_time()
-    result = train(
-        [str(s) for s in sessions],
+    config = TrainConfig(
+        tuple(sessions),
         epochs=args.epochs,
         out_path=out,
         initial_model=shipped_models_dir() / "pilotnet.h5",
         time_limit_s=args.time_limit,
         learning_rate=args.learning_rate,
-        progress=progress,
         recovery_views=recovery,  # train() adds the cached views itself, as the app does
     )
+    result = train(config, progress=progress)
     frames = result.card.details["frames"] if result.card is not None else {}
     return {
         "train_s": round(result.seconds, 1),

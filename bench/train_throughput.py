@@ -56,11 +56,11 @@ def main(argv: list[str] | None = None) -> int:
 
     data = args.data
     if not data:
-        from agents.driving.expert_recorder import record_expert
+        from agents.driving.expert_recorder import ExpertRecording, record_expert
 
         folder = os.path.join(tempfile.mkdtemp(prefix="bench-train-"), "session")
         print(f"recording one lap of {args.track} into {folder} ...")
-        record_expert(args.track, 1, folder, look="mixed", rate_hz=10.0, seed=0)
+        record_expert(ExpertRecording(args.track, 1, folder, look="mixed", rate_hz=10.0, seed=0))
         data = [folder]
 
     spec = spec_for(args.arch)

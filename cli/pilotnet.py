@@ -233,7 +233,7 @@ def schedule(fine_tuning: bool, epochs: int | None, time_limit: float | None):
 
 def run_train(args: argparse.Namespace) -> int:
     from agents.driving.model_catalog import new_model_path
-    from agents.driving.train import split_cpu, train
+    from agents.driving.train import TrainConfig, split_cpu, train
 
     devices = args.devices
     if args.cpu_devices is not None:
@@ -253,8 +253,8 @@ def run_train(args: argparse.Namespace) -> int:
             f"fine-tuning the shipped {Path(start).name}: {passes}{limit}, as the Train screen "
             "(--epochs N for more, --scratch to start from zero)"
         )
-    result = train(
-        args.data,
+    config = TrainConfig(
+        tuple(args.data),
         arch=args.arch,
         epochs=epochs,
         time_limit_s=time_limit,
@@ -262,14 +262,13 @@ def run_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         seed=args.seed,
         strategy=args.strategy,
-        devices=devices,
+        devices=tuple(devices or ()),
         tensorboard_dir=args.tensorboard,
         initial_model=start,
         speed=args.speed,
         flip_prob=args.flip,
-        progress=print_data_event,
-        extra_callbacks=tqdm_bar,
     )
+    result = train(config, progress=print_data_event, extra_callbacks=tqdm_bar)
     _report(result)
     return 0
 

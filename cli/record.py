@@ -53,7 +53,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def run_record(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
     from game.sim.dashcam import LOOKS
     from game.sim.tracks_catalog import resolve_track
 
@@ -79,7 +79,7 @@ def run_record(args: argparse.Namespace) -> int:
         def progress(done_m: float, total_m: float) -> None:
             bar.update(max(round(done_m) - bar.n, 0))
 
-        summary = record_expert(
+        recipe = ExpertRecording(
             track,
             args.laps,
             out,
@@ -87,8 +87,8 @@ def run_record(args: argparse.Namespace) -> int:
             rate_hz=args.rate,
             seed=args.seed,
             recovery=args.recovery,
-            progress=progress,
         )
+        summary = record_expert(recipe, progress)
     print(
         f"wrote {plural(summary.frames, 'frame')} ({summary.expert_frames} expert, "
         f"{summary.recovery_frames} recovery) to {summary.out_dir}; "

@@ -196,3 +196,79 @@ class Worker:
         else:
             final = WorkerEvent(_finished(CANCELLED if ctx.cancelled else DONE), data=result)
         self._events.put(final)
+
+
+def _ignore(*_: Any) -> None:
+    """The default handler: this outcome needs nothing done."""
+
+
+class BackgroundJob:
+    """One kind of background work of a screen's session (a model load, a fine-tune...):
+    at most one worker at a time, and the finished one handed to a handler, once.
+
+        self.loading = BackgroundJob(on_done=self.use_driver, on_failed=self.load_failed)
+        self.loading.start(load_driver_job(path), name="load")   # cancels an older load
+        ...                                                      # every frame:
+        self.loading.poll()     # on_done(result) / on_failed(error) / on_cancelled()
+
+    `on_event(event)` gets each WorkerEvent as it arrives (progress, partial results). A
+    worker replaced by `start` or dropped by `drop` is cancelled and its outcome ignored:
+    only the newest one counts."""
+
+    def __init__(
+        self,
+        on_done: Callable[[Any], None] = _ignore,
+        on_failed: Callable[[str | None], None] = _ignore,
+        on_cancelled: Callable[[], None] = _ignore,
+        on_event: Callable[[WorkerEvent], None] | None = None,
+    ) -> None:
+        self.on_done, self.on_failed, self.on_cancelled = on_done, on_failed, on_cancelled
+        self.on_event = on_event
+        self.worker: Worker | None = None
+
+    @property
+    def busy(self) -> bool:
+        """A worker was started and its outcome not handled yet."""
+        return self.worker is not None
+
+    def start(self, job: Callable[[WorkerContext], Any], name: str = "worker") -> Worker:
+        self.drop()
+        self.worker = Worker(job, name=name).start()
+        return self.worker
+
+    def cancel(self) -> None:
+        """Ask the worker to stop; its outcome (usually on_cancelled) still comes by poll."""
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def drop(self) -> None:
+        """Cancel the worker and forget it: no handler is called for it."""
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker = None
+
+    def poll(self) -> bool:
+        """Take the worker's news; True when it finished now (its handler has run)."""
+        worker = self.worker
+        if worker is None:
+            return False
+        events = worker.poll()
+        if self.on_event is not None:
+            for event in events:
+                self.on_event(event)
+        if not worker.finished or self.worker is not worker:  # still running, or replaced
+            return False
+        self.worker = None
+        if worker.state == DONE:
+            self.on_done(worker.result)
+        elif worker.state == FAILED:
+            self.on_failed(worker.error)
+        else:
+            self.on_cancelled()
+        return True
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the worker (tests, benches), then poll; True when it finished."""
+        if self.worker is not None:
+            self.worker.join(timeout)
+        return self.poll()

@@ -139,14 +139,16 @@ class _RecordJob:
 
 
 def _record_one(job: _RecordJob) -> RecordingSummary:
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     t = job.track
     track = training_track(t.seed, t.scale, t.clockwise)
     return record_expert(
-        track, job.laps, job.out, look=BUILD_LOOK, rate_hz=job.rate_hz, seed=t.seed,
-        recovery=True, race=job.race, feedback_gain=job.teacher_gain,
-        near_share=0.0 if job.race else BUILD_NEAR_VIEWS,
+        ExpertRecording(
+            track, job.laps, job.out, look=BUILD_LOOK, rate_hz=job.rate_hz, seed=t.seed,
+            recovery=True, race=job.race, feedback_gain=job.teacher_gain,
+            near_share=0.0 if job.race else BUILD_NEAR_VIEWS,
+        )
     )  # fmt: skip
 
 
@@ -293,7 +295,7 @@ def build_default_model(
     folders). `work` keeps the recordings; by default they go to a temporary folder."""
     from agents.driving.calibrate import calibrate_steering
     from agents.driving.models import DEFAULT_ARCHITECTURE
-    from agents.driving.train import train
+    from agents.driving.train import TrainConfig, train
     from agents.training import update_card
 
     started = time.monotonic()
@@ -306,17 +308,16 @@ def build_default_model(
         record_s = time.monotonic() - started
         frames = sum(r.frames for r in recorded)
         report_data(progress, f"recorded {frames} frames in {record_s:.0f} s")
-        result = train(
+        config = TrainConfig.scratch(
             [r.out_dir for r in recorded],
+            out,
             arch=DEFAULT_ARCHITECTURE,
             epochs=recipe.epochs,
-            out_path=out,
             seed=recipe.seed,
             time_limit_s=recipe.time_limit_s,
             flip_prob=BUILD_FLIP_PROB,
-            progress=progress,
-            extra_callbacks=extra_callbacks,
         )
+        result = train(config, progress=progress, extra_callbacks=extra_callbacks)
         calibration = calibrate_steering(out, [r.out_dir for r in recorded])
         report_data(
             progress,

@@ -74,7 +74,7 @@ def fine_tune(
     Returns (train result, number of original sessions used). The model keeps its own
     architecture; a NaN loss raises UserFacingError, a cancel TrainingCancelled, and either
     leaves every model file as it was. `on_event` gets the TrainingProgress events."""
-    from agents.driving.train import Focus, train, unique_dirs  # TensorFlow when training
+    from agents.driving.train import Focus, TrainConfig, train, unique_dirs  # TensorFlow
 
     original = unique_dirs(card_sessions(model_path))
     sessions = unique_dirs(original + list(takeovers))  # train() adds each one's views
@@ -82,14 +82,9 @@ def fine_tune(
         tuple(takeovers), share=TAKEOVER_SHARE, max_weight=TAKEOVER_MAX_WEIGHT,
         max_other_frames=REPLAY_FRAMES,
     )  # fmt: skip
-    result = train(
-        sessions,
-        epochs=epochs,
-        out_path=fine_tune_output(model_path),
-        progress=on_event,
-        cancel=cancel,
-        initial_model=model_path,
-        time_limit_s=TIME_LIMIT_S,
-        focus=focus,
-    )
+    config = TrainConfig.fine_tune(
+        model_path, sessions, fine_tune_output(model_path), epochs=epochs,
+        time_limit_s=TIME_LIMIT_S, focus=focus,
+    )  # fmt: skip
+    result = train(config, progress=on_event, cancel=cancel)
     return result, len(original)

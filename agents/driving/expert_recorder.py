@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -137,54 +137,68 @@ class _ExpertSamples:
         return True
 
 
-def record_expert(
-    track: Track | str,
-    laps: int,
-    out_dir: str | os.PathLike[str] | None,
-    look: str = "day",
-    rate_hz: float = 20.0,
-    seed: int = 0,
-    recovery: bool = True,
-    progress: Callable[[float, float], None] | None = None,
-    views_per_sample: int = 2,
-    race: bool = False,
-    feedback_gain: float = FEEDBACK_GAIN,
-    near_share: float = 0.0,
-) -> RecordingSummary:
-    """Drive `laps` laps with the expert and record them; returns what was written.
+@dataclass(frozen=True)
+class ExpertRecording:
+    """What one expert recording is asked to make (record_expert records it).
 
+    track: a Track or a spec (shipped name, JSON file, gen:SEED); out_dir: the session folder
+    (None: a new one under the user's recordings).
+    look: a dashcam look, or "mixed" for a seeded random look per sample.
+    recovery / views_per_sample: displaced-camera views per sample, labelled exactly.
+    race: the racing expert drives (its own throttle and brakes, as fast as the grip allows)
+    instead of the lane-keeping expert at cruise: data for a speed-aware model.
     feedback_gain: how hard the lane-keeping expert steers back to the lane centre, in the
     drive and in every label (with `race` the racing expert drives, and its views are labelled
     by the reference expert). A stiffer teacher than the reference (expert.TEACHER_GAIN)
     gives a CNN a steeper pull back: its small errors then leave less offset.
     near_share: the share of recovery views that are near ones (see `recovery_offsets`).
+    """
 
-    race: the racing expert drives (its own throttle and brakes, as fast as the grip
-    allows) instead of the lane-keeping expert at cruise: data for a speed-aware model.
+    track: Track | str
+    laps: int = 1
+    out_dir: str | os.PathLike[str] | None = None
+    look: str = "day"
+    rate_hz: float = 20.0
+    seed: int = 0
+    recovery: bool = True
+    views_per_sample: int = 2
+    race: bool = False
+    feedback_gain: float = FEEDBACK_GAIN
+    near_share: float = 0.0
 
-    look: a dashcam look, or "mixed" for a seeded random look per sample.
+    def with_(self, **changes) -> ExpertRecording:
+        return replace(self, **changes)
+
+
+def record_expert(
+    recipe: ExpertRecording, progress: Callable[[float, float], None] | None = None
+) -> RecordingSummary:
+    """Drive `recipe.laps` laps with the expert and record them; returns what was written.
+
     progress(metres_done, metres_total) is called after each sample.
     """
     from game.sim.dashcam import LOOKS, CameraParams, Dashcam
 
+    r = recipe
+    look, laps = r.look, r.laps
     if look != "mixed" and look not in LOOKS:
         raise UserFacingError(f"unknown look {look!r}; choose one of {', '.join(LOOKS)}, mixed")
     if laps < 1:
         raise UserFacingError(f"laps must be at least 1, got {laps}")
-    track = _resolve(track)
+    track = _resolve(r.track)
     looks = list(LOOKS) if look == "mixed" else [look]
     params = CameraParams()
-    cams = {name: Dashcam(track, params, look=name, seed=seed) for name in looks}
-    expert = RacingExpert() if race else ExpertDriver(feedback_gain)
+    cams = {name: Dashcam(track, params, look=name, seed=r.seed) for name in looks}
+    expert = RacingExpert() if r.race else ExpertDriver(r.feedback_gain)
     world = World(track, start_speed=CarParams().default_cruise)
     expert.reset(world)
     total_m = laps * track.length
     # A safety cap: the expert should never need 3x the time at cruise speed.
     max_steps = int(3 * total_m / max(world.car.cruise_speed, 1.0) * 60) + 600
-    with Recorder(out_dir, params, track.name, look, rate_hz, source="expert") as rec:
+    with Recorder(r.out_dir, params, track.name, look, r.rate_hz, source="expert") as rec:
         samples = _ExpertSamples(
-            rec, cams, np.random.default_rng(seed), recovery, views_per_sample,
-            FEEDBACK_GAIN if race else feedback_gain, near_share,
+            rec, cams, np.random.default_rng(r.seed), r.recovery, r.views_per_sample,
+            FEEDBACK_GAIN if r.race else r.feedback_gain, r.near_share,
         )
         loop = DrivingLoop(world, expert, recorder=samples)
         while world.laps < laps and world.steps < max_steps:
@@ -203,5 +217,5 @@ def record_expert(
         expert_frames=samples.n_expert,
         recovery_frames=samples.n_recovery,
         look=look,
-        rate_hz=rate_hz,
+        rate_hz=r.rate_hz,
     )

@@ -47,6 +47,17 @@ class ExportResult:
     outputs: tuple[str, ...]
 
 
+def _load_for_export(model_path: Path, out: Path):
+    """The checked model, its input spec and card, once `out` is a .tflite in a folder."""
+    from agents.driving.cnn_driver import load_driving_model
+
+    if out.suffix != ".tflite":
+        raise UserFacingError(f"{out}: the exported file must end in .tflite")
+    if not out.parent.is_dir():
+        raise UserFacingError(f"{out.parent}: no such folder")
+    return load_driving_model(model_path)
+
+
 def sidecar_path(tflite_path: str | os.PathLike[str]) -> Path:
     """F.tflite -> F.tflite.json."""
     p = Path(tflite_path)
@@ -124,14 +135,10 @@ def export_tflite(
     model_path: str | os.PathLike[str], out: str | os.PathLike[str], quantize: str = "none"
 ) -> ExportResult:
     """Export the .h5 driving model at `model_path` to `out` (.tflite) and its sidecar."""
-    from agents.driving.cnn_driver import load_driving_model, output_count, speed_scale_from_card
+    from agents.driving.cnn_driver import output_count, speed_scale_from_card
 
     model_path, out = Path(model_path), Path(out)
-    if out.suffix != ".tflite":
-        raise UserFacingError(f"{out}: the exported file must end in .tflite")
-    if not out.parent.is_dir():
-        raise UserFacingError(f"{out.parent}: no such folder")
-    model, spec, card = load_driving_model(model_path)
+    model, spec, card = _load_for_export(model_path, out)
     n = output_count(model)
     outputs = ("steering", "speed") if n == 2 else ("steering",)
     speed_scale = speed_scale_from_card(card, str(model_path)) if n == 2 else None
@@ -234,14 +241,8 @@ def export_donkey(
         convert_variables_to_constants_v2,
     )
 
-    from agents.driving.cnn_driver import load_driving_model
-
     model_path, out = Path(model_path), Path(out)
-    if out.suffix != ".tflite":
-        raise UserFacingError(f"{out}: the exported file must end in .tflite")
-    if not out.parent.is_dir():
-        raise UserFacingError(f"{out.parent}: no such folder")
-    model, spec, card = load_driving_model(model_path)
+    model, spec, card = _load_for_export(model_path, out)
     signature = tf.TensorSpec((1, *image, 3), tf.float32, name="img_in")
     fn = tf.function(_donkey_graph(model, spec, throttle), input_signature=[signature])
     frozen = convert_variables_to_constants_v2(fn.get_concrete_function())

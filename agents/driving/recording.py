@@ -538,11 +538,6 @@ class Session:
     log_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     log_row_count: int = 0
 
-    @property
-    def rows(self) -> dict[str, np.ndarray]:
-        """Alias of `columns`."""
-        return self.columns
-
     def __len__(self) -> int:
         return len(self.frames)
 

@@ -24,11 +24,13 @@ import numpy as np
 from agents.driving.dataset import (
     SPEED_WINDOW_S,
     FrameTable,
+    Pipelines,
     load_frames,
     make_pipelines,
     session_dirs,
 )
 from agents.driving.preprocess import InputSpec, spec_for
+from agents.driving.train_config import Focus, TrainConfig
 from agents.modelio import ModelFileError
 from agents.training import (
     EARLY_STOP_PATIENCE,
@@ -64,32 +66,6 @@ class TrainResult:
     history: dict[str, list[float]] = field(default_factory=dict)
     card: ModelCard | None = None
     skipped: list[str] = field(default_factory=list)  # bad rows left out, with file and line
-
-    @property
-    def cancelled(self) -> bool:
-        """Always False: a cancelled run raises TrainingCancelled (kept for older callers)."""
-        return False
-
-
-@dataclass(frozen=True)
-class Focus:
-    """What a fine-tune is about (a DAgger run's takeovers): those sessions' frames and their
-    recovery views are all kept and weighted to carry `share` of the loss (each frame at most
-    `max_weight` times an ordinary one, never less than once); the other sessions' frames
-    are a replay sample of at most `max_other_frames` in whole time blocks (None: all), so
-    one pass fits the app's fine-tune budget."""
-
-    sessions: tuple[Path, ...]
-    share: float = 0.0
-    max_weight: float = 1.0
-    max_other_frames: int | None = None
-
-    def weight(self, n_focus: int, n_other: int) -> float:
-        """The loss weight of a focus frame (others weigh 1) for these frame counts."""
-        if n_focus == 0 or n_other == 0 or self.share <= 0.0:
-            return 1.0
-        wanted = self.share / (1.0 - self.share) * n_other / n_focus
-        return float(min(max(wanted, 1.0), self.max_weight))
 
 
 def unique_dirs(dirs: list[Path]) -> list[Path]:
@@ -286,33 +262,193 @@ def speed_outputs_card() -> dict:
     }
 
 
-def train(
-    sessions: list[str | os.PathLike[str]],
-    arch: str | None = None,
-    epochs: int = 10,
-    out_path: str | os.PathLike[str] = "pilotnet.h5",
-    batch_size: int = 64,
-    seed: int = 0,
-    strategy: str = "default",
-    tensorboard_dir: str | os.PathLike[str] | None = None,
+@dataclass(frozen=True)
+class Start:
+    """Where a run starts: the saved model it fine-tunes (None: random weights), the
+    architecture and input it trains, and whether it also learns speed."""
+
+    model: Any | None
+    arch: str
+    spec: InputSpec
+    speed: bool
+    speed_head: bool = False  # the start model has one: it may see data without speeds
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The checked frames and their Keras pipelines (frames that failed to decode are out of
+    `pipes.table`), the recovery-view frames among them, and what a focus did (or None)."""
+
+    pipes: Pipelines
+    recovery_frames: int
+    focused: dict[str, float] | None
+
+    @property
+    def table(self) -> FrameTable:
+        return self.pipes.table
+
+
+def start_of(config: TrainConfig) -> Start:
+    """The start model (checked before any data loads: see _initial) or a fresh one's spec."""
+    from agents.driving.models import DEFAULT_ARCHITECTURE, output_count
+
+    if config.initial_model is not None:
+        model, arch, spec = _initial(config.initial_model, config.arch)
+        speed_head = output_count(model) == 2
+        return Start(model, arch, spec, config.speed or speed_head, speed_head)
+    arch = config.arch or DEFAULT_ARCHITECTURE
+    return Start(None, arch, spec_for(arch), config.speed)
+
+
+def training_data(
+    config: TrainConfig,
+    start: Start,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
-    initial_model: str | os.PathLike[str] | None = None,
-    devices: list[str] | None = None,
-    learning_rate: float | None = None,
-    patience: int = PATIENCE,
-    time_limit_s: float | None = None,
-    flip_prob: float = 0.0,
-    lr_decay: bool = True,
-    extra_callbacks: Callable[[], list] | None = None,
-    speed: bool = False,
-    recovery_views: bool = True,
-    focus: Focus | None = None,
-    builder: Callable[[InputSpec], Any] | None = None,
-) -> TrainResult:
-    """Train `arch` (or fine-tune `initial_model`) on the sessions and save the best epoch.
+) -> TrainingData:
+    """The sessions (each once), their recovery views (built once and cached) and the focus
+    sample, checked and made into pipelines; DATA events say what was found."""
+    from agents.driving.models import SPEED_SCALE
 
-    sessions: session folders, or folders holding session folders.
+    dirs = session_dirs(list(config.sessions))
+    n_views = 0
+    if config.recovery_views:
+        from agents.driving.recovery_views import recovery_sessions
+
+        extra, n_views = recovery_sessions(
+            dirs, progress=lambda m: report_data(progress, m), cancel=cancel
+        )
+        dirs = dirs + extra
+    table = load_frames(unique_dirs(dirs), start.spec)
+    session_weights, focused = None, None
+    if config.focus is not None:
+        table, session_weights, focused = apply_focus(table, config.focus, config.seed)
+        n_views = recovery_frames(table)  # those in the replay sample and the takeovers'
+    report_data(progress, f"checking {len(table)} frame images")
+    pipes = make_pipelines(
+        table, start.spec, batch_size=config.batch_size, seed=config.seed,
+        flip_prob=config.flip_prob, outputs=2 if start.speed else 1, speed_scale=SPEED_SCALE,
+        session_weights=session_weights, require_speed=not start.speed_head,
+    )  # fmt: skip
+    data = TrainingData(pipes, n_views, focused)
+    report_data(progress, data_summary(data), data.table.problems)
+    return data
+
+
+def data_summary(data: TrainingData) -> str:
+    """The one line that says what a run trains on."""
+    table, focused = data.table, data.focused
+    off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
+    off += f", {table.deleted_rows} deleted rows left out" if table.deleted_rows else ""
+    off += f", {table.mirrored_rows} rows mirrored" if table.mirrored_rows else ""
+    views = (
+        f" (with {data.recovery_frames} recovery views of your driving)"
+        if data.recovery_frames
+        else ""
+    )
+    if focused is not None:
+        views += (
+            f"; your takeovers: {focused['frames']} frames weighted x{focused['weight']:g} "
+            f"({focused['share']:.0%} of the loss)"
+        )
+    return f"{len(table)} frames{views}, {len(table.problems)} bad rows skipped{off}"
+
+
+def build(config: TrainConfig, start: Start, train_batches: int) -> Any:
+    """The compiled model to fit (call inside the strategy's scope, so its variables are
+    mirrored): the start model's weights in a fresh copy, or random weights with a cosine-
+    decayed learning rate over the planned `train_batches` x epochs."""
+    import keras
+
+    from agents.driving.models import (
+        build_model,
+        compile_model,
+        output_count,
+        pilotnet_from,
+        speed_far_rows,
+        with_speed_head,
+    )
+
+    if start.model is not None:
+        model = build_model(
+            start.arch, start.spec, speed=output_count(start.model) == 2,
+            far_rows=speed_far_rows(start.model),
+        )  # fmt: skip
+        model.set_weights(start.model.get_weights())
+        if start.speed:
+            model = with_speed_head(model)  # a no-op when it has one already
+        compile_model(model, config.learning_rate or FINE_TUNE_LEARNING_RATE)
+        return model
+    lr = config.learning_rate or LEARNING_RATE
+    if config.lr_decay:
+        # Big steps early, small at the end: steering must be precise to ~0.005.
+        lr = keras.optimizers.schedules.CosineDecay(
+            lr, config.epochs * train_batches, alpha=LR_FLOOR
+        )
+    if config.network is not None:  # a model-lab variant
+        model = pilotnet_from(config.network, start.spec)
+        return compile_model(with_speed_head(model) if start.speed else model, lr)
+    return build_model(start.arch, start.spec, lr, speed=start.speed)
+
+
+def describe(
+    config: TrainConfig, start: Start, data: TrainingData, model: Any, dist: Any
+) -> Callable[[FitOutcome, Path], ModelCard]:
+    """The card maker atomic_fit calls once the fit finished."""
+
+    def card(outcome: FitOutcome, checkpoint: Path) -> ModelCard:
+        table, pipes = data.table, data.pipes
+        mirrored = config.strategy == "mirrored"
+        return ModelCard(
+            kind="driving",
+            architecture=start.arch,
+            epochs_requested=config.epochs,
+            epochs_run=outcome.epochs_run,
+            best_epoch=outcome.best_epoch,
+            best_val_loss=outcome.best_val_loss,
+            training_seconds=round(outcome.seconds, 1),
+            seed=config.seed,
+            created=now_iso(),
+            history={k: outcome.history.get(k, []) for k in ("loss", "val_loss")},
+            versions=versions(),
+            details={
+                "input": start.spec.to_dict(),
+                "params": int(model.count_params()),
+                "sessions": table.sessions,
+                "frames": {
+                    "train": pipes.train_frames, "val": pipes.val_frames, "total": len(table)
+                },
+                "skipped_rows": len(table.problems),
+                "deleted_rows": table.deleted_rows,  # left out by the sessions' edits
+                "mirrored_rows": table.mirrored_rows,
+                "batch_size": config.batch_size,
+                "strategy": config.strategy,
+                "replicas": int(dist.num_replicas_in_sync),
+                "devices": list(dist.extended.worker_devices) if mirrored else [],
+                "flip_prob": config.flip_prob,
+                "lr_decay": config.lr_decay and not config.fine_tuning,
+                "fine_tuned_from": (
+                    str(config.initial_model) if config.initial_model is not None else None
+                ),
+                "recovery_views": data.recovery_frames,
+                "config": config.to_dict(),
+                **({"focus": data.focused} if data.focused is not None else {}),
+                **({"outputs": speed_outputs_card()} if start.speed else {}),
+            },
+        )  # fmt: skip
+
+    return card
+
+
+def train(
+    config: TrainConfig,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    extra_callbacks: Callable[[], list] | None = None,
+) -> TrainResult:
+    """Train `config.arch` (or fine-tune `config.initial_model`) on `config.sessions` and save
+    the best epoch to `config.out_path` (see TrainConfig for the options).
+
     arch: the architecture to train (default pilotnet); with `initial_model`, None means the
         model's own, and another one is an error.
     progress(event) gets agents.training.TrainingProgress events from the training thread.
@@ -335,166 +471,46 @@ def train(
         poses, labelled with their steering plus the expert's correction back to the lane
         (agents.driving.recovery_views; built once per session and cached beside it).
     focus: sessions this run is about (see Focus: weighted, never left out of the replay cap).
-    builder(spec): a fresh (uncompiled) steering model to train instead of `arch`'s own
-        (the model lab's variants); the card still names `arch`, whose input spec it takes.
     Each session is used once, however often it is given (by resolved path).
     """
     import keras
 
-    from agents.driving.models import (
-        DEFAULT_ARCHITECTURE,
-        SPEED_SCALE,
-        build_model,
-        compile_model,
-        output_count,
-        speed_far_rows,
-        with_speed_head,
-    )
-
-    if epochs < 1:
-        raise UserFacingError(f"epochs must be at least 1, got {epochs}")
-    if batch_size < 1:
-        raise UserFacingError(f"batch size must be at least 1, got {batch_size}")
-    out_path = Path(out_path)
-    if out_path.suffix != ".h5":
-        raise UserFacingError(f"{out_path}: the model file must end in .h5")
-    keras.utils.set_random_seed(seed)
-    dist = make_strategy(strategy, devices)  # an unknown device: an error before data loads
-
-    start_model = arch_spec = None
-    has_speed_head = False  # a fine-tune of a speed model may see data without speeds
-    if initial_model is not None:
-        start_model, arch, arch_spec = _initial(initial_model, arch)
-        has_speed_head = output_count(start_model) == 2
-        speed = speed or has_speed_head
-    arch = arch or DEFAULT_ARCHITECTURE
-    spec = arch_spec or spec_for(arch)
-    outputs = 2 if speed else 1
-    dirs = session_dirs(sessions)
-    n_views = 0
-    if recovery_views:
-        from agents.driving.recovery_views import recovery_sessions
-
-        extra, n_views = recovery_sessions(
-            dirs, progress=lambda m: report_data(progress, m), cancel=cancel
-        )
-        dirs = dirs + extra
-    dirs = unique_dirs(dirs)
-    table = load_frames(dirs, spec)
-    session_weights, focused = None, None
-    if focus is not None:
-        table, session_weights, focused = apply_focus(table, focus, seed)
-        n_views = recovery_frames(table)  # those in the replay sample and the takeovers'
-    report_data(progress, f"checking {len(table)} frame images")
-    data = make_pipelines(
-        table, spec, batch_size=batch_size, seed=seed, flip_prob=flip_prob, outputs=outputs,
-        speed_scale=SPEED_SCALE, session_weights=session_weights,
-        require_speed=not has_speed_head,
-    )  # fmt: skip
-    table = data.table  # without the frames that failed to decode
-    off = f", {table.off_lane_rows} off-lane rows left out" if table.off_lane_rows else ""
-    off += f", {table.deleted_rows} deleted rows left out" if table.deleted_rows else ""
-    off += f", {table.mirrored_rows} rows mirrored" if table.mirrored_rows else ""
-    views = f" (with {n_views} recovery views of your driving)" if n_views else ""
-    if focused is not None:
-        views += (
-            f"; your takeovers: {focused['frames']} frames weighted x{focused['weight']:g} "
-            f"({focused['share']:.0%} of the loss)"
-        )
-    report_data(
-        progress,
-        f"{len(table)} frames{views}, {len(table.problems)} bad rows skipped{off}",
-        table.problems,
-    )
-
+    keras.utils.set_random_seed(config.seed)
+    # An unknown device: an error before data loads.
+    dist = make_strategy(config.strategy, list(config.devices) or None)
+    start = start_of(config)
+    data = training_data(config, start, progress, cancel)
     with dist.scope():
-        if start_model is not None:
-            # Rebuild inside the strategy scope so variables are mirrored, then copy weights.
-            model = build_model(
-                arch, spec, speed=output_count(start_model) == 2,
-                far_rows=speed_far_rows(start_model),
-            )  # fmt: skip
-            model.set_weights(start_model.get_weights())
-            if speed:
-                model = with_speed_head(model)  # a no-op when it has one already
-            compile_model(model, learning_rate or FINE_TUNE_LEARNING_RATE)
-        else:
-            lr = learning_rate or LEARNING_RATE
-            if lr_decay:
-                # Big steps early, small at the end: steering must be precise to ~0.005.
-                steps = epochs * data.train_batches
-                lr = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=LR_FLOOR)
-            if builder is not None:
-                model = builder(spec)
-                model = compile_model(with_speed_head(model) if speed else model, lr)
-            else:
-                model = build_model(arch, spec, lr, speed=speed)
-
-    def describe(outcome: FitOutcome, checkpoint: Path) -> ModelCard:
-        return ModelCard(
-            kind="driving",
-            architecture=arch,
-            epochs_requested=epochs,
-            epochs_run=outcome.epochs_run,
-            best_epoch=outcome.best_epoch,
-            best_val_loss=outcome.best_val_loss,
-            training_seconds=round(outcome.seconds, 1),
-            seed=seed,
-            created=now_iso(),
-            history={k: outcome.history.get(k, []) for k in ("loss", "val_loss")},
-            versions=versions(),
-            details={
-                "input": spec.to_dict(),
-                "params": int(model.count_params()),
-                "sessions": table.sessions,
-                "frames": {
-                    "train": data.train_frames, "val": data.val_frames, "total": len(table)
-                },
-                "skipped_rows": len(table.problems),
-                "deleted_rows": table.deleted_rows,  # left out by the sessions' edits
-                "mirrored_rows": table.mirrored_rows,
-                "batch_size": batch_size,
-                "strategy": strategy,
-                "replicas": int(dist.num_replicas_in_sync),
-                "devices": list(dist.extended.worker_devices) if strategy == "mirrored" else [],
-                "flip_prob": flip_prob,
-                "lr_decay": lr_decay and initial_model is None,
-                "fine_tuned_from": str(initial_model) if initial_model is not None else None,
-                "recovery_views": n_views,
-                **({"focus": focused} if focused is not None else {}),
-                **({"outputs": speed_outputs_card()} if speed else {}),
-            },
-        )  # fmt: skip
-
+        model = build(config, start, data.pipes.train_batches)
     card, outcome = atomic_fit(
         model,
-        out_path,
-        data.train,
-        validation_data=data.val,
-        epochs=epochs,
-        describe=describe,
-        patience=patience,
+        config.out_path,
+        data.pipes.train,
+        validation_data=data.pipes.val,
+        epochs=config.epochs,
+        describe=describe(config, start, data, model, dist),
+        patience=config.patience,
         progress=progress,
         cancel=cancel,
-        batches=data.train_batches,
-        val_batches=data.val_batches,
-        time_limit_s=time_limit_s,
-        tensorboard_dir=tensorboard_dir,
+        batches=data.pipes.train_batches,
+        val_batches=data.pipes.val_batches,
+        time_limit_s=config.time_limit_s,
+        tensorboard_dir=config.tensorboard_dir,
         extra_callbacks=extra_callbacks,
         shuffle=False,
     )
     return TrainResult(
-        out_path,
+        config.out_path,
         outcome.best_val_loss,
         outcome.epochs_run,
         outcome.seconds,
         outcome.history,
         card,
-        list(table.problems),
+        list(data.table.problems),
     )
 
 
 __all__ = [
-    "ModelFileError", "STRATEGIES", "TrainResult", "TrainingCancelled", "make_strategy",
-    "train", "update_card",
+    "Focus", "ModelFileError", "STRATEGIES", "TrainConfig", "TrainResult", "TrainingCancelled",
+    "make_strategy", "train", "update_card",
 ]  # fmt: skip

@@ -20,25 +20,10 @@ def train_variant(
     recipe: DrivingRecipe, sessions: list[Path], seed: int, out: Path
 ) -> dict[str, Any]:
     """Train the recipe (or fine-tune the shipped model) into `out`; its training figures."""
-    from agents.driving.models import pilotnet_from
     from agents.driving.train import train
 
-    initial = None
-    builder = None
-    if recipe.fine_tune:
-        from agents.driving.cnn_driver import default_model_path
-
-        initial = default_model_path()
-    else:
-        network = recipe.network()
-        builder = lambda spec: pilotnet_from(network, spec)  # noqa: E731
     t0 = time.perf_counter()
-    result = train(
-        sessions, arch=None if recipe.fine_tune else "pilotnet", epochs=recipe.epochs,
-        out_path=out, batch_size=recipe.batch_size, seed=seed,
-        learning_rate=recipe.learning_rate if not recipe.fine_tune else None,
-        flip_prob=recipe.flip_prob, recovery_views=False, builder=builder, initial_model=initial,
-    )  # fmt: skip
+    result = train(recipe.train_config(sessions, out, seed))
     frames = result.card.details["frames"] if result.card is not None else {}
     return {
         "train_seconds": round(time.perf_counter() - t0, 1),

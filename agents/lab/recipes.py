@@ -8,6 +8,7 @@ shape, its history window and its training settings.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from game.errors import UserFacingError
@@ -40,6 +41,23 @@ class DrivingRecipe:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    def train_config(self, sessions: list[Path], out: Path, seed: int):
+        """The variant as the training run it is: an agents.driving.train_config.TrainConfig
+        (the network recipe in `network`; a fine-tune starts from the shipped model at its
+        fine-tune learning rate). The expert's data carries its own recovery views."""
+        from agents.driving.train_config import TrainConfig
+
+        common = {"epochs": self.epochs, "batch_size": self.batch_size, "seed": seed,
+                  "flip_prob": self.flip_prob, "recovery_views": False}  # fmt: skip
+        if self.fine_tune:
+            from agents.driving.cnn_driver import default_model_path
+
+            return TrainConfig(tuple(sessions), out_path=out,
+                               initial_model=default_model_path(), **common)  # fmt: skip
+        return TrainConfig(tuple(sessions), arch="pilotnet", out_path=out,
+                           learning_rate=self.learning_rate, network=self.network(),
+                           **common)  # fmt: skip
 
     def network(self):
         """The agents.driving.models.ConvNetRecipe of this recipe."""

@@ -17,6 +17,7 @@ import os
 import platform
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,37 +56,58 @@ JOINT_DESCRIPTION = (  # the `lstm_joint` card's description
 )
 
 __all__ = [
-    "JOINT_DESCRIPTION", "Game", "TrainingCancelled", "evaluate_classic", "evaluate_joint",
-    "fit_and_save", "joint_dataset", "load_recorded_games", "read_data_txt", "seed_everything",
-    "train_classic", "train_joint",
+    "JOINT_DESCRIPTION", "Game", "RpsFit", "TrainingCancelled", "Windows", "evaluate_classic",
+    "evaluate_joint", "fit_and_save", "joint_dataset", "load_recorded_games", "read_data_txt",
+    "seed_everything", "train_classic", "train_joint",
 ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RpsFit:
+    """One RPS LSTM fit's options: where it goes, how long, how it is split and stopped.
+
+    seed: the 90/10 shuffle split's (and the card's). time_limit_s: no epoch starts that
+    would end after that many seconds of fitting."""
+
+    out: Path
+    epochs: int
+    seed: int = 0
+    batch_size: int = 64
+    patience: int = EARLY_STOP_PATIENCE
+    time_limit_s: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "out", Path(self.out))
+
+    def with_(self, **changes: Any) -> RpsFit:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Training windows: inputs, one-hot targets and (optionally) one weight per window."""
+
+    x: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray | None = None
 
 
 def fit_and_save(
     model,
-    x: np.ndarray,
-    y: np.ndarray,
-    out: str | os.PathLike[str],
-    epochs: int,
-    seed: int,
-    batch_size: int,
-    patience: int,
+    data: Windows,
+    fit: RpsFit,
     describe: Callable[[FitOutcome], ModelCard],
     evaluate: Callable[[Path], Mapping[str, Any]],
-    progress: ProgressFn | None,
-    cancel: threading.Event | None,
-    extra_callbacks: Callable[[], list] | None,
-    weights: np.ndarray | None = None,
-    time_limit_s: float | None = None,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    extra_callbacks: Callable[[], list] | None = None,
 ) -> ModelCard:
     """Shuffle-split 90/10 and fit (agents.training.atomic_fit). The card adds the split,
     the best epoch's validation accuracy and what `evaluate(checkpoint)` measures (e.g. the
-    validation-sequence accuracy) on the checkpoint file before it replaces `out` (as every
-    later reader will load it). `weights`: one sample weight per window (train and val).
-    `time_limit_s`: no epoch starts that would end after that many seconds of fitting."""
-    from dataclasses import replace
-
-    order = np.random.default_rng(seed).permutation(len(x))
+    validation-sequence accuracy) on the checkpoint file before it replaces `fit.out` (as
+    every later reader will load it)."""
+    x, y, weights = data.x, data.y, data.weights
+    order = np.random.default_rng(fit.seed).permutation(len(x))
     n_val = max(1, len(x) // 10)
     val, train = order[:n_val], order[n_val:]
     fit_weights: dict[str, Any] = {}
@@ -107,12 +129,12 @@ def fit_and_save(
         }
         return replace(
             card,
-            epochs_requested=epochs,
+            epochs_requested=fit.epochs,
             epochs_run=outcome.epochs_run,
             best_epoch=outcome.best_epoch,
             best_val_loss=round(outcome.best_val_loss, 4),
             training_seconds=round(outcome.seconds, 1),
-            seed=seed,
+            seed=fit.seed,
             created=now_iso(),
             history=outcome.history,
             versions=versions(),
@@ -121,18 +143,18 @@ def fit_and_save(
 
     card, _ = atomic_fit(
         model,
-        out,
+        fit.out,
         x[train],
         y[train],
         validation_data=validation,
-        epochs=epochs,
+        epochs=fit.epochs,
         describe=card_for,
-        patience=patience,
+        patience=fit.patience,
         progress=progress,
         cancel=cancel,
         extra_callbacks=extra_callbacks,
-        time_limit_s=time_limit_s,
-        batch_size=batch_size,
+        time_limit_s=fit.time_limit_s,
+        batch_size=fit.batch_size,
         shuffle=True,
         **fit_weights,
     )
@@ -219,7 +241,7 @@ def train_joint(
         **(extra or {}),
     }  # fmt: skip
     return fit_and_save(
-        model, x, y, out, epochs, seed, batch_size, EARLY_STOP_PATIENCE,
+        model, Windows(x, y), RpsFit(out, epochs, seed, batch_size),
         lambda outcome: ModelCard("rps", "lstm_joint", details=details),
         _sequence_accuracy(evaluate_joint), progress, cancel, extra_callbacks,
     )  # fmt: skip
@@ -263,7 +285,7 @@ def train_classic(
         "rebuild": "neural-arcade rps-build-model",
     }  # fmt: skip
     return fit_and_save(
-        model, x, y, out, epochs, seed, batch_size, CLASSIC_EARLY_STOP_PATIENCE,
+        model, Windows(x, y), RpsFit(out, epochs, seed, batch_size, CLASSIC_EARLY_STOP_PATIENCE),
         lambda outcome: ModelCard("rps", "lstm_classic", details=details),
         _sequence_accuracy(evaluate_classic), progress, cancel, extra_callbacks,
     )  # fmt: skip

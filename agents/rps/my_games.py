@@ -28,13 +28,15 @@ from agents.rps.lstm_models import history_window, lstm_joint
 from agents.rps.lstm_train import (
     JOINT_DESCRIPTION,
     Game,
+    RpsFit,
+    Windows,
     fit_and_save,
     joint_dataset,
     load_recorded_games,
     read_data_txt,
     seed_everything,
 )
-from agents.training import EARLY_STOP_PATIENCE, ModelCard, ProgressFn, report_data
+from agents.training import ModelCard, ProgressFn, report_data
 from game.errors import UserFacingError
 
 __all__ = [
@@ -285,8 +287,9 @@ def train_user_card(
         **({"skipped_lines": problems} if problems else {}),
     }  # fmt: skip
 
+    fit = RpsFit(out or user_model_path(), epochs, seed, time_limit_s=time_limit_s)
     return fit_and_save(
-        model, x, y, out or user_model_path(), epochs, seed, 64, EARLY_STOP_PATIENCE,
+        model, Windows(x, y, w), fit,
         lambda outcome: ModelCard("rps", "lstm_joint", details=details),
-        evaluate, progress, cancel, extra_callbacks, weights=w, time_limit_s=time_limit_s,
+        evaluate, progress, cancel, extra_callbacks,
     )  # fmt: skip

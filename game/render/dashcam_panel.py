@@ -11,6 +11,7 @@ import numpy as np
 import pygame
 
 from game.render import theme
+from game.render.table import fit_text
 
 
 class DashcamPanel:
@@ -47,7 +48,9 @@ class DashcamPanel:
         theme.blit_text(
             surface, self.caption, (r.x, r.y - 15), theme.SMALL, theme.ACCENT, anchor="midleft"
         )
-        if note:
+        if note:  # cut short of the caption (a long model name)
+            room = r.w - theme.text(self.caption, theme.SMALL).get_width() - 16
+            note = fit_text(note, room, theme.SMALL)
             theme.blit_text(
                 surface, note, (r.right, r.y - 15), theme.SMALL, theme.TEXT_MUTED, anchor="midright"
             )

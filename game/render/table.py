@@ -17,6 +17,7 @@ from game.render import theme
 PAD = 14  # the card's inner margin left and right
 HEADER_H = 44  # the column names' strip; rows start below it
 DOT_W = 16  # room a cell's colour dot takes before its text
+COL_GAP = 8  # the least room between a cell's text and the next column
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Column:
     name: str  # shown in the header; rows give their cells by this name
     width: float  # share of the card's inner width (any unit: shares are normalised)
     align: Literal["left", "right"] = "left"
-    max_chars: int | None = None  # longer texts end in "..."
+    max_chars: int | None = None  # longer texts end in "..." (as do texts wider than the column)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Table:
         if cell.dot is not None:
             pygame.draw.circle(surface, cell.dot, (left, y), 7)
             left += DOT_W
+        text = fit_text(text, right - left - COL_GAP, size)  # never into the next column
         if col.align == "right":
             theme.blit_text(surface, text, (right, y), size, cell.color, anchor="midright")
         else:

@@ -24,6 +24,7 @@ from game.actions import Action, action_for, road_actions
 from game.render import theme
 from game.render.dashcam_panel import DashcamPanel
 from game.render.driving_widgets import (
+    DrivingLayout,
     RoadViews,
     draw_banner,
     draw_card,
@@ -39,15 +40,26 @@ from game.render.hud import (
     draw_rows_card,
     draw_speed,
     draw_steering_gauge,
+    speed_caption,
 )
+from game.render.minimap import Minimap
+from game.render.table import fit_text
 from game.render.widgets import draw_bar
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.sessions.controls import SteerKeys, session_attribute, track_label
+from game.sessions.controls import SteerKeys, track_label
 from game.sessions.driving import AutopilotSession
 from game.workers import Worker
 
 KEYS = SteerKeys.of(actions)
+MODEL_PILL_W = 150  # px of model name in the top pill: all four pills fit a 1024 px window
+
+
+def autopilot_layout(size: tuple[int, int]) -> DrivingLayout:
+    """Drive's layout with a taller stats card and a wider dashboard (two gauges), which
+    keeps 16 px clear of the road view's edges in a narrow window."""
+    view_w = driving_layout(size).view.w
+    return driving_layout(size, stats_h=236, dashboard_w=min(760, view_w - 32))
 
 
 @register_scene(
@@ -80,7 +92,8 @@ class AutopilotScene(Scene):
         look: str = "day",
     ) -> None:
         super().__init__(app)
-        self.lay = driving_layout(app.screen.get_size(), stats_h=236, dashboard_w=760)
+        self._size = app.screen.get_size()
+        self.lay = autopilot_layout(self._size)
         self.session = AutopilotSession(track or app.track_spec, model, look, app.toast)
         self.roads = RoadViews()
         self.panel = DashcamPanel(self.lay.dashcam_at)
@@ -93,20 +106,9 @@ class AutopilotScene(Scene):
             Action.NEXT: lambda: s.cycle_model(+1),
             Action.PREV: lambda: s.cycle_model(-1),
             Action.FINE_TUNE: s.fine_tune,
-            Action.SALIENCY: s.toggle_saliency,
-            Action.FEATURE_MAPS: lambda: s.toggle_saliency(maps=True),
+            Action.SALIENCY: s.saliency.toggle,
+            Action.FEATURE_MAPS: lambda: s.saliency.toggle(maps=True),
         }
-
-    def __getattr__(self, name: str):
-        return session_attribute(self, name)
-
-    @property
-    def loader(self) -> Worker | None:
-        return self.session.loader
-
-    @loader.setter
-    def loader(self, worker: Worker | None) -> None:
-        self.session.loader = worker
 
     @property
     def _frame(self) -> np.ndarray:
@@ -115,6 +117,17 @@ class AutopilotScene(Scene):
 
     def on_exit(self) -> None:
         self.session.close()
+
+    def fit(self, size: tuple[int, int]) -> None:
+        """Lay the screen out for a window of `size` (after the window was resized)."""
+        if size == self._size:
+            return
+        self._size = size
+        self.lay = autopilot_layout(size)
+        self.panel.image_rect.topleft = self.lay.dashcam_at
+        self._maps = (None, None)  # the feature-map card changed size too
+        if self.roads.track is not None:  # the map card changed size: a map to fit it
+            self.roads.minimap = Minimap(self.roads.track, self.lay.map_size)
 
     # --- input ---------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
@@ -128,6 +141,7 @@ class AutopilotScene(Scene):
                 do()
 
     def update(self, dt: float) -> None:
+        self.fit(self.app.screen.get_size())
         mouse_x = mouse_x_in(self.lay.view, self.app.mouse_pos)
         if self.session.update(dt, KEYS.read(self.app, mouse_x, self._mouse_held)):
             self.roads.follow(self.session.world, dt)
@@ -137,6 +151,7 @@ class AutopilotScene(Scene):
         return self.lay.messages
 
     def draw(self, surface: pygame.Surface) -> None:
+        self.fit(surface.get_size())
         s, lay = self.session, self.lay
         car = self.roads.draw_one_car(surface, lay, s.world, theme.CAR_COLORS[1])
         self._draw_view_overlays(surface)
@@ -144,11 +159,11 @@ class AutopilotScene(Scene):
 
         info = f"{s.track.length / 1000:.2f} km   look {s.look}"
         theme.draw_side_header(surface, lay.side, track_label(s.track), info)
-        tint = s.saliency_tint if s.show_saliency else None
-        note = "saliency" if s.show_saliency else f"CNN input - {s.model_label}"
+        tint = s.saliency.tint if s.saliency.show_saliency else None
+        note = "saliency" if s.saliency.show_saliency else f"CNN input - {s.model_label}"
         self.panel.draw(surface, s.frame(), note=note, tint=tint)
         self._draw_stats(surface)
-        if s.show_maps:
+        if s.saliency.show_maps:
             inside = draw_card(surface, lay.map_card, "FIRST CONV LAYER")
             maps = self._feature_maps(inside.size)
             if maps is not None:
@@ -158,7 +173,7 @@ class AutopilotScene(Scene):
 
     def _feature_maps(self, box: tuple[int, int]) -> pygame.Surface | None:
         """The session's feature-map grid as a surface that fits `box` (rebuilt when new)."""
-        grid = self.session.first_maps
+        grid = self.session.saliency.first_maps
         if grid is None:
             return None
         if self._maps[0] is not grid:
@@ -174,7 +189,8 @@ class AutopilotScene(Scene):
         theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.PANEL_EDGE, radius=14, alpha=215)
         quarter = rect.w // 4
         speed_at = (rect.x + quarter // 2, rect.centery - 6)
-        draw_speed(surface, speed_at, s.world.car.state.speed, s.world.car.cruise_speed)
+        car = s.world.car
+        draw_speed(surface, speed_at, car.state.speed, caption=speed_caption(car, "model"))
         gauges = (("CNN", s.cnn_cmd, theme.ACCENT_2), ("EXPERT", s.expert_cmd, theme.GOOD))
         for k, (label, value, color) in enumerate(gauges):
             cx = rect.x + quarter * (k + 1) + quarter // 2
@@ -201,7 +217,7 @@ class AutopilotScene(Scene):
             ("Lap", f"{w.laps + 1}   {theme.format_time(w.lap_time)}", theme.TEXT),
             ("Offset", f"{w.metrics.offset:+.2f} m", theme.TEXT),
             ("Inference", "--" if ms is None else f"{ms:.2f} ms", theme.ACCENT_2),
-            ("Takeover frames", f"{s.takeover_frames}", theme.TEXT),
+            ("Takeover frames", f"{s.dagger.frames}", theme.TEXT),
         ]
         draw_rows_card(surface, self.lay.stats, "AUTOPILOT", rows)
 
@@ -216,13 +232,14 @@ class AutopilotScene(Scene):
         else:
             mode, color = "AUTOPILOT", theme.GOOD
         x = draw_pill(surface, (16, 20), mode, color).right + 8
-        x = draw_pill(surface, (x, 20), f"model: {s.model_label}  (Tab)").right + 8
-        if s.show_saliency:
-            label = "saliency on" if s.vbp is not None else "saliency: preparing"
+        label = fit_text(s.model_label, MODEL_PILL_W, theme.SMALL)  # room for the other pills
+        x = draw_pill(surface, (x, 20), f"model: {label}  (Tab)").right + 8
+        if s.saliency.show_saliency:
+            label = "saliency on" if s.saliency.vbp is not None else "saliency: preparing"
             x = draw_pill(surface, (x, 20), label, theme.GOOD).right + 8
         draw_pill(surface, (x, 20), "H  help")
-        if s.tuner is not None:
-            self._progress_card(surface, s.tuner)
+        if s.dagger.tuning.worker is not None:
+            self._progress_card(surface, s.dagger.tuning.worker)
         draw_departure_flash(surface, view, s.flash)
         if s.pending is not None:
             draw_banner(surface, view, "LOADING", f"track {s.pending}: building the dashcam")
@@ -235,11 +252,23 @@ class AutopilotScene(Scene):
             draw_banner(surface, view, "PAUSED", "press P to drive on")
 
     def _progress_card(self, surface: pygame.Surface, worker: Worker) -> None:
-        card = pygame.Rect(16, 56, 420, 56)
+        """The fine-tune's stage over its bar; a long message (the training watchdog's) goes
+        on two lines, split after its first colon, so it stays on the card."""
+        w = min(560, self.lay.view.w - 32)
+        lines = progress_lines("FINE-TUNING  " + (worker.message or ""), w - 24)
+        bar = pygame.Rect(16 + 12, 56 + 12 + 16 * len(lines), w - 24, 12)
+        card = pygame.Rect(16, 56, w, bar.bottom + 8 - 56)
         theme.draw_panel(surface, card, theme.PANEL_DARK, theme.ACCENT, radius=10, alpha=225)
-        title = "FINE-TUNING  " + (worker.message or "")
-        theme.blit_text(
-            surface, title, (card.x + 12, card.y + 16), theme.SMALL, theme.ACCENT, "midleft"
-        )
-        bar = pygame.Rect(card.x + 12, card.y + 32, card.w - 24, 12)
+        for k, line in enumerate(lines):
+            at = (card.x + 12, card.y + 14 + 16 * k)
+            theme.blit_text(surface, line, at, theme.SMALL, theme.ACCENT, "midleft")
         draw_bar(surface, bar, worker.fraction or 0.0, 0.0, 1.0, theme.ACCENT)
+
+
+def progress_lines(text: str, width: int) -> list[str]:
+    """`text` as the lines of the progress card, each at most `width` px: one line when it
+    fits, else two, split after the first ": " (each cut with "..." if still too wide)."""
+    head, sep, rest = text.partition(": ")
+    fits = theme.text(text, theme.SMALL).get_width() <= width
+    lines = [text] if fits or not sep else [head + ":", rest]
+    return [fit_text(line, width, theme.SMALL) for line in lines]

@@ -37,7 +37,7 @@ from game.render.hud import (
 from game.render.world_view import CarSprite
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.sessions.controls import SteeringControls, SteerKeys, session_attribute, track_label
+from game.sessions.controls import SteeringControls, SteerKeys, track_label
 from game.sessions.driving import ERASE_SECONDS, DriveSession
 
 KEYS = SteerKeys.of(actions)
@@ -90,9 +90,6 @@ class DriveScene(Scene):
             Action.MOUSE_STEERING: s.toggle_mouse,
             Action.GHOST: s.toggle_ghost,
         }
-
-    def __getattr__(self, name: str):
-        return session_attribute(self, name)
 
     def on_exit(self) -> None:
         self.session.close()

@@ -31,10 +31,11 @@ from game.scenes.base import Scene
 from game.scenes.result_card import draw_result_card, grade_color
 from game.sessions.grades import Grade, legend
 from game.sessions.models import ModelsState, ScoreStarted
+from game.textfmt import plural, short_path
 
 GAP = 20
 MODEL_COLUMNS = [
-    Column("MODEL", 3.0, max_chars=28), Column("FROM", 0.9), Column("ARCH", 1.0),
+    Column("MODEL", 2.8, max_chars=28), Column("FROM", 1.1), Column("ARCH", 1.0),
     Column("DATA", 2.0), Column("TRAINED", 1.0, "right"), Column("CREATED", 1.9, "right"),
     Column("AUTONOMY", 1.3, "right"), Column("|OFFSET|", 1.2, "right"),
     Column("LAP SUM", 1.4, "right"), Column("RACE INT", 1.2, "right"),
@@ -332,11 +333,26 @@ class ModelsScene(Scene):
         w = r.w - 28
         name = fit_text(m.name, w, theme.BODY)
         _text(surface, name, (r.x + 14, r.y + 22), theme.BODY, theme.TEXT)
+        lines = self.detail_lines(m)
+        for k, line in enumerate(lines):
+            color = theme.ACCENT_2 if line.startswith("Teach (O): ") else theme.TEXT_MUTED
+            _text(surface, fit_text(line, w, theme.SMALL), (r.x + 14, r.y + 52 + 22 * k),
+                  color=color)  # fmt: skip
+        problem = m.problem or self.state.failed.get(m.path, "")
+        if problem:
+            # The path is already on screen: the problem from the file name on.
+            short = problem.replace(f"{m.path.parent}/", "")
+            _text(surface, fit_text(short, w, theme.SMALL), (r.x + 14, r.bottom - 20),
+                  color=theme.BAD)  # fmt: skip
+
+    def detail_lines(self, m: ModelInfo) -> list[str]:
+        """The details panel's lines for model `m` (under its name)."""
         card = m.card
-        lines = [f"file  {m.path}"]
+        # A shipped model's folder is wherever the game is installed: its name says enough.
+        lines = [f"file  {m.path.name if m.shipped else short_path(m.path)}"]
         if card is not None:
             n = card.epochs_run
-            epochs = f"{n} epoch{'s' if n != 1 else ''} (best {card.best_epoch})" if n else ""
+            epochs = f"{plural(n, 'epoch')} (best {card.best_epoch})" if n else ""
             loss = f"val loss {card.best_val_loss:.5f}" if card.best_val_loss is not None else ""
             lines.append("  ".join(x for x in (m.architecture, epochs, loss) if x))
             lines.append(f"data  {m.data_text}     trained in {m.time_text}")
@@ -352,16 +368,7 @@ class ModelsScene(Scene):
             lines.append("outputs  steering: holds cruise speed, so one run is cruise and race")
         if m.shipped:
             lines.append("shipped with the game: read-only (fine-tune it in Train)")
-        for k, line in enumerate(lines):
-            color = theme.ACCENT_2 if line.startswith("Teach (O): ") else theme.TEXT_MUTED
-            _text(surface, fit_text(line, w, theme.SMALL), (r.x + 14, r.y + 52 + 22 * k),
-                  color=color)  # fmt: skip
-        problem = m.problem or self.state.failed.get(m.path, "")
-        if problem:
-            # The path is already on screen: the problem from the file name on.
-            short = problem.replace(f"{m.path.parent}/", "")
-            _text(surface, fit_text(short, w, theme.SMALL), (r.x + 14, r.bottom - 20),
-                  color=theme.BAD)  # fmt: skip
+        return lines
 
     def _draw_scores(self, surface: pygame.Surface) -> None:
         st, r, m = self.state, self.layout.scores, self.state.current
@@ -385,7 +392,7 @@ class ModelsScene(Scene):
             self.bar.label = fit_text(f"{message}   Esc stops", self.bar.rect.w - 20, theme.SMALL)
             self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
         else:
-            hint = (f"{SUITE_LAPS} lap per track in cruise (lane keeping) and race mode"
+            hint = (f"{plural(SUITE_LAPS, 'lap')} per track in cruise (lane keeping) and race mode"
                     "   S this model   Shift+S all")  # fmt: skip
             _text(surface, fit_text(hint, r.w - 28, theme.SMALL), (r.x + 14, r.bottom - 22),
                   color=theme.TEXT_DIM)  # fmt: skip

@@ -32,7 +32,7 @@ from game.render.widgets import Button, draw_bar
 from game.render.world_view import CarSprite, lead_point
 from game.scenes import register_scene
 from game.scenes.base import Scene
-from game.sessions.controls import SteerKeys, session_attribute, track_label
+from game.sessions.controls import SteerKeys, track_label
 from game.sessions.race import EXPERT, MAX_CARS, PERSON, RaceSession
 from game.sessions.race_run import RULES, Racer, Standing, standings
 from game.textfmt import plural
@@ -139,9 +139,6 @@ class RaceScene(Scene):
         if start:
             s.start_race()
 
-    def __getattr__(self, name: str):
-        return session_attribute(self, name)
-
     def on_exit(self) -> None:
         self.session.close()
 
@@ -174,7 +171,7 @@ class RaceScene(Scene):
         s, action = self.session, action_for(event)
         if s.racing:
             do = self.race_actions.get(action)
-        elif s.loader is not None:  # models loading: only Esc
+        elif s.loading.busy:  # models loading: only Esc
             do = self.app.pop if action is Action.BACK else None
         else:
             if self.start_button.handle_event(event):
@@ -314,7 +311,7 @@ class RaceScene(Scene):
             focused = i == s.cursor
             if i == s.start_row:
                 self.start_button.rect.center = (card.centerx, rect.centery + 10)
-                self.start_button.enabled = s.loader is None
+                self.start_button.enabled = not s.loading.busy
                 self.start_button.draw(surface, focused=focused)
                 continue
             if focused:
@@ -355,7 +352,7 @@ class RaceScene(Scene):
 
     def _draw_picker_footer(self, surface: pygame.Surface, card: pygame.Rect) -> None:
         # The band between the START button and the card's foot (27 px or more).
-        loader, top = self.session.loader, self.start_button.rect.bottom
+        loader, top = self.session.loading.worker, self.start_button.rect.bottom
         if loader is not None:
             text, at = loader.message or "loading models", (card.centerx, top + 10)
             theme.blit_text(surface, text, at, theme.SMALL, theme.TEXT_MUTED, "center")

@@ -55,7 +55,7 @@ class TrainLayout:
         top = max(h * 84 // 720, 60)
         left_w = (w - 3 * GAP) * 690 // 1220
         right_x, right_w = 2 * GAP + left_w, w - 3 * GAP - left_w
-        lst = pygame.Rect(GAP, top, left_w, h - top - 48)
+        lst = pygame.Rect(GAP, top, left_w, h - top - 20)  # ends level with the result
         col = h - top - 3 * 12 - 20  # the right column: settings, progress, chart, result
         settings = pygame.Rect(right_x, top, right_w, col * 36 // 100)
         progress = pygame.Rect(right_x, settings.bottom + 12, right_w, col * 12 // 100)
@@ -123,7 +123,8 @@ class TrainScene(Scene):
         super().__init__(app)
         self.state = TrainScreenState(out_name, notify=app.toast)
         self.layout = TrainLayout.for_size(app.screen.get_size())
-        self.list = CheckList(self.layout.rows, ROW_H, self._draw_hist, reserve_right=140)
+        self.list = CheckList(self.layout.rows, ROW_H, self._draw_hist, reserve_right=140,
+                              show_hidden=True)  # fmt: skip
         self.chart = LineChart(self.layout.chart, "Loss", x_label="epochs")
         self.bar = ProgressBar(pygame.Rect(0, 0, 1, 1))
         self.epoch_stepper = Stepper(pygame.Rect(0, 0, 1, 1), "Epochs", EPOCH_CHOICES, 10)
@@ -288,15 +289,20 @@ class TrainScene(Scene):
         r = lay.progress
         theme.draw_panel(surface, r, theme.PANEL, theme.PANEL_EDGE, radius=10)
         run = st.run
-        line = st.status_line()
+        line, why = st.status_line(), ""
         color = theme.BAD if line.startswith("failed") else theme.TEXT
+        if run is not None and run.stalled:  # the watchdog: what happened above, why in the bar
+            line, _, why = line.partition(": ")
+            color = theme.WARN
         _text(surface, fit_text(line, r.w - 28, theme.BODY), (r.x + 14, r.y + 20), theme.BODY,
               color)  # fmt: skip
         # Unknown while TensorFlow starts and the frames are checked: a sliding block.
         known = run is not None and (run.active or run.fraction is not None)
         self.bar.fraction = run.fraction if known else 0.0
         # A cancelled run's bar stays where it stopped, and says so.
-        self.bar.label = "cancelled" if run is not None and run.state is RunState.CANCELLED else ""
+        cancelled = run is not None and run.state is RunState.CANCELLED
+        why = fit_text(why, self.bar.rect.w - 60, theme.SMALL)  # room for the percentage
+        self.bar.label = "cancelled" if cancelled else why
         self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
         skipped = run.skipped_lines() if run is not None else []
         self.chart.rect = pygame.Rect(lay.chart_short if skipped else lay.chart)

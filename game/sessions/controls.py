@@ -288,10 +288,3 @@ def track_label(track: Track) -> str:
     return track.name.replace("_", " ").title()
 
 
-def session_attribute(screen: Any, name: str) -> Any:
-    """For a screen's __getattr__: benches and older tests read the session's state through
-    the screen (scene.world, scene.driver)."""
-    session = screen.__dict__.get("session")
-    if session is None or name.startswith("__"):
-        raise AttributeError(name)
-    return getattr(session, name)

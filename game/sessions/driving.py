@@ -6,37 +6,37 @@ driving loop (agents.driving.loop), without pygame.
   (L, also built in a worker), cruise speed (Up / Down), pause and the lane-departure flash;
 - `DriveSession`: the person drives and may record (R) or erase the last seconds; the ghost
   of their best lap drives beside them (game.sessions.ghost);
-- `AutopilotSession`: a CNN drives; the person's steering takes over (recorded for DAgger);
-  F fine-tunes on those takeovers. Models load, fine-tune and build their saliency in
-  game.workers.Worker threads: this module imports no TensorFlow.
+- `AutopilotSession`: a CNN drives; the person's steering takes over (recorded for DAgger:
+  game.sessions.takeover); F fine-tunes on those takeovers; S / M show what the CNN looks
+  at (game.sessions.saliency). Models load, fine-tune and build their saliency in
+  game.workers.BackgroundJob threads: this module imports no TensorFlow.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from agents.driving import dagger
 from agents.driving.expert import ExpertDriver
 from agents.driving.loop import CameraPart, DrivingLoop, RecordingPart, StepResult
 from agents.driving.model_catalog import available_models, default_model
 from agents.driving.recording import Recorder
-from agents.training import Phase, TrainingProgress
 from game.errors import UserFacingError
 from game.sessions.controls import DriveInput, SteeringControls, track_label
 from game.sessions.ghost import Ghost
+from game.sessions.saliency import Saliency
+from game.sessions.takeover import FineTuned, Takeovers
 from game.sim.dashcam import LOOKS, Dashcam
 from game.sim.track import Track
 from game.sim.tracks_catalog import list_tracks, resolve_track
 from game.sim.world import World, autonomy_pct
-from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
+from game.textfmt import plural, short_path
+from game.workers import BackgroundJob, WorkerContext
 
 # notify(text, kind="info", seconds=None): a message for the person (App.toast's signature).
 Notify = Callable[..., None]
@@ -46,10 +46,6 @@ CRUISE_RATE = 4.0  # m/s per second while Up/Down is held
 FLASH_S = 0.8  # how long the lane-departure flash shows
 RECORD_RATE_HZ = 20.0
 ERASE_SECONDS = 5.0
-TAKEOVER_RATE_HZ = 20.0
-MIN_TAKEOVER_FRAMES = 20  # a fine-tune needs a few seconds of corrections to split 80/20
-FINE_TUNE_EPOCHS = dagger.DEFAULT_EPOCHS
-SALIENCY_EVERY = 3  # VisualBackProp costs ~2 ms (TFLite): every 3rd step keeps frames in budget
 TIMING_WINDOW = 120  # steps of inference times behind the HUD's median
 
 
@@ -132,9 +128,12 @@ class TrackSession:
         self.cruise: float | None = None  # kept across track changes once the person sets it
         self.flash = 0.0  # seconds left of the lane-departure flash
         self.off_lane_flash = 0.0  # seconds left of a person's amber OFF LANE flash
-        self.pending: str | None = None  # the track being loaded in `track_loader`
-        self.track_loader: Worker | None = None
-        self.look_loader: Worker | None = None
+        self.pending: str | None = None  # the track being loaded in `track_loading`
+        self.track_loading = BackgroundJob(
+            on_done=self._track_loaded, on_failed=self._track_failed,
+            on_cancelled=self._track_dropped,
+        )  # fmt: skip
+        self.look_loading = BackgroundJob(on_done=self._look_built, on_failed=self._look_failed)
         self.steering_cmd = 0.0
         for candidate in (track, self.tracks.names[0], FALLBACK_TRACK):
             if candidate and self.load_track(candidate):
@@ -176,10 +175,8 @@ class TrackSession:
 
     def request_track(self, spec: str) -> None:
         """Load `spec` in a worker; the car waits under a LOADING banner until it is built."""
-        if self.track_loader is not None:
-            self.track_loader.cancel()  # its result is dropped: only the newest request counts
-        self.pending = spec
-        self.track_loader = Worker(track_job(spec, self.look), name=f"track {spec}").start()
+        self.pending = spec  # an older request is cancelled: only the newest counts
+        self.track_loading.start(track_job(spec, self.look), name=f"track {spec}")
 
     def cycle_track(self, step: int) -> None:
         self.request_track(self.tracks.step(step))
@@ -190,32 +187,40 @@ class TrackSession:
     def _load_pending(self) -> bool:
         """Take finished loads; True while a track change is under way (the step is
         skipped: the car waits on the old track)."""
-        if _finished(self.look_loader):
-            worker, self.look_loader = self.look_loader, None
-            if worker.state == DONE and worker.result.track is self.track:
-                self._use_dashcam(worker.result)
-            elif worker.state == FAILED:
-                self.look = self.dashcam.look
-                self.notify(worker.error or "the dashcam look failed to build", "error")
+        self.look_loading.poll()
         if self.pending is None:
             return False
-        if _finished(self.track_loader):
-            worker, self.track_loader, self.pending = self.track_loader, None, None
-            if worker.state == DONE:
-                self._install(worker.result)
-                self.notify(f"track: {track_label(self.track)}")
-            elif worker.state == FAILED:
-                self.notify(f"bad track: {worker.error}", "error")
+        self.track_loading.poll()
         return True
+
+    def _track_loaded(self, loaded: LoadedTrack) -> None:
+        self.pending = None
+        self._install(loaded)
+        self.notify(f"track: {track_label(self.track)}")
+
+    def _track_failed(self, error: str | None) -> None:
+        self.pending = None
+        self.notify(f"bad track: {error}", "error")
+
+    def _track_dropped(self) -> None:
+        self.pending = None
+
+    def _look_built(self, dashcam: Dashcam) -> None:
+        if dashcam.track is self.track:
+            self._use_dashcam(dashcam)
+
+    def _look_failed(self, error: str | None) -> None:
+        self.look = self.dashcam.look
+        self.notify(error or "the dashcam look failed to build", "error")
 
     def finish_loading(self, timeout: float = 60.0) -> None:
         """Wait for the track and look being built and take them (tests, benches)."""
-        for worker in (self.track_loader, self.look_loader):
-            if worker is not None:
-                worker.join(timeout)
+        for job in (self.track_loading, self.look_loading):
+            if job.worker is not None:
+                job.worker.join(timeout)
         self._load_pending()
-        if self.look_loader is not None:  # a look queued behind the track
-            self.look_loader.join(timeout)
+        if self.look_loading.busy:  # a look queued behind the track
+            self.look_loading.worker.join(timeout)
             self._load_pending()
 
     def cycle_look(self) -> None:
@@ -224,11 +229,9 @@ class TrackSession:
             self._build_look(self.look)
 
     def _build_look(self, look: str) -> None:
-        if self.look_loader is not None:
-            self.look_loader.cancel()
-            self.look_loader = None
+        self.look_loading.drop()
         if look != self.dashcam.look:
-            self.look_loader = Worker(look_job(self.track, look), name=f"look {look}").start()
+            self.look_loading.start(look_job(self.track, look), name=f"look {look}")
 
     def _use_dashcam(self, dashcam: Dashcam) -> None:
         self.dashcam = dashcam
@@ -241,9 +244,8 @@ class TrackSession:
 
     def close(self) -> None:
         """The screen closes: drop the loads under way."""
-        for worker in (self.track_loader, self.look_loader):
-            if worker is not None:
-                worker.cancel()
+        self.track_loading.cancel()
+        self.look_loading.cancel()
 
     # --- stepping ------------------------------------------------------------------------
     def apply_cruise(self, inp: DriveInput, dt: float) -> None:
@@ -327,7 +329,7 @@ class DriveSession(TrackSession):
         rec, self.recording = self.recording.recorder, None
         self.loop.recorder = None
         rec.close()
-        self.notify(f"recording saved: {rec.frame_count} frames in {rec.dir}")
+        self.notify(f"recording saved: {plural(rec.frame_count, 'frame')} in {short_path(rec.dir)}")
 
     def erase_recent(self) -> None:
         if self.recorder is None:
@@ -339,7 +341,7 @@ class DriveSession(TrackSession):
             self.notify(f"could not erase: {e}", "error")
             return
         self.rows_in_lane = max(0, self.rows_in_lane - n)
-        self.notify(f"erased the last {ERASE_SECONDS:.0f} s ({n} frames)")
+        self.notify(f"erased the last {ERASE_SECONDS:.0f} s ({plural(n, 'frame')})")
 
     def toggle_mouse(self) -> None:
         self.controls.mouse_mode = not self.controls.mouse_mode
@@ -390,117 +392,11 @@ def load_driver_job(path: Path):
     return job
 
 
-@dataclass(frozen=True)
-class FineTuned:
-    """A finished fine-tune: the result of dagger.fine_tune, its driver, the original frames."""
-
-    result: Any
-    driver: Any
-    n_original: int
-
-
-def _eta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    whole = int(round(seconds))
-    return f"  ETA {whole // 60}:{whole % 60:02d}"
-
-
-def fine_tune_status(event: TrainingProgress) -> tuple[float | None, str] | None:
-    """(bar fraction or None for 'busy', status line) for one fine-tune event; every stage
-    says what it is doing, and training and validation count down one ETA."""
-    eta = _eta_text(event.eta_s)
-    if event.phase is Phase.DATA:
-        return (None, event.message) if event.message else None
-    if event.phase is Phase.TRAIN and event.batches and not event.batch:
-        # The first batch traces the graph and reads a shuffle buffer of frames first.
-        return event.steps_fraction, f"training: starting ({event.batches} batches)"
-    if event.phase is Phase.TRAIN and event.batches:
-        finite = event.loss is not None and math.isfinite(event.loss)
-        loss = f"  loss {event.loss:.4f}" if finite else ""
-        return event.steps_fraction, f"training {event.batch}/{event.batches}{loss}{eta}"
-    if event.phase is Phase.VALIDATE:
-        if event.val_batches and event.val_batch >= event.val_batches:
-            # Keras closes the validation pass and logs the epoch (1-2 s, longer when busy).
-            return event.steps_fraction, "finishing the check on held-out frames"
-        of = f"/{event.val_batches}" if event.val_batches else ""
-        return event.steps_fraction, f"checking on held-out frames {event.val_batch}{of}{eta}"
-    if event.phase is Phase.EPOCH_END:
-        return event.steps_fraction, "saving the model"
-    return None
-
-
-def fine_tune_job(model_path: Path, takeovers: list[Path], epochs: int = FINE_TUNE_EPOCHS):
-    """Worker job: DAgger fine-tune (agents.driving.dagger), then load the new model (its
-    TFLite conversion takes a few seconds and is shown as its own stage)."""
-
-    def job(ctx: WorkerContext) -> FineTuned:
-        ctx.progress(None, "starting TensorFlow")
-        from agents.driving.cnn_driver import CnnDriver
-
-        def report(event: TrainingProgress) -> None:
-            status = fine_tune_status(event)
-            if status is not None:
-                ctx.progress(*status)
-
-        # A cancel raises TrainingCancelled: the worker ends CANCELLED, the model unchanged.
-        result, n_original = dagger.fine_tune(
-            model_path, takeovers, epochs, cancel=ctx.cancel, on_event=report
-        )
-        ctx.progress(None, "preparing the new model to drive (TFLite)")
-        return FineTuned(result, CnnDriver(result.model_path), n_original)
-
-    return job
-
-
-def saliency_job(driver):
-    """Worker job: VisualBackProp for `driver`, converted to TFLite (1.8x less CPU on the
-    screen's thread; cached by the model file's hash) when the model came from a file."""
-
-    def job(ctx: WorkerContext):
-        from agents.driving.saliency import VisualBackProp
-
-        path = getattr(driver, "model_path", None)
-        backend = "tflite" if path is not None else "keras"
-        return driver, VisualBackProp(driver.model, driver.spec, backend=backend, model_path=path)
-
-    return job
-
-
-@dataclass(frozen=True)
-class SaliencyView:
-    """What the screen shows of one VisualBackProp pass, all made on the model's helper
-    thread: the mask as an RGBA layer and, when asked, the first conv layer's maps as a grid."""
-
-    outputs: np.ndarray  # the model's outputs for the frame: the car steers from these
-    mask: np.ndarray
-    tint: np.ndarray
-    maps: np.ndarray | None
-
-
-def saliency_view(vbp, maps: bool) -> Callable[[np.ndarray], SaliencyView]:
-    """frame -> SaliencyView, for CnnDriver.prefetch(saliency=...)."""
-    from agents.driving.saliency import feature_grid, saliency_tint
-
-    def view(frame: np.ndarray) -> SaliencyView:
-        result = vbp(frame)
-        grid = feature_grid(result.first_maps, columns=4) if maps else None
-        return SaliencyView(result.outputs, result.mask, saliency_tint(result.mask), grid)
-
-    return view
-
-
-def _finished(worker: Worker | None) -> bool:
-    if worker is None:
-        return False
-    worker.poll()
-    return worker.finished
-
-
 class AutopilotSession(TrackSession):
-    """A CNN steers from the dashcam; the person's steering takes over (DAgger)."""
+    """A CNN steers from the dashcam; the person's steering takes over (DAgger).
 
-    fine_tune_epochs = FINE_TUNE_EPOCHS
+    Its parts: the model (loaded in a worker: `loading`), `saliency` (S / M: the
+    VisualBackProp view) and `dagger` (the person's takeovers and F's fine-tune)."""
 
     def __init__(
         self,
@@ -514,27 +410,16 @@ class AutopilotSession(TrackSession):
         self.driver = None  # a CnnDriver once loaded
         self.model_path: Path | None = model
         self.error: str | None = None  # why there is no model (shown on screen)
-        self.loader: Worker | None = None
-        self.tuner: Worker | None = None
+        self.loading = BackgroundJob(on_done=self.use_driver, on_failed=self._load_failed)
         self.cnn_cmd: float | None = None
         self.expert_cmd = 0.0
         self.inference_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
         self.shown: np.ndarray | None = None  # the frame the CNN last steered from
-        # Takeover (DAgger)
-        self.takeover: RecordingPart | None = None
-        self.takeover_sessions: list[Path] = []
-        self.takeover_frames = 0
+        self.saliency = Saliency(notify)
+        self.dagger = Takeovers(notify, self._tuned)
         # The stats (autonomy, lane departures, takeovers) count from when the model now
         # driving took over: (simulated seconds, lane departures, takeovers) at that moment.
         self._stats_from = (0.0, 0, 0)
-        # Saliency
-        self.show_saliency = False
-        self.show_maps = False
-        self.vbp = None  # VisualBackProp for the current driver, built in a worker
-        self.vbp_loader: Worker | None = None
-        self.saliency_mask: np.ndarray | None = None
-        self.saliency_tint: np.ndarray | None = None  # the mask as an RGBA layer to draw
-        self.first_maps: np.ndarray | None = None  # the first conv layer's maps, as a grid
         super().__init__(track, look, notify)
         self.load_model(model)
 
@@ -561,14 +446,12 @@ class AutopilotSession(TrackSession):
         self._set_driver(None)
         self.inference_ms.clear()
         self.model_path = path
-        if self.loader is not None:
-            self.loader.cancel()  # its result is ignored: only the newest load counts
-        self.loader = None
+        self.loading.drop()  # only the newest load counts
         if path is None:
             self.error = "no model found: record laps in Drive, then train one in Train"
             return
         self.error = None
-        self.loader = Worker(load_driver_job(path), name=f"load {path.name}").start()
+        self.loading.start(load_driver_job(path), name=f"load {path.name}")
 
     def cycle_model(self, step: int) -> None:
         models = available_models()
@@ -588,9 +471,7 @@ class AutopilotSession(TrackSession):
     def _set_driver(self, driver) -> None:
         self.driver = driver
         self.loop.driver = driver
-        self.vbp = None
-        self.saliency_mask = self.saliency_tint = None
-        self.first_maps = None
+        self.saliency.set_driver(driver)
         self.cnn_cmd = None
         self._apply_cruise()
 
@@ -608,10 +489,10 @@ class AutopilotSession(TrackSession):
         self.error = None
         self.inference_ms.clear()
         self.reset_stats()
-        if self.show_saliency or self.show_maps:
-            self._prepare_saliency()
 
-    _use_driver = use_driver  # the name older tests and benches call
+    def _load_failed(self, error: str | None) -> None:
+        self.error = error
+        self.notify(error or "model failed to load", "error")
 
     def _model_failed(self, message: str) -> None:
         """The loaded model cannot drive on: the car waits and the banner says why."""
@@ -620,55 +501,9 @@ class AutopilotSession(TrackSession):
         self.notify(message, "error")
 
     def poll_workers(self) -> None:
-        if _finished(self.loader):
-            worker, self.loader = self.loader, None
-            if worker.state == DONE:
-                self.use_driver(worker.result)
-            elif worker.state == FAILED:
-                self.error = worker.error
-                self.notify(worker.error or "model failed to load", "error")
-        if _finished(self.vbp_loader):
-            worker, self.vbp_loader = self.vbp_loader, None
-            if worker.state == DONE and worker.result[0] is self.driver:
-                self.vbp = worker.result[1]
-            elif worker.state == FAILED:
-                self.show_saliency = self.show_maps = False
-                self.notify(f"saliency unavailable: {worker.error}", "error")
-        if _finished(self.tuner):
-            worker, self.tuner = self.tuner, None
-            self._fine_tune_finished(worker)
-
-    # --- saliency ------------------------------------------------------------------------
-    def toggle_saliency(self, maps: bool = False) -> None:
-        if maps:
-            self.show_maps = not self.show_maps
-        else:
-            self.show_saliency = not self.show_saliency
-        if (self.show_saliency or self.show_maps) and self.vbp is None:
-            self._prepare_saliency()
-
-    def _prepare_saliency(self) -> None:
-        if self.driver is None or self.vbp_loader is not None:
-            return
-        self.vbp_loader = Worker(saliency_job(self.driver), name="saliency").start()
-
-    def _take_saliency(self) -> None:
-        """Show the VisualBackProp pass the CNN just steered with, if this step had one."""
-        view = getattr(self.driver, "step_saliency", None)
-        if isinstance(view, SaliencyView) and (self.show_saliency or self.show_maps):
-            self.saliency_mask, self.saliency_tint = view.mask, view.tint
-            if view.maps is not None:
-                self.first_maps = view.maps
-
-    def _saliency_for_next_step(self) -> Callable[[np.ndarray], SaliencyView] | None:
-        # Every SALIENCY_EVERY-th step the helper thread runs the VisualBackProp pass in
-        # place of the plain one (CnnDriver.prefetch): one network at a time beside the
-        # screen's thread, never two.
-        if self.vbp is None or not (self.show_saliency or self.show_maps):
-            return None
-        if (self.world.steps + 1) % SALIENCY_EVERY:
-            return None
-        return saliency_view(self.vbp, self.show_maps)
+        self.loading.poll()
+        self.saliency.building.poll()
+        self.dagger.tuning.poll()
 
     # --- takeover and fine-tuning --------------------------------------------------------
     def _human_steering(self, inp: DriveInput, dt: float) -> float | None:
@@ -681,63 +516,26 @@ class AutopilotSession(TrackSession):
         c.mouse_mode = inp.mouse_held
         return c.update(dt, inp.left, inp.right, mouse_x=inp.mouse_x, stick=inp.stick)
 
-    def _takeover_part(self) -> RecordingPart:
-        if self.takeover is None:
-            look = self.dashcam.look
-            rec = Recorder(
-                None, self.dashcam.params, self.track.name, look,
-                rate_hz=TAKEOVER_RATE_HZ, source="takeover",
-            )  # fmt: skip
-            self.takeover = RecordingPart(rec, look=look, source="takeover")
-            self.takeover_sessions.append(rec.dir)
-        return self.takeover
-
     def stop_recording(self) -> None:
-        if self.takeover is not None:
-            rec, self.takeover = self.takeover.recorder, None
+        if self.dagger.stop():
             self.loop.recorder = None
-            rec.close()
-
-    @property
-    def recorder(self) -> Recorder | None:
-        return self.takeover.recorder if self.takeover is not None else None
 
     def fine_tune(self) -> None:
         """F: fine-tune the current model on its original data plus the takeovers."""
-        if self.tuner is not None:
-            self.notify("fine-tuning is already running")
-            return
-        if self.driver is None or self.model_path is None:
-            self.notify("no model loaded to fine-tune", "error")
-            return
-        if self.takeover_frames < MIN_TAKEOVER_FRAMES:
-            need = MIN_TAKEOVER_FRAMES / TAKEOVER_RATE_HZ
-            self.notify(f"take over for at least {need:.0f} s first (steer to take over)")
-            return
-        self.stop_recording()  # flush and close: the trainer reads the session folders
-        job = fine_tune_job(self.model_path, list(self.takeover_sessions), self.fine_tune_epochs)
-        self.tuner = Worker(job, name="fine-tune").start()
-        self.notify("fine-tuning in the background; the current model drives on")
+        if self.dagger.fine_tune(self.model_path, self.driver is not None):
+            self.loop.recorder = None  # the takeover session was closed for the trainer
 
-    def _fine_tune_finished(self, worker: Worker) -> None:
-        if worker.state == DONE and worker.result is not None:
-            done: FineTuned = worker.result
-            self.model_path = Path(done.result.model_path)
-            self.use_driver(done.driver)
-            self.takeover_sessions.clear()
-            self.takeover_frames = 0
-            note = "" if done.n_original else " (original data not on this machine: takeovers only)"
-            self.notify(f"fine-tuned: now driving {self.model_path.name}{note}", seconds=5.0)
-        elif worker.state == FAILED:
-            self.notify(worker.error or "fine-tuning failed", "error")
-        elif worker.state == CANCELLED or worker.result is None:
-            self.notify("fine-tuning cancelled: the model is unchanged")
+    def _tuned(self, done: FineTuned) -> None:
+        self.model_path = Path(done.result.model_path)
+        self.use_driver(done.driver)
+        note = "" if done.n_original else " (original data not on this machine: takeovers only)"
+        self.notify(f"fine-tuned: now driving {self.model_path.name}{note}", seconds=5.0)
 
     def close(self) -> None:
         self.stop_recording()
-        for worker in (self.loader, self.tuner, self.vbp_loader):
-            if worker is not None:
-                worker.cancel()
+        self.loading.cancel()
+        self.dagger.close()
+        self.saliency.close()
         super().close()
 
     # --- stepping ------------------------------------------------------------------------
@@ -749,7 +547,9 @@ class AutopilotSession(TrackSession):
         if self.driver is not None:
             self.apply_cruise(inp, dt)
         human = self._human_steering(inp, dt)
-        self.loop.recorder = self._takeover_part() if human is not None else None
+        self.loop.recorder = (
+            self.dagger.recording(self.dashcam, self.track.name) if human is not None else None
+        )
         try:
             step = self.loop.step(human)
         except UserFacingError as e:  # e.g. the model output NaN: park and say so
@@ -761,9 +561,9 @@ class AutopilotSession(TrackSession):
             self.cnn_cmd = step.driver_command
             if self.driver.last_inference_ms is not None:
                 self.inference_ms.append(self.driver.last_inference_ms)
-            self._take_saliency()
+            self.saliency.take(self.driver)
         if step.recorded:
-            self.takeover_frames += 1
+            self.dagger.frames += 1
         if step.record_error is not None:  # e.g. disk full: stop, keep what was written
             self.notify(f"takeover recording stopped: {step.record_error}", "error")
             self.stop_recording()
@@ -773,7 +573,7 @@ class AutopilotSession(TrackSession):
             self.controls.value = self.steering_cmd
         if self.driver is not None:
             # The next step's forward pass runs while the screen draws.
-            self.loop.prefetch(self._saliency_for_next_step())
+            self.loop.prefetch(self.saliency.for_step(self.world.steps + 1))
         return True
 
     # --- read-outs -----------------------------------------------------------------------

@@ -40,7 +40,7 @@ from game.errors import UserFacingError
 from game.sessions.grades import Grade, lap_grade, offset_grade
 from game.sessions.teach_result import TeachResult
 from game.textfmt import plural
-from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
+from game.workers import BackgroundJob, WorkerContext, WorkerEvent
 
 Notify = Callable[[str, str], None]  # (message, "info" | "error"): the screen's toast
 DriverFor = Callable[[Path], Driver]
@@ -260,11 +260,14 @@ class ModelsState:
         self.showing_card = False  # the current model's Teach result card is open
         self._cards: dict[tuple[Path, int], TeachResult | None] = {}
         self.references: dict[str, Reference] = dict(references or _references)
-        self.reference_worker: Worker | None = None
+        self.reference_job = BackgroundJob(on_done=self._references_measured)
         if references is None and any(t not in self.references for t in SUITE_TRACKS):
-            self.reference_worker = Worker(reference_job, name="expert references").start()
+            self.reference_job.start(reference_job, name="expert references")
         self.confirm_delete: Path | None = None  # the model a "delete?" question is about
-        self.worker: Worker | None = None
+        self.scoreboard = BackgroundJob(
+            on_done=self._scored, on_failed=self._score_failed,
+            on_cancelled=self._score_stopped, on_event=self._score_event,
+        )  # fmt: skip
         self.running: ScoreStarted | None = None  # the drive going on now
         self.failed: dict[Path, str] = {}  # scoreboard failures of this visit, by model
         self.filled: list[tuple[str, str, str]] = []  # (model name, track, mode) as they came
@@ -377,7 +380,7 @@ class ModelsState:
     # --- the scoreboard ------------------------------------------------------------------
     @property
     def scoring(self) -> bool:
-        return self.worker is not None
+        return self.scoreboard.busy
 
     def tasks(self, models: Sequence[ModelInfo]) -> list[ScoreTask]:
         """What to run: each model's missing (track, mode) results; when none are missing,
@@ -402,44 +405,44 @@ class ModelsState:
             return False
         self.failed.clear()
         job = score_job(tasks, self.board, self.driver_for)
-        self.worker = Worker(job, name="scoreboard").start()
+        self.scoreboard.start(job, name="scoreboard")
         results = sum(len(t.runs) for t in tasks)
         runs, models = plural(results, "result"), plural(len(tasks), "model")
         self.notify(f"scoreboard: {runs} on {models} (cruise and race); Esc stops it", "info")
         return True
 
     def cancel_scores(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        self.scoreboard.cancel()
 
     def update(self) -> None:
         """Take the worker's news: each finished run fills its model's row at once."""
-        worker = self.worker
-        if worker is None:
-            return
-        for ev in worker.poll():
-            data = ev.data
-            if isinstance(data, ScoreStarted):
-                self.running = data
-            elif isinstance(data, ScoreDone):
-                if self.running is not None and data.mode == self.running.modes[-1]:
-                    self.running = None  # the drive's last result is in
-                self.filled.append((data.path.stem, data.track, data.mode))
-                self._rescore(data.path)
-            elif isinstance(data, ScoreFailed):
-                self.running = None
-                self.failed[data.path] = data.message
-                self.notify(data.message, "error")
-        if not worker.finished:
-            return
-        self.worker, self.running = None, None
-        if worker.state == DONE:
-            t = worker.result
-            self.notify(f"scoreboard done: {t.results} results from {t.drives} drives", "info")
-        elif worker.state == CANCELLED:
-            self.notify("scoreboard stopped: the finished runs are kept", "info")
-        elif worker.state == FAILED:
-            self.notify(worker.error or "the scoreboard failed", "error")
+        self.scoreboard.poll()
+
+    def _score_event(self, ev: WorkerEvent) -> None:
+        data = ev.data
+        if isinstance(data, ScoreStarted):
+            self.running = data
+        elif isinstance(data, ScoreDone):
+            if self.running is not None and data.mode == self.running.modes[-1]:
+                self.running = None  # the drive's last result is in
+            self.filled.append((data.path.stem, data.track, data.mode))
+            self._rescore(data.path)
+        elif isinstance(data, ScoreFailed):
+            self.running = None
+            self.failed[data.path] = data.message
+            self.notify(data.message, "error")
+
+    def _scored(self, t) -> None:
+        self.running = None
+        self.notify(f"scoreboard done: {t.results} results from {t.drives} drives", "info")
+
+    def _score_stopped(self) -> None:
+        self.running = None
+        self.notify("scoreboard stopped: the finished runs are kept", "info")
+
+    def _score_failed(self, error: str | None) -> None:
+        self.running = None
+        self.notify(error or "the scoreboard failed", "error")
 
     def _rescore(self, path: Path) -> None:
         for i, m in enumerate(self.models):
@@ -449,26 +452,23 @@ class ModelsState:
     @property
     def progress(self) -> tuple[float | None, str]:
         """The running scoreboard's fraction and status line."""
-        if self.worker is None:
+        worker = self.scoreboard.worker
+        if worker is None:
             return None, ""
-        return self.worker.fraction, self.worker.message
+        return worker.fraction, worker.message
 
     def close(self) -> None:
         self.cancel_scores()
-        if self.reference_worker is not None:
-            self.reference_worker.cancel()
+        self.reference_job.cancel()
 
     # --- what the results mean -------------------------------------------------------------
     def poll_references(self) -> None:
-        worker = self.reference_worker
-        if worker is None:
-            return
-        worker.poll()
-        if worker.finished:
-            self.reference_worker = None
-            if worker.state == DONE and worker.result:
-                self.references = dict(worker.result)
-                _references.update(worker.result)
+        self.reference_job.poll()
+
+    def _references_measured(self, result) -> None:
+        if result:
+            self.references = dict(result)
+            _references.update(result)
 
     def offset_grade(self, m: ModelInfo, track: str | None = None) -> Grade:
         """A model's mean |offset| (on `track`, or over the tracks scored) against the

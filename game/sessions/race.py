@@ -24,7 +24,7 @@ from game.sessions.leaderboard import Leaderboard
 from game.sessions.race_run import Race, Racer, Standing, StepEvents, standings_table
 from game.sim.dashcam import Dashcam
 from game.sim.track import Track
-from game.workers import DONE, FAILED, Worker, WorkerContext
+from game.workers import BackgroundJob, WorkerContext
 
 EXPERT, PERSON = "expert", "you"
 MAX_CARS = 5  # one per car colour (game.render.theme.CAR_COLORS)
@@ -100,7 +100,7 @@ class RaceSession:
         self.race: Race | None = None  # the race being run (or just finished)
         self.racing = False
         self.paused = False
-        self.loader: Worker | None = None
+        self.loading = BackgroundJob(on_done=self._models_loaded, on_failed=self._load_failed)
         self._drivers: dict[Path, Driver] = {}  # CnnDrivers by model path, kept between races
         self.follow = 0
         self.countdown = 0.0
@@ -193,11 +193,11 @@ class RaceSession:
         if not self.chosen:
             self.notify("choose at least one driver", "error")
             return
-        if self.loader is not None:
+        if self.loading.busy:
             return
         paths = [Path(e.key) for e in self.chosen if e.key not in (EXPERT, PERSON)]
         paths = [p for p in paths if p not in self._drivers]  # loaded for an earlier race
-        self.loader = Worker(load_models_job(paths), name="load race models").start()
+        self.loading.start(load_models_job(paths), name="load race models")
 
     def restart(self) -> None:
         self.back_to_picker()
@@ -207,11 +207,10 @@ class RaceSession:
         self.racing = False
         self.race = None
 
-    def _models_loaded(self, worker: Worker) -> None:
-        if worker.state != DONE:
-            self.notify(worker.error or "loading the models failed", "error")
-            return
-        loaded: LoadedModels = worker.result
+    def _load_failed(self, error: str | None) -> None:
+        self.notify(error or "loading the models failed", "error")
+
+    def _models_loaded(self, loaded: LoadedModels) -> None:
         self._drivers.update(loaded.drivers)
         cars: list[tuple[str, Driver | None]] = []
         for entry in self.chosen:
@@ -286,12 +285,7 @@ class RaceSession:
 
     def update(self, dt: float, inp: DriveInput) -> bool:
         """One step; True when the cars moved (racing, not paused, past the countdown)."""
-        if self.loader is not None:
-            self.loader.poll()
-            if self.loader.finished:
-                worker, self.loader = self.loader, None
-                if worker.state in (DONE, FAILED):
-                    self._models_loaded(worker)
+        self.loading.poll()
         if not self.racing or self.paused:
             return False
         if self.countdown > 0:
@@ -308,5 +302,4 @@ class RaceSession:
         return True
 
     def close(self) -> None:
-        if self.loader is not None:
-            self.loader.cancel()
+        self.loading.cancel()

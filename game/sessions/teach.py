@@ -6,7 +6,7 @@ Three steps, each of which Esc or quitting may end without losing a lap:
    recordings, which the Train screen lists too; off-lane rows are marked and left out of
    training). Too few rows inside the lane: one more lap is asked for.
 2. TRAIN: the shipped default model is fine-tuned on this flow's recordings for a few epochs
-   in a game.workers.Worker (Esc cancels; the recordings stay). A cancelled or failed run
+   in a game.workers.BackgroundJob (Esc cancels; the recordings stay). A cancelled or failed run
    STOPS: Enter trains again, R drives more laps.
 3. WATCH: the new model drives by itself (an AutopilotSession the screen makes) on the same
    track for a lap while a worker measures it headless (game.sessions.teach_result). Then
@@ -34,8 +34,16 @@ from game.paths import user_dir
 from game.sessions.controls import track_label
 from game.sessions.driving import DriveSession, Notify, TrackSession, no_notice
 from game.sessions.teach_result import TeachResult, result_job
-from game.sessions.training import RunState, TrainingRun, follow_training, train_job
-from game.workers import CANCELLED, DONE, FAILED, Worker
+from game.sessions.training import (
+    JobFactory,
+    RunState,
+    TrainingRun,
+    run_config,
+    train_job,
+    training_job,
+)
+from game.textfmt import plural
+from game.workers import BackgroundJob
 
 LAPS = 2
 EPOCHS = FINE_TUNE_EPOCHS  # a fine-tune of the shipped model: one pass makes it yours
@@ -44,7 +52,6 @@ WATCH_LAPS = 1  # laps on the taught track before the unseen one
 DEFAULT_TRACK = "oval"  # the shortest shipped track: two laps take about two minutes
 MODEL_STEM = "my-car"
 
-JobFactory = Callable[..., Callable]  # game.sessions.training.train_job's signature
 ResultFactory = Callable[..., Callable]  # game.sessions.teach_result.result_job's signature
 
 
@@ -99,13 +106,16 @@ class TeachSession:
         self.recordings: list[Path] = []  # this flow's sessions, all trained on
         self.step = Step.DRIVE
         self.lap_goal = laps
-        self.worker: Worker | None = None
         self.run: TrainingRun | None = None
+        self.training = training_job(
+            lambda: self.run, self._trained, self._training_failed, self._training_cancelled
+        )
         self.model_path: Path | None = None
         self.watch: TrackSession | None = None  # the Autopilot session showing the model
         self.watching_unseen = False
         self.your_lap_times: list[float] = []  # every lap you drove in this flow, in order
-        self.result_worker: Worker | None = None  # measures the new model for the card
+        # Measures the new model for the card.
+        self.measuring_job = BackgroundJob(on_done=self._measured, on_failed=self._measure_failed)
         self.result: TeachResult | None = None
         self.result_error = ""
         self.start_driving()
@@ -152,7 +162,7 @@ class TeachSession:
         return good
 
     def start_training(self) -> bool:
-        if self.worker is not None:
+        if self.training.busy:
             return False
         sessions = self.trainable_sessions()
         if not sessions:
@@ -162,32 +172,33 @@ class TeachSession:
             return False
         out = new_model_path(MODEL_STEM)  # my-car-2026-11-30-1412.h5: every run its own
         job = self.job_factory(
-            sessions=sessions, arch=DEFAULT_ARCHITECTURE, epochs=self.epochs, out_path=out,
-            initial_model=self.initial_model,
-        )  # fmt: skip
+            run_config(sessions, DEFAULT_ARCHITECTURE, self.epochs, out, self.initial_model)
+        )
         self.run = TrainingRun()
-        self.worker = Worker(job, name="teach training").start()
+        self.training.start(job, name="teach training")
         self.step = Step.TRAIN
         return True
 
-    def _training(self) -> None:
-        worker, run = self.worker, self.run
-        if worker is None or run is None or not follow_training(worker, run):
+    def _trained(self, result) -> None:
+        if result is None or self.run is None:  # a job that returned nothing: no model
+            self._training_failed(None)
             return
-        self.worker = None
-        if worker.state == DONE and worker.result is not None:
-            run.state = RunState.DONE
-            self.model_path = Path(worker.result.model_path)
-            self.step = Step.WATCH
-            self.notify(f"model saved: {self.model_path.name}")
-            self._start_result()
-        else:
-            if worker.state == CANCELLED:
-                run.state = RunState.CANCELLED
-            else:
-                run.state, run.error = RunState.FAILED, worker.error or "training failed"
-                self.notify(run.error, "error")
-            self.step = Step.STOPPED
+        self.run.state = RunState.DONE
+        self.model_path = Path(result.model_path)
+        self.step = Step.WATCH
+        self.notify(f"model saved: {self.model_path.name}")
+        self._start_result()
+
+    def _training_cancelled(self) -> None:
+        if self.run is not None:
+            self.run.state = RunState.CANCELLED
+        self.step = Step.STOPPED
+
+    def _training_failed(self, error: str | None) -> None:
+        if self.run is not None:
+            self.run.state, self.run.error = RunState.FAILED, error or "training failed"
+            self.notify(self.run.error, "error")
+        self.step = Step.STOPPED
 
     @property
     def progress(self) -> float | None:
@@ -198,7 +209,8 @@ class TeachSession:
         """Training's one line (epoch, batch, ETA) under the progress bar."""
         if self.run is None:
             return ""
-        return self.run.line(self.worker.message if self.worker is not None else "")
+        worker = self.training.worker
+        return self.run.line(worker.message if worker is not None else "")
 
     # --- step 3: watch -------------------------------------------------------------------
     def attach_watch(self, session: TrackSession) -> None:
@@ -230,31 +242,23 @@ class TeachSession:
             model=self.model_path, shipped=shipped_model(), track_spec=self.track_spec,
             recordings=self.trainable_sessions(), lap_times=list(self.your_lap_times),
         )  # fmt: skip
-        self.result_worker = Worker(job, name="teach result").start()
+        self.measuring_job.start(job, name="teach result")
 
     def _stop_result(self) -> None:
-        if self.result_worker is not None:
-            self.result_worker.cancel()
-        self.result_worker, self.result, self.result_error = None, None, ""
+        self.measuring_job.drop()
+        self.result, self.result_error = None, ""
 
-    def _poll_result(self) -> None:
-        worker = self.result_worker
-        if worker is None:
-            return
-        worker.poll()
-        if not worker.finished:
-            return
-        self.result_worker = None
-        if worker.state == DONE:
-            self.result = worker.result
-        elif worker.state == FAILED:
-            self.result_error = worker.error or "the result could not be measured"
-            self.notify(self.result_error, "error")
+    def _measured(self, result: TeachResult | None) -> None:
+        self.result = result
+
+    def _measure_failed(self, error: str | None) -> None:
+        self.result_error = error or "the result could not be measured"
+        self.notify(self.result_error, "error")
 
     @property
     def measuring(self) -> tuple[float | None, str] | None:
         """(fraction, what is being measured) while the card's figures are coming in."""
-        w = self.result_worker
+        w = self.measuring_job.worker
         return (w.fraction, w.message) if w is not None else None
 
     def show_result(self) -> None:
@@ -275,17 +279,17 @@ class TeachSession:
         if self.step is Step.DRIVE:
             self._laps_driven()
         elif self.step is Step.TRAIN:
-            self._training()
+            self.training.poll()
         elif self.step is Step.WATCH:
             self._watching()
-        self._poll_result()
+        self.measuring_job.poll()
 
     def back(self) -> bool:
         """Esc: True when the flow ends (the screen closes); while training it cancels the
         run first (the recordings stay), and the next Esc leaves."""
-        if self.step is Step.TRAIN and self.worker is not None:
+        if self.step is Step.TRAIN and self.training.busy:
             if self.run is not None and self.run.state is not RunState.CANCELLING:
-                self.worker.cancel()
+                self.training.cancel()
                 self.run.state = RunState.CANCELLING
                 return False
         return True
@@ -294,13 +298,12 @@ class TeachSession:
         """R (after training): drive more laps; the next training uses all of them."""
         if self.step in (Step.WATCH, Step.RESULT, Step.STOPPED):
             self.start_driving()
-            self.notify(f"drive {_laps(self.laps)} more: your car learns from all of them")
+            self.notify(f"drive {plural(self.laps, 'lap')} more: your car learns from all of them")
 
     def close(self) -> None:
         """The screen closes (Esc, quit): keep every recorded row, stop background work."""
         self.drive.close()
-        if self.worker is not None:
-            self.worker.cancel()
+        self.training.cancel()
         # A result being measured goes on in the background and is saved with the model (the
         # Models screen shows it); quitting the game cancels it with every other worker.
 
@@ -309,10 +312,11 @@ class TeachSession:
         """(what to do now, a smaller second line) for the band over the road."""
         if self.step is Step.DRIVE:
             return (
-                f"Step 1 of 3:  drive {_laps(self.lap_goal)} - stay in your lane.   "
+                f"Step 1 of 3:  drive {plural(self.lap_goal, 'lap')} - stay in your lane.   "
                 f"Lap {self.lap}/{self.lap_goal}",
                 "Left / Right or A / D steer, Up / Down speed.   Recording: "
-                f"{self._frames()} frames (off-lane ones are left out).   Esc: stop, laps kept",
+                f"{plural(self._frames(), 'frame')} (off-lane ones are left out)."
+                "   Esc: stop, laps kept",
             )
         if self.step is Step.TRAIN:
             what = "fine-tuning the shipped PilotNet" if self.initial_model else "a new network"
@@ -348,6 +352,3 @@ class TeachSession:
         rec = self.drive.recorder
         return rec.frame_count if rec is not None else 0
 
-
-def _laps(n: int) -> str:
-    return f"{n} lap" if n == 1 else f"{n} laps"

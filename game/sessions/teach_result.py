@@ -185,7 +185,7 @@ def your_figures(
     excursions = 0
     for folder in recordings:
         try:
-            rows = load_session(folder).rows
+            rows = load_session(folder).columns
         except (UserFacingError, OSError):
             continue
         keep = (rows["source"] == "human") & (rows["cam_dx"] == 0) & (rows["cam_dyaw"] == 0)

@@ -21,6 +21,7 @@ from typing import Any
 from agents.driving.model_catalog import available_models, new_model_path, shipped_model
 from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
 from agents.driving.recording import LOG_NAME, SessionSummary, list_sessions
+from agents.driving.train_config import TrainConfig
 from agents.training import (
     EARLY_STOP_PATIENCE,
     FINE_TUNE_EPOCHS,
@@ -31,7 +32,7 @@ from agents.training import (
 )
 from game.paths import user_dir
 from game.textfmt import format_clock, plural, short_path
-from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
+from game.workers import BackgroundJob, WorkerContext, WorkerEvent
 
 EPOCH_CHOICES = (1, 2, 3, 5, 10, 15, 20, 30, 50)
 DEFAULT_EPOCHS = SCRATCH_EPOCHS  # train-driver --scratch reads the same constant
@@ -40,21 +41,27 @@ SKIPPED_WIDTH = 64  # characters of one listed problem
 
 Notify = Callable[[str, str], None]  # (message, "info" | "error"): the screen's toast
 Job = Callable[[WorkerContext], Any]
-# (sessions, arch, epochs, out_path, initial_model=None) -> the worker job; see train_job.
-JobFactory = Callable[..., Job]
+JobFactory = Callable[[TrainConfig], Job]  # the run's options -> the worker job (train_job)
 
 
 def _quiet(text: str, kind: str = "info") -> None:
     """The default Notify: a state used without a screen (tests) reports nowhere."""
 
 
-def train_job(
+def run_config(
     sessions: list[Path], arch: str, epochs: int, out_path: Path,
     initial_model: Path | None = None,
-) -> Job:  # fmt: skip
-    """Worker job: train and save `out_path`; each TrainingProgress goes to the screen.
-    With `initial_model` it fine-tunes that model (its own architecture) instead, within
-    FINE_TUNE_TIME_LIMIT_S: "your model in a minute"."""
+) -> TrainConfig:  # fmt: skip
+    """The Train and Teach screens' run: a new `arch` model, or with `initial_model` a
+    fine-tune of that model (its own architecture) within FINE_TUNE_TIME_LIMIT_S: "your model
+    in a minute"."""
+    if initial_model is not None:
+        return TrainConfig.fine_tune(initial_model, sessions, out_path, epochs=epochs)
+    return TrainConfig.scratch(sessions, out_path, arch=arch, epochs=epochs)
+
+
+def train_job(config: TrainConfig) -> Job:
+    """Worker job: train and save `config.out_path`; each TrainingProgress goes to the screen."""
 
     def job(ctx: WorkerContext):
         ctx.progress(None, "starting TensorFlow")
@@ -65,11 +72,7 @@ def train_job(
                 ctx.progress(None, event.message)
             ctx.emit(event)
 
-        return train(
-            sessions, arch=None if initial_model is not None else arch, epochs=epochs,
-            out_path=out_path, progress=progress, cancel=ctx.cancel, initial_model=initial_model,
-            time_limit_s=FINE_TUNE_TIME_LIMIT_S if initial_model is not None else None,
-        )  # fmt: skip
+        return train(config, progress=progress, cancel=ctx.cancel)
 
     return job
 
@@ -95,10 +98,17 @@ class TrainingRun:
     )
     skipped: list[str] = field(default_factory=list)
     error: str = ""
+    # The training watchdog's warning (no batch finished for a while), until the next batch.
+    stall: str = ""
 
     @property
     def active(self) -> bool:
         return self.state in (RunState.PREPARING, RunState.TRAINING, RunState.CANCELLING)
+
+    @property
+    def stalled(self) -> bool:
+        """The watchdog's warning is the status line (drawn as a warning)."""
+        return bool(self.stall) and self.state is RunState.TRAINING
 
     @property
     def fraction(self) -> float | None:
@@ -115,7 +125,11 @@ class TrainingRun:
         if event.phase is Phase.DATA:
             if event.skipped:
                 self.skipped = list(event.skipped)
+            if self.state is RunState.TRAINING and event.message:  # the watchdog (stall_message)
+                self.stall = event.message
             return
+        if (event.phase is Phase.TRAIN and event.batch) or event.phase is Phase.VALIDATE:
+            self.stall = ""  # a batch finished (the watchdog's beat): the warning is over
         if event.phase is Phase.EPOCH_END and not self._epoch_complete(event):
             return
         self.last = event
@@ -145,6 +159,8 @@ class TrainingRun:
             return f"failed: {self.error}"
         if self.state is RunState.DONE:
             return "done"
+        if self.stalled:
+            return self.stall
         ev = self.last
         if ev is None or not ev.batches:
             return worker_message or "preparing the data"
@@ -165,12 +181,21 @@ class TrainingRun:
         return lines
 
 
-def follow_training(worker: Worker, run: TrainingRun) -> bool:
-    """Feed a training worker's progress events to `run`; True once the worker has finished."""
-    for ev in worker.poll():
-        if ev.kind == "data" and isinstance(ev.data, TrainingProgress):
-            run.on_event(ev.data)
-    return worker.finished
+def training_job(
+    run: Callable[[], TrainingRun | None],
+    on_done: Callable[[Any], None],
+    on_failed: Callable[[str | None], None],
+    on_cancelled: Callable[[], None],
+) -> BackgroundJob:
+    """The background job of a training run: each TrainingProgress goes to the run `run()`
+    gives (the screen's current one), then its outcome to a handler."""
+
+    def follow(event: WorkerEvent) -> None:
+        current = run()
+        if current is not None and isinstance(event.data, TrainingProgress):
+            current.on_event(event.data)
+
+    return BackgroundJob(on_done, on_failed, on_cancelled, on_event=follow)
 
 
 def _finite(v: float | None) -> bool:
@@ -227,8 +252,8 @@ class TrainScreenState:
         self._preview: tuple[tuple[str, int], str] | None = None
         self.sessions: list[SessionSummary] = []
         self.selected: set[Path] = set()
-        self.worker: Worker | None = None
         self.run: TrainingRun | None = None  # the running or last run
+        self.job = training_job(lambda: self.run, self._trained, self._failed, self._cancelled)
         self.result: Any = None  # TrainResult of the last finished run (cancel keeps it)
         self.refresh()
 
@@ -337,7 +362,7 @@ class TrainScreenState:
     @property
     def saves_to(self) -> str:
         stop = (
-            f"fine-tune: stops within {FINE_TUNE_TIME_LIMIT_S:.0f} s"
+            f"stops within {FINE_TUNE_TIME_LIMIT_S:.0f} s"  # "Start from" says fine-tune
             if self.start_from is not None
             else f"early stop: {plural(EARLY_STOP_PATIENCE, 'epoch')}"
         )
@@ -346,7 +371,7 @@ class TrainScreenState:
     # --- the run ---------------------------------------------------------------------------
     @property
     def training(self) -> bool:
-        return self.worker is not None
+        return self.job.busy
 
     def start(self) -> bool:
         if self.training:
@@ -361,24 +386,25 @@ class TrainScreenState:
             out_path = new_model_path(self.arch)
         self.out_path = out_path
         self.run = TrainingRun()
-        job = self.job_factory(chosen, self.arch, self.epochs, out_path,
-                               initial_model=self.start_from)  # fmt: skip
-        self.worker = Worker(job, name="training").start()
+        job = self.job_factory(
+            run_config(chosen, self.arch, self.epochs, out_path, initial_model=self.start_from)
+        )
+        self.job.start(job, name="training")
         return True
 
     def cancel(self) -> None:
-        if self.worker is not None and self.run is not None:
-            self.worker.cancel()
+        if self.job.busy and self.run is not None:
+            self.job.cancel()
             self.run.state = RunState.CANCELLING
 
     def update(self) -> None:
         """Take the worker's news: progress events, then how the run ended."""
-        worker, run = self.worker, self.run
-        if worker is None or run is None or not follow_training(worker, run):
-            return
-        self.worker = None
-        if worker.state == DONE and worker.result is not None:
-            self.result = worker.result
+        self.job.poll()
+
+    def _trained(self, result: Any) -> None:
+        run = self.run
+        if result is not None and run is not None:
+            self.result = result
             run.state = RunState.DONE
             n = len(run.skipped)
             note = f" ({plural(n, 'bad row')} skipped)" if n else ""
@@ -388,16 +414,21 @@ class TrainScreenState:
                 note += f"; {views} recovery views of your driving added"
             self.notify(f"model saved: {short_path(self.result.model_path)}{note}", "info")
             self.refresh()  # the new model is a starting point too
-        elif worker.state == CANCELLED:
-            run.state = RunState.CANCELLED
+
+    def _cancelled(self) -> None:
+        if self.run is not None:
+            self.run.state = RunState.CANCELLED
             self.notify("training cancelled", "info")
-        elif worker.state == FAILED:
-            run.state, run.error = RunState.FAILED, worker.error or "training failed"
-            self.notify(run.error, "error")
+
+    def _failed(self, error: str | None) -> None:
+        if self.run is not None:
+            self.run.state, self.run.error = RunState.FAILED, error or "training failed"
+            self.notify(self.run.error, "error")
 
     def status_line(self) -> str:
         if self.run is not None:
-            return self.run.line(self.worker.message if self.worker is not None else "")
+            worker = self.job.worker
+            return self.run.line(worker.message if worker is not None else "")
         return "done" if self.result is not None else "ready: choose sessions, then START"
 
     @property

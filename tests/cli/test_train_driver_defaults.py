@@ -17,13 +17,13 @@ from game.sessions.training import DEFAULT_EPOCHS, TrainScreenState
 
 @pytest.fixture
 def calls(monkeypatch, tmp_path) -> list[dict]:
-    """train() replaced by a recorder of its arguments (no TensorFlow, no data)."""
+    """train() replaced by a recorder of its config's options (no TensorFlow, no data)."""
     seen: list[dict] = []
 
-    def fake_train(sessions, **kw):
-        seen.append(kw)
+    def fake_train(config, **hooks):
+        seen.append(vars(config))
         card = SimpleNamespace(best_epoch=1, details={"frames": {"total": 10}})
-        return SimpleNamespace(model_path=kw["out_path"], best_val_loss=0.01, epochs_run=1,
+        return SimpleNamespace(model_path=config.out_path, best_val_loss=0.01, epochs_run=1,
                                skipped=[], seconds=1.0, card=card)  # fmt: skip
 
     monkeypatch.setattr(train_mod, "train", fake_train)

@@ -23,10 +23,10 @@ from tests.agents.driving.tiny_session import TINY_TRACK
 @pytest.fixture(scope="module")
 def takeover(tmp_path_factory) -> Path:
     """A short session a person drove in the Autopilot screen (source=takeover)."""
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     folder = tmp_path_factory.mktemp("takeover") / "t"
-    record_expert(TINY_TRACK, 1, folder, rate_hz=0.5, seed=2, recovery=False)
+    record_expert(ExpertRecording(TINY_TRACK, 1, folder, rate_hz=0.5, seed=2, recovery=False))
     log = folder / "log.csv"
     with open(log, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -43,10 +43,10 @@ def takeover(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory) -> Path:
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     folder = tmp_path_factory.mktemp("orig") / "o"
-    record_expert(TINY_TRACK, 1, folder, rate_hz=4.0, seed=1, recovery=False)
+    record_expert(ExpertRecording(TINY_TRACK, 1, folder, rate_hz=4.0, seed=1, recovery=False))
     return folder
 
 

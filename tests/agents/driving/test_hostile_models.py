@@ -188,11 +188,12 @@ def test_autopilot_parks_and_shows_the_error_when_the_model_outputs_nan():
         app.push("menu")
         scene = app.push("autopilot", track=TRACK, model="/nonexistent/none.h5")
         assert isinstance(scene, AutopilotScene)
-        scene.loader = None  # the file does not exist: use the stand-in driver instead
-        scene._use_driver(NanDriver())
+        s = scene.session
+        s.loading.drop()  # the file does not exist: use the stand-in driver instead
+        s.use_driver(NanDriver())
         assert app.run_frames(30) == 30
-        assert scene.driver is None and "produced NaN steering" in scene.error
-        assert scene.world.car.cruise_speed == 0.0  # parked
+        assert s.driver is None and "produced NaN steering" in s.error
+        assert s.world.car.cruise_speed == 0.0  # parked
         assert app.running and app.scene is scene
         app.run_frames(1, lambda i: [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE)])
     finally:
@@ -204,11 +205,11 @@ def test_autopilot_parks_and_shows_the_error_when_the_model_outputs_nan():
 
 def test_fine_tune_onto_another_architecture_names_the_model_and_both(tmp_path):
     from agents.driving.models import build_model
-    from agents.driving.train import train
+    from agents.driving.train import TrainConfig, train
 
     def attempt(model_path: Path, arch: str | None = None) -> None:
-        train([tmp_path / "no-data"], arch, epochs=1, out_path=tmp_path / "o.h5",
-              initial_model=model_path)  # fmt: skip
+        train(TrainConfig((tmp_path / "no-data",), arch, epochs=1, out_path=tmp_path / "o.h5",
+                          initial_model=model_path))  # fmt: skip
 
     pooled = save_model_atomic(build_model("pooled"), tmp_path / "pooled.h5")
     write_card(pooled, {"architecture": "pooled", "input": spec_for("pooled").to_dict()})

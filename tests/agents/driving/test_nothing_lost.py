@@ -225,6 +225,7 @@ def test_training_replaces_model_card_and_log_together_or_not_at_all(
     import keras
 
     from agents.driving import train as train_mod
+    from agents.driving.train import TrainConfig
 
     out = tmp_path / "m.h5"
     log = tmp_path / "m.training.csv"
@@ -237,7 +238,8 @@ def test_training_replaces_model_card_and_log_together_or_not_at_all(
 
     # 1. A finished run: model, card (stamped with the model's hash) and log are all new; the
     # broken frames are left out and reported with their log.csv lines.
-    result = train_mod.train([copy], "pilotnet", epochs=1, out_path=out, batch_size=32)
+    config = TrainConfig((copy,), "pilotnet", epochs=1, out_path=out, batch_size=32)
+    result = train_mod.train(config)
     assert result.model_path == out and log.read_text().startswith("epoch,")
     for frame in bad:
         line = f"log.csv line {frame_line(copy, frame)}: frames/{frame.name}"
@@ -253,7 +255,8 @@ def test_training_replaces_model_card_and_log_together_or_not_at_all(
     nan_model = save_model_atomic(model, tmp_path / "nan.h5")
     write_card(nan_model, {"architecture": "pilotnet", "input": card["input"]})
     with pytest.raises(UserFacingError, match="NaN") as err:
-        train_mod.train([copy], epochs=2, out_path=out, batch_size=32, initial_model=nan_model)
+        train_mod.train(TrainConfig((copy,), epochs=2, out_path=out, batch_size=32,
+                                    initial_model=nan_model))  # fmt: skip
     assert str(out) in str(err.value)
     assert (out.read_bytes(), card_path(out).read_bytes(), log.read_bytes()) == good
 
@@ -269,7 +272,7 @@ def test_training_replaces_model_card_and_log_together_or_not_at_all(
 
     monkeypatch.setattr(training, "partial_path", full_disk)
     with pytest.raises(UserFacingError, match="No space left on device") as err:
-        train_mod.train([copy], "pilotnet", epochs=1, out_path=out, batch_size=32)
+        train_mod.train(TrainConfig((copy,), "pilotnet", epochs=1, out_path=out, batch_size=32))
     assert str(err.value).startswith(f"{out}: cannot save")
     assert (out.read_bytes(), card_path(out).read_bytes(), log.read_bytes()) == good
     assert leftovers(tmp_path) == []

@@ -294,12 +294,12 @@ def test_near_views_sit_close_to_the_pose_in_the_share_asked_for():
 
 def test_recovery_labels_point_back_to_the_lane_centre(tmp_path):
     from agents.driving.expert import expert_steering_from_pose
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     track = generate_track(11)
     out = tmp_path / "rec"
     gain = 2.5  # a stiffer teacher than the reference, as the build uses
-    summary = record_expert(track, 1, out, rate_hz=2.0, seed=3, feedback_gain=gain)
+    summary = record_expert(ExpertRecording(track, 1, out, rate_hz=2.0, seed=3, feedback_gain=gain))
     assert summary.interventions == 0
     s = load_session(out)
     c = s.columns

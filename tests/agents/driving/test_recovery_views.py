@@ -220,12 +220,13 @@ def test_worker_processes_make_the_same_views(session, tmp_path, monkeypatch):
 
 
 def test_training_on_a_person_adds_their_recovery_views_by_default(session, tmp_path):
-    from agents.driving.train import train
+    from agents.driving.train import TrainConfig, train
     from agents.modelio import read_card
 
     events = []
     out = tmp_path / "m.h5"
-    train([session], "pilotnet", epochs=1, out_path=out, batch_size=32, progress=events.append)
+    config = TrainConfig((session,), "pilotnet", epochs=1, out_path=out, batch_size=32)
+    train(config, progress=events.append)
     card = read_card(out)
     views = card["recovery_views"]
     assert views > 0 and (session / "recovery_views").is_dir()
@@ -233,5 +234,5 @@ def test_training_on_a_person_adds_their_recovery_views_by_default(session, tmp_
     assert card["frames"]["total"] == rows + views  # the views train beside the person's rows
     assert any(f"{views} recovery views" in (e.message or "") for e in events)
     off = tmp_path / "off.h5"
-    train([session], "pilotnet", epochs=1, out_path=off, batch_size=32, recovery_views=False)
+    train(config.with_(out_path=off, recovery_views=False))
     assert read_card(off)["recovery_views"] == 0 and read_card(off)["frames"]["total"] == rows

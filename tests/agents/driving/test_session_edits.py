@@ -119,7 +119,7 @@ def test_recovery_views_skip_deleted_person_rows(tmp_path):
 
 
 def test_the_model_card_counts_deleted_and_mirrored_rows(tmp_path):
-    from agents.driving.train import train
+    from agents.driving.train import TrainConfig, train
     from agents.modelio import read_card
 
     folder = make_studio_session(tmp_path / "s", rows=60, source="expert")
@@ -127,8 +127,9 @@ def test_the_model_card_counts_deleted_and_mirrored_rows(tmp_path):
     studio_data.mirror(folder, 30, 40)
     events = []
     out = tmp_path / "m.h5"
-    train([folder], "pilotnet", epochs=1, out_path=out, batch_size=16, recovery_views=False,
-          progress=events.append)  # fmt: skip
+    config = TrainConfig((folder,), "pilotnet", epochs=1, out_path=out, batch_size=16,
+                         recovery_views=False)  # fmt: skip
+    train(config, progress=events.append)
     card = read_card(out)
     assert card["deleted_rows"] == 12 and card["mirrored_rows"] == 10
     assert card["frames"]["total"] == 48

@@ -23,7 +23,7 @@ from agents.driving.models import (
     with_speed_head,
 )
 from agents.driving.preprocess import spec_for
-from agents.driving.train import speed_outputs_card, train, update_card
+from agents.driving.train import TrainConfig, speed_outputs_card, train, update_card
 from agents.modelio import load_model_checked, read_card, save_model_atomic
 from game.errors import UserFacingError
 from tests.agents.driving.tiny_session import TINY_TRACK
@@ -31,10 +31,11 @@ from tests.agents.driving.tiny_session import TINY_TRACK
 
 @pytest.fixture(scope="module")
 def race_session(tmp_path_factory):
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     folder = tmp_path_factory.mktemp("race") / "race"
-    record_expert(TINY_TRACK, 1, folder, look="mixed", rate_hz=2.0, seed=1, race=True)
+    recipe = ExpertRecording(TINY_TRACK, 1, folder, look="mixed", rate_hz=2.0, seed=1, race=True)
+    record_expert(recipe)
     return folder
 
 
@@ -87,7 +88,8 @@ def test_models_with_the_older_plain_speed_branch_still_fine_tune(race_session, 
     save_model_atomic(with_speed_head(build_model("pilotnet"), far_rows=0), old)
     update_card(old, architecture="pilotnet", outputs=speed_outputs_card())
     again = tmp_path / "again.h5"
-    train([race_session], epochs=1, out_path=again, batch_size=32, initial_model=old)
+    train(TrainConfig((race_session,), epochs=1, out_path=again, batch_size=32,
+                      initial_model=old))  # fmt: skip
     model = load_model_checked(again)
     assert output_count(model) == 2 and speed_far_rows(model) == 0
 
@@ -145,7 +147,8 @@ def test_fine_tuning_a_steering_model_with_speed_adds_the_speed_output(race_sess
     save_model_atomic(build_model("pilotnet"), base)
     update_card(base, architecture="pilotnet")
     out = tmp_path / "racer.h5"
-    train([race_session], epochs=1, out_path=out, batch_size=32, initial_model=base, speed=True)
+    train(TrainConfig((race_session,), epochs=1, out_path=out, batch_size=32,
+                      initial_model=base, speed=True))  # fmt: skip
     assert output_count(load_model_checked(out)) == 2
     card = read_card(out)
     assert card["outputs"] == {
@@ -155,5 +158,6 @@ def test_fine_tuning_a_steering_model_with_speed_adds_the_speed_output(race_sess
     }
     # Fine-tuning a speed model keeps its speed output (and its card says so).
     again = tmp_path / "again.h5"
-    train([race_session], epochs=1, out_path=again, batch_size=32, initial_model=out)
+    train(TrainConfig((race_session,), epochs=1, out_path=again, batch_size=32,
+                      initial_model=out))  # fmt: skip
     assert output_count(load_model_checked(again)) == 2 and "outputs" in read_card(again)

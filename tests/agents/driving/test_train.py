@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from agents.driving.models import build_model
-from agents.driving.train import check_devices, train, update_card
+from agents.driving.train import TrainConfig, check_devices, train, update_card
 from agents.modelio import ModelFileError, load_model_checked, read_card, save_model_atomic
 from agents.training import CARD_SCHEMA_VERSION, Phase, TrainingCancelled, read_model_card
 from game.errors import UserFacingError
@@ -29,8 +29,8 @@ def session(tmp_path_factory):
 def test_one_short_epoch_trains_and_writes_model_and_card(session, tmp_path):
     events = []
     out = tmp_path / "m.h5"
-    result = train([session], "pilotnet", epochs=1, out_path=out, batch_size=32,
-                   progress=events.append)  # fmt: skip
+    config = TrainConfig((session,), "pilotnet", epochs=1, out_path=out, batch_size=32)
+    result = train(config, progress=events.append)
     assert result.model_path == out and out.exists()
     assert np.isfinite(result.best_val_loss)
     card = read_card(out)
@@ -43,6 +43,7 @@ def test_one_short_epoch_trains_and_writes_model_and_card(session, tmp_path):
     typed = read_model_card(out)
     assert typed.architecture == "pilotnet" and typed.best_val_loss == card["best_val_loss"]
     assert typed.epochs_requested == 1 and typed.details["input"] == card["input"]
+    assert card["config"] == config.to_dict()  # the options the run was given, as one value
     batches = [e for e in events if e.phase is Phase.TRAIN and e.batch > 0]
     assert batches and batches[-1].batch == batches[-1].batches
     assert batches[-1].fraction == 1.0 and batches[0].fraction == pytest.approx(
@@ -72,8 +73,8 @@ def test_cancelling_keeps_the_old_file(session, tmp_path):
             cancel.set()
 
     with pytest.raises(TrainingCancelled, match="left unchanged"):
-        train([session], "pilotnet", epochs=3, out_path=out, batch_size=16,
-              progress=progress, cancel=cancel)  # fmt: skip
+        config = TrainConfig((session,), "pilotnet", epochs=3, out_path=out, batch_size=16)
+        train(config, progress=progress, cancel=cancel)
     assert out.read_bytes() == b"the previous model"
     assert sorted(p.name for p in tmp_path.glob("*.h5")) == ["m.h5"]  # no temp file left
 
@@ -111,7 +112,8 @@ def test_fine_tuning_starts_from_a_saved_model(session, tmp_path):
     save_model_atomic(build_model("pilotnet"), base)
     update_card(base, architecture="pilotnet")
     out = tmp_path / "tuned.h5"
-    result = train([session], epochs=1, out_path=out, batch_size=32, initial_model=base)
+    result = train(TrainConfig((session,), epochs=1, out_path=out, batch_size=32,
+                               initial_model=base))  # fmt: skip
     assert result.card.details["fine_tuned_from"] == str(base) and out.exists()
 
 

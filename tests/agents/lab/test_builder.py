@@ -52,3 +52,20 @@ def test_knobs_change_the_network():
 def test_a_recipe_that_shrinks_the_image_away_is_a_clear_error():
     with pytest.raises(UserFacingError, match="conv6: a 3x3 kernel does not fit the 1x18"):
         pilotnet_from(ConvNetRecipe(conv_layers=6))
+
+
+def test_a_driving_variant_is_a_train_config_with_its_network(tmp_path):
+    from agents.lab.recipes import DrivingRecipe
+
+    config = DrivingRecipe(dropout=0.25, epochs=2).train_config([tmp_path], tmp_path / "m.h5", 3)
+    assert config.network == ConvNetRecipe(dropout=0.25)
+    assert (config.arch, config.epochs, config.seed, config.initial_model) == (
+        "pilotnet",
+        2,
+        3,
+        None,
+    )
+    assert config.to_dict()["network"]["dropout"] == 0.25
+    tune = DrivingRecipe(fine_tune=True).train_config([tmp_path], tmp_path / "m.h5", 0)
+    assert tune.network is None and tune.initial_model is not None
+    assert tune.learning_rate is None  # the fine-tune's own, small learning rate

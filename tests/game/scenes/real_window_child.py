@@ -46,11 +46,12 @@ def main() -> int:
     app.push("menu")
 
     autopilot = app.push("autopilot", track="gen:5100")
-    report["autopilot_frames_while_loading"] = play_until(app, lambda: autopilot.loader is None)
-    report["autopilot_error"] = autopilot.error
+    pilot = autopilot.session
+    report["autopilot_frames_while_loading"] = play_until(app, lambda: not pilot.loading.busy)
+    report["autopilot_error"] = pilot.error
     report["autopilot_frames_driving"] = play_until(app, lambda: True, seconds_after=3.0)
-    report["autopilot_progress_m"] = float(autopilot.world.metrics.progress)
-    report["autopilot_inference_ms"] = autopilot.median_inference_ms
+    report["autopilot_progress_m"] = float(pilot.world.metrics.progress)
+    report["autopilot_inference_ms"] = pilot.median_inference_ms
 
     arena = app.replace("rps-arena", opponent="lstm", seed=1)
     report["arena_frames_while_loading"] = play_until(app, lambda: arena.session.loader is None)

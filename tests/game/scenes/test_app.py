@@ -106,14 +106,14 @@ def test_smoke_300_frames_of_scripted_play(app):
         if isinstance(scene, DriveScene):
             scene.session.finish_loading()  # tracks and looks are built in workers
             snapshots[i] = {
-                "track": scene.track.name,
-                "look": scene.look,
-                "paused": scene.paused,
-                "recording": scene.recorder is not None,
-                "steer": scene.steering_cmd,
-                "mouse": scene.controls.mouse_mode,
+                "track": scene.session.track.name,
+                "look": scene.session.look,
+                "paused": scene.session.paused,
+                "recording": scene.session.recorder is not None,
+                "steer": scene.session.steering_cmd,
+                "mouse": scene.session.controls.mouse_mode,
                 "help": app.help_visible,
-                "cruise": scene.world.car.cruise_speed,
+                "cruise": scene.session.world.car.cruise_speed,
                 "time": scene.session.world.time,
                 "images": recorded_images(scene),
             }
@@ -149,12 +149,12 @@ def test_dashcam_panel_shows_exactly_the_camera_pixels(app, drive):
     for _ in range(2):
         app.run_frames(45, lambda i: steer.get(i, []))
         on_screen = grab_pixels(app.screen, drive.panel.image_rect)
-        expected = drive.dashcam.render_world(drive.world)  # rendered afresh, same pose
+        expected = drive.session.dashcam.render_world(drive.session.world)  # afresh, same pose
         assert on_screen.shape == (160, 320, 3)
         assert np.array_equal(on_screen, expected)
         assert on_screen.std() > 5  # a real image, not a blank panel
         app.run_frames(1, lambda i: [key(pygame.K_l)])  # the next look must match too
-    assert drive.look != "day"
+    assert drive.session.look != "day"
 
 
 def test_recording_pairs_each_frame_with_the_command_applied_from_it(app, drive):
@@ -165,14 +165,14 @@ def test_recording_pairs_each_frame_with_the_command_applied_from_it(app, drive)
 
     def events(i: int) -> list[pygame.event.Event]:
         if seen:
-            applied[round(seen[-1], 4)] = drive.steering_cmd  # set by the last frame's update
-        seen.append(drive.world.time)
+            applied[round(seen[-1], 4)] = drive.session.steering_cmd  # set by the last update
+        seen.append(drive.session.world.time)
         return {0: [key(pygame.K_r), key(pygame.K_RIGHT)]}.get(i, [])
 
     app.run_frames(40, events)  # the wheel ramps every frame, so neighbours differ
-    applied[round(seen[-1], 4)] = drive.steering_cmd
-    folder = drive.recorder.dir
-    drive.stop_recording()
+    applied[round(seen[-1], 4)] = drive.session.steering_cmd
+    folder = drive.session.recorder.dir
+    drive.session.stop_recording()
     session = load_session(folder)
     assert len(session) >= 10
     assert session.columns["t"][0] == pytest.approx(seen[0], abs=1e-4)  # the state before step 1
@@ -185,11 +185,11 @@ def test_keyboard_steering_ramps_smoothly(app, drive):
     values = []  # values[k]: the steering command after k frames
 
     def events(i):
-        values.append(drive.steering_cmd)
+        values.append(drive.session.steering_cmd)
         return held.get(i, [])
 
     app.run_frames(120, events)
-    values.append(drive.steering_cmd)
+    values.append(drive.session.steering_cmd)
     v = np.array(values)
     steps = np.diff(v)  # steps[k]: the change during frame k
     # Holding Right: the command climbs a little each frame, it does not jump to full lock.

@@ -134,7 +134,7 @@ CHILD = textwrap.dedent(
         real_frame(events, elapsed)
         frames += 1
         if frames == 90:  # recording has been on for over a second
-            print("ready", app.scene.recorder.frame_count, flush=True)
+            print("ready", app.scene.session.recorder.frame_count, flush=True)
     app.frame = frame
     sys.exit(app.play("drive"))
     """

@@ -52,28 +52,29 @@ def model_path() -> Path:
 def open_autopilot(app: App, model: Path) -> AutopilotScene:
     scene = app.push("autopilot", track=TINY_TRACK, model=str(model))
     assert isinstance(scene, AutopilotScene)
-    run_until(app, lambda: scene.loader is None)
+    run_until(app, lambda: not scene.session.loading.busy)
     return scene
 
 
 # --- Autopilot ----------------------------------------------------------------------
 def test_autopilot_cnn_drives_from_the_panel_pixels(app, model_path):
     scene = open_autopilot(app, model_path)
-    assert scene.error is None and scene.driver is not None
+    s = scene.session
+    assert s.error is None and s.driver is not None
     app.run_frames(120)
-    assert scene.world.metrics.progress > 5.0  # cruise control moved the car
-    assert scene.median_inference_ms is not None and scene.cnn_cmd is not None
-    assert scene.takeovers == 0 and not scene.taking_over
+    assert s.world.metrics.progress > 5.0  # cruise control moved the car
+    assert s.median_inference_ms is not None and s.cnn_cmd is not None
+    assert s.takeovers == 0 and not s.taking_over
     # What the panel shows is exactly the frame the CNN steered from this step.
     shown = grab_pixels(app.screen, scene.panel.image_rect)
     assert np.array_equal(shown, scene._frame)
-    assert scene.cnn_cmd == pytest.approx(scene.driver.steer(scene.world, scene._frame), abs=1e-5)
-    assert scene.world.interventions == 0  # the shipped model keeps its lane
+    assert s.cnn_cmd == pytest.approx(s.driver.steer(s.world, scene._frame), abs=1e-5)
+    assert s.world.interventions == 0  # the shipped model keeps its lane
     # The saliency overlay (V) comes up from its worker and tints the panel.
     app.run_frames(1, lambda i: [key(pygame.K_v)])
-    run_until(app, lambda: scene.vbp is not None)
+    run_until(app, lambda: s.saliency.vbp is not None)
     app.run_frames(6)
-    mask = scene.saliency_mask
+    mask = s.saliency.mask
     assert mask is not None and mask.shape == scene._frame.shape[:2] and mask.max() > 0
     shown = grab_pixels(app.screen, scene.panel.image_rect)
     assert not np.array_equal(shown, scene._frame)
@@ -83,28 +84,28 @@ def test_autopilot_cnn_drives_from_the_panel_pixels(app, model_path):
     want = saliency_overlay(scene._frame, mask).astype(int)
     assert np.abs(shown.astype(int) - want).max() <= 2
     # The mask shown is of the frame the CNN steered from, by the very pass that steered.
-    run_until(app, lambda: scene.driver.step_saliency is not None)
-    view = scene.driver.step_saliency
-    assert scene.saliency_mask is view.mask
-    again = scene.session.vbp(scene._frame)
+    run_until(app, lambda: s.driver.step_saliency is not None)
+    view = s.driver.step_saliency
+    assert s.saliency.mask is view.mask
+    again = s.saliency.vbp(scene._frame)
     np.testing.assert_allclose(view.mask, again.mask, atol=1e-4)
-    assert scene.cnn_cmd == pytest.approx(float(np.clip(again.outputs[0], -1, 1)), abs=1e-5)
+    assert s.cnn_cmd == pytest.approx(float(np.clip(again.outputs[0], -1, 1)), abs=1e-5)
     # L is the dashcam look here as on Drive (it used to pick the model): the model stays.
-    model, look = scene.model_path, scene.session.look
+    model, look = s.model_path, s.look
     app.run_frames(1, lambda i: [key(pygame.K_l)])
-    assert scene.session.look != look and scene.model_path == model and scene.loader is None
+    assert s.look != look and s.model_path == model and not s.loading.busy
 
 
 def test_corrupt_model_shows_error_and_the_app_keeps_running(app, tmp_path):
     bad = tmp_path / "broken.h5"
     bad.write_bytes(b"\x89HDF\r\n\x1a\n" + b"not really a model" * 40)
     scene = open_autopilot(app, bad)
-    assert scene.driver is None
-    assert scene.error is not None and "broken.h5" in scene.error
+    assert scene.session.driver is None
+    assert scene.session.error is not None and "broken.h5" in scene.session.error
     assert any("broken.h5" in t.message and t.kind == "error" for t in app.toasts.items)
     assert app.run_frames(90) == 90
     assert app.running and app.scene is scene
-    assert scene.world.car.state.speed == 0.0  # no model: the car waits
+    assert scene.session.world.car.state.speed == 0.0  # no model: the car waits
     app.run_frames(1, lambda i: [key(pygame.K_ESCAPE)])
     assert app.scene.scene_name == "menu"
 
@@ -117,25 +118,26 @@ def test_takeover_records_takeover_rows_and_fine_tunes(app, model_path, monkeypa
     app.run_frames(30)
     # Hold Right for 1.5 s: the person steers, the CNN's command is overridden and recorded.
     app.run_frames(90, lambda i: [key(pygame.K_RIGHT)] if i == 0 else [])
-    assert scene.taking_over and scene.steering_cmd > 0
+    assert scene.session.taking_over and scene.session.steering_cmd > 0
     app.run_frames(30, lambda i: [key(pygame.K_RIGHT, up=True)] if i == 0 else [])
-    assert not scene.taking_over and scene.takeovers == 1
-    assert scene.takeover_frames >= 25
-    session_dir = scene.takeover_sessions[0]
+    assert not scene.session.taking_over and scene.session.takeovers == 1
+    assert scene.session.dagger.frames >= 25
+    session_dir = scene.session.dagger.sessions[0]
 
-    original = scene.model_path
+    original = scene.session.model_path
     app.run_frames(1, lambda i: [key(pygame.K_f)])  # fine-tune: closes the session first
     session = load_session(session_dir)
-    assert len(session) == scene.takeover_frames
+    assert len(session) == scene.session.dagger.frames
     assert set(session.columns["source"]) == {"takeover"}
     assert session.columns["steering"][-1] > 0  # the person was steering right
-    run_until(app, lambda: scene.tuner is None)
-    assert scene.model_path != original and scene.model_path.exists()
-    assert scene.model_path.name.startswith("pilotnet-dagger-")
-    assert scene.model_path.parent == user_dir("models")  # never over a shipped model
-    assert scene.driver is not None and scene.driver.model_path == scene.model_path
+    run_until(app, lambda: not scene.session.dagger.tuning.busy)
+    assert scene.session.model_path != original and scene.session.model_path.exists()
+    assert scene.session.model_path.name.startswith("pilotnet-dagger-")
+    assert scene.session.model_path.parent == user_dir("models")  # never over a shipped model
+    s = scene.session
+    assert s.driver is not None and s.driver.model_path == s.model_path
     app.run_frames(10)
-    assert scene.median_inference_ms is not None
+    assert s.median_inference_ms is not None
 
 
 def test_card_sessions_lists_the_original_data_that_exists(tmp_path):
@@ -156,9 +158,12 @@ def test_card_sessions_lists_the_original_data_that_exists(tmp_path):
 
 # --- Train ----------------------------------------------------------------------
 def test_train_screen_trains_then_cancel_keeps_the_old_file(app):
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
-    record_expert(TINY_TRACK, 1, user_dir("recordings") / "tiny", rate_hz=1.0, recovery=False)
+    recipe = ExpertRecording(
+        TINY_TRACK, 1, user_dir("recordings") / "tiny", rate_hz=1.0, recovery=False
+    )
+    record_expert(recipe)
     scene = app.push("train", out_name="mine.h5")
     assert isinstance(scene, TrainScene)
     assert [s.path.name for s in scene.sessions] == ["tiny"] and scene.sessions[0].frames > 30
@@ -184,50 +189,50 @@ def test_train_screen_trains_then_cancel_keeps_the_old_file(app):
         pygame.MOUSEBUTTONDOWN, button=1, pos=scene.drive_button.rect.center
     )
     app.run_frames(1, lambda i: [click])
-    assert isinstance(app.scene, AutopilotScene) and app.scene.model_path == out
+    assert isinstance(app.scene, AutopilotScene) and app.scene.session.model_path == out
     assert out in [m.path for m in available_models()]
 
 
 # --- Race ----------------------------------------------------------------------
 def test_race_picker_by_keyboard(app):
     scene = app.push("race", track="oval", drivers=[EXPERT])
-    assert isinstance(scene, RaceScene) and [e.key for e in scene.chosen] == [EXPERT]
+    assert isinstance(scene, RaceScene) and [e.key for e in scene.session.chosen] == [EXPERT]
     # Down to "You", add; then down past the driver rows to Laps and step it.
     app.run_frames(1, lambda i: [key(pygame.K_DOWN), key(pygame.K_SPACE)])
-    assert [e.key for e in scene.chosen] == [EXPERT, PERSON]
-    laps = scene.laps
+    assert [e.key for e in scene.session.chosen] == [EXPERT, PERSON]
+    laps = scene.session.laps
     app.run_frames(1, lambda i: [key(pygame.K_UP)] * 3 + [key(pygame.K_RIGHT)])
-    assert scene.cursor == len(scene.entries) + 1 and scene.laps != laps
+    assert scene.session.cursor == len(scene.session.entries) + 1 and scene.session.laps != laps
     app.run_frames(1, lambda i: [key(pygame.K_DOWN), key(pygame.K_RETURN)])
-    run_until(app, lambda: scene.racing)
-    assert [r.label for r in scene.racers] == ["Expert", "You"]
+    run_until(app, lambda: scene.session.racing)
+    assert [r.label for r in scene.session.racers] == ["Expert", "You"]
     # F5 starts again from the grid; Esc goes back to the picker, where Enter on any row
     # starts the race (it never changes a value).
     scene.session.countdown = 0.0
     app.run_frames(30)
-    assert scene.racers[0].world.steps > 0
+    assert scene.session.racers[0].world.steps > 0
     app.run_frames(1, lambda i: [key(pygame.K_F5)])
-    run_until(app, lambda: scene.racing)
-    assert scene.session.countdown > 0 and scene.racers[0].world.steps == 0
+    run_until(app, lambda: scene.session.racing)
+    assert scene.session.countdown > 0 and scene.session.racers[0].world.steps == 0
     app.run_frames(1, lambda i: [key(pygame.K_ESCAPE)])
-    assert not scene.racing and app.scene is scene
+    assert not scene.session.racing and app.scene is scene
     scene.session.cursor = 0
     app.run_frames(1, lambda i: [key(pygame.K_RETURN)])
-    run_until(app, lambda: scene.racing)
-    assert [e.key for e in scene.chosen] == [EXPERT, PERSON]  # Enter toggled nothing
+    run_until(app, lambda: scene.session.racing)
+    assert [e.key for e in scene.session.chosen] == [EXPERT, PERSON]  # Enter toggled nothing
 
 
 def test_race_runs_expert_and_a_model(app, model_path):
     scene = app.push("race", track="oval", drivers=[EXPERT, str(model_path)], laps=1, start=True)
     assert isinstance(scene, RaceScene)
-    run_until(app, lambda: scene.racing)
-    assert len(scene.racers) == 2
+    run_until(app, lambda: scene.session.racing)
+    assert len(scene.session.racers) == 2
     scene.session.countdown = 0.0  # skip "3, 2, 1"
     assert app.run_frames(200) == 200
-    expert, cnn = scene.racers
+    expert, cnn = scene.session.racers
     assert expert.progress > 20.0 and expert.world.interventions == 0
     assert cnn.progress > 5.0 and cnn.inference_ms
-    order = standings(scene.racers)
+    order = standings(scene.session.racers)
     assert [r.progress for r in order] == sorted((r.progress for r in order), reverse=True)
 
 
@@ -236,9 +241,9 @@ def test_race_standings_show_penalties_and_a_spoiled_lap_in_red(app):
     from game.scenes.race import standing_cells
 
     scene = app.push("race", track="oval", drivers=[EXPERT], laps=2, start=True)
-    run_until(app, lambda: scene.racing)
+    run_until(app, lambda: scene.session.racing)
     scene.session.countdown = 0.0
-    (expert,) = scene.racers
+    (expert,) = scene.session.racers
     expert.lap_times, expert.clean_laps = [30.0, 25.0], [True, False]  # lap 2 had a penalty
     expert.world.interventions = 1
     (row,) = scene.session.table()
@@ -260,15 +265,15 @@ def test_a_car_whose_driver_fails_retires_and_the_race_goes_on(app):
             raise DriverOutputError("model broken.h5 produced NaN steering at frame 1")
 
     scene = app.push("race", track="oval", drivers=[EXPERT, PERSON], laps=1, start=True)
-    run_until(app, lambda: scene.racing)
+    run_until(app, lambda: scene.session.racing)
     scene.session.countdown = 0.0
-    expert, broken = scene.racers
+    expert, broken = scene.session.racers
     broken.driver = NanDriver()  # "You" stands in for a car driven by a broken model
     assert app.run_frames(120) == 120
     assert "NaN steering" in broken.retired
     assert broken.world.metrics.progress < 0.5  # stopped on its grid slot
     assert expert.progress > 5.0  # the race went on
-    assert standings(scene.racers)[-1] is broken
+    assert standings(scene.session.racers)[-1] is broken
     errors = [t.message for t in app.toasts.items if "retired" in t.message]
     assert len(errors) == 1  # said once, not every frame
     assert app.crash_logs == []

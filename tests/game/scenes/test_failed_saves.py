@@ -30,14 +30,6 @@ def messages(app: App, kind: str = "error") -> list[str]:
     return [t.message for t in app.toasts.items if t.kind == kind]
 
 
-@pytest.fixture
-def app():
-    a = App(headless=True)
-    a.push("menu")
-    yield a
-    a.close()
-
-
 def full_disk(monkeypatch) -> None:
     """Every fsync in game.fileio fails as on a full disk (writes buffered, then refused)."""
     import game.fileio as fileio
@@ -55,14 +47,14 @@ def test_f12_with_screenshots_not_a_folder_says_not_saved_and_drive_goes_on(app)
     (user_home() / "screenshots").write_text("a file where the folder should be")
     drive = app.push("drive", track="oval")
     send(app, key(pygame.K_r))  # recording, as in the report
-    assert drive.recorder is not None
+    assert drive.session.recorder is not None
     send(app, key(pygame.K_F12))
     app.run_frames(3)
     (error,) = messages(app)
     assert error.startswith("screenshot not saved: ")
     assert "screenshots is a file, not a folder" in error
-    assert app.scene is drive and drive.recorder is not None and app.crash_logs == []
-    drive.stop_recording()
+    assert app.scene is drive and drive.session.recorder is not None and app.crash_logs == []
+    drive.session.stop_recording()
 
 
 def test_f12_on_a_full_disk_says_not_saved_and_leaves_no_empty_file(app, monkeypatch):

@@ -238,3 +238,18 @@ def test_o_shows_the_teach_result_card_saved_with_the_model(app):
     press(app, key(pygame.K_DOWN), key(pygame.K_o))  # a model without a card: a note
     assert not scene.state.showing_card
     assert any("no result card" in t.message for t in app.toasts.items)
+
+
+def test_the_details_show_the_file_in_the_user_folder_and_count_epochs_right(app):
+    make_model("one", "2026-11-30T10:00:00+00:00")
+    card_path = user_dir("models") / "one.card.json"
+    card = json.loads(card_path.read_text())
+    card["epochs"] = {"run": 1, "best": 1}
+    card_path.write_text(json.dumps(card))
+    scene = app.push("models")
+    mine = next(m for m in scene.state.models if m.name == "one")
+    lines = scene.detail_lines(mine)
+    assert lines[0] == "file  models/one.h5"  # not the whole /tmp/.../models/one.h5
+    assert any("1 epoch (best 1)" in line for line in lines)
+    shipped = next(m for m in scene.state.models if m.shipped)
+    assert scene.detail_lines(shipped)[0] == f"file  {shipped.path.name}"

@@ -18,14 +18,6 @@ def resize(size: tuple[int, int]) -> pygame.event.Event:
     return pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1])
 
 
-@pytest.fixture
-def app():
-    a = App(headless=True)
-    a.push("menu")
-    yield a
-    a.close()
-
-
 def _edges_drawn(app: App) -> None:
     """The last row and column of the window carry the screen's drawing, not black."""
     w, h = app.screen.get_size()
@@ -34,10 +26,12 @@ def _edges_drawn(app: App) -> None:
         assert (px.sum(axis=1) > 0).mean() > 0.9, f"{rect} left black"
 
 
+# Autopilot without a model to load (no TensorFlow): the car waits, the screen still draws.
+NO_MODEL = {"track": "oval", "model": "no-such-model.h5"}
 SCREENS = [("menu", {}), ("drive", {"track": "oval"}), ("teach", {"track": "oval"}),
-           ("train", {}), ("models", {}), ("race", {"track": "oval"}),
+           ("autopilot", NO_MODEL), ("train", {}), ("models", {}), ("race", {"track": "oval"}),
            ("race", {"track": "oval", "drivers": [EXPERT], "start": True})]  # fmt: skip
-IDS = ["menu", "drive", "teach", "train", "models", "race-picker", "racing"]
+IDS = ["menu", "drive", "teach", "autopilot", "train", "models", "race-picker", "racing"]
 
 
 @pytest.mark.parametrize(("name", "kwargs"), SCREENS, ids=IDS)
@@ -89,6 +83,22 @@ def test_the_race_picker_and_best_laps_fit_every_window(app):
         assert card.contains(last)
         button = scene.start_button.rect  # placed on the last row when drawn
         assert card.contains(button) and button.bottom + 20 <= card.bottom  # room for the hint
+
+
+@pytest.mark.parametrize("size", [BIG, SMALL], ids=["bigger", "smallest"])
+def test_the_autopilot_layout_follows_the_window(app, size):
+    scene = app.push("autopilot", **NO_MODEL)
+    app.frame([], SIM_DT)
+    app.frame([resize(size)], SIM_DT)
+    lay = scene.lay
+    assert lay.side.right == size[0] and lay.view.h == size[1]
+    assert lay.map_card.bottom <= size[1] and lay.stats.bottom < lay.map_card.top
+    # The dashboard (speed, two gauges, lane offset) stays on the road view, clear of the
+    # side column: at 1024 px its old fixed 760 px ran 48 px into it.
+    assert lay.view.inflate(-30, 0).contains(lay.dashboard)
+    assert scene.panel.image_rect.topleft == lay.dashcam_at
+    assert lay.side.contains(scene.panel.outer_rect)
+    assert scene.roads.minimap.size == lay.map_size
 
 
 def test_teach_uses_the_drive_screens_new_layout(app):

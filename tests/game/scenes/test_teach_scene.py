@@ -162,7 +162,7 @@ def test_quitting_while_training_keeps_the_recording(app, teach_scene):
 def test_a_failed_training_says_why_and_offers_to_try_again(app, tmp_path, monkeypatch):
     monkeypatch.setattr(teach, "MIN_ROWS_IN_LANE", 40)
 
-    def broken(**kwargs):
+    def broken(config):
         def job(ctx: WorkerContext):
             raise OSError("disk full")
 

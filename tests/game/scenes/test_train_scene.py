@@ -28,8 +28,8 @@ def test_start_from_keys_click_and_the_run_it_starts(app, monkeypatch, tmp_path)
     assert isinstance(scene, TrainScene)
     runs, release = [], threading.Event()
 
-    def factory(chosen, arch, epochs, out_path, initial_model=None):
-        runs.append((arch, out_path, initial_model))
+    def factory(config):
+        runs.append((config.arch, config.out_path, config.initial_model))
 
         def job(ctx) -> None:  # runs until the test has tried F meanwhile
             assert release.wait(10), "the test never released the run"
@@ -62,7 +62,42 @@ def test_start_from_keys_click_and_the_run_it_starts(app, monkeypatch, tmp_path)
     while st.training and time.monotonic() < end:
         app.run_frames(1)
     [(arch, out, initial)] = runs
-    assert (arch, initial) == ("pilotnet", shipped) and out.name == st.output_name
+    assert (arch, initial) == (None, shipped) and out.name == st.output_name  # its own arch
     assert not st.training
     app.run_frames(1, lambda i: [key(pygame.K_f)])
     assert st.start_from is None and app.crash_logs == []
+
+
+def test_a_long_session_list_says_how_many_rows_are_hidden(app, monkeypatch, tmp_path):
+    found = [SessionSummary(tmp_path / f"s{i:02d}", 40, "oval", "day", {"expert": 40},
+                            np.zeros(5, int)) for i in range(30)]  # fmt: skip
+    monkeypatch.setattr(training, "list_sessions", lambda root: list(found))
+    scene = app.push("train")
+    app.run_frames(1)
+    lst = scene.list
+    shown = lst.visible_rows
+    assert lst.overflows and 0 < shown < 30 and lst.hidden() == (0, 30 - shown)
+    # Every drawn row stays inside the rows' rect, clear of the "N more" strips.
+    last = lst.row_rect(shown - 1)
+    assert lst.rect.y < lst.row_rect(0).y and last.bottom <= lst.body.bottom < lst.rect.bottom
+    app.run_frames(1, lambda i: [key(pygame.K_DOWN)] * shown)  # the cursor scrolls the list
+    assert lst.hidden() == (1, 30 - shown - 1)
+    ticked = pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=lst.row_rect(2).center)
+    app.run_frames(1, lambda i: [ticked])  # a click ticks the row under the pointer
+    assert scene.state.selected == {found[2].path}
+
+
+def test_the_watchdogs_warning_shows_above_the_bar_and_why_on_it(app):
+    from agents.training import Phase, TrainingProgress, stall_message
+
+    scene = app.push("train")
+    run = training.TrainingRun()
+    run.on_event(TrainingProgress(Phase.TRAIN, 1, 1, 0, 120, eta_s=80.0))
+    run.on_event(TrainingProgress(Phase.DATA, message=stall_message(61.0)))
+    scene.state.run = run
+    app.run_frames(1)
+    assert scene.state.status_line() == stall_message(61.0)
+    assert scene.bar.label == "the machine is very busy or a device does not answer"
+    run.on_event(TrainingProgress(Phase.TRAIN, 1, 1, 1, 120, loss=0.1, eta_s=79.0))
+    app.run_frames(1)  # the next batch: the epoch line is back, the bar has no label
+    assert scene.state.status_line().startswith("epoch 1/1") and scene.bar.label == ""

@@ -11,14 +11,10 @@ import pytest
 
 from agents.driving.drivers import Driver
 from agents.driving.recording import load_session
-from game.sessions import driving
+from game.sessions import driving, takeover
 from game.sessions.controls import DriveInput, SteeringControls, track_label
-from game.sessions.driving import (
-    CRUISE_RATE,
-    MIN_TAKEOVER_FRAMES,
-    AutopilotSession,
-    DriveSession,
-)
+from game.sessions.driving import CRUISE_RATE, AutopilotSession, DriveSession
+from game.sessions.takeover import MIN_TAKEOVER_FRAMES
 from game.sim.dashcam import LOOKS
 from game.sim.tracks_catalog import resolve_track
 
@@ -55,13 +51,13 @@ def test_a_track_is_built_in_a_worker_while_the_car_waits_on_the_old_one(monkeyp
     notes = Notes()
     s = DriveSession(TRACK, notify=notes)
     s.request_track("oval")
-    assert s.track_loader is not None and s.pending == "oval"
+    assert s.track_loading.busy and s.pending == "oval"
     assert not s.update(DT, DriveInput()) and s.track.name == TRACK  # waits on the old track
     gate.set()
-    s.track_loader.join(60)  # the dashcam raster is built on the worker's thread
+    s.track_loading.worker.join(60)  # the dashcam raster is built on the worker's thread
     s.update(DT, DriveInput())
     assert s.track.name == "Oval" and s.world.track is s.track and s.pending is None
-    assert s.dashcam.track is s.track and s.track_loader is None
+    assert s.dashcam.track is s.track and not s.track_loading.busy
     assert notes[-1] == ("track: Oval", "info")
     assert s.update(DT, DriveInput()) and s.world.steps == 1  # driving on the new track
 
@@ -95,7 +91,8 @@ def test_cruise_keys_and_the_look_cycle():
 
 
 def test_recording_pairs_frames_with_the_command_and_survives_a_look_change():
-    s = DriveSession(TRACK)
+    notes = Notes()
+    s = DriveSession(TRACK, notify=notes)
     s.toggle_recording()
     folder = s.recorder.dir
     for i in range(40):
@@ -110,6 +107,9 @@ def test_recording_pairs_frames_with_the_command_and_survives_a_look_change():
     assert session.columns["steering"][0] == pytest.approx(first)
     assert set(session.columns["look"]) == {LOOKS[0], LOOKS[1]}
     assert s.recorder is None and s.loop.recorder is None
+    # The message counts the frames and names the folder as the person finds it.
+    said = f"recording saved: {len(session)} frames in recordings/{folder.name}"
+    assert notes[-1] == (said, "info")
 
 
 class Stub(Driver):
@@ -134,7 +134,7 @@ def autopilot(monkeypatch) -> tuple[AutopilotSession, Notes]:
     monkeypatch.setattr(driving, "default_model", lambda: None)  # no model, no worker
     notes = Notes()
     s = AutopilotSession(TRACK, None, notify=notes)
-    assert s.driver is None and s.loader is None and "no model" in s.error
+    assert s.driver is None and not s.loading.busy and "no model" in s.error
     assert s.world.car.cruise_speed == 0.0  # no model: the car waits
     return s, notes
 
@@ -153,9 +153,9 @@ def test_autopilot_takeovers_are_counted_recorded_and_scored(autopilot):
             s.update(DT, DriveInput(right=right))
     assert s.takeovers == 2 and s.taking_over and s.steering_cmd > 0
     assert s.autonomy < 100.0  # takeovers count like lane departures
-    assert s.takeover_frames >= 18 and len(s.takeover_sessions) == 1
+    assert s.dagger.frames >= 18 and len(s.dagger.sessions) == 1
     s.stop_recording()
-    rows = load_session(s.takeover_sessions[0])
+    rows = load_session(s.dagger.sessions[0])
     assert set(rows.columns["source"]) == {"takeover"} and rows.columns["steering"][-1] > 0
 
 
@@ -172,13 +172,13 @@ def test_autopilot_parks_when_the_model_outputs_nan(autopilot):
 def test_autopilot_fine_tune_needs_a_model_and_enough_takeover(autopilot):
     s, notes = autopilot
     s.fine_tune()
-    assert notes[-1] == ("no model loaded to fine-tune", "error") and s.tuner is None
+    assert notes[-1] == ("no model loaded to fine-tune", "error") and not s.dagger.tuning.busy
     s.use_driver(Stub())
     s.model_path = Path("stub.h5")
-    s.takeover_frames = MIN_TAKEOVER_FRAMES - 1
+    s.dagger.frames = MIN_TAKEOVER_FRAMES - 1
     s.fine_tune()
     assert notes[-1][0] == "take over for at least 1 s first (steer to take over)"
-    assert s.tuner is None
+    assert not s.dagger.tuning.busy
 
 
 def test_drive_scores_a_person_with_off_lanes_not_interventions(autopilot):
@@ -209,8 +209,6 @@ def _takeover(s: AutopilotSession, steps: int = 20) -> None:
 
 
 def test_autopilot_stats_start_again_when_the_fine_tuned_model_takes_over(autopilot, tmp_path):
-    from game.workers import Worker
-
     s, notes = autopilot
     s.use_driver(Stub())
     _takeover(s)
@@ -218,15 +216,15 @@ def test_autopilot_stats_start_again_when_the_fine_tuned_model_takes_over(autopi
     s.world.interventions += 1  # a lane departure of the old model
     assert s.takeovers == 2 and s.lane_departures == 1 and s.autonomy < 100.0
     old_time = s.world.time
-    tuned = driving.FineTuned(
+    tuned = takeover.FineTuned(
         SimpleNamespace(model_path=tmp_path / "tuned.h5"), Stub(), n_original=1
     )
-    s.tuner = Worker(lambda ctx: tuned, name="fine-tune").start()
+    s.dagger.tuning.start(lambda ctx: tuned, name="fine-tune")
     for _ in range(500):  # bounded: the worker returns at once
         s.update(DT, DriveInput())
-        if s.tuner is None:
+        if not s.dagger.tuning.busy:
             break
-    assert s.tuner is None and s.driver is tuned.driver
+    assert not s.dagger.tuning.busy and s.driver is tuned.driver
     assert notes[-1][0] == "fine-tuned: now driving tuned.h5"
     # The new model's stats: nothing of the old one's carries over.
     assert s.takeovers == 0 and s.lane_departures == 0 and s.autonomy == 100.0
@@ -239,7 +237,7 @@ def test_autopilot_stats_start_again_when_the_fine_tuned_model_takes_over(autopi
 def test_fine_tune_status_names_every_stage_with_an_eta():
     from agents.training import Phase, TrainingProgress
 
-    status = driving.fine_tune_status
+    status = takeover.fine_tune_status
     assert status(TrainingProgress(Phase.DATA, message="recovery views for t0: 40")) == (
         None, "recovery views for t0: 40",
     )  # fmt: skip

@@ -185,7 +185,7 @@ def test_rows_fill_live_in_order_and_esc_keeps_finished_rows(short_suite):
     state.cancel_scores()
     gate.set()
     finish(state)
-    assert state.worker is None and by["a"].name == "a"
+    assert not state.scoring and by["a"].name == "a"
     by = {m.name: m for m in state.models}
     assert by["ccc"].runs_scored == 4 and by["a"].runs_scored == 0  # kept, none added
     board = Scoreboard.load()

@@ -157,7 +157,7 @@ def test_the_person_steers_their_car_with_the_keys():
         s.update(DT, DriveInput(right=True))
     assert you.world.car.state.steering > 0.15  # half a second of Right
     s.restart()
-    assert not s.racing and s.loader is not None
+    assert not s.racing and s.loading.busy
 
 
 # --- the rules: clock from the green light, flying best laps, penalties -------------------

@@ -13,7 +13,8 @@ import pytest
 from agents.driving.expert import ExpertDriver
 from agents.driving.model_catalog import shipped_model
 from agents.driving.recording import list_sessions, load_session
-from agents.training import Phase, TrainingProgress
+from agents.driving.train_config import TrainConfig
+from agents.training import FINE_TUNE_TIME_LIMIT_S, Phase, TrainingProgress
 from game.paths import shipped_models_dir, user_dir
 from game.sessions import driving, teach
 from game.sessions.controls import DriveInput, SteeringControls
@@ -33,23 +34,23 @@ class FakeTraining:
     for `release` (or a cancel) and "saves" a model file."""
 
     def __init__(self) -> None:
-        self.calls: list[dict] = []
+        self.calls: list[TrainConfig] = []
         self.release = threading.Event()
         self.started = threading.Event()
 
-    def __call__(self, **kwargs):
-        self.calls.append(kwargs)
+    def __call__(self, config: TrainConfig):
+        self.calls.append(config)
 
         def job(ctx):
-            ctx.emit(TrainingProgress(Phase.TRAIN, epoch=1, epochs=kwargs["epochs"], batch=1,
+            ctx.emit(TrainingProgress(Phase.TRAIN, epoch=1, epochs=config.epochs, batch=1,
                                       batches=2, loss=0.25))  # fmt: skip
             self.started.set()
             while not (self.release.is_set() or ctx.cancelled):
                 ctx.cancel.wait(0.01)
             if ctx.cancelled:
                 return None
-            kwargs["out_path"].write_bytes(b"a model")
-            return SimpleNamespace(model_path=kwargs["out_path"])
+            config.out_path.write_bytes(b"a model")
+            return SimpleNamespace(model_path=config.out_path)
 
         return job
 
@@ -70,8 +71,8 @@ def drive_laps(t: TeachSession) -> int:
 
 
 def wait_for(t: TeachSession, step: Step, timeout: float = 30.0) -> None:
-    if t.worker is not None:
-        t.worker.join(timeout)
+    if t.training.worker is not None:
+        t.training.worker.join(timeout)
     t.poll()
     assert t.step is step
 
@@ -134,8 +135,9 @@ def test_two_laps_then_training_then_watching_the_same_then_an_unseen_track(flow
     assert t.step is Step.TRAIN and t.drive.recorder is None and t.drive.world.laps == 2
     assert fake.started.wait(10)
     call = fake.calls[0]
-    assert call["sessions"] == t.recordings and call["initial_model"] == Path("shipped.h5")
-    assert call["epochs"] == teach.EPOCHS and call["out_path"].parent == user_dir("models")
+    assert list(call.sessions) == t.recordings and call.initial_model == Path("shipped.h5")
+    assert call.epochs == teach.EPOCHS and call.out_path.parent == user_dir("models")
+    assert call.time_limit_s == FINE_TUNE_TIME_LIMIT_S and call.arch is None
     t.poll()
     assert t.progress == pytest.approx(0.5 / teach.EPOCHS)  # 1 of 2 batches of epoch 1
     assert f"epoch 1/{teach.EPOCHS}" in t.status_line()
@@ -143,7 +145,7 @@ def test_two_laps_then_training_then_watching_the_same_then_an_unseen_track(flow
     assert len(session) > 150 and session.problems == []
     fake.release.set()
     wait_for(t, Step.WATCH)
-    assert t.model_path == call["out_path"] and t.model_path.exists()
+    assert t.model_path == call.out_path and t.model_path.exists()
 
     # The result card is measured in the background from this flow's laps and recordings.
     [asked] = t.result_factory.calls
@@ -164,8 +166,8 @@ def test_two_laps_then_training_then_watching_the_same_then_an_unseen_track(flow
             break
     # After the lap: the card, which stays until dismissed.
     assert watch.world.laps == 1 and t.step is Step.RESULT
-    if t.result_worker is not None:
-        t.result_worker.join(10)
+    if t.measuring_job.worker is not None:
+        t.measuring_job.worker.join(10)
     for _ in range(60):  # a second of steps: the card does not go away by itself
         t.poll()
     assert t.step is Step.RESULT and t.result is not None and t.measuring is None
@@ -218,7 +220,7 @@ def test_esc_while_training_cancels_and_keeps_the_laps_then_train_again(flow):
     # Enter trains again on the same laps; R drives more laps instead.
     fake.started.clear()
     assert t.start_training() and t.step is Step.TRAIN and fake.started.wait(10)
-    assert fake.calls[1]["sessions"] == fake.calls[0]["sessions"]
+    assert fake.calls[1].sessions == fake.calls[0].sessions
     assert t.back() is False
     wait_for(t, Step.STOPPED)
     assert t.back() is True  # the next Esc leaves; nothing was lost
@@ -246,7 +248,7 @@ def test_teach_more_records_more_laps_and_trains_on_all_of_them(flow):
     assert t.drive.recorder.dir == t.recordings[1]
     drive_laps(t)
     wait_for(t, Step.WATCH)
-    assert fake.calls[1]["sessions"] == t.recordings  # both flows' laps
+    assert list(fake.calls[1].sessions) == t.recordings  # both flows' laps
 
 
 def test_it_fine_tunes_the_shipped_model_by_default(tmp_path):

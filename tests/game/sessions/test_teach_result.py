@@ -77,7 +77,7 @@ def test_your_figures_are_the_recordings_offsets_off_lanes_and_laps(tmp_path, ri
     track = resolve_track(ring)
     laps, folder = record_laps(tmp_path, track)
     you, trace = your_figures([folder], track, laps)
-    rows = load_session(folder).rows
+    rows = load_session(folder).columns
     mean = float(np.mean(np.abs(rows["lane_offset"])))
     assert you.mean_abs_offset_m == pytest.approx(mean, abs=5e-5)
     assert you.out_of_lane == 1 and you.laps == 2 and you.best_lap_s == round(min(laps), 3)

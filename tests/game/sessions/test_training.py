@@ -13,12 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agents.driving.model_catalog import shipped_model
 from agents.training import (
     FINE_TUNE_EPOCHS,
+    FINE_TUNE_TIME_LIMIT_S,
     Phase,
     TrainingCancelled,
     TrainingProgress,
+    Watchdog,
     report_data,
+    stall_message,
 )
 from game.errors import UserFacingError
 from game.sessions import training as mod
@@ -70,7 +74,7 @@ def wait(state: TrainScreenState, timeout: float = 10.0) -> None:
 
 
 def events_job(events, result=None, error: Exception | None = None):
-    def factory(chosen, arch, epochs, out_path, initial_model=None):
+    def factory(config):
         def job(ctx):
             for ev in events:
                 ctx.emit(ev)
@@ -127,9 +131,11 @@ def test_a_run_goes_preparing_training_done(sessions, fake_result):
     started = threading.Event()
     release = threading.Event()
 
-    def factory(chosen, arch, epochs, out_path, initial_model=None):
-        assert chosen == [Path("/rec/a")] and (arch, epochs) == ("pilotnet", 2)
-        assert out_path.name == "mine.h5"
+    def factory(config):
+        # A fine-tune of the shipped model (its own architecture) within the minute.
+        assert config.sessions == (Path("/rec/a"),) and (config.arch, config.epochs) == (None, 2)
+        assert config.initial_model == shipped_model("pilotnet")
+        assert config.out_path.name == "mine.h5" and config.time_limit_s == FINE_TUNE_TIME_LIMIT_S
 
         def job(ctx):
             report_data(ctx.emit, "checking", ["/rec/a: log.csv line 3: bad number"])
@@ -175,7 +181,7 @@ def test_progress_line_and_fraction():
 
 
 def test_cancel_keeps_the_last_result_and_says_so(sessions, fake_result):
-    def factory(chosen, arch, epochs, out_path, initial_model=None):
+    def factory(config):
         def job(ctx):
             assert ctx.cancel.wait(5), "the screen's cancel never reached the job"
             raise TrainingCancelled("training cancelled; mine.h5 was left unchanged")
@@ -249,8 +255,8 @@ def test_start_from_defaults_to_the_shipped_model_and_cycles(sessions):
     mine = fake_model("mine-pooled.h5", arch="pooled")
     calls = []
 
-    def factory(chosen, arch, epochs, out_path, initial_model=None):
-        calls.append((arch, out_path, initial_model))
+    def factory(config):
+        calls.append((config.arch, config.out_path, config.initial_model))
         return lambda ctx: None
 
     state = TrainScreenState(job_factory=factory)
@@ -271,7 +277,8 @@ def test_start_from_defaults_to_the_shipped_model_and_cycles(sessions):
     assert state.start_from == mine and state.arch == "pooled"
     state.set_arch("pilotnet")  # a pooled model can't start a pilotnet: back to shipped
     assert state.start_from == shipped
-    assert [(a, m) for a, _, m in calls] == [("pilotnet", shipped), ("pooled", None)]
+    # A fine-tune keeps its model's own architecture: the config names none.
+    assert [(a, m) for a, _, m in calls] == [(None, shipped), ("pooled", None)]
     # Each run gets its own file in the user's models folder, named by architecture and time.
     outs = [o for _, o, _ in calls]
     assert all(re.fullmatch(r"(pilotnet|pooled)-\d{4}-\d\d-\d\d-\d{4}\.h5", o.name) for o in outs)
@@ -293,8 +300,9 @@ def test_each_run_writes_a_new_file_never_over_another(sessions, monkeypatch):
 
     outs = []
 
-    def factory(chosen, arch, epochs, out_path, initial_model=None):
+    def factory(config):
         def job(ctx):  # what atomic_fit leaves: the model, its card and its log
+            out_path = config.out_path
             out_path.write_bytes(b"model")
             out_path.with_suffix(".card.json").write_text('{"kind": "driving"}')
             out_path.with_suffix(".training.csv").write_text("epoch,loss\n")
@@ -316,20 +324,23 @@ def test_each_run_writes_a_new_file_never_over_another(sessions, monkeypatch):
 
 @pytest.mark.parametrize("initial", [None, Path("models/pilotnet.h5")])
 def test_fine_tunes_get_the_one_minute_budget_and_scratch_runs_do_not(monkeypatch, initial):
-    """train_job hands train() FINE_TUNE_TIME_LIMIT_S only when it fine-tunes a model."""
+    """The screens' run config (handed to train() by train_job) has FINE_TUNE_TIME_LIMIT_S
+    only when it fine-tunes a model."""
     import agents.driving.train as train_mod
     from agents.training import FINE_TUNE_TIME_LIMIT_S
     from game.workers import Worker
 
-    asked = {}
-    monkeypatch.setattr(train_mod, "train", lambda sessions, **kw: asked.update(kw) or "done")
-    worker = Worker(mod.train_job([Path("s")], "pilotnet", 10, Path("out.h5"), initial)).start()
+    asked = []
+    monkeypatch.setattr(train_mod, "train", lambda config, **kw: asked.append(config) or "done")
+    config = mod.run_config([Path("s")], "pilotnet", 10, Path("out.h5"), initial)
+    worker = Worker(mod.train_job(config)).start()
     worker.join(10.0)
     worker.poll()
     assert worker.result == "done", worker.error
     want = FINE_TUNE_TIME_LIMIT_S if initial is not None else None
-    assert asked["time_limit_s"] == want and asked["initial_model"] == initial
-    assert asked["epochs"] == 10
+    assert asked == [config]
+    assert config.time_limit_s == want and config.initial_model == initial
+    assert config.epochs == 10 and config.arch == (None if initial else "pilotnet")
 
 
 def test_a_deleted_start_model_falls_back_with_the_scratch_epochs(sessions):
@@ -366,3 +377,27 @@ def test_an_epoch_end_after_the_cancel_is_dropped_even_when_the_epoch_was_whole(
     run.state = RunState.CANCELLING  # the cancel came during validation
     run.on_event(TrainingProgress(Phase.EPOCH_END, 2, 2, 10, 10, loss=0.5, val_loss=0.4))
     assert run.curves["val_loss"] == [] and run.fraction == pytest.approx(1.0 / 2 + 0.5)
+
+
+def test_the_watchdogs_warning_is_the_status_line_until_the_next_batch():
+    """agents.training's watchdog reports a stall as a DATA event (as progress_callback wires
+    it): the Train screen's line says so instead of an epoch line that looks alive."""
+    run, now = TrainingRun(), [0.0]
+    dog = Watchdog(60.0, lambda quiet: report_data(run.on_event, stall_message(quiet)),
+                   clock=lambda: now[0])  # fmt: skip
+    run.on_event(TrainingProgress(Phase.TRAIN, 1, 3, 0, 10, eta_s=30.0))  # epoch 1 begins
+    now[0] = 59.0
+    assert not dog.check() and run.line() == "epoch 1/3   batch 0/10   ETA 0:30"
+    now[0] = 61.0
+    assert dog.check()
+    assert run.stalled and run.line() == stall_message(61.0)
+    assert run.line().startswith("no training batch has finished in 61 s")
+    run.on_event(TrainingProgress(Phase.TRAIN, 1, 3, 1, 10, loss=0.2, eta_s=29.0))
+    dog.beat()
+    assert not run.stalled and run.line() == "epoch 1/3   batch 1/10   ETA 0:29"
+
+
+def test_data_messages_before_training_are_no_stall():
+    run = TrainingRun()
+    run.on_event(TrainingProgress(Phase.DATA, message="checking 40 frame images"))
+    assert not run.stalled and run.line("checking 40 frame images") == "checking 40 frame images"
