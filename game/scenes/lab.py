@@ -149,7 +149,7 @@ class LabScene(Scene):
                             right.bottom - table_rect.bottom - 14)  # fmt: skip
         plot = pygame.Rect(lower.x, lower.y, lower.w // 2 - 8, lower.h)
         if s.showing_curves:
-            chart = LineChart(plot, "Learning curves", y_label="val loss", x_label="epoch",
+            chart = LineChart(plot, "Val loss", x_label="epoch",
                               hint="each variant's validation loss per epoch")  # fmt: skip
             for label, losses in s.curves():
                 chart.set(label, losses, range(1, len(losses) + 1))

@@ -226,12 +226,14 @@ class LabSession:
         return self.scatter_x == len(SCATTER_X)
 
     def curves(self) -> list[tuple[str, list[float]]]:
-        """(variant, validation loss per epoch) of the measured variants, side by side."""
+        """(short variant name, validation loss per epoch) of the measured variants, side by
+        side; the name is the knobs' values and the seed ("0.25 s0"), to fit a legend."""
         out = []
         for r in self.finished():
             losses = (r.get("history") or {}).get("val_loss") or []
             if r.get("status") == "ok" and losses:
-                out.append((r["label"], [float(v) for v in losses]))
+                name = "/".join(_short(v) for v in r["knobs"].values()) or "base"
+                out.append((f"{name} s{r['seed']}", [float(v) for v in losses]))
         return out
 
     def scatter(self) -> tuple[str, str, list[tuple[float, float, str]]]:

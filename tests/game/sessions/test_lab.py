@@ -78,7 +78,7 @@ def test_saved_results_show_sorted_plotted_and_with_a_finding(tmp_path):
     s.next_scatter_x()  # parameters -> inference ms -> learning curves
     assert s.showing_curves
     curves = dict(s.curves())
-    assert len(curves) == 4 and curves["dropout=0.5 seed=0"] == [0.3, 0.10]
+    assert len(curves) == 4 and curves["0.5 s0"] == [0.3, 0.10]
     text = s.finding()
     assert "dropout=0.5" in text.split("best first:")[1].split(";")[0]
     assert "measurably best" in text  # 0.10-0.12 vs 0.30-0.32: the spreads do not overlap
