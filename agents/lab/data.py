@@ -31,12 +31,14 @@ def data_folder(root: Path, plan: DataPlan) -> Path:
 def _record(args: tuple[str, str, int, float, int]) -> str:
     track, out, laps, rate_hz, seed = args
     from agents.driving.build import BUILD_LOOK, BUILD_NEAR_VIEWS, BUILD_TEACHER_GAIN
-    from agents.driving.expert_recorder import record_expert
+    from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     shutil.rmtree(out, ignore_errors=True)  # a half-written session from a killed run
     summary = record_expert(
-        track, laps, out, look=BUILD_LOOK, rate_hz=rate_hz, seed=seed, recovery=True,
-        feedback_gain=BUILD_TEACHER_GAIN, near_share=BUILD_NEAR_VIEWS,
+        ExpertRecording(
+            track, laps, out, look=BUILD_LOOK, rate_hz=rate_hz, seed=seed, recovery=True,
+            feedback_gain=BUILD_TEACHER_GAIN, near_share=BUILD_NEAR_VIEWS,
+        )
     )  # fmt: skip
     Path(out, DONE).write_text(json.dumps({"frames": summary.frames,
                                            "seconds": summary.elapsed_s}))  # fmt: skip
