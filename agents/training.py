@@ -333,6 +333,20 @@ class FitOutcome:
 Describe = Callable[[FitOutcome, Path], ModelCard]
 
 
+@dataclass(frozen=True)
+class FitPlan:
+    """How one fit runs: the epochs, early stopping's patience, the time budget (no epoch
+    starts that would end after `time_limit_s` of fitting), the batches per epoch (None: what
+    Keras says / counts in epoch 1) and a TensorBoard log folder."""
+
+    epochs: int
+    patience: int = EARLY_STOP_PATIENCE
+    time_limit_s: float | None = None
+    batches: int | None = None
+    val_batches: int | None = None
+    tensorboard_dir: str | os.PathLike[str] | None = None
+
+
 def atomic_fit(
     model: Any,
     out_path: str | os.PathLike[str],
@@ -340,15 +354,10 @@ def atomic_fit(
     y: Any = None,
     *,
     validation_data: Any,
-    epochs: int,
+    plan: FitPlan,
     describe: Describe,
-    patience: int = EARLY_STOP_PATIENCE,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
-    batches: int | None = None,
-    val_batches: int | None = None,
-    time_limit_s: float | None = None,
-    tensorboard_dir: str | os.PathLike[str] | None = None,
     extra_callbacks: Callable[[], list] | None = None,
     clock: Callable[[], float] = time.monotonic,
     **fit_kwargs: Any,
@@ -362,9 +371,9 @@ def atomic_fit(
     epoch, or a save that fails (naming the file); in every such case the previous model,
     card and log are unchanged and no temporary file is left.
     `extra_callbacks()` is called just before `fit` (e.g. a tqdm bar, so an error found
-    earlier prints no empty bar). The progress events, cancel, NaN watch, `time_limit_s` and
-    the watchdog are single-purpose callbacks (agents.fit_callbacks); `clock` gives their
-    seconds (tests pass a fake one).
+    earlier prints no empty bar). `plan` says how long and how it stops (FitPlan). The
+    progress events, cancel, NaN watch, time budget and watchdog are single-purpose
+    callbacks (agents.fit_callbacks); `clock` gives their seconds (tests pass a fake one).
     Other keyword arguments go to `model.fit`.
     """
     import keras
@@ -391,22 +400,23 @@ def atomic_fit(
         stall_watchdog,
     )
 
-    report = Report(progress, epochs, batches, val_batches, clock)
+    epochs = plan.epochs
+    report = Report(progress, epochs, plan.batches, plan.val_batches, clock)
     nan, stop = NanWatch(), CancelOnEvent(cancel)
     alive = Alive(Heartbeat([tmp, log_tmp, claim]), stall_watchdog(progress, WATCHDOG_S))
     callbacks = [report, nan, stop, alive]
-    if time_limit_s is not None:
-        callbacks.append(TimeBudget(time_limit_s, clock))
+    if plan.time_limit_s is not None:
+        callbacks.append(TimeBudget(plan.time_limit_s, clock))
     callbacks += [
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.ModelCheckpoint(tmp, monitor="val_loss", save_best_only=True),
         keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=patience, restore_best_weights=True
+            monitor="val_loss", patience=plan.patience, restore_best_weights=True
         ),
         keras.callbacks.CSVLogger(str(log_tmp)),
     ]
-    if tensorboard_dir is not None:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
+    if plan.tensorboard_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(plan.tensorboard_dir)))
     started = time.monotonic()
     saved = False
     try:
@@ -488,6 +498,7 @@ def update_card(path: str | os.PathLike[str], **details: Any) -> ModelCard:
 
 __all__ = [
     "CARD_SCHEMA_VERSION", "CLASSIC_EARLY_STOP_PATIENCE", "EARLY_STOP_PATIENCE", "FitOutcome",
+    "FitPlan",
     "FINE_TUNE_EPOCHS", "FINE_TUNE_TIME_LIMIT_S", "ModelCard", "Phase", "ProgressFn",
     "SCRATCH_EPOCHS", "TRAINING_LOG_SUFFIX", "TrainingCancelled",
     "TrainingProgress", "WATCHDOG_S", "Watchdog", "atomic_fit", "now_iso",

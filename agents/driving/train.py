@@ -35,6 +35,7 @@ from agents.modelio import ModelFileError
 from agents.training import (
     EARLY_STOP_PATIENCE,
     FitOutcome,
+    FitPlan,
     ModelCard,
     ProgressFn,
     TrainingCancelled,
@@ -487,15 +488,13 @@ def train(
         config.out_path,
         data.pipes.train,
         validation_data=data.pipes.val,
-        epochs=config.epochs,
+        plan=FitPlan(
+            config.epochs, config.patience, config.time_limit_s, data.pipes.train_batches,
+            data.pipes.val_batches, config.tensorboard_dir,
+        ),  # fmt: skip
         describe=describe(config, start, data, model, dist),
-        patience=config.patience,
         progress=progress,
         cancel=cancel,
-        batches=data.pipes.train_batches,
-        val_batches=data.pipes.val_batches,
-        time_limit_s=config.time_limit_s,
-        tensorboard_dir=config.tensorboard_dir,
         extra_callbacks=extra_callbacks,
         shuffle=False,
     )

@@ -56,7 +56,7 @@ def test_the_time_limit_judges_steady_epochs_not_the_traced_first_one(
 ):
     import keras
 
-    from agents.training import ModelCard, atomic_fit
+    from agents.training import FitPlan, ModelCard, atomic_fit
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
@@ -66,9 +66,10 @@ def test_the_time_limit_judges_steady_epochs_not_the_traced_first_one(
     val = rng.normal(size=(30, 4)), rng.normal(size=(30, 1))  # 3 validation batches
     clock = FakeClock()
     card, outcome = atomic_fit(
-        model, tmp_path / "m.h5", x, y, validation_data=val, epochs=10, patience=10,
+        model, tmp_path / "m.h5", x, y, validation_data=val,
+        plan=FitPlan(10, patience=10, time_limit_s=limit_s),
         describe=lambda outcome, checkpoint: ModelCard("test", "dense"),
-        time_limit_s=limit_s, clock=clock, extra_callbacks=lambda: [ticking(clock)],
+        clock=clock, extra_callbacks=lambda: [ticking(clock)],
         batch_size=10, shuffle=False,
     )  # fmt: skip
     assert outcome.epochs_run == epochs_run
@@ -78,7 +79,7 @@ def test_the_time_limit_judges_steady_epochs_not_the_traced_first_one(
 def test_validation_batches_report_progress_and_the_eta_counts_down(tmp_path):
     import keras
 
-    from agents.training import ModelCard, Phase, atomic_fit
+    from agents.training import FitPlan, ModelCard, Phase, atomic_fit
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(1e-3), loss=keras.losses.MeanSquaredError())
@@ -87,9 +88,9 @@ def test_validation_batches_report_progress_and_the_eta_counts_down(tmp_path):
     val = rng.normal(size=(20, 4)), rng.normal(size=(20, 1))
     clock, events = FakeClock(), []
     atomic_fit(
-        model, tmp_path / "m.h5", x, y, validation_data=val, epochs=1,
+        model, tmp_path / "m.h5", x, y, validation_data=val, plan=FitPlan(1, val_batches=2),
         describe=lambda outcome, checkpoint: ModelCard("test", "dense"), progress=events.append,
-        val_batches=2, clock=clock, extra_callbacks=lambda: [ticking(clock)], batch_size=10,
+        clock=clock, extra_callbacks=lambda: [ticking(clock)], batch_size=10,
     )  # fmt: skip
     checks = [e for e in events if e.phase is Phase.VALIDATE]
     assert [(e.val_batch, e.val_batches) for e in checks] == [(1, 2), (2, 2)]

@@ -63,7 +63,7 @@ def test_the_top_pills_stay_on_the_road_view_with_a_long_model_name(app, monkeyp
     app.resize((1024, 640))
     long_name = "my-first-model-with-a-rather-long-name-from-last-tuesday.h5"
     scene = app.push("autopilot", track="oval", model=long_name)
-    scene.session.show_saliency = True  # four pills: the mode, the model, saliency, help
+    scene.session.saliency.show_saliency = True  # four pills: the mode, the model, saliency, help
     scene.draw(app.screen)
     assert len(pills) == 4
     # ... with room left for the longest mode pill, "TAKEOVER - RECORDING", in place of this one
