@@ -46,8 +46,8 @@ GAP = 16
 ROW_H = 40
 STANDINGS = Table(
     [
-        Column("POS", 34),
-        Column("DRIVER", 104, max_chars=14),
+        Column("POS", 42),  # at 34 the header read "P..."
+        Column("DRIVER", 96, max_chars=14),
         Column("LAP", 44, "right"),
         Column("GAP", 62, "right"),
         Column("LAST", 62, "right"),
