@@ -198,3 +198,13 @@ def test_the_tournament_heat_map_leaves_the_ranking_and_legend_room(size, n):
     assert x + side + 20 <= lay.table.x and lay.table.w >= TABLE_MIN_W
     assert lay.table.right <= lay.area.right
     assert y + side + LEGEND_H <= lay.area.bottom
+
+
+@pytest.mark.parametrize("size", [MIN_WINDOW_SIZE, (1280, 720)])
+def test_the_studio_key_line_is_whole_and_names_enter(size):
+    """At 1024x640 Studio's key line was cut to "... +/- zoom  E..."."""
+    from game.scenes.studio import StudioLayout, key_hint
+
+    pygame.font.init()
+    hint = key_hint(StudioLayout.for_size(size).model.w * 48 // 100)
+    assert "Enter predict" in hint and not hint.endswith("...")
