@@ -167,17 +167,22 @@ def test_the_help_card_fits_the_smallest_window(app):
 
 
 @pytest.mark.parametrize("size", [MIN_WINDOW_SIZE, (1280, 720)])
-def test_every_race_standings_header_is_shown_whole(size):
-    """At 1280x720 the standings' first column read "P..." (its name cut to fit)."""
+def test_every_race_standings_header_and_wide_value_is_shown_whole(size):
+    """In a window the standings' first column read "P..." and a 12-letter model name
+    "mine-te...": each header and the widest usual value fit their column."""
     from game.render import theme
-    from game.render.table import COL_GAP, fit_text
+    from game.render.table import COL_GAP, DOT_W, fit_text
     from game.scenes.race import STANDINGS, race_layout
 
     pygame.font.init()
     cells = STANDINGS.cells(race_layout(size).stats)
+    widest = {"DRIVER": "mine-testxyz", "GAP": "+128.5s", "LAST": "10:36.0", "BEST": "--:--.-"}
     for c in STANDINGS.columns:
         left, right = cells[c.name]
         assert fit_text(c.name, right - left - COL_GAP, theme.SMALL) == c.name
+        if c.name in widest:
+            room = right - left - COL_GAP - (DOT_W if c.name == "DRIVER" else 0)
+            assert fit_text(widest[c.name], room, theme.BODY) == widest[c.name]
 
 
 @pytest.mark.parametrize("size", [MIN_WINDOW_SIZE, (1280, 720)])
