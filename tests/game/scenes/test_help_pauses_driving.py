@@ -40,8 +40,13 @@ def _open(app: App, name: str):
         scene.session.countdown = 0.0  # racing now: skip "3, 2, 1"
         return scene
     if name == "autopilot":
-        # No model to load: the car waits, but its world still steps each frame.
+        # No model file to load (no TensorFlow): the expert, as a driver, steers instead.
+        from agents.driving.expert import ExpertDriver
+
+        expert = ExpertDriver()
+        expert.last_inference_ms = None  # what the Autopilot reads of a model driver
         scene = app.push("autopilot", track=TRACK, model="no-such-model.h5")
+        scene.session.use_driver(expert)
     else:
         scene = app.push(name, track=TRACK)
     assert scene is not None
