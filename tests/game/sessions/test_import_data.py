@@ -6,25 +6,16 @@ from __future__ import annotations
 import json
 import threading
 
-import pytest
-
 from agents.driving.formats import donkey
 from agents.driving.formats.importer import ImportOptions
 from agents.driving.recording import list_sessions, load_session
-from game.paths import set_home, user_dir
+from game.paths import user_dir
 from game.sessions import import_data as mod
 from game.sessions.import_data import ImportState, ImportSummary, import_job, scan_folder
 from game.workers import CANCELLED, Worker
 from tests.cli.test_data_cli import udacity_folder
 
 WAIT_S = 60.0  # bound on a test import's worker (12 tiny records take well under a second)
-
-
-@pytest.fixture
-def home(tmp_path):
-    set_home(tmp_path / "home")
-    yield tmp_path / "home"
-    set_home(None)
 
 
 def tub(folder, n: int = 5):
@@ -78,7 +69,7 @@ def test_enter_goes_into_a_folder_backspace_up_and_a_typed_path_lists_the_datase
     assert state.entries[0].fmt == "udacity"  # the folder itself is the first row
 
 
-def test_an_import_from_the_screen_writes_a_session_the_train_screen_lists(tmp_path, home):
+def test_an_import_from_the_screen_writes_a_session_the_train_screen_lists(tmp_path):
     udacity_folder(tmp_path / "sim", rows=12)
     state = ImportState(tmp_path)
     state.set_name("my sim!")  # the name keeps letters, digits, -, _ and spaces
@@ -104,7 +95,7 @@ def test_side_cameras_are_off_by_default_and_a_setting_with_its_value(tmp_path):
     assert state.options().fmt == "udacity"
 
 
-def test_a_folder_that_is_no_dataset_is_one_message_naming_it(tmp_path, home):
+def test_a_folder_that_is_no_dataset_is_one_message_naming_it(tmp_path):
     (tmp_path / "plain").mkdir()
     messages = []
     state = ImportState(tmp_path, notify=lambda text, kind: messages.append((text, kind)))
