@@ -26,6 +26,12 @@ from game.textfmt import format_time, plural, short_path
 GAP = 16
 ROW_H = 30
 TOP = 96
+MAX_TEXT = 1000  # characters of a typed path
+
+
+def _where(folder: Path) -> str:
+    """The folder as the browser's heading: "~" for the home folder, else its short path."""
+    return "~" if folder == Path.home() else short_path(folder)
 
 
 def _text(surface, s, pos, size=theme.SMALL, color=theme.TEXT_MUTED, anchor="midleft"):
@@ -57,6 +63,7 @@ class ImportScene(Scene):
         self.state = ImportState(Path(start) if start else None, notify=app.toast)
         self.typing: str | None = None  # "path" / "name" while a text field is open
         self.text = ""
+        self._opening = ""
         self.scroll = 0
         self.bar = ProgressBar(pygame.Rect(0, 0, 1, 1))
 
@@ -98,9 +105,9 @@ class ImportScene(Scene):
             return
         key, action = event.key, action_for(event)
         if key == pygame.K_l or key == pygame.K_SLASH:
-            self._open_text("path", str(st.folder))
+            self._open_text("path", "", event.unicode)
         elif key == pygame.K_n:
-            self._open_text("name", st.name)
+            self._open_text("name", st.name, event.unicode)
         elif key == pygame.K_f:
             st.cycle_format()
         elif key == pygame.K_c:
@@ -134,14 +141,19 @@ class ImportScene(Scene):
         elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_ESCAPE):
             st.dismiss()
 
-    def _open_text(self, what: str, text: str) -> None:
-        self.typing, self.text = what, text
+    def _open_text(self, what: str, text: str, opening: str = "") -> None:
+        """Open a text field; `opening`: the text of the key that opened it (L: "l"), which
+        SDL may deliver as TEXTINPUT right after: that one text is not typed."""
+        self.typing, self.text, self._opening = what, text, opening
         pygame.key.start_text_input()  # letters arrive as TEXTINPUT events
 
     def _text_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.TEXTINPUT:
-            self.text += event.text
+            opening, self._opening = self._opening, ""
+            if not (opening and event.text == opening):
+                self.text = (self.text + event.text)[:MAX_TEXT]
         elif event.type == pygame.KEYDOWN:
+            self._opening = ""  # a later key: the opening key's text is no longer on its way
             if event.key == pygame.K_ESCAPE:
                 self.typing = None
             elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
@@ -198,7 +210,7 @@ class ImportScene(Scene):
         if self.typing == "path":
             self._draw_field(surface, pygame.Rect(r.x + 10, r.y + 6, r.w - 20, 32), self.text)
         else:
-            _text(surface, fit_text(short_path(st.folder), r.w - 30, theme.BODY),
+            _text(surface, fit_text(_where(st.folder), r.w - 30, theme.BODY),
                   (r.x + 14, r.y + 22), theme.BODY, theme.TEXT)  # fmt: skip
         n = self._visible(r)
         self.scroll = min(max(self.scroll, st.cursor - n + 1), st.cursor)
@@ -230,6 +242,9 @@ class ImportScene(Scene):
         blink = "|" if (pygame.time.get_ticks() // 500) % 2 == 0 else " "
         shown = fit_text(text, field.w - 30, theme.SMALL) if text else ""
         _text(surface, shown + blink, (field.x + 8, field.centery), color=theme.TEXT)
+        if not text and self.typing == "path":
+            hint = "type a folder (~ for home), Enter goes there, Esc cancels"
+            _text(surface, hint, (field.x + 24, field.centery), color=theme.TEXT_DIM)
 
     def _draw_side(self, surface: pygame.Surface, r: pygame.Rect) -> None:
         st = self.state

@@ -52,13 +52,14 @@ def test_import_screen_keys_browse_set_options_import_and_open_the_result(app, t
     assert st.fmt == "udacity" and st.side_on and st.side == 0.25
     press(app, key(pygame.K_c))  # off again: the side cameras are a choice
     assert not st.side_on
-    press(app, key(pygame.K_n, text="n"))
-    assert scene.typing == "name"
+    press(app, key(pygame.K_n, text="n"), *typed("n"))  # as SDL sends it: KEYDOWN, TEXTINPUT
+    assert scene.typing == "name" and scene.text == ""  # the N itself is not typed
     press(app, *typed("from screen"), key(pygame.K_RETURN))
     assert scene.typing is None and st.name == "from screen"
-    press(app, key(pygame.K_l, text="l"))  # a typed path: the text starts as the folder
-    assert scene.typing == "path" and scene.text == str(st.folder)
-    press(app, *typed("/sim"), key(pygame.K_RETURN))
+    press(app, key(pygame.K_l, text="l"), *typed("l"))  # a typed path (the L is not typed)
+    assert scene.typing == "path" and scene.text == ""
+    app.run_frames(1)  # the field draws
+    press(app, *typed(str(st.folder / "sim")), key(pygame.K_RETURN))
     assert st.folder.name == "sim" and st.current.path == st.folder  # the folder is a row
     press(app, key(pygame.K_BACKSPACE))
     assert st.folder.name == "data" and st.current.name == "sim"
