@@ -19,7 +19,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agents.driving.formats import donkey, udacity
@@ -279,13 +279,13 @@ class ImportState:
             return False
         options = self.options()
         try:
-            fmt = check_options(path, options)
+            fmt = check_options(path, replace(options, side_correction=None))
         except UserFacingError as e:
             self.notify(str(e), "error")
             return False
-        if self.side_on and fmt != "udacity":  # the side cameras are Udacity's; say, go on
-            self.notify("side cameras are a Udacity option: importing this tub without", "info")
-            options = ImportOptions(fmt=options.fmt, name=options.name, out=options.out)
+        if self.side_on and fmt != "udacity":  # the side cameras are Udacity's: say so, go on
+            self.notify("side cameras are a Udacity option: this tub is imported without", "info")
+            options = replace(options, side_correction=None)
         self.source, self.summary, self.failed = path, None, None
         self.worker = Worker(import_job(path, options), name="import").start()
         return True

@@ -167,3 +167,16 @@ def test_cancel_before_the_first_frame_leaves_no_folder(tmp_path):
     assert worker.state == CANCELLED
     assert worker.result.out_dir is None and worker.result.frames == 0
     assert not out.exists()
+
+
+def test_side_cameras_left_on_for_a_donkey_tub_are_dropped_with_a_note(tmp_path):
+    tub(tmp_path / "tub", n=0)
+    messages = []
+    state = ImportState(tmp_path, notify=lambda text, kind: messages.append((text, kind)))
+    state.toggle_side()
+    assert state.enter() is True  # the tub is imported, not refused
+    assert messages[0] == (
+        "side cameras are a Udacity option: this tub is imported without", "info")  # fmt: skip
+    run_to_end(state)
+    assert state.summary is not None and state.summary.written == 0
+    assert state.summary.out_dir is None  # nothing to keep: no empty session is left
