@@ -31,6 +31,7 @@ from game.scenes.base import Scene
 from game.scenes.result_card import draw_result_card, grade_color
 from game.sessions.grades import Grade, legend
 from game.sessions.model_export import CHOICES as EXPORT_CHOICES
+from game.sessions.model_export import size_text
 from game.sessions.models import ModelsState, ScoreStarted
 from game.textfmt import plural, short_path
 
@@ -426,9 +427,12 @@ class ModelsScene(Scene):
             self.bar.label = fit_text(f"export {name}: {message}   Esc stops",
                                       self.bar.rect.w - 20, theme.SMALL)  # fmt: skip
             self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
-        elif st.last_export is not None:
-            _text(surface, fit_text(st.last_export.message, r.w - 28, theme.SMALL),
-                  (r.x + 14, r.bottom - 22), color=theme.GOOD)  # fmt: skip
+        elif st.last_export is not None:  # two lines: the file, then the LiteRT check
+            done = st.last_export
+            lines = (f"exported {short_path(done.path)} ({size_text(done.bytes)})", done.check)
+            for k, line in enumerate(lines):
+                _text(surface, fit_text(line, r.w - 28, theme.SMALL),
+                      (r.x + 14, r.bottom - 32 + 18 * k), color=theme.GOOD)  # fmt: skip
         else:
             hint = (f"{plural(SUITE_LAPS, 'lap')} per track in cruise (lane keeping) and race mode"
                     "   S this model   Shift+S all")  # fmt: skip
