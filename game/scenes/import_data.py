@@ -224,7 +224,7 @@ class ImportScene(Scene):
             color = theme.GOOD if e.fmt else theme.TEXT
             label = "(this folder)  " + e.label if e.path == st.folder else e.label
             if e.problem:
-                color, label = theme.WARN, f"{label}  {e.problem}"
+                color = theme.WARN
             _text(surface, fit_text(label, row.w - 20, theme.SMALL), (row.x + 10, row.centery),
                   color=color)  # fmt: skip
         if not st.entries:

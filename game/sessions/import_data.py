@@ -58,20 +58,26 @@ class FolderEntry:
     def label(self) -> str:
         if self.fmt is None:
             return self.name + "/"
-        count = plural(self.records, "record") if self.records is not None else "?"
-        return f"{self.name}/   [{self.fmt}, {count}]"
+        count = plural(self.records, "record") if self.records is not None else "? records"
+        why = f"   {self.problem}" if self.problem else ""
+        return f"{self.name}/   [{self.fmt}, {count}]{why}"
 
 
 def detect(path: Path) -> tuple[str | None, int | None, str]:
     """(format, record count, problem) of a folder; (None, None, "") when it is neither."""
+    fmt = None
     try:
         if udacity.log_path(path).is_file():
-            return "udacity", udacity.count_rows(path), ""
+            fmt = "udacity"
+            return fmt, udacity.count_rows(path), ""
         if donkey.looks_like(path):
-            return "donkey", donkey.Manifest(path).total, ""
-    except (UserFacingError, OSError, ValueError) as e:
-        fmt = "udacity" if (path / udacity.LOG_NAME).exists() else "donkey"
-        return fmt, None, str(e)
+            fmt = "donkey"
+            manifest = donkey.Manifest(path)
+            if manifest.problems:  # the import reads the catalogs anyway; the count is unknown
+                return fmt, None, manifest.problems[0].split(";")[0]
+            return fmt, manifest.total, ""
+    except (UserFacingError, OSError, ValueError) as e:  # unreadable: listed, with why
+        return fmt, None, shorten_paths(str(e)) if fmt else ""
     return None, None, ""
 
 

@@ -180,3 +180,13 @@ def test_side_cameras_left_on_for_a_donkey_tub_are_dropped_with_a_note(tmp_path)
     run_to_end(state)
     assert state.summary is not None and state.summary.written == 0
     assert state.summary.out_dir is None  # nothing to keep: no empty session is left
+
+
+def test_an_unreadable_dataset_is_listed_with_why_and_the_rest_still_shows(tmp_path):
+    bad = tub(tmp_path / "bad-tub")
+    (bad / donkey.MANIFEST).write_text("{not json\n")
+    (tmp_path / "ok").mkdir()
+    entries, _ = scan_folder(tmp_path)
+    assert [(e.name, e.fmt) for e in entries] == [("bad-tub", "donkey"), ("ok", None)]
+    assert entries[0].records is None and entries[0].problem.startswith("manifest.json: ")
+    assert "manifest.json: " in entries[0].label
