@@ -41,7 +41,7 @@ def _text(surface, s, pos, size=theme.SMALL, color=theme.TEXT_MUTED, anchor="mid
 @register_scene(
     "import",
     label="Import data",
-    order=16,
+    order=45,  # the driving group's last entry (after Race)
     description="Bring a Udacity simulator folder or a Donkey Car tub in as a recording",
 )
 class ImportScene(Scene):
