@@ -277,13 +277,25 @@ def test_export_keys_open_the_choice_move_start_and_esc_stops(app, monkeypatch):
     assert st.export_choice is None and app.scene is scene
 
     monkeypatch.undo()
-    press(app, key(pygame.K_e), key(pygame.K_3))  # a real export of a broken model ...
+    ran = threading.Event()
+
+    def held_export(model, kind, out, check=True):
+        def job(ctx):  # stands in for the ~20 s conversion: runs until Esc (bounded)
+            ran.set()
+            assert ctx.cancel.wait(30), "the test never pressed Esc"
+            out.unlink(missing_ok=True)  # as the real job does when cancelled
+            return None
+
+        return job
+
+    monkeypatch.setattr(sessions, "export_job", held_export)
+    press(app, key(pygame.K_e), key(pygame.K_3))  # an export starts ...
     worker = st.exporter.worker
-    assert worker is not None
+    assert worker is not None and ran.wait(30)
+    assert (user_dir("exports") / "newer-int8.tflite").exists()  # its name is claimed
     press(app, key(pygame.K_ESCAPE))  # ... Esc stops it and the screen stays
-    assert worker.cancel_requested
-    assert app.scene is scene
-    for _ in range(3000):  # bounded: the worker ends within seconds
+    assert worker.cancel_requested and app.scene is scene
+    for _ in range(3000):  # bounded: the worker ends at once
         if not st.exporter.busy:
             break
         app.run_frames(1)
