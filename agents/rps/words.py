@@ -24,6 +24,7 @@ _ABOUT_YOU = {
     "frequency, decay 0.9": "it noticed which move you have played most lately",
     "frequency, decay 0.97": "it noticed which move you have played most lately",
     "markov-1": "it noticed what you tend to play after each kind of round",
+    "habits": "it noticed your habits after a win, a loss or a draw",
     "markov-2": "it noticed what you tend to play after rounds like the last two",
     "markov-3": "it noticed what you tend to play after rounds like the last three",
     "markov-2 on their moves": "it noticed what you tend to play after your own last two moves",
@@ -49,6 +50,8 @@ _ABOUT_ME = {
     "frequency, decay 0.97": "it expects you to beat the move it has played most lately",
     "markov-1": "it expects you to know what it tends to play after each kind of round, and "
     "beat that",
+    "habits": "it expects you to know its habits after a win, a loss or a draw, and beat "
+    "that",
     "markov-2": "it expects you to know what it tends to play after rounds like the last two, "
     "and beat that",
     "markov-3": "it expects you to know what it tends to play after rounds like the last "
@@ -95,10 +98,10 @@ def about_you(
     """What `source`, predicting the opponent, noticed: `noticed` is the opponent move its
     own (unrotated) prediction aimed at, None when that was not its likeliest move (then no
     relation to the last round is claimed)."""
-    if source in ("markov-1", "rotation") and last is not None and noticed is not None:
+    if source in ("markov-1", "habits", "rotation") and last is not None and noticed is not None:
         mine, yours = last
         shift = _shift(noticed, yours, "your")
-        if source == "markov-1":
+        if source in ("markov-1", "habits"):
             text = f"it noticed you tend to {shift} after {_AFTER[outcome(yours, mine)]}"
         else:
             text = f"it noticed you tend to {shift} from one round to the next"
