@@ -89,13 +89,13 @@ def test_malformed_middle_lines_are_reported_with_line_numbers():
     assert len(rounds) == 2
     assert [p.line for p in problems] == [3, 4]
     assert "ai move must be 0, 1 or 2" in problems[0].message
-    assert "expected 7 fields" in problems[1].message
+    assert "expected 8 fields" in problems[1].message
 
 
 def test_wrong_outcome_is_caught():
     record("rock", [(0, 1)])
     path = games_path()
-    path.write_text(path.read_text().replace(",-1\n", ",1\n"))
+    path.write_text(path.read_text().replace(",-1,\n", ",1,\n"))
     rounds, problems = load_games()
     assert rounds == [] and "does not match" in problems[0].message
 
