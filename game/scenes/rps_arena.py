@@ -218,14 +218,16 @@ class ArenaScene(Scene):
 
     def _draw_top_bar(self, surface: pygame.Surface) -> None:
         draw_title(surface, 24, "RPS", "ARENA")
+        # The difficulty level under the title; the description keeps clear of it.
         at = theme.blit_text(surface, "LEVEL", (24, 74), theme.SMALL, theme.TEXT_DIM,
                              anchor="midleft")  # fmt: skip
         at = theme.blit_text(surface, self.session.level_label(), (at.right + 8, 74),
                              theme.BODY, theme.ACCENT, anchor="midleft")  # fmt: skip
-        theme.blit_text(surface, "D: change", (at.right + 10, 75), theme.SMALL, theme.TEXT_DIM,
-                        anchor="midleft")  # fmt: skip
+        at = theme.blit_text(surface, "(D)", (at.right + 6, 75), theme.SMALL, theme.TEXT_DIM,
+                             anchor="midleft")  # fmt: skip
         self.picker.draw(surface)
-        desc = fit_text(agent_description(self.picker.current), theme.SMALL, 700)
+        room = min(700, 2 * (self.layout.mid_x - at.right - 16))
+        desc = fit_text(agent_description(self.picker.current), theme.SMALL, room)
         theme.blit_text(surface, desc, (self.layout.mid_x, 70), theme.SMALL, theme.TEXT_MUTED,
                         anchor="center")  # fmt: skip
         if self.session.training:
