@@ -159,25 +159,39 @@ class ReaderOverMeta:
     trip on a bad patch. This layer compares only two: the move the meta layer's prediction
     chose and the best reply to the habit model, each with a decayed score (every round, as
     if it had been played). The reader's reply is played while its score leads by `margin`;
-    against a program that the meta layer reads, its own move keeps the lead.
+    against a program that the meta layer reads, its own move keeps the lead. The reader's
+    reply is a plain function of the last round, which a program can learn to beat once it is
+    played: its score *while played* (decayed every round, so a bench ends) must stay above
+    `-bench_at`, else the meta layer plays until it recovers.
     """
 
-    def __init__(self, model: HabitModel, decay: float = 0.99, margin: float = 1.0) -> None:
+    def __init__(
+        self,
+        model: HabitModel,
+        decay: float = 0.99,
+        margin: float = 1.0,
+        played_decay: float = 0.97,
+        bench_at: float = 3.0,
+    ) -> None:
         self.model = model
         self.decay = decay
         self.margin = margin
+        self.played_decay = played_decay
+        self.bench_at = bench_at
         self.reset()
 
     def reset(self) -> None:
         self.meta_score = 0.0
         self.reader_score = 0.0
+        self.played_score = 0.0  # the reader's results in the rounds it was played
         self.using_reader = False
         self._moves: tuple[int, int] | None = None  # (meta's chosen move, reader's reply)
 
     def choose(self, meta_move: int, reader_move: int) -> bool:
         """True when the reader's reply is to be played this round."""
         self._moves = (meta_move, reader_move)
-        self.using_reader = self.reader_score > self.meta_score + self.margin
+        leads = self.reader_score > self.meta_score + self.margin
+        self.using_reader = leads and self.played_score > -self.bench_at
         return self.using_reader
 
     def observe(self, opp: int) -> None:
@@ -187,4 +201,7 @@ class ReaderOverMeta:
         d = self.decay
         self.meta_score = self.meta_score * d + outcome(meta_move, opp)
         self.reader_score = self.reader_score * d + outcome(reader_move, opp)
+        self.played_score *= self.played_decay
+        if self.using_reader:
+            self.played_score += outcome(reader_move, opp)
         self._moves = None
