@@ -5,7 +5,8 @@ win", "it expects you to beat the move it plays most"); the technical name ("mar
 guess - Sicilian meta layer") goes on a small detail line. Each phrase says what the
 strategy's prediction rests on; a relation to the last round ("repeat your move") is only
 said by the strategies whose prediction is that relation (order-1 Markov on the last round,
-the rotation counter), and only when the move it names was the strategy's likeliest.
+the habit reader, the rotation counter), and only when the move it names was the strategy's
+likeliest.
 
 `last` is (the agent's last move, the opponent's last move), None before the first round.
 """

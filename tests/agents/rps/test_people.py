@@ -239,3 +239,27 @@ def test_cards_are_saved_and_read_back(tmp_path):
 def test_read_habits_counts_without_forgetting():
     model = read_habits([(2, 0)] * 10)  # rock against scissors, ten times: won, repeated
     assert model.shifts[0] == [9.0, 0.0, 0.0]
+
+
+def test_lstm_plays_the_habit_reader_against_a_person_and_says_so_truthfully():
+    from agents.rps import make_agent
+    from agents.rps.meta import READER_DETAIL
+    from tests.agents.rps.test_reasons import check_honest
+
+    agent = make_agent("lstm", seed=4)
+    person = make_person(2, "tune")
+    agent.reset()
+    person.reset()
+    rows, read = [], 0
+    for _ in range(200):
+        expected = list(agent.reader.model.dist())  # the reader's odds before this move
+        move, them = agent.act(), person.act()
+        d = agent.decision()
+        if d.detail == READER_DETAIL:
+            read += 1
+            assert d.dist == pytest.approx(expected) and d.strategy.startswith("it noticed you")
+        agent.observe(own=move, opponent=them)
+        person.observe(own=them, opponent=move)
+        rows.append((d, move, them))
+    check_honest(rows)
+    assert read > 50  # against a person the reader's reply is what it mostly plays
