@@ -171,7 +171,7 @@ class ReaderOverMeta:
         decay: float = 0.99,
         margin: float = 1.0,
         played_decay: float = 0.97,
-        bench_at: float = 5.0,
+        bench_at: float = 3.0,
     ) -> None:
         self.model = model
         self.decay = decay
