@@ -29,7 +29,7 @@ import numpy as np
 
 from agents.driving.model_catalog import ModelEntry, available_models
 from agents.driving.open_loop import ErrorStats, error_stats
-from agents.driving.recording import HIST_EDGES, Session, SessionSummary, load_session
+from agents.driving.recording_reader import HIST_EDGES, Session, SessionSummary, load_session
 from agents.driving.session_edits import Range, SessionEdits, read_edits, write_edits
 from game.errors import UserFacingError
 from game.sessions.studio_data import (
