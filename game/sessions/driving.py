@@ -25,7 +25,7 @@ import numpy as np
 from agents.driving.expert import ExpertDriver
 from agents.driving.loop import CameraPart, DrivingLoop, RecordingPart, StepResult
 from agents.driving.model_catalog import available_models, default_model
-from agents.driving.recording import Recorder
+from agents.driving.recording_writer import Recorder
 from game.errors import UserFacingError
 from game.sessions.controls import DriveInput, SteeringControls, track_label
 from game.sessions.ghost import Ghost

@@ -4,7 +4,7 @@ A reader (udacity.py, donkey.py) yields, one record at a time, either a `Foreign
 image file and its labels in the project's conventions) or a `Problem` (one line naming the
 file and line of a record it had to leave out). `import_frames` decodes each image, maps it
 onto the dashcam frame with a `CameraMap` and writes it with the crash-safe
-`agents.driving.recording.Recorder`, so memory stays bounded however long the dataset is.
+`agents.driving.recording_writer.Recorder`, so memory stays bounded however long the dataset is.
 
 The camera mapping: the dashcam frame is 160x320 and every model looks only at its road
 window, rows 56-150 (CameraParams.road_crop) across all 320 columns. A `CameraMap` names the
@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.driving.recording import META_NAME, Recorder, new_session_dir
+from agents.driving.recording_log import META_NAME, LogRow
+from agents.driving.recording_writer import Recorder, new_session_dir
 from game.errors import UserFacingError
 from game.fileio import atomic_write_text, read_json_file
 from game.sim.dashcam import CameraParams
@@ -217,12 +218,13 @@ def import_frames(
                 steering = record.steering
                 if abs(steering) > 1.0:
                     result.clamped += 1
-                rec.write_row(
-                    frame, steering=steering, throttle=record.throttle,
+                row = LogRow(
+                    steering=steering, throttle=record.throttle,
                     speed=record.speed if record.speed is not None and speed_known else 0.0,
                     lane_offset=0.0, heading_error=0.0, x=0.0, y=0.0, yaw=0.0, track=name,
                     source=record.source, t=record.t,
                 )  # fmt: skip
+                rec.write_row(frame, row)
                 rec.forget_rows()  # nothing to erase later: keep memory flat on long imports
                 if record.source == "recovery":
                     result.side_frames += 1

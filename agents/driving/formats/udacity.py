@@ -31,7 +31,7 @@ from agents.driving.formats.common import (
     Record,
     finite_number,
 )
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from game.errors import UserFacingError
 from game.sim.dashcam import CameraParams
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pygame
 
-from agents.driving.recording import list_sessions
+from agents.driving.recording_reader import list_sessions
 from game.paths import user_dir
 from game.scenes.import_data import ImportScene
 from game.scenes.studio import StudioScene

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from agents.driving.drivers import Driver
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from game.sessions import driving, takeover
 from game.sessions.controls import DriveInput, SteeringControls, track_label
 from game.sessions.driving import CRUISE_RATE, AutopilotSession, DriveSession

@@ -8,7 +8,7 @@ import threading
 
 from agents.driving.formats import donkey
 from agents.driving.formats.importer import ImportOptions
-from agents.driving.recording import list_sessions, load_session
+from agents.driving.recording_reader import list_sessions, load_session
 from game.paths import user_dir
 from game.sessions import import_data as mod
 from game.sessions.import_data import ImportState, ImportSummary, import_job, scan_folder
