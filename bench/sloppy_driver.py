@@ -169,7 +169,7 @@ def drive_sloppy(
     """Drive `seconds` of simulated time on `track_spec`; with `out_dir`, record it the way
     the Drive screen records a person (frames of the Drive screen's dashcam, source "human")."""
     from agents.driving.loop import DrivingLoop, RecordingPart
-    from agents.driving.recording import Recorder
+    from agents.driving.recording_writer import Recorder
     from game.sim.tracks_catalog import resolve_track
     from game.sim.world import World
 

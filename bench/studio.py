@@ -35,7 +35,7 @@ def record(folder: Path) -> Path:
 
 def prediction(session_dir: Path, model_name: str):
     from agents.driving.open_loop import error_stats, load_model, predict_session
-    from agents.driving.recording import load_session
+    from agents.driving.recording_reader import load_session
     from agents.driving.registry import find_model
 
     session = load_session(session_dir)

@@ -22,7 +22,7 @@ from pathlib import Path
 def record_laps(track_spec: str, laps: int, folder: Path, seed: int = 0) -> list[float]:
     """The sloppy driver's laps on the track, recorded like a person's; their lap times."""
     from agents.driving.loop import CameraPart, DrivingLoop, RecordingPart
-    from agents.driving.recording import Recorder
+    from agents.driving.recording_writer import Recorder
     from bench.sloppy_driver import RATE_HZ, SloppyKeyboardDriver
     from game.sim.dashcam import Dashcam
     from game.sim.tracks_catalog import resolve_track

@@ -33,7 +33,7 @@ RACE_TRACKS = ("oval", "kidney")
 def _instrument(note) -> None:
     """Wrap the writers so that each success is logged as `note(kind=..., ...)`."""
     import agents.training as training
-    from agents.driving import recording
+    from agents.driving import recording_writer
     from agents.rps import games
     from game import app as app_module
     from game.sessions import leaderboard
@@ -66,7 +66,7 @@ def _instrument(note) -> None:
 
     games.GameRecorder.flush = flush_rounds
 
-    close = recording.Recorder.close
+    close = recording_writer.Recorder.close
 
     def close_recording(self):
         was_closed = self._closed
@@ -74,7 +74,7 @@ def _instrument(note) -> None:
         if not was_closed:
             note(kind="recording", path=str(self.dir), frames=self.frame_count)
 
-    recording.Recorder.close = close_recording
+    recording_writer.Recorder.close = close_recording
 
     shot = app_module.App._save_screenshot
 
@@ -153,7 +153,7 @@ def run_instance(
 
 def check(home: Path, items: list[dict]) -> dict[str, list[int]]:
     """kind -> [reported by instance 0, by instance 1, found on disk]."""
-    from agents.driving.recording import load_session
+    from agents.driving.recording_reader import load_session
     from agents.modelio import read_card
     from agents.rps.games import load_games
     from game.sessions.leaderboard import Leaderboard

@@ -66,7 +66,7 @@ def run_record(args: argparse.Namespace) -> int:
     track = resolve_track(args.track)
     out = args.out
     if out is None:
-        from agents.driving.recording import new_session_dir
+        from agents.driving.recording_writer import new_session_dir
 
         out = new_session_dir(track.name)
     with tqdm(
@@ -102,7 +102,7 @@ SESSION_PROBLEMS_SHOWN = 3  # per session; the rest are counted
 
 
 def run_sessions(args: argparse.Namespace) -> int:
-    from agents.driving.recording import list_sessions
+    from agents.driving.recording_reader import list_sessions
 
     sessions = list_sessions(args.root)
     if not sessions:

@@ -56,6 +56,14 @@ GLOBAL_HELP = [
     ("Esc", "back / main menu"),
 ]
 
+
+def help_rows(scene_rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A screen's help rows, then the global ones whose key the screen does not already
+    explain (the menu's Esc quits: a second "Esc back" row would contradict it)."""
+    own = {key for key, _ in scene_rows}
+    return list(scene_rows) + [row for row in GLOBAL_HELP if row[0] not in own]
+
+
 # After this many unexpected errors within MENU_CRASH_WINDOW_S on the menu itself there is
 # no screen left to fall back to: the app stops instead of looping on the same error.
 MENU_CRASH_LIMIT = 3
@@ -484,7 +492,7 @@ class App:
         if self.help_visible:
             info = SCENES.get(scene.scene_name)
             title = scene.title or (info.label if info else "Help")
-            draw_help_overlay(self.screen, f"{title} - keys", scene.help() + GLOBAL_HELP)
+            draw_help_overlay(self.screen, f"{title} - keys", help_rows(scene.help()))
         area = scene.message_area(self.screen.get_size()) if self.scene is scene else None
         self.toasts.draw(self.screen, area)
         if self.show_fps:

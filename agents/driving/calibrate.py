@@ -33,7 +33,7 @@ class Calibration:
 def on_line_table(dirs: list[str | os.PathLike[str]]):
     """A FrameTable of the sessions' rows on the teacher's own pose (no recovery views)."""
     from agents.driving.dataset import FrameTable
-    from agents.driving.recording import load_session
+    from agents.driving.recording_reader import load_session
 
     paths: list[str] = []
     steering: list[np.ndarray] = []

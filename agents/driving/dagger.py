@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agents.driving.recording import LOG_NAME
+from agents.driving.recording_log import LOG_NAME
 from agents.modelio import read_card
 from agents.training import FINE_TUNE_EPOCHS, FINE_TUNE_TIME_LIMIT_S, TrainingProgress
 

@@ -33,7 +33,8 @@ import numpy as np
 
 from agents.driving.formats.common import origin_text, speed_recorded
 from agents.driving.preprocess import InputSpec, preprocess_tf
-from agents.driving.recording import LOG_NAME, Session, load_session
+from agents.driving.recording_log import LOG_NAME
+from agents.driving.recording_reader import Session, load_session
 from agents.driving.session_edits import read_edits
 from game.errors import UserFacingError
 

@@ -24,9 +24,11 @@ import numpy as np
 from agents.driving.expert import FEEDBACK_GAIN, ExpertDriver, expert_steering_from_pose
 from agents.driving.loop import DrivingLoop
 from agents.driving.racing import RacingExpert
-from agents.driving.recording import Recorder, view_metrics
+from agents.driving.recording_log import LogRow
+from agents.driving.recording_writer import Recorder
 from game.errors import UserFacingError
 from game.sim.car import CarParams
+from game.sim.geometry import wrap_angle
 from game.sim.track import Track
 from game.sim.world import DriveSummary, World
 
@@ -82,6 +84,12 @@ def displaced_pose(x: float, y: float, yaw: float, dx: float, dyaw: float):
     return x + dx * math.sin(yaw), y - dx * math.cos(yaw), yaw - dyaw
 
 
+def view_metrics(track: Track, x: float, y: float, yaw: float, hint: int | None = None):
+    """(lane_offset, heading_error, projection index) of any camera pose on `track`."""
+    proj = track.project(x, y, hint=hint)
+    return track.lane_offset(proj.lateral), wrap_angle(proj.heading - yaw), proj.index
+
+
 def _resolve(track: Track | str) -> Track:
     if isinstance(track, Track):
         return track
@@ -127,12 +135,12 @@ class _ExpertSamples:
                 track, vx, vy, vyaw, st.speed, hint=self.hint, params=world.car.params,
                 feedback_gain=self.feedback_gain,
             )
-            self.rec.write_row(
-                cam.render(vx, vy, vyaw), steering=label, throttle=st.throttle,
-                speed=st.speed, lane_offset=offset, heading_error=heading_error,
-                x=vx, y=vy, yaw=vyaw, track=track.name, source="recovery",
-                t=world.time, look=view_look, cam_dx=dx, cam_dyaw=dyaw,
+            view = LogRow(
+                steering=label, throttle=st.throttle, speed=st.speed, lane_offset=offset,
+                heading_error=heading_error, x=vx, y=vy, yaw=vyaw, track=track.name,
+                source="recovery", t=world.time, look=view_look, cam_dx=dx, cam_dyaw=dyaw,
             )  # fmt: skip
+            self.rec.write_row(cam.render(vx, vy, vyaw), view)
             self.n_recovery += 1
         return True
 

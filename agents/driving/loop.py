@@ -77,7 +77,7 @@ class RecorderPart(Protocol):
 
 
 class RecordingPart:
-    """A `RecorderPart` over agents.driving.recording.Recorder (Drive's laps, takeovers)."""
+    """A `RecorderPart` over agents.driving.recording_writer.Recorder (Drive's laps, takeovers)."""
 
     def __init__(self, recorder, look: str | None = None, source: str | None = None) -> None:
         self.recorder = recorder

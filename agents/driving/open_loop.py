@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.driving.preprocess import InputSpec, preprocess_batch
-from agents.driving.recording import Session
+from agents.driving.recording_reader import Session
 from game.errors import UserFacingError
 
 BATCH = 64

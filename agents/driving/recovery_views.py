@@ -44,16 +44,9 @@ from typing import Any
 import numpy as np
 
 from agents.driving.formats.common import imported_origin
-from agents.driving.recording import (
-    COLUMNS,
-    FRAMES_DIR,
-    LOG_NAME,
-    META_NAME,
-    PNG_COMPRESS_LEVEL,
-    app_version,
-    load_session,
-    summarize_session,
-)
+from agents.driving.recording_log import COLUMNS, FRAMES_DIR, LOG_NAME, META_NAME, LogRow
+from agents.driving.recording_reader import load_session, summarize_session
+from agents.driving.recording_writer import PNG_COMPRESS_LEVEL, app_version
 from agents.driving.session_edits import read_edits
 from game.errors import UserFacingError
 from game.fileio import atomic_write_text
@@ -183,8 +176,7 @@ def _render_task(task: _Task) -> list[list[str]]:
     from PIL import Image
 
     from agents.driving.expert import TEACHER_GAIN, expert_steering_from_pose
-    from agents.driving.expert_recorder import displaced_pose, recovery_offsets
-    from agents.driving.recording import view_metrics
+    from agents.driving.expert_recorder import displaced_pose, recovery_offsets, view_metrics
 
     track = task.track
     out: list[list[str]] = []
@@ -206,16 +198,13 @@ def _render_task(task: _Task) -> list[list[str]]:
             Image.fromarray(cam.render(vx, vy, vyaw)).save(
                 Path(task.frames_dir).parent / rel, format="PNG", compress_level=PNG_COMPRESS_LEVEL
             )
-            out.append([
-                rel, _fmt(label), _fmt(throttle), _fmt(speed), _fmt(offset),
-                _fmt(heading_error), _fmt(vx), _fmt(vy), _fmt(vyaw), track.name, "recovery",
-                f"{t:.4f}", look, _fmt(dx), _fmt(dyaw), "0",
-            ])  # fmt: skip
+            view = LogRow(
+                frame=rel, steering=label, throttle=throttle, speed=speed, lane_offset=offset,
+                heading_error=heading_error, x=vx, y=vy, yaw=vyaw, track=track.name,
+                source="recovery", t=t, look=look, cam_dx=dx, cam_dyaw=dyaw,
+            )  # fmt: skip
+            out.append(view.cells())
     return out
-
-
-def _fmt(value: float) -> str:
-    return f"{float(value):.7g}"
 
 
 # --- building one session ---------------------------------------------------------------------

@@ -223,7 +223,7 @@ def _load_builtin_agents() -> None:
     # Importing the modules runs their @register decorators. LSTM agents import TF lazily.
     import importlib
 
-    for mod in ("bots", "predictors", "meta", "lstm_agents", "classic_bots"):
+    for mod in ("bots", "predictors", "habits", "meta", "lstm_agents", "levels", "classic_bots"):
         try:
             importlib.import_module(f"agents.rps.{mod}")
         except ModuleNotFoundError as e:

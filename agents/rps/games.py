@@ -2,10 +2,13 @@
 
 Saved games live in ``user_dir("rps")/games.csv``, one row per round:
 
-    time,session,opponent,round,human,ai,outcome
-    2025-01-01T12:00:00.000+00:00,20250101T120000-1a2b3c,lstm,0,1,2,-1
+    time,session,opponent,round,human,ai,outcome,level
+    2025-01-01T12:00:00.000+00:00,20250101T120000-1a2b3c,lstm,0,1,2,-1,standard
 
-Moves are 0 rock, 1 paper, 2 scissors; outcome is from the person's view (+1 win).
+Moves are 0 rock, 1 paper, 2 scissors; outcome is from the person's view (+1 win); level is
+the Arena's difficulty level (agents.rps.levels: novice, standard, veteran; empty for other
+opponents). Files written before levels existed have no level column: their rows (and
+header) still load, with level "".
 Each row is written, flushed and fsync'ed before the next round, so a crash loses at
 most the round being written; the loader then reports that truncated line and keeps
 every other one.
@@ -42,8 +45,10 @@ from game.textfmt import plural
 
 GAMES_FILE = "games.csv"
 IMPORTED_FILE = "imported.txt"
-FIELDS = ("time", "session", "opponent", "round", "human", "ai", "outcome")
+FIELDS = ("time", "session", "opponent", "round", "human", "ai", "outcome", "level")
 HEADER = ",".join(FIELDS)
+OLD_FIELDS = FIELDS[:-1]  # before levels: rows without the level column
+OLD_HEADER = ",".join(OLD_FIELDS)
 
 READ_CHUNK = 1 << 20  # characters read at a time
 MAX_GAME_MOVES = 1_000_000  # longest data.txt line (one game) we take; far beyond a real game
@@ -64,6 +69,7 @@ class GameRound:
     human: int
     ai: int
     outcome: int  # person's view
+    level: str = ""  # the Arena's difficulty level; "" for other opponents and old files
 
 
 @dataclass(frozen=True)
@@ -127,9 +133,16 @@ class GameRecorder:
     cut back to where it began.
     """
 
-    def __init__(self, opponent: str, session: str | None = None, path: Path | None = None):
+    def __init__(
+        self,
+        opponent: str,
+        session: str | None = None,
+        path: Path | None = None,
+        level: str = "",
+    ):
         # Registry names never hold commas; keep a free-form name from breaking the row.
         self.opponent = " ".join(opponent.replace(",", " ").split()) or "unknown"
+        self.level = " ".join(level.replace(",", " ").split())
         self.session = session or new_session_id()
         self.path = Path(path) if path is not None else user_home() / "rps" / GAMES_FILE
         self.rounds = 0
@@ -151,6 +164,7 @@ class GameRecorder:
             human=int(human),
             ai=int(ai),
             outcome=outcome(human, ai),
+            level=self.level,
         )
         self.rounds += 1
         self.unsaved.append(row)
@@ -217,10 +231,15 @@ class GameRecorder:
 
 
 def _parse_row(fields: list[str]) -> GameRound:
-    """One CSV row -> GameRound; ValueError saying what is wrong."""
-    if len(fields) != len(FIELDS):
-        raise ValueError(f"expected {len(FIELDS)} fields ({HEADER}), found {len(fields)}")
-    values = dict(zip(FIELDS, fields, strict=True))
+    """One CSV row -> GameRound (a row without the level column too); ValueError saying what
+    is wrong."""
+    if len(fields) not in (len(FIELDS), len(OLD_FIELDS)):
+        raise ValueError(
+            f"expected {len(FIELDS)} fields ({HEADER}; {len(OLD_FIELDS)} in files from before "
+            f"levels), found {len(fields)}"
+        )
+    names = FIELDS if len(fields) == len(FIELDS) else OLD_FIELDS
+    values = dict(zip(names, fields, strict=True))
     ints = {}
     for name in ("round", "human", "ai", "outcome"):
         try:
@@ -234,7 +253,10 @@ def _parse_row(fields: list[str]) -> GameRound:
         raise ValueError(f"outcome {ints['outcome']} does not match the moves")
     if not values["session"]:
         raise ValueError("session is empty")
-    return GameRound(values["time"], values["session"], values["opponent"], **ints)
+    return GameRound(
+        values["time"], values["session"], values["opponent"], **ints,
+        level=values.get("level", ""),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -326,7 +348,7 @@ def load_games(path: Path | None = None) -> tuple[list[GameRound], list[LineProb
         try:
             for line in _read_lines(f, MAX_ROW_CHARS):
                 text = None if line.text is None else line.text.rstrip("\r")
-                if text == "" or (line.number == 1 and text == HEADER):
+                if text == "" or (line.number == 1 and text in (HEADER, OLD_HEADER)):
                     continue
                 note = "" if line.ended else " (truncated last line: the game was interrupted)"
                 if text is None:

@@ -287,8 +287,12 @@ class LSTMAgent(MetaAgent):
     models miss (longer, fuzzier patterns learnt offline and re-fitted to this opponent as
     the match goes); the meta layer keeps it unfarmable. `decision()` is what chose each move;
     `predict()` is the LSTM's own P(opponent's next move), also kept in the decision
-    (`model_dist`) so a screen can show it beside, labelled.
+    (`model_dist`) so a screen can show it beside, labelled. A habit reader sits on top
+    (`reads_people`, agents.rps.habits): against a person, who is neither a program nor
+    random, it plays the best reply to their habits while that scores better.
     """
+
+    reads_people = True
 
     def __init__(
         self,

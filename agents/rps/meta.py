@@ -40,6 +40,7 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 
 from agents.rps.base import Agent, Decision, register
+from agents.rps.habits import HabitModel, HabitPrior, ReaderOverMeta
 from agents.rps.predictors import (
     UNIFORM,
     FrequencyModel,
@@ -47,6 +48,7 @@ from agents.rps.predictors import (
     MarkovModel,
     PatternModel,
     RotationModel,
+    counter_move,
     reply_decision,
 )
 from agents.rps.words import RANDOM_FALLBACK, about_me, about_you
@@ -164,6 +166,11 @@ class SicilianMeta:
     @property
     def exploited(self) -> bool:
         return self.hiding
+
+    @property
+    def final_move(self) -> int:
+        """The move this round's prediction chose (played unless falling back to random)."""
+        return self._final
 
     @staticmethod
     def _as_bases(
@@ -449,10 +456,19 @@ class MetaPlayer:
         return self.meta.exploited
 
 
+READER_DETAIL = "habits, played over the meta layer while its score leads"
+
+
 class MetaAgent(Agent):
-    """An agent played by a MetaPlayer; `extra_sources()` adds opponent predictors."""
+    """An agent played by a MetaPlayer; `extra_sources()` adds opponent predictors.
+
+    With `reads_people`, a habit reader sits on top (agents.rps.habits.ReaderOverMeta): its
+    reply is played instead of the meta layer's move while its decayed score leads.
+    `habit_prior` starts the reader from pooled habits (e.g. everyone's saved games)."""
 
     is_predictor = True
+    reads_people = False
+    habit_prior: HabitPrior | None = None
 
     def extra_sources(self) -> list[tuple[str, HistoryModel]]:
         return []
@@ -460,12 +476,19 @@ class MetaAgent(Agent):
     def _reset(self) -> None:
         self.sources = self.extra_sources()
         self.player = MetaPlayer(self.rng, self.seed, self.sources)
+        self.reader = (
+            ReaderOverMeta(HabitModel(prior=self.habit_prior)) if self.reads_people else None
+        )
+        self._reader_rng = np.random.default_rng([self.seed, 13])  # meta's stream untouched
         self._decision: Decision | None = None
 
     def _observe(self, own: int, opponent: int) -> None:
         self.player.observe(own, opponent)
         for _, model in self.sources:
             model.update(own, opponent)
+        if self.reader is not None:
+            self.reader.observe(opponent)
+            self.reader.model.update(own, opponent)
 
     def model_view(self) -> dict:
         """The agent's own model's view, recorded beside each decision (none here)."""
@@ -474,6 +497,18 @@ class MetaAgent(Agent):
     def _act(self) -> int:
         move = self.player.decide()
         last = (self.own[-1], self.opp[-1]) if self.own else None
+        if self.reader is not None:
+            dist = self.reader.model.dist()
+            reply = counter_move(dist, self._reader_rng)
+            if self.reader.choose(self.player.meta.final_move, reply):
+
+                def words(noticed: int | None) -> str:
+                    return about_you("habits", noticed, last)
+
+                self._decision = reply_decision(
+                    words, dist, reply, detail=READER_DETAIL, **self.model_view()
+                )
+                return reply
         # Now: observe() moves the meta layer on.
         self._decision = self.player.decision(move, last, **self.model_view())
         return move
@@ -484,8 +519,9 @@ class MetaAgent(Agent):
 
     @property
     def exploited(self) -> bool:
-        """True while the meta layer has fallen back to random play."""
-        return self.player.exploited
+        """True while the meta layer has fallen back to random play (and plays it)."""
+        reading = self.reader is not None and self.reader.using_reader
+        return self.player.exploited and not reading
 
     @property
     def meta(self) -> SicilianMeta:

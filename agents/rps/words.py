@@ -5,7 +5,8 @@ win", "it expects you to beat the move it plays most"); the technical name ("mar
 guess - Sicilian meta layer") goes on a small detail line. Each phrase says what the
 strategy's prediction rests on; a relation to the last round ("repeat your move") is only
 said by the strategies whose prediction is that relation (order-1 Markov on the last round,
-the rotation counter), and only when the move it names was the strategy's likeliest.
+the habit reader, the rotation counter), and only when the move it names was the strategy's
+likeliest.
 
 `last` is (the agent's last move, the opponent's last move), None before the first round.
 """
@@ -24,6 +25,7 @@ _ABOUT_YOU = {
     "frequency, decay 0.9": "it noticed which move you have played most lately",
     "frequency, decay 0.97": "it noticed which move you have played most lately",
     "markov-1": "it noticed what you tend to play after each kind of round",
+    "habits": "it noticed your habits after a win, a loss or a draw",
     "markov-2": "it noticed what you tend to play after rounds like the last two",
     "markov-3": "it noticed what you tend to play after rounds like the last three",
     "markov-2 on their moves": "it noticed what you tend to play after your own last two moves",
@@ -49,6 +51,8 @@ _ABOUT_ME = {
     "frequency, decay 0.97": "it expects you to beat the move it has played most lately",
     "markov-1": "it expects you to know what it tends to play after each kind of round, and "
     "beat that",
+    "habits": "it expects you to know its habits after a win, a loss or a draw, and beat "
+    "that",
     "markov-2": "it expects you to know what it tends to play after rounds like the last two, "
     "and beat that",
     "markov-3": "it expects you to know what it tends to play after rounds like the last "
@@ -95,10 +99,10 @@ def about_you(
     """What `source`, predicting the opponent, noticed: `noticed` is the opponent move its
     own (unrotated) prediction aimed at, None when that was not its likeliest move (then no
     relation to the last round is claimed)."""
-    if source in ("markov-1", "rotation") and last is not None and noticed is not None:
+    if source in ("markov-1", "habits", "rotation") and last is not None and noticed is not None:
         mine, yours = last
         shift = _shift(noticed, yours, "your")
-        if source == "markov-1":
+        if source in ("markov-1", "habits"):
             text = f"it noticed you tend to {shift} after {_AFTER[outcome(yours, mine)]}"
         else:
             text = f"it noticed you tend to {shift} from one round to the next"

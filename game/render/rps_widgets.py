@@ -242,12 +242,18 @@ def draw_prediction_bars(
 
 
 def draw_decision_text(
-    surface: pygame.Surface, at: tuple[int, int], width: int, why: Any, big: bool = True
+    surface: pygame.Surface,
+    at: tuple[int, int],
+    width: int,
+    why: Any,
+    big: bool = True,
+    bottom: int | None = None,
 ) -> int:
     """The lines of a game.sessions.rps_reasons.Explanation, top-down from `at`: what the
     deciding strategy expected (with its probability, the same as its bar), whether that read
     the other side, the move played, the strategy in plain words, then small and dim its
-    technical name and the agent's own model's view. Returns the y below the last line."""
+    technical name and the agent's own model's view. Lines that would end below `bottom`
+    are left out (the dim ones come last). Returns the y below the last line."""
     x, y = at
     sizes = (theme.LARGE, theme.BODY, theme.SMALL) if big else (theme.BODY, theme.SMALL)
     size = fit_size(why.expected, sizes, width)
@@ -260,6 +266,8 @@ def draw_decision_text(
     lines += [(fit_text(why.detail, theme.SMALL, width), theme.TEXT_DIM)] if why.detail else []
     lines += [(t, theme.TEXT_DIM) for t in wrap_text(why.model, theme.SMALL, width, 2)]
     for text, ink in lines:
+        if bottom is not None and y + 17 > bottom:
+            break
         theme.blit_text(surface, fit_text(text, theme.SMALL, width), (x, y + 8), theme.SMALL,
                         ink, anchor="midleft")  # fmt: skip
         y += 17

@@ -30,6 +30,8 @@ from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.scenes.result_card import draw_result_card, grade_color
 from game.sessions.grades import Grade, legend
+from game.sessions.model_export import CHOICES as EXPORT_CHOICES
+from game.sessions.model_export import size_text
 from game.sessions.models import ModelsState, ScoreStarted
 from game.textfmt import plural, short_path
 
@@ -47,7 +49,8 @@ SCORE_COLUMNS = [
 ]  # fmt: skip
 RUNNING = "running..."
 BUTTONS = (("drive", "DRIVE  Enter"), ("rename", "RENAME  R"), ("delete", "DELETE  X"),
-           ("score", "SCORE  S"), ("score_all", "SCORE ALL  Shift+S"))  # fmt: skip
+           ("export", "EXPORT  E"), ("score", "SCORE  S"),
+           ("score_all", "SCORE ALL  Shift+S"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,8 @@ class ModelsScene(Scene):
         ("R", "rename (type the name, Enter)"), ("X / Delete", "delete (Y to confirm)"),
         ("S", "scoreboard for this model"), ("Shift+S", "scoreboard for every model"),
         ("O", "the result card Teach saved with this model"),
-        ("Esc", "stop the scoreboard (keeps finished runs) / back"),
+        ("E", "export: TFLite float32 / float16 / int8 or Donkey, to exports/"),
+        ("Esc", "stop the scoreboard or export (keeps finished runs) / back"),
         ("F5", "read the folders again"),
     ]  # fmt: skip
     paused_by_overlay = False  # the scoreboard goes on while the help is open
@@ -184,6 +188,8 @@ class ModelsScene(Scene):
                 st.toggle_card()  # O, Esc or any key closes the card
         elif st.confirm_delete is not None:
             self._delete_event(event)
+        elif st.export_choice is not None:
+            self._export_event(event)
         elif event.type == pygame.KEYDOWN:
             self._key(event)
         elif event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEWHEEL):
@@ -198,12 +204,17 @@ class ModelsScene(Scene):
             self._begin_rename(event.unicode)
         elif event.key == pygame.K_o:
             st.toggle_card()
+        elif event.key == pygame.K_e:
+            st.open_export()
         elif event.key in (pygame.K_x, pygame.K_DELETE):
             st.ask_delete()
         else:
             action = action_for(event)
             if action is Action.BACK:
-                st.cancel_scores() if st.scoring else self.app.pop()
+                if st.scoring:
+                    st.cancel_scores()
+                elif not st.cancel_export():
+                    self.app.pop()
             elif action in (Action.UP, Action.DOWN):
                 st.move(-1 if action is Action.UP else +1)
             elif action is Action.CONFIRM:
@@ -226,6 +237,7 @@ class ModelsScene(Scene):
         do = {
             "drive": self.drive, "rename": self._begin_rename, "delete": st.ask_delete,
             "score": st.start_scores, "score_all": lambda: st.start_scores(all_models=True),
+            "export": st.open_export,
         }  # fmt: skip
         for key, b in self.buttons.items():
             if b.handle_event(event):
@@ -248,6 +260,21 @@ class ModelsScene(Scene):
                 st.commit_rename()
             elif event.key == pygame.K_BACKSPACE:
                 st.backspace()
+
+    def _export_event(self, event: pygame.event.Event) -> None:
+        st = self.state
+        if event.type != pygame.KEYDOWN:
+            return
+        action = action_for(event)
+        if action in (Action.UP, Action.DOWN):
+            st.move_export(-1 if action is Action.UP else +1)
+        elif action is Action.CONFIRM:
+            st.start_export()
+        elif pygame.K_1 <= event.key < pygame.K_1 + len(EXPORT_CHOICES):
+            st.export_choice = event.key - pygame.K_1
+            st.start_export()
+        elif action is Action.BACK or event.key == pygame.K_e:
+            st.close_export()
 
     def _delete_event(self, event: pygame.event.Event) -> None:
         st = self.state
@@ -324,6 +351,8 @@ class ModelsScene(Scene):
             self._draw_confirm(surface)
         elif st.showing_card:
             self._draw_card(surface)
+        elif st.export_choice is not None:
+            self._draw_export(surface)
 
     def _draw_details(self, surface: pygame.Surface) -> None:
         r, m = self.layout.details, self.state.current
@@ -391,6 +420,19 @@ class ModelsScene(Scene):
             self.bar.fraction = fraction
             self.bar.label = fit_text(f"{message}   Esc stops", self.bar.rect.w - 20, theme.SMALL)
             self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
+        elif st.exporter.busy:
+            fraction, message = st.export_progress
+            name = st.exporting.name if st.exporting is not None else ""
+            self.bar.fraction = fraction
+            self.bar.label = fit_text(f"export {name}: {message}   Esc stops",
+                                      self.bar.rect.w - 20, theme.SMALL)  # fmt: skip
+            self.bar.draw(surface, clock=pygame.time.get_ticks() / 1000.0)
+        elif st.last_export is not None:  # two lines: the file, then the LiteRT check
+            done = st.last_export
+            lines = (f"exported {short_path(done.path)} ({size_text(done.bytes)})", done.check)
+            for k, line in enumerate(lines):
+                _text(surface, fit_text(line, r.w - 28, theme.SMALL),
+                      (r.x + 14, r.bottom - 32 + 18 * k), color=theme.GOOD)  # fmt: skip
         else:
             hint = (f"{plural(SUITE_LAPS, 'lap')} per track in cruise (lane keeping) and race mode"
                     "   S this model   Shift+S all")  # fmt: skip
@@ -432,6 +474,28 @@ class ModelsScene(Scene):
         self.yes_button.rect = pygame.Rect(box.x + 20, box.bottom - 56, 180, 38)
         self.yes_button.draw(surface)
         _text(surface, "any other key keeps it", (box.x + 220, box.bottom - 37))
+
+    def _draw_export(self, surface: pygame.Surface) -> None:
+        st, m = self.state, self.state.current
+        w, h = surface.get_size()
+        shade = pygame.Surface((w, h), pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 150))
+        surface.blit(shade, (0, 0))
+        box = pygame.Rect(0, 0, min(620, w - 40), 96 + 34 * len(EXPORT_CHOICES))
+        box.center = (w // 2, h // 2)
+        theme.draw_panel(surface, box, theme.PANEL, theme.ACCENT, radius=12)
+        title = fit_text(f"EXPORT  {m.name if m else ''}", box.w - 40, theme.BODY)
+        _text(surface, title, (box.x + 20, box.y + 26), theme.BODY, theme.ACCENT)
+        for i, (_, label, suffix) in enumerate(EXPORT_CHOICES):
+            row = pygame.Rect(box.x + 14, box.y + 50 + i * 34, box.w - 28, 30)
+            if i == st.export_choice:
+                pygame.draw.rect(surface, theme.PANEL_EDGE, row, border_radius=6)
+            name = f"{m.path.stem if m else ''}{suffix}.tflite"
+            _text(surface, f"{i + 1}  {label}", (row.x + 10, row.centery), theme.SMALL, theme.TEXT)
+            _text(surface, fit_text(name, row.w // 2 - 20, theme.SMALL),
+                  (row.right - 10, row.centery), anchor="midright")  # fmt: skip
+        _text(surface, "Enter or 1-4 export to exports/ (never over a file)    Esc cancel",
+              (box.x + 20, box.bottom - 22), color=theme.TEXT)  # fmt: skip
 
     def _draw_card(self, surface: pygame.Surface) -> None:
         m = self.state.current

@@ -46,13 +46,15 @@ GAP = 16
 ROW_H = 40
 STANDINGS = Table(
     [
-        Column("POS", 34),
-        Column("DRIVER", 104, max_chars=14),
-        Column("LAP", 44, "right"),
-        Column("GAP", 62, "right"),
-        Column("LAST", 62, "right"),
-        Column("BEST", 62, "right"),
-        Column("PEN", 34, "right"),
+        # Shares in px of the 384 px inside the card (the side column's width is fixed):
+        # each header and its widest value ("mine-testxyz", "+128.5s", "10:36.0") whole.
+        Column("POS", 35),
+        Column("DRIVER", 119, max_chars=14),
+        Column("LAP", 32, "right"),
+        Column("GAP", 57, "right"),
+        Column("LAST", 52, "right"),
+        Column("BEST", 52, "right"),
+        Column("PEN", 32, "right"),
     ]
 )
 

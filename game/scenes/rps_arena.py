@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
+from agents.rps.card import MIN_ROUNDS
+from agents.rps.levels import LEVEL_LABELS
 from game.actions import Action, action_for, rps_move_for
 from game.render import theme
 from game.render.charts import LineChart
@@ -108,6 +110,8 @@ class ArenaScene(Scene):
         *zip(MOVE_KEY_LABELS, MOVE_NAMES, strict=True),
         ("click a hand", "play it"), ("Tab / Shift+Tab", "next / previous opponent"),
         ("F2", "new match (score back to 0)"),
+        ("D / Right, A / Left", "next / previous difficulty level"),
+        ("L", "what it learned about you (F2 shows it too)"),
         ("T", f"train the LSTM on my games ({MIN_PERSON_ROUNDS}+ rounds)"),
         ("Esc (training)", "cancel the training"),
     ]  # fmt: skip
@@ -183,6 +187,10 @@ class ArenaScene(Scene):
             s.cycle_opponent(1 if action is Action.NEXT else -1)
         elif action is Action.NEW_MATCH and not s.loading:
             s.new_match()
+        elif action in (Action.RIGHT, Action.LEFT):
+            s.cycle_level(1 if action is Action.RIGHT else -1)
+        elif action is Action.NEXT_LOOK:
+            s.toggle_card()
         elif action is Action.TRAIN:
             s.start_training()
 
@@ -204,12 +212,22 @@ class ArenaScene(Scene):
         self._draw_stats(surface, lay.stats, s.stats())
         self._draw_prediction(surface, lay.prediction)
         self.chart.draw(surface)
+        if s.card is not None:
+            self._draw_card(surface)
         self.picker.draw_list(surface)
 
     def _draw_top_bar(self, surface: pygame.Surface) -> None:
         draw_title(surface, 24, "RPS", "ARENA")
+        # The difficulty level under the title; the description keeps clear of it.
+        at = theme.blit_text(surface, "LEVEL", (24, 74), theme.SMALL, theme.TEXT_DIM,
+                             anchor="midleft")  # fmt: skip
+        at = theme.blit_text(surface, self.session.level_label(), (at.right + 8, 74),
+                             theme.BODY, theme.ACCENT, anchor="midleft")  # fmt: skip
+        at = theme.blit_text(surface, "(D)", (at.right + 6, 75), theme.SMALL, theme.TEXT_DIM,
+                             anchor="midleft")  # fmt: skip
         self.picker.draw(surface)
-        desc = fit_text(agent_description(self.picker.current), theme.SMALL, 700)
+        room = min(700, 2 * (self.layout.mid_x - at.right - 16))
+        desc = fit_text(agent_description(self.picker.current), theme.SMALL, room)
         theme.blit_text(surface, desc, (self.layout.mid_x, 70), theme.SMALL, theme.TEXT_MUTED,
                         anchor="center")  # fmt: skip
         if self.session.training:
@@ -317,3 +335,34 @@ class ArenaScene(Scene):
                                "its moves", (x, rect.y + 18))  # fmt: skip
             return
         draw_decision(surface, rect.inflate(-32, -8), why, s.revealed.move_a)
+
+    def _draw_card(self, surface: pygame.Surface) -> None:
+        """"What it learned about you": the habit model's counts in plain words, over the stage."""
+        s, lay = self.session, self.layout
+        card = s.card
+        w = min(760, lay.size[0] - 80)
+        lines = [wrap_text(st.line(), theme.BODY, w - 48, 2) for st in card.statements[:5]]
+        h = 110 + sum(24 * len(ls) + 10 for ls in lines) + (0 if lines else 40)
+        rect = pygame.Rect(0, 0, w, min(h, lay.strip.y - 100))
+        rect.midtop = (lay.mid_x, 96)
+        theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.ACCENT, alpha=245)
+        x, y = rect.x + 24, rect.y + 26
+        level = f", {LEVEL_LABELS[card.level]}" if card.level else ""
+        when = "the match that ended" if s.card_is_final else "this match so far"
+        theme.draw_heading(surface, "WHAT IT LEARNED ABOUT YOU",
+                           f"{when}: {card.rounds} rounds{level} - counts of your own moves",
+                           (x, y), 28, title_color=theme.ACCENT)  # fmt: skip
+        y += 66
+        if not lines:
+            theme.blit_text(surface, f"nothing yet: each statement needs {MIN_ROUNDS}+ rounds "
+                            "behind it", (x, y), theme.BODY, theme.TEXT_MUTED)  # fmt: skip
+        for ls in lines:
+            for line in ls:
+                if y + 24 > rect.bottom - 24:
+                    break
+                theme.blit_text(surface, line, (x, y), theme.BODY, theme.TEXT)
+                y += 24
+            y += 10
+        at = (rect.centerx, rect.bottom - 16)
+        theme.blit_text(surface, "play a move or press L to close", at, theme.SMALL,
+                        theme.TEXT_DIM, anchor="center")  # fmt: skip

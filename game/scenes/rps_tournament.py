@@ -28,6 +28,8 @@ from game.sessions.rps import agent_description, agent_kind
 from game.sessions.tournament import ROUND_CHOICES, SEED_CHOICES, TournamentSession
 
 GRID_MAX = 430  # the heat map's largest side (leaves room for the table)
+TABLE_MIN_W = 300  # the ranking keeps this width in a small window; the heat map shrinks
+LEGEND_H = 56  # the colour legend and its labels under the heat map
 RANKING = Table([Column("#", 26), Column("agent", 112, max_chars=14),
                  *(Column(name, w, "right") for name, w in
                    (("W", 30), ("L", 30), ("D", 30), ("pts", 42), ("net", 50)))],
@@ -35,6 +37,12 @@ RANKING = Table([Column("#", 26), Column("agent", 112, max_chars=14),
 AGENT_ROW_H = 44  # name, then kind and description (CheckList needs a 40 px row)
 ABOUT_H = 58  # the cursor row's full description, under the list
 LABEL_MIN_CELL = 16  # smaller cells: the matrix labels only every few rows
+
+
+def matrix_cell(grid_max: int, n: int) -> int:
+    """The heat map's cell size in px for `n` agents within `grid_max` (2 px at the least:
+    all 67 agents in a 1024 px window)."""
+    return max(min(grid_max // max(n, 1), 64), 2)
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class TournamentLayout:
     run: pygame.Rect
     area: pygame.Rect
     grid_origin: tuple[int, int]
+    grid_max: int  # the heat map's largest side in this window
     table: pygame.Rect
 
     @classmethod
@@ -58,7 +67,12 @@ class TournamentLayout:
         setup = pygame.Rect(14, 76, 312, h - 92)
         area = pygame.Rect(setup.right + 14, 76, w - setup.right - 34, h - 92)
         grid_x = area.x + 136
-        table_x = grid_x + GRID_MAX + 20
+        # At 1024 x 640 a full-size heat map left the ranking 60 px wide and pushed the
+        # legend off the card: the map gives way to both.
+        room_w = area.right - 16 - TABLE_MIN_W - 20 - grid_x
+        room_h = area.bottom - (area.y + 74) - LEGEND_H
+        grid_max = max(min(GRID_MAX, room_w, room_h), 40)
+        table_x = grid_x + grid_max + 20
         inner = setup.inflate(-20, 0)
         agents = pygame.Rect(inner.x, setup.y + 34, inner.w, setup.bottom - 146 - ABOUT_H - setup.y)
         return cls(
@@ -71,6 +85,7 @@ class TournamentLayout:
             run=pygame.Rect(inner.x, setup.bottom - 46, inner.w, 44),
             area=area,
             grid_origin=(grid_x, area.y + 74),
+            grid_max=grid_max,
             table=pygame.Rect(table_x, area.y + 44, area.right - table_x - 16, area.h - 60),
         )
 
@@ -226,7 +241,7 @@ class TournamentScene(Scene):
     def _matrix_geometry(self) -> tuple[pygame.Rect, int]:
         """The heat map's cell grid and cell size for the current result."""
         n = len(self.session.result.names)
-        cell = max(min(GRID_MAX // max(n, 1), 64), 4)
+        cell = matrix_cell(self.layout.grid_max, n)
         return pygame.Rect(*self.layout.grid_origin, cell * n, cell * n), cell
 
     def _cell_at(self, pos: tuple[int, int]) -> tuple[int, int] | None:

@@ -49,6 +49,9 @@ from game.sessions.rps import (
 SPEED_KEYS = {Action.MORE: 1, Action.RIGHT: 1, Action.LESS: -1, Action.LEFT: -1}
 
 
+MIN_BAR_ROW_H = 24  # a side panel's odds rows: hand icons clear of each other
+
+
 @dataclass(frozen=True)
 class VersusLayout:
     """Where everything goes, from the window size (designed at 1280 x 720)."""
@@ -256,13 +259,16 @@ class VersusScene(Scene):
         why = s.explanation(i)
         y = rect.y + 84
         if why is not None:
-            y = draw_decision_text(surface, (x, y), w, why, big=False)
+            # At 1024x640 the full text left the bars 12 px rows, their hands overlapping:
+            # the dim detail lines give way to the read-rate row and three bar rows.
+            room = 8 + 22 + 3 * MIN_BAR_ROW_H
+            y = draw_decision_text(surface, (x, y), w, why, big=False, bottom=rect.bottom - room)
         rate = side.read_rate
         if rate is not None:
             label = f"read {other.label}: deciding guess right (last {READS_WINDOW})"
             draw_label_value(surface, (x, y + 8), label, f"{100 * rate:.0f}%", w)
         top = y + 22
-        row_h = max(min(36, (rect.bottom - 8 - top) // 3), 12)
+        row_h = max(min(36, (rect.bottom - 8 - top) // 3), 12)  # MIN_BAR_ROW_H when tight
         bars = pygame.Rect(x + 4, top, w - 8, 3 * row_h)
         if why is not None and why.bars is not None:  # the odds that chose this move
             draw_prediction_bars(surface, bars, why.bars, actual=s.moves_of(1 - i)[0],
@@ -316,6 +322,9 @@ class VersusScene(Scene):
         fill = (slider.x, slider.y, kx - slider.x, slider.h)
         pygame.draw.rect(surface, theme.ACCENT, fill, border_radius=6)
         pygame.draw.circle(surface, theme.ACCENT, (kx, slider.centery), 10)
-        at = (self.pause_button.rect.right + 90, self.pause_button.rect.centery)
+        # Centred in the room right of the pause button (a fixed +90 ran over the card's
+        # edge at 1024 px).
+        at = ((self.pause_button.rect.right + self.layout.centre.right) // 2,
+              self.pause_button.rect.centery)  # fmt: skip
         theme.blit_text(surface, f"speed {speed_label(s.speed)}", at, theme.BODY, theme.TEXT,
                         anchor="center")  # fmt: skip

@@ -43,6 +43,21 @@ SCRUB_DELAY_S = 0.3  # a held Left/Right starts scrubbing after this long
 SCRUB_ROWS_PER_S = 40.0
 
 
+KEY_HINTS = (
+    "X delete  Z restore  I mirror  Space play  [ ] speed  +/- zoom  Enter predict",
+    "X delete  Z restore  I mirror  Space play  Enter predict  H more",  # 1024 px wide
+)
+
+
+def key_hint(width: int) -> str:
+    """The model panel's key line that fits `width` px: the full one, else a shorter one
+    that still names Enter (at 1024 px the full line was cut to "... zoom  E...")."""
+    for hint in KEY_HINTS:
+        if theme.font(theme.SMALL).size(hint)[0] <= width:
+            return hint
+    return fit_text(KEY_HINTS[-1], width, theme.SMALL)
+
+
 @dataclass(frozen=True)
 class StudioLayout:
     """Every panel's rectangle, from the window size."""
@@ -433,6 +448,5 @@ class StudioScene(Scene):
                   (x2, r.y + 18), color=theme.TEXT)  # fmt: skip
             _text(surface, fit_text(f"visible   {visible.text}", r.right - x2 - 12, theme.SMALL),
                   (x2, r.y + 42), color=theme.TEXT)  # fmt: skip
-        hint = "X delete  Z restore  I mirror  Space play  [ ] speed  +/- zoom  Enter predict"
-        _text(surface, fit_text(hint, r.w * 48 // 100, theme.SMALL), (r.x + 12, r.y + 44),
-              color=theme.TEXT_DIM)  # fmt: skip
+        hint = key_hint(r.w * 48 // 100)
+        _text(surface, hint, (r.x + 12, r.y + 44), color=theme.TEXT_DIM)

@@ -18,7 +18,7 @@ import numpy as np
 import pygame
 
 from agents.driving.models import ARCHITECTURE_NAMES
-from agents.driving.recording import SessionSummary
+from agents.driving.recording_reader import SessionSummary
 from game.actions import Action, action_for
 from game.render import theme
 from game.render.charts import LineChart

@@ -25,7 +25,7 @@ import numpy as np
 from agents.driving.expert import ExpertDriver
 from agents.driving.loop import CameraPart, DrivingLoop, RecordingPart, StepResult
 from agents.driving.model_catalog import available_models, default_model
-from agents.driving.recording import Recorder
+from agents.driving.recording_writer import Recorder
 from game.errors import UserFacingError
 from game.sessions.controls import DriveInput, SteeringControls, track_label
 from game.sessions.ghost import Ghost
@@ -544,8 +544,9 @@ class AutopilotSession(TrackSession):
         self.poll_workers()
         if self._load_pending() or self.paused:
             return False
-        if self.driver is not None:
-            self.apply_cruise(inp, dt)
+        if self.driver is None:
+            return False  # no model yet (loading, or none): the car waits and the clock holds
+        self.apply_cruise(inp, dt)
         human = self._human_steering(inp, dt)
         self.loop.recorder = (
             self.dagger.recording(self.dashcam, self.track.name) if human is not None else None

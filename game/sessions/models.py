@@ -7,6 +7,7 @@ the cursor, renaming and deleting, and the scoreboard run in a game.workers.Work
     ...                         # every frame:
     state.update()              # each finished (model, track, mode) run fills its row at once
     state.offset_grade(model)   # how the screen colours a result (game.sessions.grades)
+    state.open_export(); state.move_export(+1); state.start_export()  # E: a .tflite in exports/
 
 The scoreboard drives every chosen model on the suite's tracks (registry.SUITE_TRACKS) in both
 of `evaluate`'s modes, exactly as `evaluate --mode cruise|race --laps 1` does (suite_run
@@ -38,6 +39,8 @@ from agents.driving.registry import (
 )
 from game.errors import UserFacingError
 from game.sessions.grades import Grade, lap_grade, offset_grade
+from game.sessions.model_export import CHOICES as EXPORT_CHOICES
+from game.sessions.model_export import ExportDone, claim_export_path, export_job
 from game.sessions.teach_result import TeachResult
 from game.textfmt import plural
 from game.workers import BackgroundJob, WorkerContext, WorkerEvent
@@ -271,6 +274,13 @@ class ModelsState:
         self.running: ScoreStarted | None = None  # the drive going on now
         self.failed: dict[Path, str] = {}  # scoreboard failures of this visit, by model
         self.filled: list[tuple[str, str, str]] = []  # (model name, track, mode) as they came
+        self.export_choice: int | None = None  # the row of the open Export choice
+        self.exporter = BackgroundJob(  # the export running (game/sessions/model_export)
+            on_done=self._exported, on_failed=self._export_failed,
+            on_cancelled=self._export_stopped,
+        )  # fmt: skip
+        self.exporting: Path | None = None  # the file it writes
+        self.last_export: ExportDone | None = None
         self.refresh()
 
     # --- the list ------------------------------------------------------------------------
@@ -414,8 +424,72 @@ class ModelsState:
     def cancel_scores(self) -> None:
         self.scoreboard.cancel()
 
+    # --- export (E) -------------------------------------------------------------------------
+    def open_export(self) -> None:
+        """E: the choice of file for the current model (shipped ones too: they are files)."""
+        if self.current is None:
+            self.notify("no model to export", "error")
+        elif self._busy("export"):
+            pass
+        elif self.exporter.busy:
+            self.notify("an export is running: wait for it (Esc stops it)", "error")
+        else:
+            self.export_choice = 0
+
+    def move_export(self, step: int) -> None:
+        if self.export_choice is not None:
+            self.export_choice = (self.export_choice + step) % len(EXPORT_CHOICES)
+
+    def close_export(self) -> None:
+        self.export_choice = None
+
+    def start_export(self, folder: Path | None = None, check: bool = True) -> bool:
+        """Export the current model as the chosen kind to `folder` (default exports/)."""
+        m, i = self.current, self.export_choice
+        self.export_choice = None
+        if m is None or i is None or self.exporter.busy:
+            return False
+        kind = EXPORT_CHOICES[i][0]
+        try:
+            out = claim_export_path(m.path, kind, folder)
+        except OSError as e:
+            self.notify(f"cannot write the export: {e}", "error")
+            return False
+        self.exporting, self.last_export = out, None
+        self.exporter.start(export_job(m.path, kind, out, check), name="export")
+        self.notify(f"exporting {m.name} as {EXPORT_CHOICES[i][1]} (about 20 s)", "info")
+        return True
+
+    def cancel_export(self) -> bool:
+        """Esc while exporting: stop; no file is kept. True if an export was running."""
+        if not self.exporter.busy:
+            return False
+        self.exporter.cancel()
+        return True
+
+    @property
+    def export_progress(self) -> tuple[float | None, str]:
+        worker = self.exporter.worker
+        if worker is None:
+            return None, ""
+        return worker.fraction, worker.message
+
+    def _exported(self, done: ExportDone | None) -> None:
+        self.exporting, self.last_export = None, done
+        if done is not None:
+            self.notify(done.message, "info")
+
+    def _export_stopped(self) -> None:
+        self.exporting = None
+        self.notify("export stopped: no file was kept", "info")
+
+    def _export_failed(self, error: str | None) -> None:
+        self.exporting = None
+        self.notify(error or "the export failed", "error")
+
     def update(self) -> None:
         """Take the worker's news: each finished run fills its model's row at once."""
+        self.exporter.poll()
         self.scoreboard.poll()
 
     def _score_event(self, ev: WorkerEvent) -> None:
@@ -459,6 +533,7 @@ class ModelsState:
 
     def close(self) -> None:
         self.cancel_scores()
+        self.exporter.cancel()
         self.reference_job.cancel()
 
     # --- what the results mean -------------------------------------------------------------

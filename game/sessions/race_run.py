@@ -165,7 +165,8 @@ class Standing:
 
 def standings_table(racers: Sequence[Racer], laps: int) -> list[Standing]:
     """The table: standings order, each car's lap and its gap to the leader in seconds (by
-    race time once both finished, else by distance at the default cruise speed)."""
+    race time once both finished, else by distance at the default cruise speed; behind a
+    finished leader, never less than the time since it finished)."""
     order = standings(racers)
     rows = []
     for pos, r in enumerate(order, start=1):
@@ -175,7 +176,13 @@ def standings_table(racers: Sequence[Racer], laps: int) -> list[Standing]:
         elif r.race_time is not None and leader.race_time is not None:
             gap = r.race_time - leader.race_time
         else:
-            gap = (leader.progress - r.progress) / max(r.world.car.params.default_cruise, 1.0)
+            cruise = max(r.world.car.params.default_cruise, 1.0)
+            gap = (leader.progress - r.progress) / cruise
+            if leader.race_time is not None:
+                # The leader is home: r has lost the time since then plus the rest of its
+                # race (the distance alone shrank as r crawled on after the leader stopped).
+                to_go = max(laps * r.world.track.length - r.progress, 0.0)
+                gap = max(gap, r.world.time + to_go / cruise - leader.race_time)
         rows.append(Standing(pos, r, r.lap(laps), r.finish_time is not None, gap, r.penalties))
     return rows
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from agents.rps.card import CARD_MIN_ROUNDS, Card, last_card, learned_card, save_card
+from agents.rps.levels import LEVEL_AGENTS, LEVEL_LABELS, LEVELS, level_of
 from game.sessions import rps_agents, rps_training
 from game.sessions.rps_agents import (
     FALLBACK_AGENT,
@@ -111,14 +113,20 @@ class ArenaSession:
         self.match: Match | None = None
         self.match_no = 0  # counts new matches: a trained model catches up on the right one
         self.confidence: Points = {}  # the chart: P(your move) and its moving average
+        # "What it learned about you": the card on screen (None: hidden) and the last saved.
+        self.card: Card | None = None
+        self.card_is_final = False  # True: the card of a match that ended (F2, new opponent)
+        self.previous_card: Card | None = None
         self._clear_rounds()
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
+        self.previous_card = last_card()
         self.set_opponent(self.wanted)
 
     def close(self) -> None:
         self._settle_round()  # a committed round is saved even when the person leaves at once
+        self._end_card()  # saved with the games, shown next time as "last time"
         self._close_recorder()
         for worker in (self.loader, self.trainer):
             if worker is not None:
@@ -136,6 +144,9 @@ class ArenaSession:
     def new_match(self) -> None:
         """Score back to zero against the same opponent (a new saved session)."""
         self._settle_round()  # Match() resets the agent: the round in flight must end first
+        ended = self._end_card()
+        if ended is not None:
+            self.card, self.card_is_final = ended, True
         self._close_recorder()
         self._clear_rounds()
         self.match_no += 1
@@ -170,6 +181,49 @@ class ArenaSession:
         if not self.loading:
             self.set_opponent(cycle_name(self.names, self.wanted, step))
 
+    # --- difficulty levels and the card ----------------------------------------------------
+    @property
+    def level(self) -> str:
+        """The difficulty level being played ("" for an opponent that is not a level)."""
+        return level_of(self.opponent)
+
+    def level_label(self) -> str:
+        """The level as the screen shows it."""
+        level = level_of(self.wanted)
+        return LEVEL_LABELS[level] if level else "custom opponent"
+
+    def cycle_level(self, step: int) -> None:
+        """Next / previous difficulty level (from another opponent: Standard)."""
+        if self.loading:
+            return
+        level = level_of(self.wanted)
+        nxt = LEVELS[(LEVELS.index(level) + step) % len(LEVELS)] if level else "standard"
+        self.set_opponent(LEVEL_AGENTS[nxt])
+
+    def _moves(self) -> list[tuple[int, int]]:
+        return [(r.move_b, r.move_a) for r in self.rounds]
+
+    def _end_card(self) -> Card | None:
+        """The card of the match ending now, saved (None: too short for one)."""
+        if len(self.rounds) < CARD_MIN_ROUNDS:
+            return None
+        session = getattr(self.recorder, "session", "")
+        card = learned_card(self._moves(), self.previous_card, session, self.level)
+        try:
+            save_card(card)
+        except OSError as e:
+            self.notify(f"could not save what it learned about you: {e.strerror or e}", "error")
+        self.previous_card = card
+        return card
+
+    def toggle_card(self) -> None:
+        """Show what it has learned about you so far in this match (again: hide it)."""
+        if self.card is not None:
+            self.card = None
+            return
+        self.card = learned_card(self._moves(), self.previous_card, level=self.level)
+        self.card_is_final = False
+
     def _install(self, agent, name: str) -> None:
         self.agent, self.opponent, self.wanted = agent, name, name
         self.new_match()
@@ -191,7 +245,7 @@ class ArenaSession:
         if self.recorder is None:
             from agents.rps.games import GameRecorder
 
-            self.recorder = GameRecorder(opponent=self.opponent)
+            self.recorder = GameRecorder(opponent=self.opponent, level=self.level)
         self.recorder.record(human=rnd.move_a, ai=rnd.move_b)
         if self.recorder.reason and self.recorder.reason != was:  # once, not every round
             self.notify(self.recorder.error, "error")
@@ -223,6 +277,7 @@ class ArenaSession:
         countdown begins. False when no move is taken (loading, or a round in flight)."""
         if not self.taking_moves:
             return False
+        self.card = None  # playing on hides the card
         if self.phase == Phase.REVEAL:
             self._finish_reveal()
         match = self.match

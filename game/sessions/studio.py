@@ -6,7 +6,7 @@ a model what it would have steered.
     state.seek(120); state.toggle_play(); state.faster()
     state.step(+40, extend=True)      # rows 120..160 selected
     state.delete_selection()          # soft delete: edits.json, restorable
-    state.predict()                   # a game.workers.Worker runs the chosen model
+    state.predict()                   # a game.workers.BackgroundJob runs the chosen model
     ...                               # every frame:
     state.update(dt)                  # playback, prediction progress
 
@@ -29,7 +29,7 @@ import numpy as np
 
 from agents.driving.model_catalog import ModelEntry, available_models
 from agents.driving.open_loop import ErrorStats, error_stats
-from agents.driving.recording import HIST_EDGES, Session, SessionSummary, load_session
+from agents.driving.recording_reader import HIST_EDGES, Session, SessionSummary, load_session
 from agents.driving.session_edits import Range, SessionEdits, read_edits, write_edits
 from game.errors import UserFacingError
 from game.sessions.studio_data import (
@@ -38,7 +38,7 @@ from game.sessions.studio_data import (
     resolve_session,
     studio_sessions,
 )
-from game.workers import CANCELLED, DONE, FAILED, Worker, WorkerContext
+from game.workers import BackgroundJob, WorkerContext, WorkerEvent
 
 SPEEDS = (1, 2, 4, 8)  # playback rates: recorded time x this
 ZOOMS = (1.0, 0.5, 0.25, 0.1, 0.04)  # the visible part of the session, zoomed in
@@ -125,7 +125,12 @@ class StudioState:
         self._play_acc = 0.0
         self.models: list[ModelEntry] = []
         self.model_index = 0
-        self.worker: Worker | None = None
+        self.prediction_job = BackgroundJob(
+            on_done=self._prediction_done,
+            on_failed=self._prediction_failed,
+            on_cancelled=self._prediction_cancelled,
+            on_event=self._prediction_batch,
+        )
         self.prediction: PredictionResult | None = None
         self._prediction_serial = 0  # counts replacements of `prediction` (cache keys)
         self._frames: OrderedDict[int, np.ndarray] = OrderedDict()
@@ -444,7 +449,7 @@ class StudioState:
 
     @property
     def predicting(self) -> bool:
-        return self.worker is not None
+        return self.prediction_job.busy
 
     def predict(self) -> bool:
         if self.predicting:
@@ -459,47 +464,49 @@ class StudioState:
         self.prediction = PredictionResult(self.model.path, np.full(self.rows, np.nan, np.float32))
         self._prediction_serial += 1
         job = self.job_factory(self.session, self.model.path)
-        self.worker = Worker(job, name="open-loop prediction").start()
+        self.prediction_job.start(job, name="open-loop prediction")
         return True
 
     def cancel_prediction(self) -> bool:
-        if self.worker is None:
+        """Ask the prediction to stop (its end still comes through `update`)."""
+        if not self.prediction_job.busy:
             return False
-        self.worker.cancel()
+        self.prediction_job.cancel()
         return True
 
     @property
     def progress(self) -> tuple[float | None, str]:
-        if self.worker is None:
+        worker = self.prediction_job.worker
+        if worker is None:
             return 0.0, ""
-        return self.worker.fraction, self.worker.message
+        return worker.fraction, worker.message
 
     def update(self, dt: float) -> None:
         self.advance(dt)
-        worker = self.worker
-        if worker is None:
+        self.prediction_job.poll()
+
+    def _prediction_batch(self, event: WorkerEvent) -> None:
+        part = event.data
+        if isinstance(part, PredictedBatch) and self.prediction is not None:
+            self.prediction.steering[part.start : part.start + len(part.steering)] = part.steering
+
+    def _prediction_done(self, result: PredictionResult | None) -> None:
+        if result is None:  # the job saw the cancel and returned nothing
+            self._prediction_cancelled()
             return
-        for ev in worker.poll():
-            part = ev.data
-            if isinstance(part, PredictedBatch) and self.prediction is not None:
-                self.prediction.steering[part.start : part.start + len(part.steering)] = (
-                    part.steering
-                )
-        if not worker.finished:
-            return
-        self.worker = None
-        if worker.state == DONE and worker.result is not None:
-            self.prediction = worker.result
-            self._prediction_serial += 1
-            self.notify(f"{self.prediction.model.stem}: {self.stats()[0].text}", "info")
-        elif worker.state == CANCELLED or (worker.state == DONE and worker.result is None):
-            self.prediction = None  # a half-drawn line would read as the model's verdict
-            self._prediction_serial += 1
-            self.notify("prediction cancelled", "info")
-        elif worker.state == FAILED:
-            self.prediction = None
-            self._prediction_serial += 1
-            self.notify(worker.error or "prediction failed", "error")
+        self.prediction = result
+        self._prediction_serial += 1
+        self.notify(f"{result.model.stem}: {self.stats()[0].text}", "info")
+
+    def _prediction_cancelled(self) -> None:
+        self.prediction = None  # a half-drawn line would read as the model's verdict
+        self._prediction_serial += 1
+        self.notify("prediction cancelled", "info")
+
+    def _prediction_failed(self, error: str | None) -> None:
+        self.prediction = None
+        self._prediction_serial += 1
+        self.notify(error or "prediction failed", "error")
 
     def stats(self) -> tuple[ErrorStats, ErrorStats]:
         """Open-loop |error| of the prediction over the kept rows: whole session, visible range."""

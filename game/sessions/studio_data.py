@@ -19,14 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.driving.recording import (
-    LOG_NAME,
-    SOURCES,
-    Session,
-    SessionSummary,
-    list_sessions,
-    load_session,
-)
+from agents.driving.recording_log import LOG_NAME, SOURCES
+from agents.driving.recording_reader import Session, SessionSummary, list_sessions, load_session
 from agents.driving.recovery_views import FOLDER_NAME as RECOVERY_FOLDER
 from agents.driving.session_edits import (
     Range,

@@ -13,7 +13,7 @@ from typing import Any
 
 from agents.driving import dagger
 from agents.driving.loop import RecordingPart
-from agents.driving.recording import Recorder
+from agents.driving.recording_writer import Recorder
 from agents.training import Phase, TrainingProgress
 from game.workers import BackgroundJob, WorkerContext
 

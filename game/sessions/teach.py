@@ -28,7 +28,7 @@ from pathlib import Path
 
 from agents.driving.model_catalog import new_model_path, shipped_model
 from agents.driving.models import DEFAULT_ARCHITECTURE
-from agents.driving.recording import list_sessions
+from agents.driving.recording_reader import list_sessions
 from agents.training import FINE_TUNE_EPOCHS
 from game.paths import user_dir
 from game.sessions.controls import track_label

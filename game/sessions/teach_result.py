@@ -178,7 +178,7 @@ def your_figures(
     """Your figures from this flow's recordings on `track`: the logged lane offsets (the
     person's own rows, not recovery views), off-lane excursions, and the laps the drive
     counted (`lap_times`). A recording that cannot be read is skipped."""
-    from agents.driving.recording import load_session
+    from agents.driving.recording_reader import load_session
 
     offsets: list[float] = []
     s_along: list[float] = []

@@ -20,7 +20,8 @@ from typing import Any
 
 from agents.driving.model_catalog import available_models, new_model_path, shipped_model
 from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
-from agents.driving.recording import LOG_NAME, SessionSummary, list_sessions
+from agents.driving.recording_log import LOG_NAME
+from agents.driving.recording_reader import SessionSummary, list_sessions
 from agents.driving.train_config import TrainConfig
 from agents.training import (
     EARLY_STOP_PATIENCE,

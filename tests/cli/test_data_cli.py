@@ -8,7 +8,7 @@ import json
 import numpy as np
 from PIL import Image
 
-from agents.driving.recording import list_sessions, load_session
+from agents.driving.recording_reader import list_sessions, load_session
 from main import main
 
 

@@ -144,13 +144,13 @@ def test_two_arenas_recording_rounds_keep_every_row(tmp_path):
 def test_two_recordings_in_one_second_get_two_folders(tmp_path):
     outs = run_two(tmp_path, """
         from datetime import datetime
-        from agents.driving import recording
+        from agents.driving import recording_writer
         class Frozen(datetime):  # both start "in the same second", whatever the machine does
             @classmethod
             def now(cls, tz=None):
                 return datetime(2026, 12, 6, 2, 55, 0)
-        recording.datetime = Frozen
-        print(recording.new_session_dir("Oval").name)
+        recording_writer.datetime = Frozen
+        print(recording_writer.new_session_dir("Oval").name)
     """)
     names = sorted(out.strip() for out in outs)
     assert names == ["20261206-025500_Oval", "20261206-025500_Oval-2"]

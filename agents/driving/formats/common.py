@@ -4,7 +4,7 @@ A reader (udacity.py, donkey.py) yields, one record at a time, either a `Foreign
 image file and its labels in the project's conventions) or a `Problem` (one line naming the
 file and line of a record it had to leave out). `import_frames` decodes each image, maps it
 onto the dashcam frame with a `CameraMap` and writes it with the crash-safe
-`agents.driving.recording.Recorder`, so memory stays bounded however long the dataset is.
+`agents.driving.recording_writer.Recorder`, so memory stays bounded however long the dataset is.
 
 The camera mapping: the dashcam frame is 160x320 and every model looks only at its road
 window, rows 56-150 (CameraParams.road_crop) across all 320 columns. A `CameraMap` names the
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.driving.recording import META_NAME, Recorder, new_session_dir
+from agents.driving.recording_log import META_NAME, LogRow
+from agents.driving.recording_writer import Recorder, new_session_dir
 from game.errors import UserFacingError
 from game.fileio import atomic_write_text, read_json_file
 from game.sim.dashcam import CameraParams
@@ -162,6 +164,7 @@ class ImportResult:
     problems: list[str] = field(default_factory=list)
     clamped: int = 0  # steering values beyond full lock, written as +-1
     deleted: int = 0  # records the source had soft-deleted (Donkey), left out
+    cancelled: bool = False  # stopped early: the records written so far form the session
 
     @property
     def skipped(self) -> int:
@@ -178,12 +181,15 @@ def import_frames(
     progress: Callable[[], None] | None = None,
     problem: Callable[[str], None] | None = None,
     stats: dict | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ImportResult:
     """Write every good record to a new session folder (`out_dir`, default a new folder under
     the user's recordings named after `name`); bad ones become problem lines (`problem(line)`
     is called with each as it is found). meta.json gets `origin` under "imported".
-    `stats`: the reader's counts, filled while it reads ("deleted": soft-deleted records)."""
+    `stats`: the reader's counts, filled while it reads ("deleted": soft-deleted records).
+    `stop()` true: end before the next record; what was written stays a complete session."""
     params = CameraParams()
+    made_here = out_dir is None or not Path(out_dir).exists()  # ours to remove if it fails
     if out_dir is None:
         out_dir = new_session_dir(name)
     out_dir = Path(out_dir)
@@ -192,37 +198,47 @@ def import_frames(
     result = ImportResult(out_dir)
     speed_known = bool(origin.get("speed", True))
     record_meta = {**origin, "camera_map": camera.describe(), "created": _now()}
-    with Recorder(out_dir, params, name, IMPORTED_LOOK, rate_hz=rate_hz, source="human") as rec:
-        _write_origin(out_dir, record_meta)
-        for record in records:
-            if progress is not None:
-                progress()
-            if isinstance(record, Problem):
-                _note(result, record.line, problem)
-                continue
-            img = load_image(record.image)
-            if isinstance(img, str):
-                _note(result, f"{record.where}: {record.image.name}: {img}", problem)
-                continue
-            frame = map_image(img, camera, params)
-            steering = record.steering
-            if abs(steering) > 1.0:
-                result.clamped += 1
-            rec.write_row(
-                frame, steering=steering, throttle=record.throttle,
-                speed=record.speed if record.speed is not None and speed_known else 0.0,
-                lane_offset=0.0, heading_error=0.0, x=0.0, y=0.0, yaw=0.0, track=name,
-                source=record.source, t=record.t,
-            )  # fmt: skip
-            rec.forget_rows()  # nothing to erase later: keep memory flat on long imports
-            if record.source == "recovery":
-                result.side_frames += 1
-            else:
-                result.frames += 1
+    try:
+        with Recorder(out_dir, params, name, IMPORTED_LOOK, rate_hz=rate_hz, source="human") as rec:
+            _write_origin(out_dir, record_meta)
+            for record in records:
+                if stop is not None and stop():
+                    result.cancelled = True
+                    break
+                if progress is not None:
+                    progress()
+                if isinstance(record, Problem):
+                    _note(result, record.line, problem)
+                    continue
+                img = load_image(record.image)
+                if isinstance(img, str):
+                    _note(result, f"{record.where}: {record.image.name}: {img}", problem)
+                    continue
+                frame = map_image(img, camera, params)
+                steering = record.steering
+                if abs(steering) > 1.0:
+                    result.clamped += 1
+                row = LogRow(
+                    steering=steering, throttle=record.throttle,
+                    speed=record.speed if record.speed is not None and speed_known else 0.0,
+                    lane_offset=0.0, heading_error=0.0, x=0.0, y=0.0, yaw=0.0, track=name,
+                    source=record.source, t=record.t,
+                )  # fmt: skip
+                rec.write_row(frame, row)
+                rec.forget_rows()  # nothing to erase later: keep memory flat on long imports
+                if record.source == "recovery":
+                    result.side_frames += 1
+                else:
+                    result.frames += 1
+    except BaseException:
+        if made_here and result.frames + result.side_frames == 0:
+            shutil.rmtree(out_dir, ignore_errors=True)  # a failed import leaves no empty session
+        raise
     result.deleted = int((stats or {}).get("deleted", 0))
     record_meta.update(
         frames=result.frames, side_frames=result.side_frames, skipped=result.skipped,
         clamped_steering=result.clamped, deleted_in_source=result.deleted,
+        cancelled=result.cancelled,
     )  # fmt: skip
     _write_origin(out_dir, record_meta)
     return result

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from agents.driving.formats.common import CameraMap, ForeignFrame, Problem, Record, finite_number
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from game.errors import UserFacingError
 from game.fileio import atomic_write_text
 from game.sim.dashcam import CameraParams

@@ -59,9 +59,11 @@ def import_dataset(
     progress: Callable[[int], None] | None = None,
     problem: Callable[[str], None] | None = None,
     total: Callable[[int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ImportResult:
     """Import the dataset at `path`. `total(n)` is told the records expected (for a progress
-    bar), `progress(1)` is called per record read, `problem(line)` per record left out."""
+    bar), `progress(1)` is called per record read, `problem(line)` per record left out;
+    `stop()` true ends the import early, keeping the records written (a valid session)."""
     path = Path(path)
     fmt = check_options(path, options)
     origin: dict = {
@@ -96,5 +98,5 @@ def import_dataset(
     return import_frames(
         records, options.out, name, camera, origin, rate,
         progress=(lambda: progress(1)) if progress is not None else None, problem=problem,
-        stats=stats,
+        stats=stats, stop=stop,
     )  # fmt: skip

@@ -31,7 +31,7 @@ from agents.driving.formats.common import (
     Record,
     finite_number,
 )
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from game.errors import UserFacingError
 from game.sim.dashcam import CameraParams
 
@@ -61,12 +61,14 @@ def looks_like(path: str | os.PathLike[str]) -> bool:
 
 
 def count_rows(path: str | os.PathLike[str]) -> int:
-    """Lines in the log (an upper bound of its records, for a progress bar), read in chunks."""
-    n = 0
+    """Lines in the log (an upper bound of its records: a header counts too), read in chunks;
+    a last line without its newline counts as one."""
+    n, last = 0, b"\n"
     with open(log_path(path), "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             n += chunk.count(b"\n")
-    return n + 1
+            last = chunk[-1:]
+    return n + (last != b"\n")
 
 
 _SPLIT = re.compile(r"[\\/]+")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.driving.recording import Recorder
+from agents.driving.recording_log import LogRow
+from agents.driving.recording_writer import Recorder
 
 
 def steering_of(i: int) -> float:
@@ -32,9 +33,10 @@ def make_studio_session(folder: Path, rows: int = 40, source: str = "human",
             view = views and i % 3 == 2
             if not view:
                 t = i * 0.1
-            rec.write_row(
-                frame_of(i), steering=steering_of(i), throttle=0.5, speed=10.0 + i % 7,
-                lane_offset=0.0, heading_error=0.0, x=float(i), y=0.0, yaw=0.0, track="oval",
+            row = LogRow(
+                steering=steering_of(i), throttle=0.5, speed=10.0 + i % 7, lane_offset=0.0,
+                heading_error=0.0, x=float(i), y=0.0, yaw=0.0, track="oval",
                 source="recovery" if view else source, t=t,
             )  # fmt: skip
+            rec.write_row(frame_of(i), row)
     return folder

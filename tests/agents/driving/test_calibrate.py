@@ -9,7 +9,7 @@ from agents.driving.calibrate import calibrate_steering, on_line_table, steering
 from agents.driving.dataset import load_arrays
 from agents.driving.models import build_model
 from agents.driving.preprocess import spec_for
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from agents.modelio import load_model_checked, read_card, save_model_atomic
 from agents.training import update_card
 from tests.agents.driving.tiny_session import make_tiny_session

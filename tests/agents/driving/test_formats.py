@@ -25,7 +25,7 @@ from agents.driving.formats.common import (
     parse_box,
 )
 from agents.driving.formats.importer import ImportOptions, detect_format, import_dataset
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from game.errors import UserFacingError
 from tests.agents.driving.tiny_session import make_tiny_session
 

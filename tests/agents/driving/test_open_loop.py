@@ -14,7 +14,7 @@ from agents.driving.open_loop import (
     predict_session,
 )
 from agents.driving.preprocess import InputSpec, preprocess_batch
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from agents.modelio import save_model_with_card
 from tests.agents.driving.studio_session import frame_of, make_studio_session
 

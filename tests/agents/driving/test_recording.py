@@ -9,18 +9,15 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from agents.driving.recording import (
-    COLUMNS,
-    Recorder,
-    list_sessions,
-    load_session,
-    new_session_dir,
-)
+from agents.driving.recording_log import COLUMNS, FLOAT_COLUMNS, LogRow
+from agents.driving.recording_reader import list_sessions, load_session
+from agents.driving.recording_writer import Recorder, new_session_dir
 from game.errors import UserFacingError
 from game.sim.trackgen import generate_track
 from game.sim.world import World
@@ -51,6 +48,36 @@ def _record(folder: Path, track, steps: int, rate_hz: float = 20.0) -> Recorder:
                 assert not rec.update(world, None, 0.25)  # not due: no frame needed
             world.step(0.0)
     return rec
+
+
+def test_every_log_row_field_reads_back(tmp_path):
+    """LogRow is the one spelling of the log: each field written comes back under its name, in
+    its text form (7 significant digits, t to 4 decimals, off_lane as 1/0)."""
+    row = LogRow(
+        frame="ignored", steering=1.5, throttle=0.25, speed=12.345678912, lane_offset=-0.5,
+        heading_error=0.125, x=1.0, y=-2.0, yaw=3.0, track="oval", source="takeover",
+        t=1.23456, look="dusk", cam_dx=0.75, cam_dyaw=-0.0625, off_lane=True,
+    )  # fmt: skip
+    folder = tmp_path / "s"
+    with Recorder(folder, None, "oval", "day") as rec:
+        assert rec.write_row(_frame(0), row) == "frames/000000.png"
+        rec.write_row(_frame(1), replace(row, look="", off_lane=False))
+    with open(folder / "log.csv", newline="") as f:
+        header, first, second = list(csv.reader(f))
+    assert tuple(header) == COLUMNS == tuple(f.name for f in fields(LogRow))
+    assert first == [
+        "frames/000000.png", "1", "0.25", "12.34568", "-0.5", "0.125", "1", "-2", "3", "oval",
+        "takeover", "1.2346", "dusk", "0.75", "-0.0625", "1",
+    ]  # fmt: skip
+    # (steering clamped to 1, the frame named by the recorder)
+    assert second[COLUMNS.index("look")] == "day" and second[-1] == "0"  # the recorder's look
+    s = load_session(folder)
+    assert set(FLOAT_COLUMNS) <= set(s.columns)
+    for name in FLOAT_COLUMNS:
+        assert s.columns[name].dtype == np.float32
+    assert s.columns["off_lane"].tolist() == [1.0, 0.0]
+    assert s.columns["cam_dyaw"].tolist() == [-0.0625, -0.0625]
+    assert s.columns["source"].tolist() == ["takeover", "takeover"]
 
 
 def test_recorder_writes_the_format(tmp_path, track):
@@ -140,7 +167,7 @@ def test_recorder_repairs_a_torn_header(tmp_path, track):
 
 
 def test_erase_last_failure_keeps_recording(tmp_path, track, monkeypatch):
-    from agents.driving import recording
+    from agents.driving import recording_writer
 
     folder = tmp_path / "s"
     world = World(track, start_speed=12.0)
@@ -154,7 +181,7 @@ def test_erase_last_failure_keeps_recording(tmp_path, track, monkeypatch):
             raise OSError(28, "No space left on device")
 
         with monkeypatch.context() as m:  # (undo() would also drop the tmp user home)
-            m.setattr(recording, "atomic_write_text", disk_full)
+            m.setattr(recording_writer, "atomic_write_text", disk_full)
             with pytest.raises(OSError, match="No space"):
                 rec.erase_last(0.5)
         assert rec.frame_count == 20  # nothing erased

@@ -13,13 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agents.driving.recording import (
-    META_NAME,
-    Recorder,
-    check_png_header,
-    list_sessions,
-    load_session,
-)
+from agents.driving.recording_log import META_NAME
+from agents.driving.recording_reader import check_png_header, list_sessions, load_session
+from agents.driving.recording_writer import Recorder
 from cli.record import run_sessions
 from game.errors import UserFacingError
 from game.sim.trackgen import generate_track

@@ -16,7 +16,8 @@ import pytest
 from agents.driving import recovery_views as rv
 from agents.driving.expert import ExpertDriver
 from agents.driving.loop import DrivingLoop, RecordingPart
-from agents.driving.recording import Recorder, load_session
+from agents.driving.recording_reader import load_session
+from agents.driving.recording_writer import Recorder
 from agents.training import TrainingCancelled
 from game.sim.tracks_catalog import resolve_track
 from game.sim.world import World

@@ -11,7 +11,7 @@ import pytest
 
 from agents.driving.dataset import block_split, load_frames, make_pipelines
 from agents.driving.preprocess import InputSpec, preprocess_batch
-from agents.driving.recording import load_session, summarize_session
+from agents.driving.recording_reader import load_session, summarize_session
 from agents.driving.recovery_views import _person_rows
 from agents.driving.session_edits import (
     EDITS_NAME,

@@ -89,13 +89,13 @@ def test_malformed_middle_lines_are_reported_with_line_numbers():
     assert len(rounds) == 2
     assert [p.line for p in problems] == [3, 4]
     assert "ai move must be 0, 1 or 2" in problems[0].message
-    assert "expected 7 fields" in problems[1].message
+    assert "expected 8 fields" in problems[1].message
 
 
 def test_wrong_outcome_is_caught():
     record("rock", [(0, 1)])
     path = games_path()
-    path.write_text(path.read_text().replace(",-1\n", ",1\n"))
+    path.write_text(path.read_text().replace(",-1,\n", ",1,\n"))
     rounds, problems = load_games()
     assert rounds == [] and "does not match" in problems[0].message
 
@@ -173,3 +173,20 @@ def test_export_without_games_is_an_error(tmp_path):
 def test_recorder_rejects_bad_moves():
     with GameRecorder("rock") as rec, pytest.raises(ValueError):
         rec.record(3, 0)
+
+
+def test_games_saved_before_levels_still_load_and_take_new_rows():
+    path = games_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "time,session,opponent,round,human,ai,outcome\n"
+        "2025-01-01T12:00:00.000+00:00,old-1,lstm,0,1,2,-1\n"
+        "2025-01-01T12:00:01.000+00:00,old-1,lstm,1,0,2,1\n"
+    )
+    with GameRecorder("novice", level="novice") as rec:
+        rec.record(human=2, ai=1)
+    rounds, problems = load_games()
+    assert problems == []
+    old = [(r.session, r.human, r.level) for r in rounds[:2]]
+    assert old == [("old-1", 1, ""), ("old-1", 0, "")]
+    assert rounds[2].level == "novice" and rounds[2].outcome == 1

@@ -7,7 +7,8 @@ import numpy as np
 import pygame
 import pytest
 
-from agents.driving.recording import FRAMES_DIR, load_session
+from agents.driving.recording_log import FRAMES_DIR
+from agents.driving.recording_reader import load_session
 from game.app import SIM_DT, App, run_app
 from game.errors import UserFacingError
 from game.paths import user_dir

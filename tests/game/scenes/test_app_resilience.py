@@ -17,7 +17,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from game.app import MENU_CRASH_LIMIT, App
 from game.paths import user_dir
 from game.scenes import SCENES, register_scene

@@ -14,7 +14,7 @@ from agents.driving import dagger
 from agents.driving.cnn_driver import default_model_path
 from agents.driving.dagger import card_sessions, fine_tune_output
 from agents.driving.model_catalog import available_models
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from game.app import App
 from game.paths import user_dir
 from game.render.dashcam_panel import grab_pixels

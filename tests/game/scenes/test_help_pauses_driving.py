@@ -40,8 +40,13 @@ def _open(app: App, name: str):
         scene.session.countdown = 0.0  # racing now: skip "3, 2, 1"
         return scene
     if name == "autopilot":
-        # No model to load: the car waits, but its world still steps each frame.
+        # No model file to load (no TensorFlow): the expert, as a driver, steers instead.
+        from agents.driving.expert import ExpertDriver
+
+        expert = ExpertDriver()
+        expert.last_inference_ms = None  # what the Autopilot reads of a model driver
         scene = app.push("autopilot", track=TRACK, model="no-such-model.h5")
+        scene.session.use_driver(expert)
     else:
         scene = app.push(name, track=TRACK)
     assert scene is not None
@@ -66,3 +71,14 @@ def test_help_overlay_freezes_the_sim_of_every_driving_screen(app, name):
     # Closing the help lets the same held keys drive on: the measure above could move.
     app.run_frames(30, lambda i: [key(pygame.K_h)] if i == 0 else [])
     assert not app.help_visible and _world(scene).steps > before[0]
+
+
+def test_the_menu_help_says_one_thing_for_esc(app: App):
+    """The menu's Esc quits: its help card must not also list the global "Esc back" row."""
+    from game.app import help_rows
+
+    menu_rows = help_rows(app.push("menu").help())
+    assert [desc for k, desc in menu_rows if k == "Esc"] == ["quit"]
+    race_rows = help_rows(app.push("race", track=TRACK).help())
+    assert len([k for k, _ in race_rows if k == "Esc"]) == 1  # each key explained once
+    assert ("F12", "save a screenshot") in race_rows  # the global rows are still there

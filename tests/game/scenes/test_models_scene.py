@@ -253,3 +253,51 @@ def test_the_details_show_the_file_in_the_user_folder_and_count_epochs_right(app
     assert any("1 epoch (best 1)" in line for line in lines)
     shipped = next(m for m in scene.state.models if m.shipped)
     assert scene.detail_lines(shipped)[0] == f"file  {shipped.path.name}"
+
+
+def test_export_keys_open_the_choice_move_start_and_esc_stops(app, monkeypatch):
+    scene = open_models(app)
+    st = scene.state
+    started = []
+    monkeypatch.setattr(st, "start_export", lambda: started.append(st.export_choice) or True)
+    press(app, key(pygame.K_e))
+    assert st.export_choice == 0
+    app.run_frames(1)  # the choice draws
+    press(app, key(pygame.K_DOWN), key(pygame.K_DOWN))
+    assert st.export_choice == 2
+    press(app, key(pygame.K_UP))
+    assert st.export_choice == 1
+    press(app, key(pygame.K_RETURN))
+    assert started == [1]
+    st.export_choice = 0
+    press(app, key(pygame.K_4))  # a number picks its row and exports at once
+    assert started == [1, 3]
+    st.export_choice = 0
+    press(app, key(pygame.K_ESCAPE))  # Esc closes the choice, the screen stays
+    assert st.export_choice is None and app.scene is scene
+
+    monkeypatch.undo()
+    ran = threading.Event()
+
+    def held_export(model, kind, out, check=True):
+        def job(ctx):  # stands in for the ~20 s conversion: runs until Esc (bounded)
+            ran.set()
+            assert ctx.cancel.wait(30), "the test never pressed Esc"
+            out.unlink(missing_ok=True)  # as the real job does when cancelled
+            return None
+
+        return job
+
+    monkeypatch.setattr(sessions, "export_job", held_export)
+    press(app, key(pygame.K_e), key(pygame.K_3))  # an export starts ...
+    worker = st.exporter.worker
+    assert worker is not None and ran.wait(30)
+    assert (user_dir("exports") / "newer-int8.tflite").exists()  # its name is claimed
+    press(app, key(pygame.K_ESCAPE))  # ... Esc stops it and the screen stays
+    assert worker.cancel_requested and app.scene is scene
+    for _ in range(3000):  # bounded: the worker ends at once
+        if not st.exporter.busy:
+            break
+        app.run_frames(1)
+    assert not st.exporter.busy and st.last_export is None
+    assert list(user_dir("exports").iterdir()) == []  # nothing kept, not even the claimed name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from game.monkey import Monkey, plant_broken_files
 from game.paths import user_dir
 from game.scenes import SCENE_ERRORS, menu_entries

@@ -156,3 +156,52 @@ def test_the_help_card_fits_the_smallest_window(app):
     lines = race.help() + GLOBAL_HELP
     card = draw_help_overlay(surface, "Race - keys", lines)
     assert surface.get_rect().contains(card) and card.h == 110 + 30 * len(lines)  # full spacing
+
+
+@pytest.mark.parametrize("size", [MIN_WINDOW_SIZE, (1280, 720)])
+def test_every_race_standings_header_and_wide_value_is_shown_whole(size):
+    """In a window the standings' first column read "P..." and a 12-letter model name
+    "mine-te...": each header and the widest usual value fit their column."""
+    from game.render import theme
+    from game.render.table import COL_GAP, DOT_W, fit_text
+    from game.scenes.race import STANDINGS, race_layout
+
+    pygame.font.init()
+    cells = STANDINGS.cells(race_layout(size).stats)
+    widest = {"DRIVER": "mine-testxyz", "GAP": "+128.5s", "LAST": "10:36.0", "BEST": "--:--.-"}
+    for c in STANDINGS.columns:
+        left, right = cells[c.name]
+        assert fit_text(c.name, right - left - COL_GAP, theme.SMALL) == c.name
+        if c.name in widest:
+            room = right - left - COL_GAP - (DOT_W if c.name == "DRIVER" else 0)
+            assert fit_text(widest[c.name], room, theme.BODY) == widest[c.name]
+
+
+@pytest.mark.parametrize("size", [MIN_WINDOW_SIZE, (1280, 720)])
+@pytest.mark.parametrize("n", [2, 11, 67])
+def test_the_tournament_heat_map_leaves_the_ranking_and_legend_room(size, n):
+    """At 1024x640 with 11 agents the heat map kept its 1280 px size: the ranking beside
+    it was 60 px wide (only dots) and the legend ran into the card's edge."""
+    from game.scenes.rps_tournament import (
+        LEGEND_H,
+        TABLE_MIN_W,
+        TournamentLayout,
+        matrix_cell,
+    )
+
+    lay = TournamentLayout.of(size)
+    side = matrix_cell(lay.grid_max, n) * n
+    x, y = lay.grid_origin
+    assert x + side + 20 <= lay.table.x and lay.table.w >= TABLE_MIN_W
+    assert lay.table.right <= lay.area.right
+    assert y + side + LEGEND_H <= lay.area.bottom
+
+
+@pytest.mark.parametrize("size", [MIN_WINDOW_SIZE, (1280, 720)])
+def test_the_studio_key_line_is_whole_and_names_enter(size):
+    """At 1024x640 Studio's key line was cut to "... +/- zoom  E..."."""
+    from game.scenes.studio import StudioLayout, key_hint
+
+    pygame.font.init()
+    hint = key_hint(StudioLayout.for_size(size).model.w * 48 // 100)
+    assert "Enter predict" in hint and not hint.endswith("...")

@@ -10,7 +10,7 @@ import time
 import pygame
 import pytest
 
-from agents.driving.recording import list_sessions
+from agents.driving.recording_reader import list_sessions
 from game.sessions import driving, teach
 from game.sessions.controls import DriveInput, SteeringControls
 from game.sessions.teach import Step

@@ -12,7 +12,7 @@ import numpy as np
 import pygame
 
 from agents.driving.model_catalog import shipped_model
-from agents.driving.recording import SessionSummary
+from agents.driving.recording_reader import SessionSummary
 from game.scenes.train import TrainScene
 from game.sessions import training
 

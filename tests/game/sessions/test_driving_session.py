@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from agents.driving.drivers import Driver
-from agents.driving.recording import load_session
+from agents.driving.recording_reader import load_session
 from game.sessions import driving, takeover
 from game.sessions.controls import DriveInput, SteeringControls, track_label
 from game.sessions.driving import CRUISE_RATE, AutopilotSession, DriveSession
@@ -165,8 +165,23 @@ def test_autopilot_parks_when_the_model_outputs_nan(autopilot):
     for _ in range(20):
         s.update(DT, DriveInput())
     assert s.driver is None and "stub produced NaN steering at frame 5" in s.error
-    assert s.world.car.cruise_speed == 0.0 and s.world.steps == 20  # the world went on
+    # Parked: with no model to drive, the car waits and the clock holds (no stats accrue).
+    assert s.world.car.cruise_speed == 0.0 and s.world.steps == 5
+    time_parked = s.world.time
+    s.update(DT, DriveInput())
+    assert s.world.time == time_parked
     assert [k for t, k in notes if "NaN" in t] == ["error"]  # said once
+
+
+def test_autopilot_holds_the_clock_while_no_model_drives(autopilot):
+    """While the model loads (or none is there) the lap clock and the autonomy figures do
+    not run: a car waiting at 0 km/h is not driving."""
+    s, _ = autopilot
+    for _ in range(30):
+        assert not s.update(DT, DriveInput())
+    assert s.world.steps == 0 and s.world.time == 0.0 and s.model_seconds == 0.0
+    s.use_driver(Stub())
+    assert s.update(DT, DriveInput()) and s.world.steps == 1
 
 
 def test_autopilot_fine_tune_needs_a_model_and_enough_takeover(autopilot):

@@ -78,6 +78,21 @@ def test_the_table_gives_gaps_in_seconds_to_the_leader():
     assert not rows[2].finished and rows[2].lap == 1
 
 
+def test_a_car_still_racing_behind_a_finished_leader_never_closes_the_gap_by_crawling():
+    """Seen in a window: the leader home at 0:28.0, You crawling on at 1:36 was shown
+    "+28.5s" (the distance to the leader's finish spot), less than the 68 s already lost."""
+    a = racer("a", 700.0, finish=28.0)
+    c = racer("c", 600.0)
+    c.world.time = 96.0  # race time now
+    cruise = c.world.car.params.default_cruise
+    gap = standings_table([a, c], laps=1)[1].gap_s
+    to_go = c.world.track.length - c.progress
+    assert gap == pytest.approx(96.0 + to_go / cruise - 28.0)
+    assert gap > 96.0 - 28.0  # at least the time since the leader finished
+    c.world.metrics.progress = 650.0  # crawling on: the estimate falls only by the distance
+    assert standings_table([a, c], laps=1)[1].gap_s == pytest.approx(gap - 50.0 / cruise)
+
+
 def test_picker_toggles_drivers_up_to_the_car_limit_and_steps_values():
     s = RaceSession(TRACK, drivers=[EXPERT])
     assert [e.key for e in s.chosen] == [EXPERT]

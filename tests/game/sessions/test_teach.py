@@ -12,7 +12,7 @@ import pytest
 
 from agents.driving.expert import ExpertDriver
 from agents.driving.model_catalog import shipped_model
-from agents.driving.recording import list_sessions, load_session
+from agents.driving.recording_reader import list_sessions, load_session
 from agents.driving.train_config import TrainConfig
 from agents.training import FINE_TUNE_TIME_LIMIT_S, Phase, TrainingProgress
 from game.paths import shipped_models_dir, user_dir

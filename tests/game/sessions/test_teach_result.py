@@ -14,7 +14,8 @@ import pytest
 from agents.driving.drivers import make_driver
 from agents.driving.evaluate import run_driver
 from agents.driving.expert import ExpertDriver
-from agents.driving.recording import Recorder, load_session
+from agents.driving.recording_reader import load_session
+from agents.driving.recording_writer import Recorder
 from agents.driving.registry import list_models, save_teach_result
 from game.errors import UserFacingError
 from game.paths import user_dir

@@ -42,7 +42,7 @@ class Notices(list):
 
 
 def summary(name: str, frames: int = 100, error: str | None = None):
-    from agents.driving.recording import SessionSummary
+    from agents.driving.recording_reader import SessionSummary
 
     return SessionSummary(Path("/rec") / name, frames, "oval", "day", {"expert": frames},
                           np.zeros(5, int), 0, error)  # fmt: skip
