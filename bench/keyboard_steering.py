@@ -36,10 +36,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.driving.expert import _pursuit_curvature, lane_curvature
+from bench.sloppy_driver import wanted_wheel
 from game.paths import set_home
 from game.sessions.controls import KEY_WHEELS, DriveInput, KeyWheel, SettlingKeys
-from game.sim.car import DT, steering_for_curvature
+from game.sim.car import DT
 
 REACTION_S = 0.2  # how late the driver sees the car and the gauge
 KEY_S = 0.05  # the hands look at the keys 20 times a second, but ...
@@ -49,7 +49,6 @@ PRESS_AT = 0.03  # gauge this far from the wheel wanted: press towards it
 RELEASE_AT = 0.0  # ... and hold until the gauge has reached it (hysteresis)
 COUNTER_AT = 0.25  # a smaller excess of lock is let go, not steered back with the other key
 HAND_LAG_S = 0.1  # each press or release lands 0..HAND_LAG_S late (a person's hands)
-LOOKAHEAD_M = 10.0  # where the driver aims on the lane
 PREVIEW_S = 0.5  # how far ahead it sees a bend coming (beyond its late view of the car)
 DEFAULT_TRACKS = ("kidney", "oval")
 # The wheels compared: the app's, and a settling wheel that starts quicker (0.1 s: 6 %, 0.3 s:
@@ -59,20 +58,6 @@ BENCH_WHEELS: dict[str, KeyWheel] = {
     **KEY_WHEELS,
     "quick": SettlingKeys(name="quick", ramp_rate=0.6, progressive_rate=2.0),
 }
-
-
-def wanted_wheel(track, x: float, y: float, yaw: float, speed: float, params) -> float:
-    """The wheel the driver wants from the pose it saw: the bend PREVIEW_S ahead (turning in
-    as a person who sees it coming does) plus a pull towards the lane centre LOOKAHEAD_M
-    ahead (bench.sloppy_driver's law, with a longer preview)."""
-    ax = x - params.rear_to_cg * math.cos(yaw)
-    ay = y - params.rear_to_cg * math.sin(yaw)
-    proj = track.project(ax, ay)
-    tx, ty, _ = track.lane_center(proj.s + LOOKAHEAD_M)
-    ix, iy, ih = track.lane_center(proj.s)
-    feedback = _pursuit_curvature(ax, ay, yaw, tx, ty) - _pursuit_curvature(ix, iy, ih, tx, ty)
-    bend = lane_curvature(track, proj.s + speed * PREVIEW_S)
-    return steering_for_curvature(bend + feedback, params)
 
 
 class KeyboardPerson:
@@ -95,7 +80,8 @@ class KeyboardPerson:
         if world.time + 1e-9 >= self._next_key and len(self._seen) == self._seen.maxlen:
             self._next_key = world.time + KEY_S
             x, y, yaw, speed, gauge = self._seen[0]  # REACTION_S ago
-            error = wanted_wheel(world.track, x, y, yaw, speed, world.car.params) - gauge
+            wanted = wanted_wheel(world.track, x, y, yaw, speed, world.car.params, PREVIEW_S)
+            error = wanted - gauge
             wanted = error + gauge
             right = error > (RELEASE_AT if self.right else PRESS_AT)
             left = error < (-RELEASE_AT if self.left else -PRESS_AT)

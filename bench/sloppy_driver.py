@@ -51,7 +51,10 @@ LOOKAHEAD_M = 10.0  # where a person aims: further ahead than the expert, so a l
 BEND_PREVIEW_S = 0.3  # a person sees a bend coming: the turn-in starts from what is ahead
 
 
-def wanted_wheel(track, x: float, y: float, yaw: float, speed: float, params) -> float:
+def wanted_wheel(
+    track, x: float, y: float, yaw: float, speed: float, params,
+    preview_s: float = BEND_PREVIEW_S,
+) -> float:  # fmt: skip
     """The wheel a person wants from the pose they saw: the bend ahead (feed-forward) plus a
     pull towards the lane centre LOOKAHEAD_M ahead (the expert's law, aimed further)."""
     ax = x - params.rear_to_cg * math.cos(yaw)
@@ -60,7 +63,7 @@ def wanted_wheel(track, x: float, y: float, yaw: float, speed: float, params) ->
     tx, ty, _ = track.lane_center(proj.s + LOOKAHEAD_M)
     ix, iy, ih = track.lane_center(proj.s)
     feedback = _pursuit_curvature(ax, ay, yaw, tx, ty) - _pursuit_curvature(ix, iy, ih, tx, ty)
-    bend = lane_curvature(track, proj.s + speed * BEND_PREVIEW_S)
+    bend = lane_curvature(track, proj.s + speed * preview_s)
     return steering_for_curvature(bend + feedback, params)
 
 
