@@ -59,7 +59,9 @@ class MenuScene(Scene):
         item_height = min(58, (size[1] - FOOTER_H - MENU_TOP) // len(self.menu.items))
         self.menu.item_height = item_height
         big = theme.LARGE if item_height >= 48 else theme.BODY + 4
-        self.menu.size = big if item_height >= 34 else theme.BODY  # the text fits its row
+        # The text fits its row: smaller type as the screens outgrow a short window.
+        body = theme.BODY if item_height >= 28 else theme.SMALL
+        self.menu.size = big if item_height >= 34 else body
         self._shade = _left_shade(size)
 
     def _check_first_run(self) -> None:
