@@ -49,6 +49,7 @@ from game.scenes import register_scene
 from game.scenes.base import Scene
 from game.sessions.controls import SteerKeys, track_label
 from game.sessions.driving import AutopilotSession
+from game.textfmt import shorten_paths
 from game.workers import Worker
 
 KEYS = SteerKeys.of(actions)
@@ -210,7 +211,9 @@ class AutopilotScene(Scene):
         s, w = self.session, self.session.world
         ms = s.median_inference_ms
         rows = [
-            ("Autonomy", f"{s.autonomy:.1f} %", autonomy_color(s.autonomy)),
+            # Nothing has driven yet (a model loading, or none): no figure to colour.
+            ("Autonomy", f"{s.autonomy:.1f} %", autonomy_color(s.autonomy))
+            if s.model_seconds > 0 else ("Autonomy", "--", theme.TEXT_DIM),
             ("Lane departures", f"{s.lane_departures}",
              theme.BAD if s.lane_departures else theme.TEXT),
             ("Takeovers", f"{s.takeovers}", theme.WARN if s.takeovers else theme.TEXT),
@@ -245,7 +248,7 @@ class AutopilotScene(Scene):
             draw_banner(surface, view, "LOADING", f"track {s.pending}: building the dashcam")
         elif s.error is not None:
             hint = "the car waits  -  Tab: another model  -  Train: make one"
-            draw_banner(surface, view, "NO MODEL", s.error, hint)
+            draw_banner(surface, view, "NO MODEL", shorten_paths(s.error or ""), hint)
         elif s.driver is None:
             draw_banner(surface, view, "LOADING", f"{s.model_label}: building the network")
         elif s.paused:
