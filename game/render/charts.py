@@ -73,6 +73,14 @@ def tick_labels(ticks: Sequence[float]) -> list[str]:
     return [f"{t:,.{decimals}f}" for t in ticks]
 
 
+def whole_ticks(lo: int, hi: int, max_ticks: int = 6) -> list[float]:
+    """Whole-number ticks from `lo` to at least `hi` (and past `lo`), at most `max_ticks`:
+    for an axis that counts (rounds, epochs), where 1.8 or 2.5 would mean nothing."""
+    step = max(1, math.ceil((max(hi, lo + 1) - lo) / max(max_ticks - 1, 1)))
+    n = max(1, math.ceil((max(hi, lo + 1) - lo) / step))
+    return [float(lo + i * step) for i in range(n + 1)]
+
+
 class LineChart:
     def __init__(
         self,
@@ -141,7 +149,10 @@ class LineChart:
         the first tick to the last."""
         pts = [p for s in self.series.values() for p in s]
         xs = [p[0] for p in pts]
-        x_ticks = nice_ticks(min(xs), max(xs), max(3, min(6, plot.w // 70)))
+        n_x = max(3, min(6, plot.w // 70))
+        x_ticks = nice_ticks(min(xs), max(xs), n_x)
+        if all(float(x).is_integer() for x in xs) and not all(t.is_integer() for t in x_ticks):
+            x_ticks = whole_ticks(int(min(xs)), int(max(xs)), n_x)  # counts: rounds, epochs
         if self.y_range is not None:
             y0, y1 = self.y_range
         else:

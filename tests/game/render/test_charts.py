@@ -60,3 +60,12 @@ def test_the_axes_run_from_tick_to_tick():
     fixed = LineChart(pygame.Rect(0, 0, 600, 300), "Confidence", y_range=(0.0, 1.0))
     fixed.set("p", [0.33, 0.39])
     assert fixed._bounds()[2:] == (0.0, 1.0)
+
+
+def test_a_counting_axis_gets_whole_number_ticks():
+    from game.render.charts import whole_ticks
+
+    assert whole_ticks(2, 2) == [2.0, 3.0]  # one round so far: still a whole-number axis
+    assert whole_ticks(0, 12, 6) == [0.0, 3.0, 6.0, 9.0, 12.0]
+    ticks = whole_ticks(1, 137, 6)
+    assert all(t.is_integer() for t in ticks) and len(ticks) <= 6 and ticks[-1] >= 137
