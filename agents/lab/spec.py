@@ -3,6 +3,7 @@
     name = "filter size"
     task = "driving"            # or "rps"
     seeds = [0, 1]              # every variant is trained once per seed
+    samples = 4                 # optional: a seeded random sample of the grid's points
     [base]                      # knobs every variant starts from (the recipe's defaults)
     epochs = 3
     [vary]                      # knob -> the values to try (the grid is their product)
@@ -29,7 +30,8 @@ from typing import Any
 
 from agents.lab.recipes import RECIPES, SpecError, check_knob
 
-TOP_KEYS = ("name", "task", "description", "seeds", "base", "vary", "quick", "data", "eval")
+TOP_KEYS = ("name", "task", "description", "seeds", "samples", "base", "vary", "quick", "data",
+            "eval")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class LabSpec:
     data: DataPlan = DataPlan()
     eval: EvalPlan = EvalPlan()
     description: str = ""
+    samples: int | None = None  # run a seeded random sample of this many grid points
 
     def knobs(self) -> list[str]:
         """The varied knobs, in the spec's order."""
@@ -138,6 +141,9 @@ def parse_spec(raw: dict[str, Any], where: str) -> LabSpec:
     seeds = raw.get("seeds", [0])
     if not (isinstance(seeds, list) and seeds and all(_is_int(s) for s in seeds)):
         raise SpecError(f"{where}: seeds must be a non-empty list of whole numbers")
+    samples = raw.get("samples")
+    if samples is not None and not (_is_int(samples) and samples >= 1):
+        raise SpecError(f"{where}: samples must be a whole number >= 1, got {samples!r}")
     return LabSpec(
         name=name,
         task=task,
@@ -149,6 +155,7 @@ def parse_spec(raw: dict[str, Any], where: str) -> LabSpec:
         data=_plan(DataPlan, _table(raw, "data", where), "data", where),
         eval=_plan(EvalPlan, _table(raw, "eval", where), "eval", where),
         description=str(raw.get("description", "")),
+        samples=samples,
     )
 
 
@@ -197,14 +204,15 @@ def expand(
     seeds: int | None = None,
     sample_seed: int = 0,
 ) -> list[Variant]:
-    """Every variant of the grid (or `samples` of them drawn at random, seeded), each once
-    per seed: the spec's seeds, or the first `seeds` of 0, 1, 2... when given. The base
-    knobs, then `quick`'s with `quick`, then the grid point's, over the recipe's defaults."""
-    defaults = RECIPES[spec.task]().as_dict()
-    base = {**defaults, **spec.base, **(spec.quick if quick else {})}
+    """Every variant of the grid (or `samples` of them drawn at random, seeded; by default
+    the spec's `samples`), each once per seed: the spec's seeds, or the first `seeds` of
+    0, 1, 2... when given. The base knobs, then `quick`'s with `quick`, then the grid
+    point's, over the recipe's defaults."""
+    base = base_recipe(spec, quick)
     names = spec.knobs()
     points = [dict(zip(names, combo, strict=True))
               for combo in itertools.product(*(spec.vary[n] for n in names))]  # fmt: skip
+    samples = samples if samples is not None else spec.samples
     if samples is not None and samples < len(points):
         chosen = sorted(random.Random(sample_seed).sample(range(len(points)), samples))
         points = [points[i] for i in chosen]
@@ -214,6 +222,13 @@ def expand(
         for point in points
         for seed in seed_list
     ]
+
+
+def base_recipe(spec: LabSpec, quick: bool = False) -> dict[str, Any]:
+    """Every knob of the spec's base recipe: its [base] (and with `quick` its [quick]) over
+    the task's defaults."""
+    defaults = RECIPES[spec.task]().as_dict()
+    return _normal({**defaults, **spec.base, **(spec.quick if quick else {})})
 
 
 def _normal(recipe: dict[str, Any]) -> dict[str, Any]:

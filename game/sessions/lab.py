@@ -1,14 +1,16 @@
-"""The Lab screen's logic: the presets, a run in the background with per-variant progress,
-its records sorted for the table, the scatter's points, the finding, and "save as model".
+"""The Lab screen's logic: the presets (and the specs you edited), a run in the background
+with per-variant progress, its records sorted for the table, the scatter's points, the
+learning curves, the best variant's saliency beside the base's, the finding, "save as
+model", and editing a spec (game.sessions.lab_edit).
 
-Each preset runs in its own folder under the user's lab folder (user_dir("lab")/PRESET),
-so opening the screen again shows the last results and running again resumes or skips
-what is finished. Runs use the quick budget (`--quick`), sized for a laptop.
+Each preset runs in its own folder under the user's lab folder (user_dir("lab")/PRESET; an
+edited spec, saved in user_dir("lab-specs"), in user_dir("lab")/mine/NAME), so opening the
+screen again shows the last results and running again resumes or skips what is finished.
+Runs use the quick budget (`--quick`), sized for a laptop.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +18,13 @@ from typing import Any
 
 from agents.lab.findings import finding
 from agents.lab.presets import presets
+from agents.lab.results import load_records
 from agents.lab.runner import LabEvent
 from agents.lab.spec import LabSpec, expand, load_spec
 from game.errors import UserFacingError
 from game.paths import user_dir
+from game.sessions.lab_edit import SpecEditor
+from game.sessions.lab_saliency import LabSaliency
 from game.workers import Worker, WorkerContext
 
 # Sortable columns: (title, record key, lower is better).
@@ -39,7 +44,9 @@ RPS_SORTS = (
     ("train s", "train_seconds", True),
 )
 SCATTER_X = (("params", "parameters"), ("inference_ms", "inference ms"))
-VIEWS = len(SCATTER_X) + 1  # the scatters, then the learning curves
+# The plot beside the finding, in the order X steps through them (RPS has no saliency).
+VIEWS = ("scatter", "scatter", "curves", "saliency")
+SPECS_DIR = "lab-specs"  # the specs you edited, under the user data folder
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class Preset:
     path: Path
     spec: LabSpec | None
     error: str = ""  # why the file cannot be used (then spec is None)
+    mine: bool = False  # a spec you edited (user_dir("lab-specs")), not a shipped preset
 
     @property
     def name(self) -> str:
@@ -64,13 +72,21 @@ class VariantRow:
     record: dict[str, Any] | None = None
 
 
-def load_presets(paths: list[Path] | None = None) -> list[Preset]:
+def my_specs() -> list[Path]:
+    """The specs you edited and saved, by name."""
+    return sorted(user_dir(SPECS_DIR).glob("*.toml"))
+
+
+def load_presets(paths: list[Path] | None = None, mine: list[Path] | None = None) -> list[Preset]:
+    """The shipped presets, then your specs; a file that cannot be read is listed with
+    its one-line error."""
     out = []
-    for path in paths if paths is not None else presets():
+    shipped = [(p, False) for p in (paths if paths is not None else presets())]
+    for path, is_mine in shipped + [(p, True) for p in (mine if mine is not None else my_specs())]:
         try:
-            out.append(Preset(path, load_spec(path)))
+            out.append(Preset(path, load_spec(path), mine=is_mine))
         except UserFacingError as e:
-            out.append(Preset(path, None, str(e)))
+            out.append(Preset(path, None, str(e), mine=is_mine))
     return out
 
 
@@ -78,15 +94,17 @@ class LabSession:
     """One preset at a time: its variants (from a saved run, then live), sorting, scatter."""
 
     def __init__(self, preset_paths: list[Path] | None = None, workers: int = 2) -> None:
+        self.preset_paths = preset_paths
         self.presets = load_presets(preset_paths)
         self.workers = workers
         self.index = 0
         self.rows: list[VariantRow] = []
         self.sort = 0
         self.descending = False
-        self.scatter_x = 0
+        self.view = 0  # index into VIEWS
         self.worker: Worker | None = None
         self.status = ""
+        self.saliency = LabSaliency()
         self.select(0)
 
     # --- choosing ------------------------------------------------------------------------
@@ -100,7 +118,10 @@ class LabSession:
         return RPS_SORTS if spec is not None and spec.task == "rps" else DRIVING_SORTS
 
     def out_dir(self, preset: Preset | None = None) -> Path:
-        return user_dir("lab") / (preset or self.preset).path.stem
+        preset = preset or self.preset
+        if preset.mine:
+            return user_dir("lab") / "mine" / preset.path.stem
+        return user_dir("lab") / preset.path.stem
 
     def select(self, index: int) -> None:
         """Show preset `index`: its variants, with the records of an earlier run."""
@@ -110,24 +131,20 @@ class LabSession:
         self.sort = 0
         self.rows = []
         spec = self.preset.spec if self.presets else None
+        if spec is not None and spec.task != "driving" and VIEWS[self.view] == "saliency":
+            self.view = 0
         if spec is None:
             self.status = self.preset.error if self.presets else "no presets found"
+            self.saliency.update(None, [], Path())
             return
-        saved = self._saved_records()
+        saved = load_records(self.out_dir())  # every finished variant, also of earlier grids
         for v in expand(spec, quick=True):
             record = saved.get(v.key)
             status = "queued" if record is None else record_status(record)
             self.rows.append(VariantRow(v.key, v.label, v.knobs, status, record))
         done = sum(r.record is not None for r in self.rows)
         self.status = f"{done}/{len(self.rows)} variants measured" if done else "not run yet"
-
-    def _saved_records(self) -> dict[str, dict[str, Any]]:
-        path = self.out_dir() / "results.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return {r["key"]: r for r in data["variants"]}
-        except (OSError, ValueError, KeyError, TypeError):
-            return {}
+        self.saliency.update(spec, self.finished(), self.out_dir())
 
     # --- running -------------------------------------------------------------------------
     @property
@@ -160,7 +177,10 @@ class LabSession:
             self.worker.cancel()
 
     def poll(self) -> None:
-        """Take the run's events into the rows (call once per frame)."""
+        """Take the run's events into the rows, and the saliency's (call once per frame)."""
+        self.saliency.poll()
+        if self.showing_saliency and not self.running:
+            self.saliency.ensure()  # computed when looked at, not while a run trains
         if self.worker is None:
             return
         for event in self.worker.poll():
@@ -177,6 +197,8 @@ class LabSession:
                 self.status = "cancelled: the finished variants are kept"
             else:
                 self.status = f"done: {len(self.finished())} variants measured"
+                if self.saliency.pair is not None:
+                    self.view = VIEWS.index("saliency")  # the answer: best beside base
             self.worker = None
 
     def apply(self, e: LabEvent) -> None:
@@ -192,6 +214,7 @@ class LabSession:
             row.record = e.record
             row.status = record_status(e.record)
             self.status = f"{e.done}/{e.total} variants measured"
+            self.saliency.update(self.preset.spec, self.finished(), self.out_dir())
 
     # --- reading -------------------------------------------------------------------------
     def finished(self) -> list[dict[str, Any]]:
@@ -217,13 +240,20 @@ class LabSession:
     def flip_sort(self) -> None:
         self.descending = not self.descending
 
-    def next_scatter_x(self) -> None:
-        """Cycle the plot: parameters, inference ms, then the learning curves."""
-        self.scatter_x = (self.scatter_x + 1) % VIEWS
+    def next_view(self) -> None:
+        """Cycle the plot: parameters, inference ms, the learning curves, then (driving) the
+        best variant's saliency beside the base's."""
+        spec = self.preset.spec if self.presets else None
+        count = len(VIEWS) if spec is None or spec.task == "driving" else len(VIEWS) - 1
+        self.view = (self.view + 1) % count
 
     @property
     def showing_curves(self) -> bool:
-        return self.scatter_x == len(SCATTER_X)
+        return VIEWS[self.view] == "curves"
+
+    @property
+    def showing_saliency(self) -> bool:
+        return VIEWS[self.view] == "saliency"
 
     def curves(self) -> list[tuple[str, list[float]]]:
         """(short variant name, validation loss per epoch) of the measured variants, side by
@@ -239,7 +269,7 @@ class LabSession:
     def scatter(self) -> tuple[str, str, list[tuple[float, float, str]]]:
         """(x title, y title, points (x, y, group)): params or inference ms against the
         preset's main figure, grouped by the varied knobs' values."""
-        xkey, xtitle = SCATTER_X[self.scatter_x % len(SCATTER_X)]
+        xkey, xtitle = SCATTER_X[self.view % len(SCATTER_X)]
         _, ykey, _ = self.sorts[0]
         pts = []
         for r in self.finished():
@@ -255,6 +285,38 @@ class LabSession:
         if spec is None or not records:
             return ""
         return finding(spec, records)
+
+    # --- editing a spec ------------------------------------------------------------------
+    def edit(self) -> SpecEditor:
+        """An editor for the chosen spec. A shipped preset is edited into a copy of yours
+        (NAME-mine.toml, -2, -3... never over another file); yours is edited in place."""
+        spec = self.preset.spec if self.presets else None
+        if spec is None:
+            raise UserFacingError(self.preset.error if self.presets else "no presets found")
+        if self.running:
+            raise UserFacingError("a lab run is going on: cancel it (C) before editing")
+        if self.preset.mine:
+            return SpecEditor(spec, self.preset.path)
+        folder, stem = user_dir(SPECS_DIR), f"{self.preset.path.stem}-mine"
+        path, n = folder / f"{stem}.toml", 1
+        while path.exists():
+            n += 1
+            path = folder / f"{stem}-{n}.toml"
+        editor = SpecEditor(spec, path)
+        editor.draft.rename(f"{spec.name} (mine{'' if n == 1 else f' {n}'})")
+        editor.draft.changed = False
+        return editor
+
+    def save_edit(self, editor: SpecEditor) -> Path:
+        """Save the edited spec and choose it (its run folder is its own)."""
+        try:
+            editor.draft.save(editor.path)
+        except OSError as e:
+            raise UserFacingError(f"{editor.path}: spec not saved ({e.strerror or e})") from e
+        self.presets = load_presets(self.preset_paths)
+        index = next(i for i, p in enumerate(self.presets) if p.path == editor.path)
+        self.select(index)
+        return editor.path
 
     # --- keeping a variant ---------------------------------------------------------------
     def save_as_model(self, row: VariantRow) -> Path:
