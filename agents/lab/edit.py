@@ -25,6 +25,7 @@ from game.fileio import atomic_write_text
 KNOB_SECTIONS = ("vary", "base", "quick")  # tables whose keys are recipe knobs
 TOP_ROWS = ("seeds", "samples")  # top-level keys the editor shows as rows
 TABLES = ("base", "vary", "quick", "data", "eval")  # written in this order, after the top keys
+ALL = "all"  # the samples row without a sample: the whole grid runs
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,9 @@ class SpecDraft:
 
     def rows(self) -> list[DraftRow]:
         out = [DraftRow("seeds", toml_value(self.raw["seeds"]), removable=False)]
-        if "samples" in self.raw:
-            out.append(DraftRow("samples", toml_value(self.raw["samples"])))
+        samples = self.raw.get("samples")
+        out.append(DraftRow("samples", ALL if samples is None else toml_value(samples),
+                            removable=samples is not None))  # fmt: skip
         for section in KNOB_SECTIONS:
             for knob, value in self.raw.get(section, {}).items():
                 out.append(DraftRow(f"{section}.{knob}", toml_value(value)))
@@ -122,8 +124,13 @@ class SpecDraft:
         return section, knob
 
     def set(self, key: str, text: str) -> None:
-        """Give `key` the value typed as `text` (a new knob is added)."""
+        """Give `key` the value typed as `text` (a new knob is added); samples = "all" (or
+        nothing) runs the whole grid."""
         section, name = self._split(key)
+        if name == "samples" and text.strip() in ("", ALL):
+            if "samples" in self.raw:
+                self.remove("samples")
+            return
         value = parse_value(text, key.strip(), self.where)
         raw = copy.deepcopy(self.raw)
         (raw if section is None else raw.setdefault(section, {}))[name] = value

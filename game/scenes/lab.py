@@ -69,6 +69,11 @@ class LabScene(Scene):
         self._build_menu()
         self.panels = (DashcamPanel((0, 0), caption="BASE"), DashcamPanel((0, 0), caption="BEST"))
 
+    @property
+    def captures_text(self) -> bool:
+        """While a value is typed every letter is text (H, U too: the app leaves them)."""
+        return self.editor is not None and self.editor.typing is not None
+
     def _build_menu(self) -> None:
         items = [MenuItem(str(i), p.name, p.error) for i, p in enumerate(self.session.presets)]
         self.menu = MenuList(items, (30, 110), LEFT_W - 30)
@@ -288,10 +293,12 @@ class LabScene(Scene):
         title = f"EDIT  {ed.draft.spec.name}"
         theme.blit_text(surface, fit_text(title, rect.w - 36, theme.BODY), (x, y), theme.BODY,
                         theme.ACCENT, "midleft")  # fmt: skip
-        where = f"saved as {ed.path.name} in your lab-specs folder · {ed.variants} variant(s)"
+        where = f"saved as {ed.path.name} in your lab-specs folder"
         theme.blit_text(surface, fit_text(where, rect.w - 36, theme.SMALL), (x, y + 26),
                         theme.SMALL, theme.TEXT_MUTED, "midleft")  # fmt: skip
-        y += 62
+        theme.blit_text(surface, fit_text(ed.plans(), rect.w - 36, theme.SMALL), (x, y + 48),
+                        theme.SMALL, theme.TEXT_MUTED, "midleft")  # fmt: skip
+        y += 84
         key_w = min(220, rect.w // 3)
         for i, row in enumerate(ed.rows):
             if y > rect.bottom - 110:
@@ -307,6 +314,19 @@ class LabScene(Scene):
             theme.blit_text(surface, fit_text(value, rect.w - key_w - 40, theme.SMALL),
                             (x + key_w, y), theme.SMALL, theme.TEXT, "midleft")  # fmt: skip
             y += 30
+        labels = ed.variants()
+        room = (rect.bottom - 110 - (y + 16)) // 20
+        if room >= 2:
+            theme.blit_text(surface, f"RUNS {len(labels)} VARIANT(S) (quick budget)", (x, y + 16),
+                            theme.SMALL, theme.ACCENT, "midleft")  # fmt: skip
+            shown = labels if len(labels) <= room - 1 else labels[: room - 2]
+            for i, label in enumerate(shown):
+                theme.blit_text(surface, fit_text(label, rect.w - 36, theme.SMALL),
+                                (x, y + 36 + 20 * i), theme.SMALL, theme.TEXT, "midleft")
+            if len(shown) < len(labels):
+                theme.blit_text(surface, f"... and {len(labels) - len(shown)} more",
+                                (x, y + 36 + 20 * len(shown)), theme.SMALL, theme.TEXT_DIM,
+                                "midleft")  # fmt: skip
         y = rect.bottom - 92
         if ed.typing == "row":
             theme.blit_text(surface, fit_text("new row: " + ed.text + "_", rect.w - 36,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from agents.lab.edit import DraftRow, SpecDraft
 from agents.lab.recipes import SpecError
-from agents.lab.spec import LabSpec
+from agents.lab.spec import LabSpec, expand
 
 MAX_TEXT = 200
 
@@ -33,12 +33,19 @@ class SpecEditor:
         rows = self.rows
         return rows[min(self.cursor, len(rows) - 1)]
 
-    @property
-    def variants(self) -> int:
-        """How many variants the draft runs (grid points, sampled, times seeds)."""
-        from agents.lab.spec import expand
+    def variants(self) -> list[str]:
+        """The labels of the variants the draft runs (grid points, sampled, times seeds)."""
+        return [v.label for v in expand(self.draft.spec, quick=True)]
 
-        return len(expand(self.draft.spec, quick=True))
+    def plans(self) -> str:
+        """The data and the judging, which the editor leaves as they are."""
+        spec = self.draft.spec
+        if spec.task == "rps":
+            return f"judged on {spec.eval.games} held-out games, {spec.eval.rounds} rounds a match"
+        d, e = spec.data, spec.eval
+        cap = f", the first {e.max_seconds:g} s" if e.max_seconds else ""
+        return (f"data: the expert on {', '.join(d.tracks)} ({d.laps} lap(s) at "
+                f"{d.rate_hz:g} Hz) · judged on {', '.join(e.tracks)} ({e.laps} lap(s){cap})")
 
     def move(self, step: int) -> None:
         self.cursor = (self.cursor + step) % len(self.rows)
