@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.lab.recipes import SpecError
-from agents.lab.spec import LabSpec, parse_spec
+from agents.lab.spec import DataPlan, EvalPlan, LabSpec, parse_spec
 from game.fileio import atomic_write_text
 
 KNOB_SECTIONS = ("vary", "base", "quick")  # tables whose keys are recipe knobs
@@ -45,13 +45,16 @@ def raw_of(spec: LabSpec) -> dict[str, Any]:
         raw["samples"] = spec.samples
     for section in ("base", "vary", "quick"):
         raw[section] = copy.deepcopy(getattr(spec, section))
-    raw["data"] = _lists(asdict(spec.data))
-    raw["eval"] = _lists(asdict(spec.eval))
+    raw["data"] = _changed(spec.data, DataPlan())
+    raw["eval"] = _changed(spec.eval, EvalPlan())
     return raw
 
 
-def _lists(table: dict[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in table.items()}
+def _changed(plan: Any, default: Any) -> dict[str, Any]:
+    """A plan's fields that differ from its defaults (a default may be a value the file
+    cannot hold, e.g. max_seconds = 0 for "no cap")."""
+    ours, base = asdict(plan), asdict(default)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in ours.items() if v != base[k]}
 
 
 def toml_value(value: Any) -> str:

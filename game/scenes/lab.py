@@ -269,8 +269,13 @@ class LabScene(Scene):
                 panel.draw(surface, None)
             message = sal.message or "computing..."
             for i, line in enumerate(wrap(message, FRAME_W - 20, theme.SMALL)[:3]):
-                theme.blit_text(surface, line, (self.panels[0].image_rect.x + 10,
-                                                top + 20 + 20 * i), theme.SMALL, theme.TEXT_MUTED)
+                theme.blit_text(
+                    surface,
+                    line,
+                    (self.panels[0].image_rect.x + 10, top + 20 + 20 * i),
+                    theme.SMALL,
+                    theme.TEXT_MUTED,
+                )
             return top + FRAME_H + 8
         y = top + FRAME_H + 14
         for panel, side in zip(self.panels, (shown.base, shown.best), strict=True):
@@ -278,8 +283,14 @@ class LabScene(Scene):
             panel.draw(surface, shown.frame, note=side.label, tint=side.tint)
             way = "right" if side.steering > 0 else "left"
             line = f"steers {abs(side.steering):.2f} {way} · {side.figure}"
-            theme.blit_text(surface, fit_text(line, FRAME_W, theme.SMALL),
-                            (panel.image_rect.x, y), theme.SMALL, theme.TEXT, "midleft")
+            theme.blit_text(
+                surface,
+                fit_text(line, FRAME_W, theme.SMALL),
+                (panel.image_rect.x, y),
+                theme.SMALL,
+                theme.TEXT,
+                "midleft",
+            )
         note = f"{shown.track}, before its tightest bend; green: where each CNN looks. {shown.note}"
         lines = wrap(note, area.w - 12, theme.SMALL)[:2]
         for i, line in enumerate(lines):
@@ -321,8 +332,14 @@ class LabScene(Scene):
                             theme.SMALL, theme.ACCENT, "midleft")  # fmt: skip
             shown = labels if len(labels) <= room - 1 else labels[: room - 2]
             for i, label in enumerate(shown):
-                theme.blit_text(surface, fit_text(label, rect.w - 36, theme.SMALL),
-                                (x, y + 36 + 20 * i), theme.SMALL, theme.TEXT, "midleft")
+                theme.blit_text(
+                    surface,
+                    fit_text(label, rect.w - 36, theme.SMALL),
+                    (x, y + 36 + 20 * i),
+                    theme.SMALL,
+                    theme.TEXT,
+                    "midleft",
+                )
             if len(shown) < len(labels):
                 theme.blit_text(surface, f"... and {len(labels) - len(shown)} more",
                                 (x, y + 36 + 20 * len(shown)), theme.SMALL, theme.TEXT_DIM,
@@ -336,7 +353,7 @@ class LabScene(Scene):
             theme.blit_text(surface, fit_text(ed.error, rect.w - 36, theme.SMALL), (x, y + 26),
                             theme.SMALL, theme.BAD, "midleft")  # fmt: skip
         if ed.typing is not None:
-            keys = "type the value as TOML ([0.0, 0.5], 3, \"same\")   Enter apply   Esc leave it"
+            keys = 'type the value as TOML ([0.0, 0.5], 3, "same")   Enter apply   Esc leave it'
         else:
             keys = "Up/Down pick   Enter change   A add a row   X remove   S save   Esc discard"
         theme.blit_text(surface, fit_text(keys, rect.w - 36, theme.SMALL), (x, rect.bottom - 18),

@@ -44,8 +44,10 @@ class SpecEditor:
             return f"judged on {spec.eval.games} held-out games, {spec.eval.rounds} rounds a match"
         d, e = spec.data, spec.eval
         cap = f", the first {e.max_seconds:g} s" if e.max_seconds else ""
-        return (f"data: the expert on {', '.join(d.tracks)} ({d.laps} lap(s) at "
-                f"{d.rate_hz:g} Hz) · judged on {', '.join(e.tracks)} ({e.laps} lap(s){cap})")
+        return (
+            f"data: the expert on {', '.join(d.tracks)} ({d.laps} lap(s) at "
+            f"{d.rate_hz:g} Hz) · judged on {', '.join(e.tracks)} ({e.laps} lap(s){cap})"
+        )
 
     def move(self, step: int) -> None:
         self.cursor = (self.cursor + step) % len(self.rows)

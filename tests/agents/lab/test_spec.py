@@ -105,3 +105,13 @@ def test_every_shipped_preset_parses_and_expands():
         spec = resolve_spec(path.stem)
         assert expand(spec, quick=True), path
         assert spec.knobs(), path
+
+
+def test_a_spec_may_name_its_own_sample_and_the_caller_overrides_it(tmp_path):
+    spec = load_spec(write(tmp_path, "samples = 2\n" + GOOD))
+    assert spec.samples == 2
+    assert len(expand(spec)) == 2 * 2  # two of the six grid points, two seeds each
+    assert [v.key for v in expand(spec)] == [v.key for v in expand(spec, samples=2)]
+    assert len(expand(spec, samples=5)) == 5 * 2
+    with pytest.raises(SpecError, match="samples"):
+        load_spec(write(tmp_path, "samples = 0\n" + GOOD, "zero.toml"))

@@ -3,6 +3,7 @@ saving a variant as a model."""
 
 import json
 import shutil
+import threading
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from agents.lab.spec import expand, load_spec
 from agents.modelio import card_path, read_card
 from game.paths import shipped_models_dir, user_dir
 from game.sessions.lab import LabSession
+from game.workers import Worker
 
 SPEC = """
 name = "dropout mini"
@@ -74,8 +76,8 @@ def test_saved_results_show_sorted_plotted_and_with_a_finding(tmp_path):
     x_title, y_title, points = s.scatter()
     assert x_title == "parameters" and len(points) == 4
     assert {g for _, _, g in points} == {"dropout=0.0", "dropout=0.5"}
-    s.next_scatter_x()
-    s.next_scatter_x()  # parameters -> inference ms -> learning curves
+    s.next_view()
+    s.next_view()  # parameters -> inference ms -> learning curves
     assert s.showing_curves
     curves = dict(s.curves())
     assert len(curves) == 4 and curves["0.5 s0"] == [0.3, 0.10]
@@ -147,3 +149,132 @@ def test_cancel_stops_a_run_and_keeps_what_finished(tmp_path):
     assert s.worker is None
     assert s.status.startswith("cancelled")
     assert all(r.status == "queued" for r in s.rows)
+
+
+# --- the spec editor ------------------------------------------------------------------------
+
+
+def test_editing_a_preset_saves_your_copy_and_chooses_it(tmp_path):
+    path = preset(tmp_path, SPEC, "dropout")
+    s = LabSession([path])
+    ed = s.edit()
+    assert ed.path == user_dir("lab-specs") / "dropout-mine.toml"
+    assert ed.draft.spec.name == "dropout mini (mine)"
+    ed.move(2)  # seeds, samples, vary.dropout
+    assert ed.current.key == "vary.dropout"
+    ed.begin_value()
+    assert ed.text == "[0.0, 0.5]"
+    ed.backspace()
+    ed.type_text(", 0.25]")
+    assert ed.commit() and ed.typing is None
+    assert [r.text for r in ed.rows if r.key == "vary.dropout"] == ["[0.0, 0.5, 0.25]"]
+    assert len(ed.variants()) == 3 * 2
+    saved = s.save_edit(ed)
+    assert saved.read_text().startswith('name = "dropout mini (mine)"')
+    assert s.preset.path == saved and s.preset.mine
+    assert [p.name for p in s.presets] == ["dropout mini", "dropout mini (mine)"]
+    assert len(s.rows) == 6 and s.status == "not run yet"
+    assert s.out_dir() == user_dir("lab") / "mine" / "dropout-mine"
+    assert s.out_dir(s.presets[0]) == user_dir("lab") / "dropout"
+    # Editing the shipped preset again never writes over your first copy; yours is
+    # edited in place.
+    s.select(0)
+    assert s.edit().path.name == "dropout-mine-2.toml"
+    s.select(1)
+    assert s.edit().path == saved
+
+
+def test_a_refused_value_keeps_the_field_open_with_one_line_naming_the_key(tmp_path):
+    s = LabSession([preset(tmp_path, SPEC, "dropout")])
+    ed = s.edit()
+    ed.move(2)
+    ed.begin_value()
+    ed.text = "[0.0, 1.5]"
+    assert not ed.commit()
+    assert ed.typing == "value"
+    assert ed.error == "dropout-mine.toml: vary.dropout: 1.5 is out of range"
+    ed.cancel_typing()
+    assert ed.error == "" and ed.draft.spec.vary == {"dropout": [0.0, 0.5]}
+    ed.begin_row()
+    ed.type_text("widht = [0.5]")
+    assert not ed.commit() and "vary.widht" in ed.error and "\n" not in ed.error
+    ed.text = "vary.width = [0.5, 1.0]"
+    assert ed.commit() and ed.current.key == "vary.width"
+    ed.remove()
+    assert "width" not in ed.draft.spec.vary
+    ed.cursor = 0
+    ed.remove()
+    assert "seeds" in ed.error and ed.rows[0].key == "seeds"
+
+
+def test_a_broken_preset_or_a_run_cannot_be_edited(tmp_path):
+    s = LabSession([preset(tmp_path, "[vary]\ndropot = [0.1]\n", "broken"),
+                    preset(tmp_path, SPEC, "dropout")])  # fmt: skip
+    with pytest.raises(Exception, match="vary.dropot"):
+        s.edit()
+    s.select(1)
+    gate = threading.Event()
+    s.worker = Worker(lambda ctx: gate.wait(30), name="a run").start()  # a run going on
+    try:
+        with pytest.raises(Exception, match="cancel it"):
+            s.edit()
+    finally:
+        gate.set()
+        s.worker.join(30)
+
+
+# --- the best variant's saliency beside the base's --------------------------------------------
+
+
+def with_models(out, records):
+    """Every measured variant's model file: the shipped PilotNet (so VisualBackProp runs)."""
+    for r in records:
+        dest = out / r["model"]
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shipped_models_dir() / "pilotnet.h5", dest)
+        shutil.copyfile(shipped_models_dir() / "pilotnet.card.json", card_path(dest))
+
+
+def test_the_saliency_view_shows_the_best_beside_the_base_computed_in_a_worker(tmp_path):
+    path = preset(tmp_path, SPEC + '[eval]\ntracks = ["kidney"]\n')
+    out, records = measured(path, [0.30, 0.32, 0.10, 0.12])  # dropout 0.5 is best
+    with_models(out, records)
+    s = LabSession([path])
+    views = []
+    for _ in range(4):
+        s.next_view()
+        views.append((s.showing_curves, s.showing_saliency))
+    assert views == [(False, False), (True, False), (False, True), (False, False)]
+    s.poll()
+    assert s.saliency.job.worker is None  # nothing is computed until the view is shown
+    s.next_view(), s.next_view(), s.next_view()
+    assert s.showing_saliency
+    s.poll()  # starts the worker; the screen's thread does not wait for it
+    assert s.saliency.job.busy and s.saliency.shown is None
+    assert s.saliency.job.join(timeout=240)
+    shown = s.saliency.shown
+    assert shown is not None and shown.track == "kidney"
+    assert (shown.base.title, shown.base.label) == ("BASE", "dropout=0.0 seed=0")
+    assert (shown.best.title, shown.best.label) == ("BEST", "dropout=0.5 seed=0")
+    assert shown.best.figure == "mean |offset| 0.100 m"
+    assert shown.frame.shape == (160, 320, 3) and shown.base.tint.shape == (160, 320, 4)
+    assert shown.base.tint[..., 3].max() > 0  # the mask shows somewhere
+    # Back on the preset later: the pictures are kept, nothing is computed again.
+    s.select(0)
+    assert s.saliency.shown is shown and not s.saliency.job.busy
+
+
+def test_without_two_measured_points_the_saliency_view_says_what_is_missing(tmp_path):
+    s = LabSession([preset(tmp_path, SPEC)])
+    s.next_view(), s.next_view(), s.next_view()
+    assert s.showing_saliency
+    s.poll()
+    assert s.saliency.shown is None and not s.saliency.job.busy
+    assert "run the preset" in s.saliency.message
+
+
+def test_rps_presets_have_no_saliency_view(tmp_path):
+    s = LabSession([preset(tmp_path, RPS_SPEC)])
+    for _ in range(6):
+        s.next_view()
+        assert not s.showing_saliency
