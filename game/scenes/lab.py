@@ -277,7 +277,7 @@ class LabScene(Scene):
                     theme.TEXT_MUTED,
                 )
             return top + FRAME_H + 8
-        y = top + FRAME_H + 14
+        y = top + FRAME_H + 20
         for panel, side in zip(self.panels, (shown.base, shown.best), strict=True):
             panel.caption = side.title
             panel.draw(surface, shown.frame, note=side.label, tint=side.tint)
