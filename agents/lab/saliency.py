@@ -1,12 +1,15 @@
 """The best variant's dashcam saliency beside the base recipe's: which two records to show,
 the dashcam frame they are shown on, and their VisualBackProp masks on it.
 
-Picking is plain data (no TensorFlow); `compute_pair` loads both saved models (TensorFlow:
-call it in a worker) and runs agents.driving.saliency.VisualBackProp on the same frame.
+Picking is plain data (no TensorFlow); `compute_pair` loads both saved models (TensorFlow)
+and runs agents.driving.saliency.VisualBackProp on the same frame; `compute_pair_apart` does
+that in a spawned process, for a screen that must keep drawing.
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from agents.lab.spec import LabSpec, base_recipe
 from game.errors import UserFacingError
 
 LOOK_AHEAD_M = 14.0  # the frame is taken this far before the tightest bend: the bend in view
+POLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -116,8 +120,24 @@ def variant_saliency(model_path: Path, frame: np.ndarray, label: str) -> Variant
 
 
 def compute_pair(pair: Pair, out: Path, track: str) -> SaliencyPair:
-    """Both records' saliency on one frame of `track` (loads TensorFlow: call in a worker)."""
+    """Both records' saliency on one frame of `track` (loads TensorFlow)."""
     frame = eval_frame(track)
     base = variant_saliency(out / pair.base["model"], frame, pair.base["label"])
     best = variant_saliency(out / pair.best["model"], frame, pair.best["label"])
     return SaliencyPair(track, frame, base, best)
+
+
+def compute_pair_apart(
+    pair: Pair, out: Path, track: str, cancel: threading.Event | None = None
+) -> SaliencyPair | None:
+    """compute_pair in a spawned process, so the caller's process never imports
+    TensorFlow (importing it holds the interpreter for up to ~0.6 s: a frozen screen).
+    None when `cancel` is set first (the process is ended)."""
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:  # leaving the block terminates the process
+        result = pool.apply_async(compute_pair, (pair, out, track))
+        while not result.ready():
+            if cancel is not None and cancel.is_set():
+                return None
+            result.wait(POLL_S)
+        return result.get()  # a failure in the process is raised here, with its message

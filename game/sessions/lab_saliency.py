@@ -1,7 +1,8 @@
 """The Lab screen's saliency view: the best variant's VisualBackProp mask beside the base
-recipe's, on one dashcam frame of the evaluation track, computed in a worker (it loads both
-saved models with TensorFlow) and kept per pair, so coming back to a preset is instant.
-Nothing here imports TensorFlow.
+recipe's, on one dashcam frame of the evaluation track, computed by a worker (which loads
+both saved models with TensorFlow in a spawned process, so the screen's process never
+imports it) and kept per pair, so coming back to a preset is instant. Nothing here imports
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -44,15 +45,18 @@ def _figure(task: str, record: dict[str, Any]) -> str:
 
 
 def saliency_job(spec: LabSpec, pair: Pair, out: Path):
-    """Worker job: both variants' saliency on the first evaluation track, ready to draw."""
+    """Worker job: both variants' saliency on the first evaluation track, ready to draw
+    (None when cancelled)."""
     track = spec.eval.tracks[0]
 
-    def job(ctx: WorkerContext) -> Shown:
+    def job(ctx: WorkerContext) -> Shown | None:
         from agents.driving.saliency import saliency_tint
-        from agents.lab.saliency import compute_pair
+        from agents.lab.saliency import compute_pair_apart
 
         ctx.progress(None, "computing the saliency of both variants")
-        got = compute_pair(pair, out, track)
+        got = compute_pair_apart(pair, out, track, ctx.cancel)  # TensorFlow in its own process
+        if got is None:
+            return None  # cancelled: the worker ends as CANCELLED
 
         def side(title: str, record: dict[str, Any], s) -> Side:
             return Side(title, s.label, s.steering, _figure(spec.task, record),
@@ -116,7 +120,9 @@ class LabSaliency:
     def poll(self) -> None:
         self.job.poll()
 
-    def _done(self, shown: Shown) -> None:
+    def _done(self, shown: Shown | None) -> None:
+        if shown is None:
+            return
         key = self._key()
         if key is not None:
             self._cache[key] = shown

@@ -2,11 +2,18 @@
 the best other one), the evaluation frame, and VisualBackProp of both saved models."""
 
 import shutil
+import threading
 
 import numpy as np
 import pytest
 
-from agents.lab.saliency import base_knobs, compute_pair, eval_frame, pick_pair
+from agents.lab.saliency import (
+    base_knobs,
+    compute_pair,
+    compute_pair_apart,
+    eval_frame,
+    pick_pair,
+)
 from agents.lab.spec import expand, parse_spec
 from agents.modelio import card_path
 from game.paths import shipped_models_dir
@@ -99,3 +106,15 @@ def test_both_saved_models_saliency_on_the_same_frame(tmp_path):
     assert got.base.steering == pytest.approx(got.best.steering, abs=1e-6)
     assert np.allclose(got.base.mask, got.best.mask, atol=1e-5)
     assert got.best.label == "dropout=0.5 seed=1"
+
+
+def test_computing_apart_stops_on_cancel_and_reports_a_broken_model(tmp_path):
+    spec = parse_spec(SPEC, "dropout.toml")
+    recs = records(spec, [0.30, 0.20, 0.15, 0.10, 0.40, 0.05], tmp_path)  # empty model files
+    pair = pick_pair(spec, recs, tmp_path)
+    cancel = threading.Event()
+    cancel.set()
+    assert compute_pair_apart(pair, tmp_path, "kidney", cancel) is None
+    with pytest.raises(Exception) as e:  # raised in the spawned process, brought back here
+        compute_pair_apart(pair, tmp_path, "kidney", threading.Event())
+    assert pair.base["model"] in str(e.value)

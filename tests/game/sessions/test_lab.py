@@ -278,3 +278,19 @@ def test_rps_presets_have_no_saliency_view(tmp_path):
     for _ in range(6):
         s.next_view()
         assert not s.showing_saliency
+
+
+def test_a_model_that_cannot_load_is_one_message_and_is_not_retried(tmp_path):
+    path = preset(tmp_path, SPEC + '[eval]\ntracks = ["kidney"]\n')
+    out, records = measured(path, [0.30, 0.32, 0.10, 0.12])
+    for r in records:
+        (out / r["model"]).parent.mkdir(parents=True, exist_ok=True)
+        (out / r["model"]).write_bytes(b"not a model")
+    s = LabSession([path])
+    s.view = 3
+    s.poll()
+    assert s.saliency.job.join(timeout=240)
+    assert s.saliency.shown is None
+    assert s.saliency.message.startswith("saliency failed: ") and "model.h5" in s.saliency.message
+    s.poll()
+    assert not s.saliency.job.busy  # the same pair is not tried again every frame
