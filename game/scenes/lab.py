@@ -311,9 +311,10 @@ class LabScene(Scene):
                         theme.SMALL, theme.TEXT_MUTED, "midleft")  # fmt: skip
         y += 84
         key_w = min(220, rect.w // 3)
-        for i, row in enumerate(ed.rows):
-            if y > rect.bottom - 110:
-                break
+        rows = ed.rows
+        fit = max(1, (rect.bottom - 110 - y) // 30 + 1)  # rows that fit; the picked one shows
+        first = max(0, min(ed.cursor - fit + 1, len(rows) - fit))
+        for i, row in enumerate(rows[first : first + fit], start=first):
             picked = i == ed.cursor and ed.typing != "row"
             if picked:
                 pygame.draw.rect(surface, theme.PANEL_DARK, (rect.x + 8, y - 14, rect.w - 16, 28),
