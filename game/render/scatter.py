@@ -42,6 +42,11 @@ def draw_scatter(
         theme.blit_text(surface, "no measured variants yet", plot.center, theme.SMALL,
                         theme.TEXT_DIM, anchor="center")  # fmt: skip
         return
+    colors = group_colors(points)
+    legend = _legend_rows(list(colors), rect, title)
+    if len(legend) > 1 or (legend and legend[0][1] != rect.y + 18):  # below the title
+        drop = legend[-1][1] - rect.y - 18 + 4
+        plot = pygame.Rect(plot.x, plot.y + drop, plot.w, plot.h - drop)
     xs = nice_ticks(min(p[0] for p in points), max(p[0] for p in points), 5)
     ys = nice_ticks(min(p[1] for p in points), max(p[1] for p in points), 5)
     x0, x1, y0, y1 = xs[0], xs[-1], ys[0], ys[-1]
@@ -62,15 +67,34 @@ def draw_scatter(
                         anchor="center")  # fmt: skip
     theme.blit_text(surface, x_title, (plot.right, rect.bottom - 10), theme.SMALL,
                     theme.TEXT_DIM, anchor="midright")  # fmt: skip
-    theme.blit_text(surface, y_title, (plot.x, rect.y + PAD_TOP - 12), theme.SMALL,
+    theme.blit_text(surface, y_title, (plot.x, plot.y - 12), theme.SMALL,
                     theme.TEXT_DIM, anchor="midleft")  # fmt: skip
-    colors = group_colors(points)
     for x, y, g in points:
         pygame.draw.circle(surface, colors[g], at(x, y), 6)
         pygame.draw.circle(surface, theme.BG, at(x, y), 6, 1)
-    lx = rect.right - 14
-    for g in reversed(list(colors)):
-        r = theme.blit_text(surface, g, (lx, rect.y + 18), theme.SMALL, colors[g],
-                            anchor="midright")  # fmt: skip
-        pygame.draw.circle(surface, colors[g], (r.x - 10, r.centery), 5)
-        lx = r.x - 24
+    for names, y in legend:
+        lx = rect.right - 14
+        for g in reversed(names):
+            r = theme.blit_text(surface, g, (lx, y), theme.SMALL, colors[g], anchor="midright")
+            pygame.draw.circle(surface, colors[g], (r.x - 10, r.centery), 5)
+            lx = r.x - 24
+
+
+def _legend_rows(names: list[str], rect: pygame.Rect, title: str) -> list[tuple[list[str], int]]:
+    """The legend as (names, y) rows, right-aligned: on the title's line when it all fits
+    beside the title, else in rows of their own below it (never over the title)."""
+    widths = [theme.text(g, theme.SMALL).get_width() + 24 for g in names]
+    beside = rect.w - 28 - theme.text(title, theme.BODY).get_width() - 16
+    if sum(widths) <= beside:
+        return [(names, rect.y + 18)]
+    rows: list[tuple[list[str], int]] = []
+    row: list[str] = []
+    used = 0
+    for name, w in zip(names, widths, strict=True):
+        if row and used + w > rect.w - 28:
+            rows.append((row, rect.y + 40 + 18 * len(rows)))
+            row, used = [], 0
+        row.append(name)
+        used += w
+    rows.append((row, rect.y + 40 + 18 * len(rows)))
+    return rows
