@@ -73,6 +73,32 @@ def tick_labels(ticks: Sequence[float]) -> list[str]:
     return [f"{t:,.{decimals}f}" for t in ticks]
 
 
+def legend_rows(
+    names: list[str], widths: list[int], rect: pygame.Rect, title_right: int
+) -> list[tuple[list[str], int]]:
+    """A card's legend as (names, y) rows, right-aligned: on the title's line when every
+    entry (`widths`, in pixels) fits right of `title_right`, else in rows of their own below
+    the title, each within the card (never drawn over the title or past the card)."""
+    if sum(widths) <= rect.right - 14 - (title_right + 16):
+        return [(names, rect.y + 18)]
+    rows: list[tuple[list[str], int]] = []
+    row: list[str] = []
+    used = 0
+    for name, w in zip(names, widths, strict=True):
+        if row and used + w > rect.w - 28:
+            rows.append((row, rect.y + 40 + 18 * len(rows)))
+            row, used = [], 0
+        row.append(name)
+        used += w
+    rows.append((row, rect.y + 40 + 18 * len(rows)))
+    return rows
+
+
+def legend_drop(rows: list[tuple[list[str], int]], rect: pygame.Rect) -> int:
+    """How far a legend below the title pushes the plot down (0 on the title's line)."""
+    return 0 if rows[-1][1] == rect.y + 18 else rows[-1][1] - rect.y - 14
+
+
 def whole_ticks(lo: int, hi: int, max_ticks: int = 6) -> list[float]:
     """Whole-number ticks from `lo` to at least `hi` (and past `lo`), at most `max_ticks`:
     for an axis that counts (rounds, epochs), where 1.8 or 2.5 would mean nothing."""
@@ -127,11 +153,29 @@ class LineChart:
         return self.colors[i % len(self.colors)]
 
     def plot_rect(self) -> pygame.Rect:
-        """The area inside the axes."""
+        """The area inside the axes (below the legend when it needs rows of its own)."""
         r = self.rect
+        drop = legend_drop(self._legend(), r)
         return pygame.Rect(
-            r.x + PAD_LEFT, r.y + PAD_TOP, r.w - PAD_LEFT - PAD_RIGHT, r.h - PAD_TOP - PAD_BOTTOM
+            r.x + PAD_LEFT,
+            r.y + PAD_TOP + drop,
+            r.w - PAD_LEFT - PAD_RIGHT,
+            r.h - PAD_TOP - PAD_BOTTOM - drop,
         )
+
+    def _labels(self) -> dict[str, str]:
+        """Each series' legend entry: its name and latest value."""
+        return {
+            name: f"{name} {_fmt(pts[-1][1])}" if pts else name for name, pts in self.series.items()
+        }
+
+    def _legend(self) -> list[tuple[list[str], int]]:
+        labels = self._labels()
+        title_right = self.rect.x + 14 + theme.text(self.title, theme.BODY).get_width()
+        if self.y_label:
+            title_right += 8 + theme.text(self.y_label, theme.SMALL).get_width()
+        widths = [theme.text(label, theme.SMALL).get_width() + 30 for label in labels.values()]
+        return legend_rows(list(labels), widths, self.rect, title_right)
 
     def _draw_reference(self, surface: pygame.Surface, plot: pygame.Rect) -> None:
         if self.reference is None or self.y_range is None:
@@ -178,18 +222,16 @@ class LineChart:
             at = (title.right + 8, r.y + 19)
             theme.blit_text(surface, self.y_label, at, theme.SMALL, theme.TEXT_DIM, "midleft")
         plot = self.plot_rect()
-        # Legend: name and latest value, right-aligned in the title row.
-        lx = r.right - 14
-        for name in reversed(list(self.series)):
-            pts = self.series[name]
-            label = f"{name} {_fmt(pts[-1][1])}" if pts else name
-            lr = theme.blit_text(
-                surface, label, (lx, r.y + 18), theme.SMALL, self.color_of(name), anchor="midright"
-            )
-            pygame.draw.line(
-                surface, self.color_of(name), (lr.x - 18, lr.centery), (lr.x - 6, lr.centery), 3
-            )
-            lx = lr.x - 30
+        # Legend: name and latest value, right-aligned in the title row (or rows below it).
+        labels = self._labels()
+        for names, y in self._legend() if self.series else []:
+            lx = r.right - 14
+            for name in reversed(names):
+                color = self.color_of(name)
+                lr = theme.blit_text(surface, labels[name], (lx, y), theme.SMALL, color,
+                                     anchor="midright")  # fmt: skip
+                pygame.draw.line(surface, color, (lr.x - 18, lr.centery), (lr.x - 6, lr.centery), 3)
+                lx = lr.x - 30
         if not any(self.series.values()):
             theme.blit_text(
                 surface, "no data yet", plot.center, theme.SMALL, theme.TEXT_DIM, anchor="center"

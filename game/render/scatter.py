@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pygame
 
 from game.render import theme
-from game.render.charts import nice_ticks, tick_labels
+from game.render.charts import legend_drop, legend_rows, nice_ticks, tick_labels
 
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 60, 16, 44, 40
 
@@ -43,10 +43,11 @@ def draw_scatter(
                         theme.TEXT_DIM, anchor="center")  # fmt: skip
         return
     colors = group_colors(points)
-    legend = _legend_rows(list(colors), rect, title)
-    if len(legend) > 1 or (legend and legend[0][1] != rect.y + 18):  # below the title
-        drop = legend[-1][1] - rect.y - 18 + 4
-        plot = pygame.Rect(plot.x, plot.y + drop, plot.w, plot.h - drop)
+    widths = [theme.text(g, theme.SMALL).get_width() + 24 for g in colors]
+    title_right = rect.x + 14 + theme.text(title, theme.BODY).get_width()
+    legend = legend_rows(list(colors), widths, rect, title_right)
+    drop = legend_drop(legend, rect)
+    plot = pygame.Rect(plot.x, plot.y + drop, plot.w, plot.h - drop)
     xs = nice_ticks(min(p[0] for p in points), max(p[0] for p in points), 5)
     ys = nice_ticks(min(p[1] for p in points), max(p[1] for p in points), 5)
     x0, x1, y0, y1 = xs[0], xs[-1], ys[0], ys[-1]
@@ -78,23 +79,3 @@ def draw_scatter(
             r = theme.blit_text(surface, g, (lx, y), theme.SMALL, colors[g], anchor="midright")
             pygame.draw.circle(surface, colors[g], (r.x - 10, r.centery), 5)
             lx = r.x - 24
-
-
-def _legend_rows(names: list[str], rect: pygame.Rect, title: str) -> list[tuple[list[str], int]]:
-    """The legend as (names, y) rows, right-aligned: on the title's line when it all fits
-    beside the title, else in rows of their own below it (never over the title)."""
-    widths = [theme.text(g, theme.SMALL).get_width() + 24 for g in names]
-    beside = rect.w - 28 - theme.text(title, theme.BODY).get_width() - 16
-    if sum(widths) <= beside:
-        return [(names, rect.y + 18)]
-    rows: list[tuple[list[str], int]] = []
-    row: list[str] = []
-    used = 0
-    for name, w in zip(names, widths, strict=True):
-        if row and used + w > rect.w - 28:
-            rows.append((row, rect.y + 40 + 18 * len(rows)))
-            row, used = [], 0
-        row.append(name)
-        used += w
-    rows.append((row, rect.y + 40 + 18 * len(rows)))
-    return rows
