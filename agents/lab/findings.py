@@ -73,9 +73,10 @@ def finding(spec: LabSpec, records: list[dict[str, Any]]) -> str:
     the best one, and whether its lead is bigger than the seed spread."""
     key, lower, unit, what = PRIMARY[spec.task]
     pts = points(spec.task, records)
-    failed = [r["label"] for r in records if r.get("status") != "ok"]
+    failed = [r for r in records if r.get("status") != "ok"]
     if not pts:
-        return f"{spec.name}: no variant finished" + (f" ({len(failed)} failed)" if failed else "")
+        why = f" ({len(failed)} failed: {failures(failed)})" if failed else ""
+        return f"{spec.name}: no variant finished{why}"
     pts.sort(key=lambda p: p.mean if lower else -p.mean)
     seeds = max(len(p.values) for p in pts)
     where = ", ".join(spec.eval.tracks) if spec.task == "driving" else "held-out bot games"
@@ -113,8 +114,16 @@ def finding(spec: LabSpec, records: list[dict[str, Any]]) -> str:
             )
         lines += cost_lines(pts)
     if failed:
-        lines.append(f"{len(failed)} variant(s) failed: " + "; ".join(failed) + ".")
+        lines.append(f"{len(failed)} variant(s) failed: {failures(failed)}.")
     return " ".join(lines)
+
+
+def failures(failed: list[dict[str, Any]]) -> str:
+    """The failed variants grouped by their error: "A, B: why; C: why"."""
+    by_error: dict[str, list[str]] = {}
+    for r in failed:
+        by_error.setdefault(r.get("error") or "no error recorded", []).append(r["label"])
+    return "; ".join(f"{', '.join(labels)}: {error}" for error, labels in by_error.items())
 
 
 def cost_lines(pts: list[Point]) -> list[str]:

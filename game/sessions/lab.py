@@ -142,8 +142,13 @@ class LabSession:
             record = saved.get(v.key)
             status = "queued" if record is None else record_status(record)
             self.rows.append(VariantRow(v.key, v.label, v.knobs, status, record))
-        done = sum(r.record is not None for r in self.rows)
-        self.status = f"{done}/{len(self.rows)} variants measured" if done else "not run yet"
+        done = sum(r.status == "done" for r in self.rows)
+        failed = sum(r.status == "failed" for r in self.rows)
+        self.status = f"{done}/{len(self.rows)} variants measured" + (
+            f", {failed} failed" if failed else ""
+        )
+        if not done + failed:
+            self.status = "not run yet"
         self.saliency.update(spec, self.finished(), self.out_dir())
 
     # --- running -------------------------------------------------------------------------
@@ -196,7 +201,9 @@ class LabSession:
             elif state == "cancelled":
                 self.status = "cancelled: the finished variants are kept"
             else:
-                self.status = f"done: {len(self.finished())} variants measured"
+                failed = sum(r["status"] != "ok" for r in self.finished())
+                self.status = f"done: {len(self.finished()) - failed} variants measured"
+                self.status += f", {failed} failed" if failed else ""
                 if self.saliency.pair is not None:
                     self.view = VIEWS.index("saliency")  # the answer: best beside base
             self.worker = None

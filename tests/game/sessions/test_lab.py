@@ -294,3 +294,16 @@ def test_a_model_that_cannot_load_is_one_message_and_is_not_retried(tmp_path):
     assert s.saliency.message.startswith("saliency failed: ") and "model.h5" in s.saliency.message
     s.poll()
     assert not s.saliency.job.busy  # the same pair is not tried again every frame
+
+
+def test_failed_variants_are_counted_apart_and_the_finding_says_why(tmp_path):
+    path = preset(tmp_path, SPEC)
+    out, records = measured(path, [0.30, 0.32, 0.10, 0.12])
+    why = "conv5: a 3x3 kernel does not fit the 2x10 feature map"
+    for r in records[:2]:  # dropout 0.0, both seeds
+        r.update(status="error", error=why, mean_abs_offset_m=None, model=None)
+        save_record(out, r)
+    s = LabSession([path])
+    assert s.status == "2/4 variants measured, 2 failed"
+    assert [r.status for r in s.rows] == ["failed", "failed", "done", "done"]
+    assert f"2 variant(s) failed: dropout=0.0 seed=0, dropout=0.0 seed=1: {why}." in s.finding()
