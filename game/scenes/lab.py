@@ -218,10 +218,11 @@ class LabScene(Scene):
             self._draw_editor(surface, right, self.editor)
             return
         status_color = theme.ACCENT if s.running else theme.TEXT_MUTED
-        theme.blit_text(surface, s.status, (right.x, right.y + 12), theme.BODY, status_color,
+        sort = theme.blit_text(surface, s.sort_line(), (right.right, right.y + 12), theme.SMALL,
+                               theme.TEXT_DIM, "midright")  # fmt: skip
+        status = fit_text(s.status, sort.x - right.x - 16, theme.BODY)  # a long path is cut
+        theme.blit_text(surface, status, (right.x, right.y + 12), theme.BODY, status_color,
                         "midleft")  # fmt: skip
-        theme.blit_text(surface, s.sort_line(), (right.right, right.y + 12), theme.SMALL,
-                        theme.TEXT_DIM, "midright")  # fmt: skip
         table_h = min(300, 44 + 30 * max(len(s.rows), 3))
         table_rect = pygame.Rect(right.x, right.y + 34, right.w, table_h)
         self._draw_table(surface, table_rect)
