@@ -12,7 +12,7 @@ Axes fit the data (or a fixed `y_range`) and are marked at round values (nice_ti
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pygame
 
@@ -20,6 +20,8 @@ from game.render import theme
 from game.render.theme import Color
 
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 40, 28
+LEGEND_ROW = 20  # a legend too wide for the title row gets a row of its own under it
+LEGEND_VALUE_W = 44  # room kept for each legend value, so the row does not flip as they change
 
 
 def _fmt(v: float) -> str:
@@ -93,10 +95,13 @@ class LineChart:
         colors: Sequence[Color] = theme.SERIES,
         reference: tuple[float, str] | None = None,
         hint: str = "",
+        value_format: Callable[[float], str] = _fmt,
     ) -> None:
         """`y_label` / `x_label`: what the axes measure (beside the title / at the x axis'
         right end); `reference`: (y, label) drawn as a dashed line (e.g. pure chance); `hint`:
-        what the chart will show, written under it while it has no data."""
+        what the chart will show, written under it while it has no data; `value_format`: how
+        the legend writes each series' latest value (e.g. as a percentage)."""
+        self.value_format = value_format
         self.rect = pygame.Rect(rect)
         self.reference = reference
         self.hint = hint
@@ -126,11 +131,21 @@ class LineChart:
         i = list(self.series).index(name) if name in self.series else len(self.series)
         return self.colors[i % len(self.colors)]
 
+    def legend_below(self) -> bool:
+        """True when the legend does not fit beside the title: it then gets its own row."""
+        small, body = theme.font(theme.SMALL), theme.font(theme.BODY)
+        title_w = body.size(self.title)[0] + (
+            small.size(self.y_label)[0] + 8 if self.y_label else 0
+        )
+        legend_w = sum(small.size(name)[0] + LEGEND_VALUE_W + 30 for name in self.series)
+        return 14 + title_w + 16 + legend_w > self.rect.w - 14
+
     def plot_rect(self) -> pygame.Rect:
         """The area inside the axes."""
         r = self.rect
+        top = PAD_TOP + (LEGEND_ROW if self.legend_below() else 0)
         return pygame.Rect(
-            r.x + PAD_LEFT, r.y + PAD_TOP, r.w - PAD_LEFT - PAD_RIGHT, r.h - PAD_TOP - PAD_BOTTOM
+            r.x + PAD_LEFT, r.y + top, r.w - PAD_LEFT - PAD_RIGHT, r.h - top - PAD_BOTTOM
         )
 
     def _draw_reference(self, surface: pygame.Surface, plot: pygame.Rect) -> None:
@@ -178,13 +193,13 @@ class LineChart:
             at = (title.right + 8, r.y + 19)
             theme.blit_text(surface, self.y_label, at, theme.SMALL, theme.TEXT_DIM, "midleft")
         plot = self.plot_rect()
-        # Legend: name and latest value, right-aligned in the title row.
-        lx = r.right - 14
+        # Legend: name and latest value, right-aligned in the title row (or the row under it).
+        lx, ly = r.right - 14, r.y + 18 + (LEGEND_ROW if self.legend_below() else 0)
         for name in reversed(list(self.series)):
             pts = self.series[name]
-            label = f"{name} {_fmt(pts[-1][1])}" if pts else name
+            label = f"{name} {self.value_format(pts[-1][1])}" if pts else name
             lr = theme.blit_text(
-                surface, label, (lx, r.y + 18), theme.SMALL, self.color_of(name), anchor="midright"
+                surface, label, (lx, ly), theme.SMALL, self.color_of(name), anchor="midright"
             )
             pygame.draw.line(
                 surface, self.color_of(name), (lr.x - 18, lr.centery), (lr.x - 6, lr.centery), 3

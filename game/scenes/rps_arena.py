@@ -143,6 +143,7 @@ class ArenaScene(Scene):
             pygame.Rect(0, 0, 1, 1), "Its odds", y_range=(0.0, 1.0),
             colors=((84, 120, 150), theme.ACCENT), reference=(1 / 3, "chance"),
             hint="the deciding odds of each move you played", x_label="round",
+            value_format=lambda p: f"{100 * p:.0f}%",
         )  # fmt: skip
         self.chart.series = self.session.confidence  # the session keeps the points
         self.clock = 0.0
@@ -292,8 +293,6 @@ class ArenaScene(Scene):
         self._caption(
             surface, round_phrase(rnd.move_a, rnd.move_b), 40, theme.BODY, theme.TEXT_MUTED
         )
-        if s.phase == Phase.READY:
-            self._caption(surface, "your move", 96, theme.SMALL, theme.TEXT_DIM)
 
     def _draw_hand_buttons(self, surface: pygame.Surface) -> None:
         s = self.session

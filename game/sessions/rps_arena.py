@@ -37,7 +37,10 @@ from game.workers import DONE, FAILED, Worker
 
 ENDLESS = 1_000_000  # the arena has no fixed length: a match runs until you leave
 ARENA_CONFIDENCE_WINDOW = 10  # rounds in the confidence chart's moving average
-CHANCE_SERIES = "your move"  # the confidence chart's series: the deciding odds of your move
+# The confidence chart's series: the deciding odds of the move you played, each round and
+# their moving average; the legend says so in words ("each round 94%", "10-round average 92%").
+CHANCE_SERIES = "each round"
+AVERAGE_SERIES = f"{ARENA_CONFIDENCE_WINDOW}-round average"
 
 
 class Phase(StrEnum):
@@ -325,7 +328,7 @@ class ArenaSession:
             xs = [float(x) for x, _ in self.p_actual]
             avg = moving_average([p for _, p in self.p_actual], ARENA_CONFIDENCE_WINDOW)
             self.confidence[CHANCE_SERIES] = [(float(x), p) for x, p in self.p_actual]
-            self.confidence[f"avg {ARENA_CONFIDENCE_WINDOW}"] = list(zip(xs, avg, strict=True))
+            self.confidence[AVERAGE_SERIES] = list(zip(xs, avg, strict=True))
 
     # --- read-outs -------------------------------------------------------------------------
     @property
