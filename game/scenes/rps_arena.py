@@ -368,12 +368,17 @@ class ArenaScene(Scene):
         draw_decision(surface, rect.inflate(-32, -8), why, s.revealed.move_a)
 
     def _draw_card(self, surface: pygame.Surface) -> None:
-        """"What it learned about you": the habit model's counts in plain words, over the stage."""
+        """ "What it learned about you": the habit model's counts in plain words, over the
+        stage; each against the last card, then the habits the last card stated that this one
+        does not ("since last time")."""
         s, lay = self.session, self.layout
         card = s.card
         w = min(760, lay.size[0] - 80)
-        lines = [wrap_text(st.line(), theme.BODY, w - 48, 2) for st in card.statements[:5]]
-        h = 110 + sum(24 * len(ls) + 10 for ls in lines) + (0 if lines else 40)
+        items = [(st.line(), theme.TEXT) for st in card.statements[:5]]
+        items += [(f"since last time: {st.line()}", theme.TEXT_MUTED) for st in card.faded[:3]]
+        lines = [(wrap_text(text, theme.BODY, w - 48, 2), ink) for text, ink in items]
+        compared = 18 if card.was_rounds else 0
+        h = 110 + compared + sum(24 * len(ls) + 10 for ls, _ in lines) + (0 if lines else 40)
         rect = pygame.Rect(0, 0, w, min(h, lay.strip.y - 100))
         rect.midtop = (lay.mid_x, 96)
         theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.ACCENT, alpha=245)
@@ -383,15 +388,20 @@ class ArenaScene(Scene):
         theme.draw_heading(surface, "WHAT IT LEARNED ABOUT YOU",
                            f"{when}: {card.rounds} rounds{level} - counts of your own moves",
                            (x, y), 28, title_color=theme.ACCENT)  # fmt: skip
-        y += 66
+        if card.was_rounds:
+            was = f", {LEVEL_LABELS[card.was_level]}" if card.was_level in LEVEL_LABELS else ""
+            theme.blit_text(surface, f"compared with your last card: {card.was_rounds} rounds"
+                            f"{was}", (x, y + 46), theme.SMALL, theme.TEXT_DIM,
+                            anchor="midleft")  # fmt: skip
+        y += 66 + compared
         if not lines:
             theme.blit_text(surface, f"nothing yet: each statement needs {MIN_ROUNDS}+ rounds "
                             "behind it", (x, y), theme.BODY, theme.TEXT_MUTED)  # fmt: skip
-        for ls in lines:
+        for ls, ink in lines:
             for line in ls:
                 if y + 24 > rect.bottom - 24:
                     break
-                theme.blit_text(surface, line, (x, y), theme.BODY, theme.TEXT)
+                theme.blit_text(surface, line, (x, y), theme.BODY, ink)
                 y += 24
             y += 10
         at = (rect.centerx, rect.bottom - 16)

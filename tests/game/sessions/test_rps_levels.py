@@ -73,7 +73,7 @@ def test_new_match_shows_and_saves_the_card_and_the_next_one_compares():
     latest = last_card()
     assert latest is not None and latest.session != card.session
     again = {st.key: st for st in latest.statements}["twice: 0"]
-    assert again.was == 1.0 and again.share < 1.0 and "last time 100 %" in again.line()
+    assert again.was == 1.0 and again.share < 1.0 and "down from 100 % last time" in again.line()
 
 
 def save(opponent: str, level: str, moves: list[tuple[int, int]]) -> None:

@@ -119,7 +119,7 @@ def test_a_trained_model_takes_over_and_the_score_goes_on(monkeypatch):
     trained = rps_agents.make_agent_now("markov", 9)  # stands in for the retrained lstm
     release = __import__("threading").Event()
 
-    def fake_train(seed, history=None):
+    def fake_train(seed, history=None, levels=None):
         def job(ctx):
             no, moves = history()
             rps_training.catch_up(trained, moves)
