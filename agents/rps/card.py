@@ -75,6 +75,12 @@ class Statement:
             text += f", {change_words(self.share, self.was)}"
         return text
 
+    def faded_line(self) -> str:
+        """A habit the last card stated and this one does not: "...: 0 % now (0 of 19), was
+        100 %"."""
+        was = "" if self.was is None else f", was {100 * self.was:.0f} %"
+        return f"{self.text}: {100 * self.share:.0f} % now ({self.count} of {self.total}){was}"
+
 
 @dataclass(frozen=True)
 class Card:
@@ -85,8 +91,9 @@ class Card:
     # Every habit's (count, total) with MIN_ROUNDS behind it, stated or not: the next card
     # compares with these (cards saved before they were kept compare statements only).
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # Habits the previous card stated that this one does not: their figures now (with the
-    # previous share in `was`), so the card says what changed, not only what is strong now.
+    # Habits the previous card stated that this one does not, and that changed by
+    # STEADY_POINTS or more: their figures now (the previous share in `was`), so the card
+    # says what changed, not only what is strong now.
     faded: list[Statement] = field(default_factory=list)
     was_rounds: int = 0  # the previous card's match: its rounds (0: no previous card)
     was_level: str = ""
@@ -113,7 +120,7 @@ class Card:
         """What changed since the previous card, in plain words: the habits stated on both
         cards, then those it stated that are weaker now."""
         both = [st.line() for st in self.statements if st.was is not None]
-        return both + [st.line() for st in self.faded]
+        return both + [st.faded_line() for st in self.faded]
 
 
 def read_habits(moves: Sequence[tuple[int, int]]) -> HabitModel:
@@ -191,6 +198,9 @@ def learned_card(
         for s in (previous.statements if previous else [])
         if s.key not in stated and s.key in counts
     ]
+    # Only what changed: a habit left off this card but about as strong as last time (another
+    # move is now the rarest repeat, say) is no news.
+    faded = [s for s in faded if abs(round(100 * s.share) - round(100 * s.was)) >= STEADY_POINTS]
     return Card(session, level, len(moves), found, counts, faded,
                 previous.rounds if previous else 0,
                 previous.level if previous else "")  # fmt: skip

@@ -367,21 +367,33 @@ class ArenaScene(Scene):
             return
         draw_decision(surface, rect.inflate(-32, -8), why, s.revealed.move_a)
 
-    def _draw_card(self, surface: pygame.Surface) -> None:
-        """ "What it learned about you": the habit model's counts in plain words, over the
-        stage; each against the last card, then the habits the last card stated that this one
-        does not ("since last time")."""
-        s, lay = self.session, self.layout
-        card = s.card
+    def card_layout(self) -> tuple[pygame.Rect, list[tuple[list[str], tuple]], int]:
+        """The card's rect, its wrapped items (lines, ink) and the height they need: up to 5
+        statements and 3 changes since last time (4 and 2 in a low window, so all fit)."""
+        card, lay = self.session.card, self.layout
         w = min(760, lay.size[0] - 80)
-        items = [(st.line(), theme.TEXT) for st in card.statements[:5]]
-        items += [(f"since last time: {st.line()}", theme.TEXT_MUTED) for st in card.faded[:3]]
+        most, changes = (5, 3) if lay.size[1] >= 760 else (4, 2)
+        items = [(st.line(), theme.TEXT) for st in card.statements[:most]]
+        if card.faded:  # the last card's habits that this one leaves off: how they changed
+            items.append(("NO LONGER ON THE CARD", theme.TEXT_DIM))
+            items += [(st.faded_line(), theme.TEXT_MUTED) for st in card.faded[:changes]]
         lines = [(wrap_text(text, theme.BODY, w - 48, 2), ink) for text, ink in items]
         compared = 18 if card.was_rounds else 0
         h = 110 + compared + sum(24 * len(ls) + 10 for ls, _ in lines) + (0 if lines else 40)
-        rect = pygame.Rect(0, 0, w, min(h, lay.strip.y - 100))
+        # Down over the hands and panels when it needs to (a low window): it is read, then closed.
+        rect = pygame.Rect(0, 0, w, min(h, lay.size[1] - 96 - 16))
         rect.midtop = (lay.mid_x, 96)
-        theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.ACCENT, alpha=245)
+        return rect, lines, h
+
+    def _draw_card(self, surface: pygame.Surface) -> None:
+        """ "What it learned about you": the habit model's counts in plain words, over the
+        stage; each against the last card, then the habits the last card stated that this one
+        does not, with how they changed."""
+        s = self.session
+        card = s.card
+        rect, lines, _ = self.card_layout()
+        compared = 18 if card.was_rounds else 0
+        theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.ACCENT)  # opaque: no stage behind
         x, y = rect.x + 24, rect.y + 26
         level = f", {LEVEL_LABELS[card.level]}" if card.level else ""
         when = "the match that ended" if s.card_is_final else "this match so far"

@@ -60,9 +60,11 @@ def test_the_next_card_says_what_changed_with_counts_from_the_record():
     faded = {st.key: st for st in second.faded}
     gone = faded["after a loss: 0"]
     assert (gone.count, gone.total) == now["after a loss: 0"] == (0, 10)
-    assert gone.line() == ("after a loss you play the same move again 0 % of the time "
-                           "(0 of 10), down from 50 % last time")  # fmt: skip
-    assert gone.line() in second.changes()
+    assert gone.faded_line() == ("after a loss you play the same move again: 0 % now "
+                                 "(0 of 10), was 50 %")  # fmt: skip
+    assert gone.faded_line() in second.changes()
+    for st in second.faded:  # only what changed is listed
+        assert abs(round(100 * st.share) - round(100 * st.was)) >= 5
 
 
 def test_a_habit_is_compared_even_when_the_last_card_did_not_state_it():
@@ -101,3 +103,16 @@ def test_statement_line_without_a_previous_card():
     st = Statement("after a win: 0", "after a win you play the same move again", 11, 19)
     assert st.line() == "after a win you play the same move again 58 % of the time (11 of 19)"
     assert Card("s", "", 20).changes() == []
+
+
+def test_a_habit_left_off_but_unchanged_is_not_news():
+    # Last time: rock, rock, paper...: "you rarely play paper twice" (0 %). This time paper,
+    # scissors, rock...: no move is ever repeated, rock is named the rarest, and paper, still
+    # at 0 %, is not listed as a change.
+    first = learned_card([(0, m) for m in [0, 0, 1] * 10])
+    second = learned_card([(0, m) for m in [1, 2, 0] * 10], previous=first)
+    assert "twice: 1" in {s.key for s in first.statements}
+    assert "twice: 1" not in {s.key for s in second.statements}
+    assert second.counts["twice: 1"][0] == 0
+    assert "twice: 1" not in {s.key for s in second.faded}
+    assert "twice: 0" in {s.key for s in second.faded} | {s.key for s in second.statements}

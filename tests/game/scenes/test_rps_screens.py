@@ -623,3 +623,23 @@ def test_arena_games_panel_fits_the_smallest_window(app):
         # The total and the skipped-line note (22 px each) end above the footer's line or
         # button (its top 81 px above the panel's bottom).
         assert rows[-1].bottom + 12 + 2 * 22 <= panel.bottom - 81
+
+
+def test_arena_card_with_changes_fits_both_window_sizes(app):
+    """A card as long as they come (five statements and three habits left off, each on two
+    lines) fits whole: at 1280x800 all of it, in the smallest window four and two."""
+    from agents.rps.card import Card, Statement
+    from game.app import MIN_WINDOW_SIZE
+
+    long = "after a draw you switch to what your last move beats, which is a long habit name"
+    stated = [Statement(f"k{i}", long, 6, 9, 0.1) for i in range(5)]
+    faded = [Statement(f"f{i}", long, 2, 9, 1.0) for i in range(3)]
+    scene = app.push("rps-arena", opponent="rock")
+    scene.session.card = Card("s", "novice", 22, stated, {}, faded, 30, "veteran")
+    for size, shown in (((1280, 800), 5 + 1 + 3), (MIN_WINDOW_SIZE, 4 + 1 + 2)):
+        app.resize(size)
+        app.run_frames(1)
+        rect, lines, needed = scene.card_layout()
+        wrapped = [ls for ls, _ in lines if ls[0] != "NO LONGER ON THE CARD"]
+        assert len(lines) == shown and all(len(ls) == 2 for ls in wrapped)
+        assert needed <= rect.h and app.screen.get_rect().contains(rect)
