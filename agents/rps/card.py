@@ -188,10 +188,7 @@ def learned_card(
     model = read_habits(moves)
     before = previous.shares() if previous else {}
     counts = {k: v for k, v in habit_counts(model).items() if v[1] >= MIN_ROUNDS}
-    found = [
-        Statement(s.key, s.text, s.count, s.total, before.get(s.key))
-        for s in statements(model)
-    ]
+    found = [Statement(s.key, s.text, s.count, s.total, before.get(s.key)) for s in statements(model)]
     stated = {s.key for s in found}
     faded = [
         Statement(s.key, habit_text(s.key), *counts[s.key], s.share)

@@ -91,8 +91,10 @@ def test_a_card_keeps_its_counts_and_an_old_card_still_compares(tmp_path):
     save_card(card, path)
     assert last_card(path) == card and last_card(path).counts["twice: 0"] == (29, 29)
     # A card saved before counts were kept: its statements still give "last time".
-    path.write_text('{"session": "s0", "level": "", "rounds": 30, "statements": [{"key": '
-                    '"twice: 0", "text": "t", "count": 29, "total": 29, "was": null}]}\n')
+    path.write_text(
+        '{"session": "s0", "level": "", "rounds": 30, "statements": [{"key": '
+        '"twice: 0", "text": "t", "count": 29, "total": 29, "was": null}]}\n'
+    )
     old = last_card(path)
     assert old.counts == {} and old.shares() == {"twice: 0": 1.0}
     again = learned_card([(0, 0), (0, 1)] * 15, previous=old)
