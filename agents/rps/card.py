@@ -188,7 +188,8 @@ def learned_card(
     model = read_habits(moves)
     before = previous.shares() if previous else {}
     counts = {k: v for k, v in habit_counts(model).items() if v[1] >= MIN_ROUNDS}
-    found = [Statement(s.key, s.text, s.count, s.total, before.get(s.key)) for s in statements(model)]
+    found = [Statement(st.key, st.text, st.count, st.total, before.get(st.key))
+             for st in statements(model)]  # fmt: skip
     stated = {s.key for s in found}
     faded = [
         Statement(s.key, habit_text(s.key), *counts[s.key], s.share)
