@@ -369,10 +369,7 @@ class ArenaSession:
     # --- your games by level, and training on them ------------------------------------------
     def open_levels(self) -> None:
         """T: show your games by level (read afresh: this match's rounds are saved too), each
-        level ticked for training; while training runs, say so instead."""
-        if self.training:
-            self.notify("training is already running", "info")
-            return
+        level ticked for training (also while a training runs: Enter then says so)."""
         self.card = None
         self.levels_open, self.levels = True, None
         if self.levels_reader is not None:
@@ -390,6 +387,9 @@ class ArenaSession:
         choice = self.levels
         if choice is None:
             return  # still reading
+        if self.training:
+            self.notify("training is already running", "info")
+            return
         if not choice.ticked:
             self.notify("tick at least one level to train on (Space)", "info")
             return
