@@ -51,6 +51,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path", help="output file")
     p.set_defaults(handler=run_export)
 
+    p = sub.add_parser(
+        "rps-stats", help="your saved Arena games by difficulty level: win rate and net"
+    )
+    p.add_argument("--games", metavar="FILE", help="a games.csv (default: your saved games)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(handler=run_stats)
+
 
 _rounds = whole(1, MAX_ROUNDS)
 _seeds = whole(1, MAX_SEEDS)
@@ -199,4 +206,33 @@ def run_export(args: argparse.Namespace) -> int:
     count, problems = export_data_txt(args.path)
     _warn(problems)
     print(f"exported {plural(count, 'game')} to {args.path}")
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from agents.rps.games import games_path, load_games
+    from agents.rps.level_stats import OTHER, OTHER_LABEL, results_by_level, total
+
+    path = args.games or games_path()
+    rounds, problems = load_games(path)
+    _warn(problems)
+    results = results_by_level(rounds)
+    rows = [*results, total(results)] if results else []
+    if args.json:
+        print(json.dumps([{"level": r.level, "label": r.label, "matches": r.matches,
+                           "rounds": r.rounds, "wins": r.wins, "losses": r.losses,
+                           "draws": r.draws, "win_rate": round(r.win_rate, 4), "net": r.net}
+                          for r in rows], indent=2))  # fmt: skip
+        return 0
+    if not rows:
+        print(f"no saved games in {path}: play some in the RPS Arena first")
+        return 0
+    print(f"your games in {path}, by difficulty level (your side: net = wins - losses)")
+    print(f"{'level':<16}{'matches':>8}{'rounds':>8}{'won':>6}{'lost':>6}{'drawn':>7}"
+          f"{'win rate':>10}{'net':>7}")  # fmt: skip
+    for r in rows:
+        print(f"{r.label:<16}{r.matches:>8}{r.rounds:>8}{r.wins:>6}{r.losses:>6}{r.draws:>7}"
+              f"{100 * r.win_rate:>9.0f}%{r.net:>+7d}")  # fmt: skip
+    if any(r.level == OTHER for r in results):
+        print(f"{OTHER_LABEL}: games against other opponents, or saved before levels existed")
     return 0

@@ -6,8 +6,12 @@ import argparse
 import json
 
 from agents.rps.build import SHIPPED
+from agents.rps.level_stats import OTHER_NAME
+from agents.rps.levels import LEVELS
 from cli import argtypes
 from game.textfmt import plural
+
+LEVEL_NAMES = (*LEVELS, OTHER_NAME)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +31,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="data.txt games (one per line, digits 0-2); with --classic trains lstm-classic",
     )
     p.add_argument("--classic", action="store_true", help="train lstm-classic on --data-txt")
+    p.add_argument(
+        "--level",
+        nargs="+",
+        choices=LEVEL_NAMES,
+        help="train on your saved games at these difficulty levels only (default: all; "
+        "'none': other opponents and games saved before levels; see rps-stats)",
+    )
     p.add_argument(
         "--epochs",
         type=argtypes.count,
@@ -69,6 +80,7 @@ def _report(card, out) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     from agents.rps import build, lstm_train, my_games
+    from agents.rps.level_stats import level_from_name, levels_phrase
     from agents.rps.lstm_agents import CLASSIC_MODEL_FILE, user_model_path
     from cli.pilotnet import tqdm_bar
     from game.errors import UserFacingError
@@ -76,6 +88,9 @@ def run_train(args: argparse.Namespace) -> int:
     if args.epochs is not None and args.epochs < 1:
         raise UserFacingError(f"--epochs must be at least 1, got {args.epochs}")
     mine = not args.classic and args.games is None and args.data_txt is None
+    if args.level and not mine:
+        raise UserFacingError("--level picks from your saved games: leave out --games, "
+                              "--data-txt and --classic")  # fmt: skip
     epochs = args.epochs or (my_games.USER_EPOCHS if mine else 60)
     run = {"epochs": epochs, "seed": args.seed, "extra_callbacks": tqdm_bar}
     if args.classic:
@@ -85,7 +100,9 @@ def run_train(args: argparse.Namespace) -> int:
         card = lstm_train.train_classic(args.data_txt, out, **run)
     elif mine:  # the in-app "Train on my games"
         out = args.out or user_model_path()
-        card = my_games.train_user_card(out, **run)
+        levels = {level_from_name(n) for n in args.level} if args.level else None
+        print(f"training on your games at {levels_phrase(levels)}")
+        card = my_games.train_user_card(out, **run, levels=levels)
     else:
         out = args.out or user_model_path()
         games, data_txt = args.games or (), [args.data_txt] if args.data_txt else ()

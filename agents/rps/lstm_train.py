@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import platform
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -178,17 +178,22 @@ def joint_dataset(
 
 def load_recorded_games(
     paths: Sequence[str | os.PathLike[str]] | None = None,
+    levels: Collection[str] | None = None,
 ) -> tuple[list[Game], list[str]]:
     """Recorded arena games as (ai moves, person moves), one per session, plus line problems.
 
     `paths=None` reads the user's saved games file. The person is the opponent to predict.
+    `levels`: keep only the rounds played at these difficulty levels (None: all; "" is the
+    level of other opponents and of files saved before levels).
     """
     from agents.rps import games as games_mod
+    from agents.rps.level_stats import only_levels
 
     out: list[Game] = []
     problems: list[str] = []
     for path in paths if paths is not None else [None]:
         rounds, bad = games_mod.load_games(path)
+        rounds = only_levels(rounds, levels)
         problems += [str(p) for p in bad]
         for group in games_mod.sessions(rounds).values():
             out.append(([r.ai for r in group], [r.human for r in group]))

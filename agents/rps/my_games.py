@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,13 +68,15 @@ USER_LEARNING_RATE = 1e-2  # 1e-3 hardly moves the shipped model in 6 epochs
 
 
 class NotEnoughRounds(UserFacingError):
-    """Too few of the person's saved rounds to train on and still hold some out."""
+    """Too few of the person's saved rounds (at the chosen levels) to train on and still hold
+    some out."""
 
-    def __init__(self, have: int, need: int) -> None:
+    def __init__(self, have: int, need: int, where: str = "") -> None:
         self.have, self.need = have, need
+        at = f" at {where}" if where else ""
         super().__init__(
-            f"play {need - have} more rounds first: training on your games needs at least "
-            f"{need} of your rounds (you have {have})"
+            f"play {need - have} more rounds{at} first: training on your games needs at least "
+            f"{need} of your rounds (you have {have}{at})"
         )
 
 
@@ -236,20 +238,25 @@ def train_user_card(
     min_rounds: int = MIN_PERSON_ROUNDS,
     default_games: Sequence[Game] | None = None,
     time_limit_s: float | None = USER_TIME_LIMIT_S,
+    levels: Collection[str] | None = None,
 ) -> ModelCard:
     """The in-app "Train on my games": fine-tune the shipped model on this user's saved
     rounds (weighted `weight`), their imported data.txt games and a small slice of the
     default data (`default_games`, default build.default_slice_games), written to the user's
     model file, which `lstm` then prefers over the shipped one. The card's "person" entry is
-    a PersonHoldout. Raises NotEnoughRounds below `min_rounds` of the person's rounds."""
+    a PersonHoldout. `levels`: only the rounds played at these difficulty levels (None: all;
+    agents.rps.level_stats), named on the card. Raises NotEnoughRounds below `min_rounds` of
+    the person's rounds (at those levels)."""
     from agents.rps import games as games_mod
     from agents.rps.build import default_slice_games, sequence_games
+    from agents.rps.level_stats import levels_phrase
     from agents.rps.lstm_agents import default_model_path, user_model_path
 
-    recorded, problems = load_recorded_games(None)
+    recorded, problems = load_recorded_games(None, levels)
     have = sum(len(opp) for _, opp in recorded)
+    where = "" if levels is None else levels_phrase(levels)
     if have < min_rounds:
-        raise NotEnoughRounds(have, min_rounds)
+        raise NotEnoughRounds(have, min_rounds, where)
     split = split_person_games(recorded)
     imported = games_mod.imported_path()
     lines: list[list[int]] = []
@@ -279,10 +286,12 @@ def train_user_card(
         "loss": "CategoricalCrossentropy", "optimizer": "Adam",
         "data": (
             f"fine-tuned from {start} on your {split.train_rounds} training rounds "
-            f"(weight {weight:g}, a window every {PERSON_STRIDE} rounds) + {len(others)} "
+            f"({levels_phrase(levels)}, "
+            f"weight {weight:g}, a window every {PERSON_STRIDE} rounds) + {len(others)} "
             f"default-mix games; your latest {split.heldout_rounds} rounds held out"
         ),
         "games": len(recorded) + len(others), "rounds": int(sum(len(o) for _, o in others)) + have,
+        "levels": sorted(levels) if levels is not None else "all",
         "rebuild": "Train on my games (T in the arena), or neural-arcade rps-train",
         **({"skipped_lines": problems} if problems else {}),
     }  # fmt: skip

@@ -285,7 +285,10 @@ class PredictorAgent(Agent):
         return self._decision
 
 
-NO_PREDICTION = "it had nothing to go on yet, so it picked at random"
+NO_PREDICTION = "it had nothing to go on yet, so it picked at random"  # before any round
+# Flat odds from a strategy that may have played a while (the habit reader in charge, meeting a
+# kind of round it has no lean on): "nothing to go on yet" would contradict its detail line.
+EVEN_ODDS = "its odds on your move were even, so it picked at random"
 
 
 def reply_decision(
@@ -297,12 +300,12 @@ def reply_decision(
     gives the plain words for the strategy, `m` being the move its unrotated prediction
     (rotated by `rotation`) aimed at, or None when that was not its likeliest move.
 
-    A flat `dist` predicts nothing: the reply was a random pick. The expected-value reply
-    is not always the counter to the most likely move (against scissors 41%, paper 39%, rock
-    20%, scissors itself is the better bet); the words then say so, so the stated prediction
-    never hides a likelier move."""
+    A flat `dist` predicts nothing: the reply was a random pick (EVEN_ODDS). The
+    expected-value reply is not always the counter to the most likely move (against scissors
+    41%, paper 39%, rock 20%, scissors itself is the better bet); the words then say so, so
+    the stated prediction never hides a likelier move."""
     if max(dist) - min(dist) < 1e-9:
-        return Decision(NO_PREDICTION, played, detail=(detail + " (no prediction yet)").strip(),
+        return Decision(EVEN_ODDS, played, detail=(detail + " (even odds: a random pick)").strip(),
                         **model)  # fmt: skip
     predicted = (played + 2) % 3
     top = max(range(3), key=lambda m: dist[m])

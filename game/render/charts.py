@@ -12,7 +12,7 @@ Axes fit the data (or a fixed `y_range`) and are marked at round values (nice_ti
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pygame
 
@@ -20,6 +20,7 @@ from game.render import theme
 from game.render.theme import Color
 
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 40, 28
+LEGEND_VALUE_W = 44  # room kept for each legend value, so the row does not flip as they change
 
 
 def _fmt(v: float) -> str:
@@ -119,10 +120,13 @@ class LineChart:
         colors: Sequence[Color] = theme.SERIES,
         reference: tuple[float, str] | None = None,
         hint: str = "",
+        value_format: Callable[[float], str] = _fmt,
     ) -> None:
         """`y_label` / `x_label`: what the axes measure (beside the title / at the x axis'
         right end); `reference`: (y, label) drawn as a dashed line (e.g. pure chance); `hint`:
-        what the chart will show, written under it while it has no data."""
+        what the chart will show, written under it while it has no data; `value_format`: how
+        the legend writes each series' latest value (e.g. as a percentage)."""
+        self.value_format = value_format
         self.rect = pygame.Rect(rect)
         self.reference = reference
         self.hint = hint
@@ -152,6 +156,10 @@ class LineChart:
         i = list(self.series).index(name) if name in self.series else len(self.series)
         return self.colors[i % len(self.colors)]
 
+    def legend_below(self) -> bool:
+        """True when the legend does not fit beside the title: it then gets rows of its own."""
+        return legend_drop(self._legend(), self.rect) > 0
+
     def plot_rect(self) -> pygame.Rect:
         """The area inside the axes (below the legend when it needs rows of its own)."""
         r = self.rect
@@ -166,7 +174,8 @@ class LineChart:
     def _labels(self) -> dict[str, str]:
         """Each series' legend entry: its name and latest value."""
         return {
-            name: f"{name} {_fmt(pts[-1][1])}" if pts else name for name, pts in self.series.items()
+            name: f"{name} {self.value_format(pts[-1][1])}" if pts else name
+            for name, pts in self.series.items()
         }
 
     def _legend(self) -> list[tuple[list[str], int]]:
@@ -174,7 +183,13 @@ class LineChart:
         title_right = self.rect.x + 14 + theme.text(self.title, theme.BODY).get_width()
         if self.y_label:
             title_right += 8 + theme.text(self.y_label, theme.SMALL).get_width()
-        widths = [theme.text(label, theme.SMALL).get_width() + 30 for label in labels.values()]
+        # Room for each value is kept whatever it reads now, so the legend does not jump
+        # between rows as the values change.
+        small = theme.font(theme.SMALL)
+        widths = [
+            max(small.size(label)[0], small.size(name)[0] + LEGEND_VALUE_W) + 30
+            for name, label in labels.items()
+        ]
         return legend_rows(list(labels), widths, self.rect, title_right)
 
     def _draw_reference(self, surface: pygame.Surface, plot: pygame.Rect) -> None:

@@ -21,6 +21,7 @@ from agents.rps.levels import LEVEL_LABELS
 from game.actions import Action, action_for, rps_move_for
 from game.render import theme
 from game.render.charts import LineChart
+from game.render.controls import CheckList, CheckRow
 from game.render.rps_picker import AgentPicker
 from game.render.rps_widgets import (
     OUTCOME_COLORS,
@@ -49,10 +50,13 @@ from game.sessions.rps import (
     score_line,
 )
 from game.sim.rps import MOVE_LETTERS, MOVE_NAMES, MOVES, round_phrase
+from game.textfmt import plural
 
 BEATS = ("ROCK...", "PAPER...", "SCISSORS!")
 BANNERS = {1: "YOU WIN!", -1: "AI WINS", 0: "DRAW"}
 MOVE_KEY_LABELS = tuple(f"{MOVE_LETTERS[m]} / {m + 1}" for m in MOVES)  # the keys of game.actions
+LEVEL_ROW_H = 44  # a row of "your games by level": the level, its matches and rounds under it
+LEVEL_RESULTS_W = 230  # ... and its win rate and net at the right
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,9 @@ class ArenaScene(Scene):
         ("F2", "new match (score back to 0)"),
         ("D / Right, A / Left", "next / previous difficulty level"),
         ("L", "what it learned about you (F2 shows it too)"),
-        ("T", f"train the LSTM on my games ({MIN_PERSON_ROUNDS}+ rounds)"),
+        ("T", "your games by level: win rate, net; pick levels to train on"),
+        ("Space / Enter (T)", f"tick a level / train the LSTM on them ({MIN_PERSON_ROUNDS}+ "
+         "rounds)"),
         ("Esc (training)", "cancel the training"),
     ]  # fmt: skip
 
@@ -143,8 +149,14 @@ class ArenaScene(Scene):
             pygame.Rect(0, 0, 1, 1), "Its odds", y_range=(0.0, 1.0),
             colors=((84, 120, 150), theme.ACCENT), reference=(1 / 3, "chance"),
             hint="the deciding odds of each move you played", x_label="round",
+            value_format=lambda p: f"{100 * p:.0f}%",
         )  # fmt: skip
         self.chart.series = self.session.confidence  # the session keeps the points
+        # "Your games by level" (T): a row per level, ticked for training; results at the right.
+        self.level_list = CheckList(pygame.Rect(0, 0, 1, 1), row_h=LEVEL_ROW_H,
+                                    draw_extra=self._draw_level_results,
+                                    reserve_right=LEVEL_RESULTS_W)  # fmt: skip
+        self.level_train = Button(pygame.Rect(0, 0, 1, 1), "Enter  Train on the ticked levels")
         self.clock = 0.0
         self._place(app.screen.get_size())
 
@@ -164,6 +176,9 @@ class ArenaScene(Scene):
     # --- input ---------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
         s, action = self.session, action_for(event)
+        if s.levels_open:  # the panel takes every key and click until it closes
+            self._levels_event(event, action)
+            return
         was_open = self.picker.open
         chosen = self.picker.handle_event(event, back=action is Action.BACK)
         if chosen:
@@ -171,7 +186,7 @@ class ArenaScene(Scene):
         if chosen or was_open:
             return
         if self.train_button.handle_event(event):
-            s.start_training()
+            s.open_levels()
             return
         for m, b in enumerate(self.hand_buttons):
             if b.handle_event(event):
@@ -192,7 +207,23 @@ class ArenaScene(Scene):
         elif action is Action.NEXT_LOOK:
             s.toggle_card()
         elif action is Action.TRAIN:
-            s.start_training()
+            s.open_levels()
+
+    def _levels_event(self, event: pygame.event.Event, action: Action | None) -> None:
+        """Keys and clicks on "your games by level": Up / Down, Space or a click ticks,
+        Enter trains on the ticked levels, T or Esc closes."""
+        s = self.session
+        if action in (Action.BACK, Action.TRAIN):
+            s.close_levels()
+            return
+        if s.levels is None:
+            return  # still reading the games
+        if action is Action.CONFIRM or self.level_train.handle_event(event):
+            s.train_ticked()
+            return
+        tick = self.level_list.handle_event(event)
+        if tick is not None and tick.row is not None:
+            s.levels.toggle(tick.row)
 
     def update(self, dt: float) -> None:
         self.clock += dt
@@ -214,6 +245,8 @@ class ArenaScene(Scene):
         self.chart.draw(surface)
         if s.card is not None:
             self._draw_card(surface)
+        if s.levels_open:
+            self._draw_levels(surface)
         self.picker.draw_list(surface)
 
     def _draw_top_bar(self, surface: pygame.Surface) -> None:
@@ -292,8 +325,6 @@ class ArenaScene(Scene):
         self._caption(
             surface, round_phrase(rnd.move_a, rnd.move_b), 40, theme.BODY, theme.TEXT_MUTED
         )
-        if s.phase == Phase.READY:
-            self._caption(surface, "your move", 96, theme.SMALL, theme.TEXT_DIM)
 
     def _draw_hand_buttons(self, surface: pygame.Surface) -> None:
         s = self.session
@@ -336,33 +367,148 @@ class ArenaScene(Scene):
             return
         draw_decision(surface, rect.inflate(-32, -8), why, s.revealed.move_a)
 
-    def _draw_card(self, surface: pygame.Surface) -> None:
-        """"What it learned about you": the habit model's counts in plain words, over the stage."""
-        s, lay = self.session, self.layout
-        card = s.card
+    def card_layout(self) -> tuple[pygame.Rect, list[tuple[list[str], tuple]], int]:
+        """The card's rect, its wrapped items (lines, ink) and the height they need: up to 5
+        statements and 3 changes since last time (4 and 2 in a low window, so all fit)."""
+        card, lay = self.session.card, self.layout
         w = min(760, lay.size[0] - 80)
-        lines = [wrap_text(st.line(), theme.BODY, w - 48, 2) for st in card.statements[:5]]
-        h = 110 + sum(24 * len(ls) + 10 for ls in lines) + (0 if lines else 40)
-        rect = pygame.Rect(0, 0, w, min(h, lay.strip.y - 100))
+        most, changes = (5, 3) if lay.size[1] >= 760 else (4, 2)
+        items = [(st.line(), theme.TEXT) for st in card.statements[:most]]
+        if card.faded:  # the last card's habits that this one leaves off: how they changed
+            items.append(("NO LONGER ON THE CARD", theme.TEXT_DIM))
+            items += [(st.faded_line(), theme.TEXT_MUTED) for st in card.faded[:changes]]
+        lines = [(wrap_text(text, theme.BODY, w - 48, 2), ink) for text, ink in items]
+        compared = 18 if card.was_rounds else 0
+        h = 110 + compared + sum(24 * len(ls) + 10 for ls, _ in lines) + (0 if lines else 40)
+        # Down over the hands and panels when it needs to (a low window): it is read, then closed.
+        rect = pygame.Rect(0, 0, w, min(h, lay.size[1] - 96 - 16))
         rect.midtop = (lay.mid_x, 96)
-        theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.ACCENT, alpha=245)
+        return rect, lines, h
+
+    def _draw_card(self, surface: pygame.Surface) -> None:
+        """ "What it learned about you": the habit model's counts in plain words, over the
+        stage; each against the last card, then the habits the last card stated that this one
+        does not, with how they changed."""
+        s = self.session
+        card = s.card
+        rect, lines, _ = self.card_layout()
+        compared = 18 if card.was_rounds else 0
+        theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.ACCENT)  # opaque: no stage behind
         x, y = rect.x + 24, rect.y + 26
         level = f", {LEVEL_LABELS[card.level]}" if card.level else ""
         when = "the match that ended" if s.card_is_final else "this match so far"
         theme.draw_heading(surface, "WHAT IT LEARNED ABOUT YOU",
                            f"{when}: {card.rounds} rounds{level} - counts of your own moves",
                            (x, y), 28, title_color=theme.ACCENT)  # fmt: skip
-        y += 66
+        if card.was_rounds:
+            was = f", {LEVEL_LABELS[card.was_level]}" if card.was_level in LEVEL_LABELS else ""
+            theme.blit_text(surface, f"compared with your last card: {card.was_rounds} rounds"
+                            f"{was}", (x, y + 46), theme.SMALL, theme.TEXT_DIM,
+                            anchor="midleft")  # fmt: skip
+        y += 66 + compared
         if not lines:
             theme.blit_text(surface, f"nothing yet: each statement needs {MIN_ROUNDS}+ rounds "
                             "behind it", (x, y), theme.BODY, theme.TEXT_MUTED)  # fmt: skip
-        for ls in lines:
+        for ls, ink in lines:
             for line in ls:
                 if y + 24 > rect.bottom - 24:
                     break
-                theme.blit_text(surface, line, (x, y), theme.BODY, theme.TEXT)
+                theme.blit_text(surface, line, (x, y), theme.BODY, ink)
                 y += 24
             y += 10
         at = (rect.centerx, rect.bottom - 16)
         theme.blit_text(surface, "play a move or press L to close", at, theme.SMALL,
                         theme.TEXT_DIM, anchor="center")  # fmt: skip
+
+    def levels_rect(self) -> pygame.Rect:
+        """Where "your games by level" goes: over the stage, clear of the title bar."""
+        lay, choice = self.layout, self.session.levels
+        rows = len(choice.results) if choice else 1
+        # Heading, the rows, the total and a skipped-lines note, the button and the keys.
+        total_row = 22 if choice and len(choice.results) > 1 else 0
+        extra = total_row + (22 if choice and choice.problems else 0)
+        w = min(720, lay.size[0] - 80)
+        h = min(76 + LEVEL_ROW_H * max(rows, 1) + extra + 108, lay.size[1] - 96 - 12)
+        rect = pygame.Rect(0, 0, w, h)
+        rect.midtop = (lay.mid_x, 96)
+        return rect
+
+    def _draw_levels(self, surface: pygame.Surface) -> None:
+        """Your saved games by difficulty level: matches, rounds, win rate and net for each,
+        ticked for "train on my games"; the total and what Enter would train on below."""
+        s = self.session
+        rect = self.levels_rect()
+        theme.draw_panel(surface, rect, theme.PANEL_DARK, theme.ACCENT)
+        x, right = rect.x + 24, rect.right - 24
+        theme.draw_heading(surface, "YOUR GAMES BY LEVEL", "every saved round, your side: "
+                           "win rate = rounds won, net = won - lost", (x, rect.y + 26), 28,
+                           title_color=theme.ACCENT)  # fmt: skip
+        choice = s.levels
+        if choice is None:
+            at = (rect.centerx, rect.y + 110)
+            theme.blit_text(surface, "reading your games...", at, theme.BODY, theme.TEXT_MUTED,
+                            anchor="center")  # fmt: skip
+            return
+        if not choice.results:
+            theme.blit_text(surface, "no saved games yet: every round you play here is saved",
+                            (x, rect.y + 100), theme.BODY, theme.TEXT_MUTED)  # fmt: skip
+        top = rect.y + 76
+        self.level_list.rect = pygame.Rect(x - 8, top, right - x + 16,
+                                           LEVEL_ROW_H * len(choice.results))  # fmt: skip
+        self.level_list.rows = [
+            CheckRow(r.label, detail=f"{plural(r.matches, 'match', 'matches')}, "
+                     f"{plural(r.rounds, 'round')}", checked=choice.is_ticked(r.level))
+            for r in choice.results
+        ]  # fmt: skip
+        self.level_list.draw(surface)
+        y = self.level_list.rect.bottom + 12
+        if len(choice.results) > 1:
+            t = choice.total
+            theme.blit_text(surface, f"all levels: {plural(t.rounds, 'round')}", (x + 28, y),
+                            theme.SMALL, theme.TEXT_MUTED, anchor="midleft")  # fmt: skip
+            self._draw_results(surface, t, (right - 8, y))
+            y += 22
+        if choice.problems:  # bad lines of games.csv: named, the rest was read
+            more = len(choice.problems) - 1
+            note = choice.problems[0] + (f" (and {plural(more, 'more line')})" if more else "")
+            theme.blit_text(surface, fit_text(f"skipped {note}", theme.SMALL, right - x),
+                            (x, y), theme.SMALL, theme.BAD, anchor="midleft")  # fmt: skip
+        self._draw_levels_footer(surface, rect, choice)
+
+    def _draw_levels_footer(self, surface: pygame.Surface, rect: pygame.Rect, choice) -> None:
+        """What Enter (or the button) would train on, or why it cannot yet; the keys."""
+        n, need = choice.ticked_rounds, MIN_PERSON_ROUNDS
+        button = self.level_train
+        button.enabled = bool(choice.ticked) and n >= need
+        if button.enabled:
+            button.label = fit_text(f"Enter  Train on {choice.phrase()}: {plural(n, 'round')}",
+                                    theme.BODY, rect.w - 80)  # fmt: skip
+            button.rect = pygame.Rect(0, 0, min(rect.w - 48, 520), 38)
+            button.rect.center = (rect.centerx, rect.bottom - 62)
+            button.draw(surface)
+        else:
+            button.rect = pygame.Rect(0, 0, 0, 0)
+            what = "tick a level to train on it"
+            if choice.ticked:
+                what = f"{choice.phrase()}: {n} of the {need} rounds training needs"
+                what += f" ({need - n} to play)"
+            at = (rect.centerx, rect.bottom - 62)
+            theme.blit_text(surface, fit_text(what, theme.BODY, rect.w - 40), at, theme.BODY,
+                            theme.WARN, anchor="center")  # fmt: skip
+        at = (rect.centerx, rect.bottom - 22)
+        theme.blit_text(surface, "Up / Down, Space or click ticks a level, Enter trains, "
+                        "T or Esc closes", at, theme.SMALL, theme.TEXT_DIM,
+                        anchor="center")  # fmt: skip
+
+    def _draw_level_results(self, surface: pygame.Surface, i: int, rect: pygame.Rect) -> None:
+        """A level row's win rate and net, at its right."""
+        choice = self.session.levels
+        if choice is not None and i < len(choice.results):
+            self._draw_results(surface, choice.results[i], (rect.right, rect.centery))
+
+    def _draw_results(self, surface: pygame.Surface, r, midright: tuple[int, int]) -> None:
+        x, y = midright
+        net = theme.blit_text(surface, f"net {r.net:+d}", (x, y), theme.BODY,
+                              signed_color(r.net), anchor="midright")  # fmt: skip
+        theme.blit_text(surface, f"win rate {100 * r.win_rate:.0f}%", (net.x - 22, y),
+                        theme.BODY, theme.TEXT, anchor="midright")  # fmt: skip

@@ -19,7 +19,7 @@ import numpy as np
 
 from agents.rps.card import CARD_MIN_ROUNDS, Card, last_card, learned_card, save_card
 from agents.rps.levels import LEVEL_AGENTS, LEVEL_LABELS, LEVELS, level_of
-from game.sessions import rps_agents, rps_training
+from game.sessions import rps_agents, rps_levels, rps_training
 from game.sessions.rps_agents import (
     FALLBACK_AGENT,
     Notify,
@@ -37,7 +37,10 @@ from game.workers import DONE, FAILED, Worker
 
 ENDLESS = 1_000_000  # the arena has no fixed length: a match runs until you leave
 ARENA_CONFIDENCE_WINDOW = 10  # rounds in the confidence chart's moving average
-CHANCE_SERIES = "your move"  # the confidence chart's series: the deciding odds of your move
+# The confidence chart's series: the deciding odds of the move you played, each round and
+# their moving average; the legend says so in words ("each round 94%", "10-round average 92%").
+CHANCE_SERIES = "each round"
+AVERAGE_SERIES = f"{ARENA_CONFIDENCE_WINDOW}-round average"
 
 
 class Phase(StrEnum):
@@ -117,6 +120,11 @@ class ArenaSession:
         self.card: Card | None = None
         self.card_is_final = False  # True: the card of a match that ended (F2, new opponent)
         self.previous_card: Card | None = None
+        # "Your games by level" (T): open while `levels_open`; `levels` holds the results per
+        # level and the ticked ones once `levels_reader` has read the saved games.
+        self.levels_open = False
+        self.levels: rps_levels.LevelChoice | None = None
+        self.levels_reader: Worker | None = None
         self._clear_rounds()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -128,7 +136,7 @@ class ArenaSession:
         self._settle_round()  # a committed round is saved even when the person leaves at once
         self._end_card()  # saved with the games, shown next time as "last time"
         self._close_recorder()
-        for worker in (self.loader, self.trainer):
+        for worker in (self.loader, self.trainer, self.levels_reader):
             if worker is not None:
                 worker.cancel()
 
@@ -325,7 +333,7 @@ class ArenaSession:
             xs = [float(x) for x, _ in self.p_actual]
             avg = moving_average([p for _, p in self.p_actual], ARENA_CONFIDENCE_WINDOW)
             self.confidence[CHANCE_SERIES] = [(float(x), p) for x, p in self.p_actual]
-            self.confidence[f"avg {ARENA_CONFIDENCE_WINDOW}"] = list(zip(xs, avg, strict=True))
+            self.confidence[AVERAGE_SERIES] = list(zip(xs, avg, strict=True))
 
     # --- read-outs -------------------------------------------------------------------------
     @property
@@ -358,14 +366,49 @@ class ArenaSession:
         """0..1 through the reveal animation; 1 once it is over."""
         return self.phase_t / self.reveal_s if self.phase == Phase.REVEAL else 1.0
 
-    # --- training --------------------------------------------------------------------------
-    def start_training(self) -> None:
+    # --- your games by level, and training on them ------------------------------------------
+    def open_levels(self) -> None:
+        """T: show your games by level (read afresh: this match's rounds are saved too), each
+        level ticked for training (also while a training runs: Enter then says so)."""
+        self.card = None
+        self.levels_open, self.levels = True, None
+        if self.levels_reader is not None:
+            self.levels_reader.cancel()
+        self.levels_reader = Worker(rps_levels.read_job(), name="read games").start()
+
+    def close_levels(self) -> None:
+        self.levels_open = False
+        if self.levels_reader is not None:
+            self.levels_reader.cancel()
+            self.levels_reader = None
+
+    def train_ticked(self) -> None:
+        """Enter on the panel: train on the ticked levels' games and close it."""
+        choice = self.levels
+        if choice is None:
+            return  # still reading
         if self.training:
             self.notify("training is already running", "info")
             return
-        job = rps_training.train_job(self.seed, history=self.history)
+        if not choice.ticked:
+            self.notify("tick at least one level to train on (Space)", "info")
+            return
+        have, need = choice.ticked_rounds, rps_training.MIN_PERSON_ROUNDS
+        if have < need:  # the trainer would refuse: say so here, the panel stays
+            self.notify(f"play {need - have} more rounds at {choice.phrase()} first: training "
+                        f"needs {need} (you have {have})", "info")  # fmt: skip
+            return
+        self.close_levels()
+        self.start_training(choice.levels, choice.phrase())
+
+    def start_training(self, levels: set[str] | None = None, phrase: str = "all levels") -> None:
+        """Train on your saved games at `levels` (None: all of them) in the background."""
+        if self.training:
+            self.notify("training is already running", "info")
+            return
+        job = rps_training.train_job(self.seed, history=self.history, levels=levels)
         self.trainer = Worker(job, name="training").start()
-        self.notify("training the LSTM on your saved games (keep playing!)", "info")
+        self.notify(f"training the LSTM on your saved games, {phrase} (keep playing!)", "info")
 
     def cancel_training(self) -> bool:
         """Esc: cancel a running training; False when there is none (Esc then leaves)."""
@@ -420,7 +463,21 @@ class ArenaSession:
         else:
             self.notify(f"new model trained{note}: pick lstm to play it", "info")
 
+    def _poll_levels(self) -> None:
+        if self.levels_reader is None:
+            return
+        self.levels_reader.poll()
+        if not self.levels_reader.finished:
+            return
+        reader, self.levels_reader = self.levels_reader, None
+        if reader.state == DONE:
+            self.levels = reader.result
+        elif reader.state == FAILED:  # e.g. games.csv is a folder: say so, keep playing
+            self.notify(reader.error, "error")
+            self.levels_open = False
+
     def _poll_workers(self) -> None:
+        self._poll_levels()
         if self.loader is not None:
             self.loader.poll()
             if self.loader.finished:

@@ -15,7 +15,7 @@ round so far, as if it had played them), so the arena swaps it in and the score 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,10 +72,15 @@ def catch_up(agent: Any, moves: list[tuple[int, int]]) -> None:
         agent.observe(own=own, opponent=opp)
 
 
-def train_job(seed: int, history: Callable[[], History] | None = None):
-    """Worker job for "Train on my games": train on the person's games, then build and warm
-    up an `lstm` agent on the new model and let it catch up on `history()` (the match being
-    played). Returns TrainingDone or TrainingRefused."""
+def train_job(
+    seed: int,
+    history: Callable[[], History] | None = None,
+    levels: Collection[str] | None = None,
+):
+    """Worker job for "Train on my games": train on the person's games (those played at
+    `levels`; None: all), then build and warm up an `lstm` agent on the new model and let it
+    catch up on `history()` (the match being played). Returns TrainingDone or
+    TrainingRefused."""
 
     def job(ctx: WorkerContext):
         from agents.rps import my_games
@@ -83,7 +88,9 @@ def train_job(seed: int, history: Callable[[], History] | None = None):
 
         ctx.progress(None, "reading your games...")
         try:
-            card = my_games.train_user_card(progress=training_progress(ctx), cancel=ctx.cancel)
+            card = my_games.train_user_card(
+                progress=training_progress(ctx), cancel=ctx.cancel, levels=levels
+            )
         except my_games.NotEnoughRounds as e:
             return TrainingRefused(str(e))
         agent = agent_job("lstm", seed, model_path=user_model_path())(ctx)

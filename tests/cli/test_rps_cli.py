@@ -107,3 +107,46 @@ def test_rps_tournament_all_leaves_the_classic_population_out(monkeypatch):
     assert "lstm" in seen and "iocaine" in seen
     assert seen and all(kinds[n] != "classic" for n in seen)
     assert any(k == "classic" for k in kinds.values())  # they exist, by name only
+
+
+def _save(opponent: str, level: str, moves: list[tuple[int, int]]) -> None:
+    from agents.rps.games import GameRecorder
+
+    with GameRecorder(opponent=opponent, level=level) as rec:
+        for human, ai in moves:
+            rec.record(human=human, ai=ai)
+
+
+def test_rps_stats_shows_each_level_apart(capsys):
+    _save("novice", "novice", [(0, 2)] * 3 + [(0, 1)])  # 3 won, 1 lost
+    _save("veteran", "veteran", [(0, 1)] * 5 + [(1, 1)])  # 5 lost, 1 drawn
+    assert main(["rps-stats", "--json"]) == 0
+    rows = {r["level"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == {"novice", "veteran", "all"}
+    assert (rows["novice"]["win_rate"], rows["novice"]["net"]) == (0.75, 2)
+    assert (rows["veteran"]["wins"], rows["veteran"]["draws"], rows["veteran"]["net"]) == (0, 1, -5)
+    assert (rows["all"]["rounds"], rows["all"]["net"]) == (10, -3)
+    assert main(["rps-stats"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("Novice") and line.endswith("75%     +2") for line in lines)
+    assert any(line.startswith("Veteran") and line.endswith("0%     -5") for line in lines)
+
+
+def test_rps_stats_reads_an_old_file_and_names_a_bad_line(tmp_path, capsys):
+    old = tmp_path / "old.csv"
+    old.write_text("time,session,opponent,round,human,ai,outcome\n"
+                   "t,s,lstm,0,0,2,1\nt,s,lstm,1,0,7,1\n")  # fmt: skip
+    assert main(["rps-stats", "--games", str(old), "--json"]) == 0
+    captured = capsys.readouterr()
+    (no_level, _all) = json.loads(captured.out)
+    assert (no_level["level"], no_level["label"], no_level["rounds"]) == ("", "no level", 1)
+    assert f"{old}:3: ai move must be 0, 1 or 2, found 7" in captured.err
+
+
+def test_rps_train_level_says_which_level_has_too_few_rounds(capsys):
+    _save("novice", "novice", [(0, 2)] * 12)
+    assert main(["rps-train", "--level", "novice", "none"]) == 2
+    err = capsys.readouterr().err
+    assert "play 48 more rounds at Novice and no level first" in err
+    assert main(["rps-train", "--level", "novice", "--games", "x.csv"]) == 2
+    assert "--level picks from your saved games" in capsys.readouterr().err

@@ -114,3 +114,19 @@ def test_training_scores_the_held_out_rounds_and_saves_model_card_and_log(tmp_pa
     # failed run replaces none of them; tests/agents cover that path).
     assert out.exists() and card_path(out).exists() and training_log_path(out).exists()
     assert PersonHoldout.from_card(read_model_card(out)) == score
+
+
+def test_training_on_chosen_levels_uses_only_their_rounds(tmp_path):
+    """70 rounds at Novice and 40 at Standard: trained on Novice alone, the card counts 70
+    rounds (56 train, 14 held out) and names the level."""
+    rng = np.random.default_rng(5)
+    for level, rounds in (("novice", 70), ("standard", 40)):
+        with GameRecorder(opponent=level, level=level) as rec:
+            for _ in range(rounds):
+                rec.record(human=int(rng.integers(3)), ai=int(rng.integers(3)))
+    out = tmp_path / "novice.h5"
+    card = train_user_card(out, epochs=1, default_games=[game(40, 1)], time_limit_s=0.0,
+                           levels={"novice"})  # fmt: skip
+    score = PersonHoldout.from_card(card)
+    assert (score.rounds, score.train_rounds, score.heldout_rounds) == (70, 56, 14)
+    assert card.details["levels"] == ["novice"] and "(Novice, weight" in card.details["data"]

@@ -221,7 +221,8 @@ def test_the_next_card_says_what_changed():
     assert [s.key for s in first.statements] == ["after a draw: 0", "twice: 0"]
     second = learned_card([(0, 0), (0, 1)] * 15, previous=first)
     by_key = {s.key: s for s in second.statements}
-    assert by_key["twice: 0"].was == 1.0 and "last time 100 %" in by_key["twice: 0"].line()
+    twice = by_key["twice: 0"]
+    assert twice.was == 1.0 and "down from 100 % last time" in twice.line()
 
 
 def test_cards_are_saved_and_read_back(tmp_path):

@@ -195,7 +195,7 @@ def test_decision_before_any_move_is_none():
 
 
 def test_a_hedged_reply_says_a_likelier_move_was_passed_over():
-    from agents.rps.predictors import NO_PREDICTION, reply_decision
+    from agents.rps.predictors import EVEN_ODDS, reply_decision
 
     def words(m):
         return "it noticed" if m is None else f"it noticed {m}"
@@ -207,5 +207,5 @@ def test_a_hedged_reply_says_a_likelier_move_was_passed_over():
     assert d.strategy == "it noticed; scissors was a bit likelier, but this reply risked less"
     assert reply_decision(words, [0.1, 0.1, 0.8], played=0).strategy == "it noticed 2"
     flat = reply_decision(words, [1 / 3] * 3, played=1, detail="markov-2")
-    assert flat.predicted is None and flat.dist is None and flat.strategy == NO_PREDICTION
-    assert "no prediction" in flat.detail
+    assert flat.predicted is None and flat.dist is None and flat.strategy == EVEN_ODDS
+    assert flat.detail == "markov-2 (even odds: a random pick)"

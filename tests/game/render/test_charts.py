@@ -69,3 +69,32 @@ def test_a_counting_axis_gets_whole_number_ticks():
     assert whole_ticks(0, 12, 6) == [0.0, 3.0, 6.0, 9.0, 12.0]
     ticks = whole_ticks(1, 137, 6)
     assert all(t.is_integer() for t in ticks) and len(ticks) <= 6 and ticks[-1] >= 137
+
+
+def _ink_in(screen: pygame.Surface, rect: pygame.Rect, color) -> bool:
+    """Whether any pixel in `rect` has the colour `color` (a legend's text and swatch)."""
+    arr = pygame.surfarray.pixels3d(screen)[rect.left : rect.right, rect.top : rect.bottom]
+    return bool(np.any(np.all(arr == np.array(color[:3]), axis=-1)))
+
+
+def test_a_legend_too_wide_for_the_title_row_gets_its_own_row_and_its_format():
+    from game.render.charts import PAD_TOP
+
+    pygame.display.init()
+    screen = pygame.display.set_mode((1000, 400))
+    colors = ((84, 120, 150), (250, 180, 40))
+    for width, below in ((295, True), (900, False)):
+        screen.fill((0, 0, 0))
+        chart = LineChart(pygame.Rect(0, 0, width, 160), "Its odds", y_range=(0.0, 1.0),
+                          colors=colors, value_format=lambda p: f"{100 * p:.0f}%")  # fmt: skip
+        chart.set("each round", [0.2, 0.94], [1, 2])
+        chart.set("10-round average", [0.2, 0.57], [1, 2])
+        assert chart.legend_below() is below
+        # The plot makes room for the legend's row.
+        assert (chart.plot_rect().top > PAD_TOP + 16) is below
+        assert chart.plot_rect().top >= PAD_TOP
+        chart.draw(screen)
+        title_row = pygame.Rect(110, 8, width - 120, 20)  # right of the title, its row
+        below_title = pygame.Rect(0, 30, width, 40)  # the rows under the title
+        assert _ink_in(screen, title_row, colors[1]) is not below
+        assert _ink_in(screen, below_title, colors[1]) is below

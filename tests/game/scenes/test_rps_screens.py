@@ -494,7 +494,7 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
 
     from agents.training import ModelCard
 
-    def fake_train(seed, history=None):
+    def fake_train(seed, history=None, levels=None):
         def job(ctx):
             ctx.progress(0.5, "training")
             save_model_atomic(lstm_joint(units=4), user_model_path())
@@ -504,8 +504,15 @@ def test_arena_lstm_loads_in_background_and_training_swaps_the_model(app, monkey
         return job
 
     monkeypatch.setattr(rps_training, "train_job", fake_train)
-    send(app, key(pygame.K_t))
-    assert scene.session.trainer.running
+    from agents.rps.games import GameRecorder
+
+    with GameRecorder(opponent="lstm", level="standard") as rec:  # enough rounds to train on
+        for k in range(60):
+            rec.record(human=k % 3, ai=0)
+    send(app, key(pygame.K_t))  # your games by level, every level ticked
+    wait_until(app, lambda: scene.session.levels is not None)
+    send(app, key(pygame.K_RETURN))  # train on them
+    assert scene.session.trainer.running and not scene.session.levels_open
     send(app, key(pygame.K_p))  # the arena keeps playing while it trains
     finish_round(app, scene)
     assert len(scene.session.rounds) == 2
@@ -544,3 +551,95 @@ def test_arena_and_versus_draw_why_the_ai_played_its_move(app, monkeypatch):
     app.run_frames(2)
     assert versus.session.explanation(0).bars is not None
     assert versus.session.explanation(1) is None
+
+
+def test_arena_games_by_level_panel_takes_keys_and_clicks(app, monkeypatch):
+    """T opens the panel: move keys do not play while it is open, Space and a click tick,
+    Enter trains on the ticked levels, Esc closes it without leaving the Arena."""
+    from agents.rps.games import GameRecorder
+    from game.sessions import rps_training
+
+    for opponent, level, n in (("novice", "novice", 40), ("lstm", "standard", 30),
+                               ("rock", "", 5)):  # fmt: skip
+        with GameRecorder(opponent=opponent, level=level) as rec:
+            for k in range(n):
+                rec.record(human=k % 3, ai=(k + 1) % 3)
+    asked = []
+
+    def fake_train(seed, history=None, levels=None):
+        asked.append(levels)
+        return lambda ctx: rps_training.TrainingRefused("stand-in")
+
+    monkeypatch.setattr(rps_training, "train_job", fake_train)
+    scene = app.push("rps-arena", opponent="rock", countdown_s=0.05, reveal_s=0.05)
+    send(app, key(pygame.K_t))
+    s = scene.session
+    wait_until(app, lambda: s.levels is not None)
+    assert [r.level for r in s.levels.results] == ["novice", "standard", ""]
+    for k in (pygame.K_r, pygame.K_1, pygame.K_p):  # no moves while the panel is open
+        send(app, key(k))
+    assert s.rounds == [] and s.phase is Phase.READY
+    send(app, key(pygame.K_DOWN))
+    send(app, key(pygame.K_SPACE))  # untick Standard
+    row = scene.level_list.row_rect(2)  # click "no level": untick it too
+    send(app, click(row.center))
+    assert s.levels.ticked == {"novice"}
+    send(app, key(pygame.K_RETURN))  # 40 rounds: too few, refused at once, the panel stays
+    assert asked == [] and s.levels_open and not scene.level_train.enabled
+    send(app, key(pygame.K_SPACE))  # the cursor is on "no level" (clicked): tick it again
+    send(app, key(pygame.K_UP))
+    send(app, key(pygame.K_SPACE))  # and Standard: 75 rounds
+    assert scene.level_train.enabled and "all levels: 75 rounds" in scene.level_train.label
+    send(app, click(scene.level_train.rect.center))  # the button trains too
+    assert asked == [None] and not s.levels_open
+    wait_until(app, lambda: s.trainer is None)
+    send(app, key(pygame.K_t))
+    send(app, key(pygame.K_ESCAPE))  # closes the panel, stays in the Arena
+    assert not s.levels_open and app.scene is scene
+
+
+def test_arena_games_panel_fits_the_smallest_window(app):
+    """Four levels and a skipped line: every row, the total, the note and the footer (the
+    button's place, then the keys) fit in the panel, and the panel in the window."""
+    from agents.rps.games import GameRecorder, games_path
+    from game.app import MIN_WINDOW_SIZE
+
+    for level in ("novice", "standard", "veteran", ""):
+        with GameRecorder(opponent=level or "rock", level=level) as rec:
+            rec.record(human=0, ai=1)
+    with open(games_path(), "a") as f:
+        f.write("not,a,row\n")
+    scene = app.push("rps-arena", opponent="rock")
+    send(app, key(pygame.K_t))
+    wait_until(app, lambda: scene.session.levels is not None)
+    assert len(scene.session.levels.problems) == 1
+    for size in ((1280, 800), MIN_WINDOW_SIZE):
+        app.resize(size)
+        app.run_frames(1)
+        panel = scene.levels_rect()
+        assert app.screen.get_rect().contains(panel)
+        rows = [scene.level_list.row_rect(i) for i in range(4)]
+        assert all(panel.contains(r) for r in rows)
+        # The total and the skipped-line note (22 px each) end above the footer's line or
+        # button (its top 81 px above the panel's bottom).
+        assert rows[-1].bottom + 12 + 2 * 22 <= panel.bottom - 81
+
+
+def test_arena_card_with_changes_fits_both_window_sizes(app):
+    """A card as long as they come (five statements and three habits left off, each on two
+    lines) fits whole: at 1280x800 all of it, in the smallest window four and two."""
+    from agents.rps.card import Card, Statement
+    from game.app import MIN_WINDOW_SIZE
+
+    long = "after a draw you switch to what your last move beats, which is a long habit name"
+    stated = [Statement(f"k{i}", long, 6, 9, 0.1) for i in range(5)]
+    faded = [Statement(f"f{i}", long, 2, 9, 1.0) for i in range(3)]
+    scene = app.push("rps-arena", opponent="rock")
+    scene.session.card = Card("s", "novice", 22, stated, {}, faded, 30, "veteran")
+    for size, shown in (((1280, 800), 5 + 1 + 3), (MIN_WINDOW_SIZE, 4 + 1 + 2)):
+        app.resize(size)
+        app.run_frames(1)
+        rect, lines, needed = scene.card_layout()
+        wrapped = [ls for ls, _ in lines if ls[0] != "NO LONGER ON THE CARD"]
+        assert len(lines) == shown and all(len(ls) == 2 for ls in wrapped)
+        assert needed <= rect.h and app.screen.get_rect().contains(rect)

@@ -73,4 +73,68 @@ def test_new_match_shows_and_saves_the_card_and_the_next_one_compares():
     latest = last_card()
     assert latest is not None and latest.session != card.session
     again = {st.key: st for st in latest.statements}["twice: 0"]
-    assert again.was == 1.0 and again.share < 1.0 and "last time 100 %" in again.line()
+    assert again.was == 1.0 and again.share < 1.0 and "down from 100 % last time" in again.line()
+
+
+def save(opponent: str, level: str, moves: list[tuple[int, int]]) -> None:
+    from agents.rps.games import GameRecorder
+
+    with GameRecorder(opponent=opponent, level=level) as rec:
+        for human, ai in moves:
+            rec.record(human=human, ai=ai)
+
+
+def test_your_games_by_level_and_training_on_the_ticked_levels(monkeypatch):
+    from game.sessions import rps_training
+
+    save("novice", "novice", [(0, 2)] * 40 + [(0, 1)] * 10)  # 40 won, 10 lost
+    save("lstm", "standard", [(1, 2)] * 30)  # 30 lost
+    save("rock", "", [(0, 0)] * 20)  # 20 drawn
+    asked = []
+
+    def fake_train(seed, history=None, levels=None):
+        asked.append(levels)
+        return lambda ctx: rps_training.TrainingRefused("stand-in: nothing trained")
+
+    monkeypatch.setattr(rps_training, "train_job", fake_train)
+    notes = []
+    s = ArenaSession("rock", seed=0, countdown_s=0.01, reveal_s=0.01,
+                     notify=lambda text, kind: notes.append(text))  # fmt: skip
+    s.start()
+    s.open_levels()
+    assert s.levels_open
+    settle(s, lambda: s.levels is not None)
+    choice = s.levels
+    rows = [(r.level, r.matches, r.rounds, r.net, round(r.win_rate, 2)) for r in choice.results]
+    assert rows == [("novice", 1, 50, 30, 0.8), ("standard", 1, 30, -30, 0.0), ("", 1, 20, 0, 0.0)]
+    assert choice.ticked == {"novice", "standard", ""} and choice.levels is None  # all
+    s.train_ticked()  # all ticked: trains on every saved round
+    assert asked == [None] and not s.levels_open and s.trainer is not None
+    settle(s, lambda: s.trainer is None)
+    assert notes[-1] == "stand-in: nothing trained"
+
+    s.open_levels()
+    settle(s, lambda: s.levels is not None)
+    s.levels.toggle(1)  # untick Standard
+    s.levels.toggle(2)  # and no level: Novice alone, 50 rounds (60 needed)
+    assert s.levels.ticked_rounds == 50
+    s.train_ticked()
+    assert s.levels_open and s.trainer is None and len(asked) == 1  # refused here, at once
+    assert "play 10 more rounds at Novice first" in notes[-1]
+    s.levels.toggle(2)  # Novice and no level: 70 rounds
+    s.train_ticked()
+    assert asked[-1] == {"novice", ""} and not s.levels_open
+    settle(s, lambda: s.trainer is None)
+    s.close()
+
+
+def test_the_games_panel_reads_this_matchs_rounds_too():
+    s = ArenaSession("novice", seed=0, countdown_s=0.01, reveal_s=0.01)
+    s.start()
+    play_rounds(s, [0, 1, 2, 0])
+    s.open_levels()
+    settle(s, lambda: s.levels is not None)
+    assert [(r.level, r.rounds) for r in s.levels.results] == [("novice", 4)]
+    s.close_levels()
+    assert not s.levels_open and s.levels_reader is None
+    s.close()

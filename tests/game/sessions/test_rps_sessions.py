@@ -21,7 +21,7 @@ from game.sessions.rps import (
     cycle_name,
     moving_average,
 )
-from game.sessions.rps_arena import CHANCE_SERIES
+from game.sessions.rps_arena import AVERAGE_SERIES, CHANCE_SERIES
 from game.sessions.tournament import TournamentSession, matches_in
 
 
@@ -104,7 +104,7 @@ def test_arena_prediction_is_shown_only_after_its_reveal_and_charted():
         assert s.p_actual[-1] == (len(s.rounds), decision.dist[move])  # the chart: the same
     assert [x for x, _ in s.confidence[CHANCE_SERIES]] == [2.0, 3.0, 4.0]
     mean = np.mean([p for _, p in s.p_actual])
-    assert s.confidence["avg 10"][-1][1] == pytest.approx(mean)
+    assert s.confidence[AVERAGE_SERIES][-1][1] == pytest.approx(mean)
     s.new_match()
     assert s.rounds == [] and s.confidence == {} and s.p_actual == []
     s.close()
@@ -119,7 +119,7 @@ def test_a_trained_model_takes_over_and_the_score_goes_on(monkeypatch):
     trained = rps_agents.make_agent_now("markov", 9)  # stands in for the retrained lstm
     release = __import__("threading").Event()
 
-    def fake_train(seed, history=None):
+    def fake_train(seed, history=None, levels=None):
         def job(ctx):
             no, moves = history()
             rps_training.catch_up(trained, moves)
