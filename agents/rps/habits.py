@@ -23,6 +23,7 @@ from agents.rps.base import register
 from agents.rps.predictors import UNIFORM, HistoryModel, PredictorAgent
 from game.sim.rps import outcome
 
+PRIOR_STRENGTH = 40.0  # rounds per outcome a prior counts for: a person's own ~100 outweigh it
 # The person's view of a round, as a row index: 0 they won, 1 draw, 2 they lost.
 ROW = {1: 0, 0: 1, -1: 2}
 SHIFTS = ("repeat", "up", "down")  # next = last, last + 1 (beats last), last + 2
@@ -34,19 +35,34 @@ class HabitPrior:
 
     shifts: tuple[tuple[float, float, float], ...] = ((0.0,) * 3,) * 3
 
+    def scaled(self, strength: float) -> HabitPrior:
+        """The same habits, worth `strength` rounds per outcome."""
+        rows = []
+        for row in self.shifts:
+            total = sum(row)
+            rows.append(tuple(strength * c / total for c in row) if total else (0.0,) * 3)
+        return HabitPrior(tuple(rows))
+
     @classmethod
-    def from_games(cls, games: Iterable[Sequence[tuple[int, int]]], strength: float = 6.0):
+    def from_games(
+        cls, games: Iterable[Sequence[tuple[int, int]]], strength: float = PRIOR_STRENGTH
+    ):
         """A prior worth `strength` rounds per outcome, from saved games given as lists of
         (AI move, person move): everyone's habits pooled, as a starting guess."""
         counts = [[0.0, 0.0, 0.0] for _ in range(3)]
         for game in games:
             for (ai, me), (_, nxt) in zip(game, game[1:], strict=False):
                 counts[ROW[outcome(me, ai)]][(nxt - me) % 3] += 1.0
-        rows = []
-        for row in counts:
-            total = sum(row)
-            rows.append(tuple(strength * c / total for c in row) if total else (0.0,) * 3)
-        return cls(tuple(rows))
+        return cls(tuple(tuple(row) for row in counts)).scaled(strength)
+
+
+# What people do on average, as a starting guess for everyone: the shift habits of the
+# "tune" split of simulated people pooled (agents.rps.levels.prior_from_people(50), which a
+# test checks), i.e. the studies' win-stay, lose-shift and upward cycle. Never the held-out
+# people the bench measures.
+PEOPLE_PRIOR = HabitPrior(
+    ((0.4232, 0.3127, 0.2641), (0.3550, 0.3429, 0.3021), (0.2538, 0.3944, 0.3518))
+).scaled(PRIOR_STRENGTH)
 
 
 class HabitModel(HistoryModel):
@@ -60,8 +76,8 @@ class HabitModel(HistoryModel):
     def __init__(
         self,
         decay: float = 0.99,
-        cell_prior: float = 12.0,
-        flat: float = 1.0,
+        cell_prior: float = 30.0,
+        flat: float = 3.0,
         prior: HabitPrior | None = None,
         twice_prior: float = 3.0,
     ) -> None:
@@ -151,47 +167,67 @@ class HabitAgent(PredictorAgent):
         return HabitModel(decay=self.decay, prior=self.prior)
 
 
+RECENT_DECAY, RECORD_DECAY = 0.97, 0.99  # the reader's results over ~33 and ~100 rounds
+
+
 class ReaderOverMeta:
-    """The top of the `lstm` agent: its meta layer's move, or the habit reader's reply.
+    """The top of the `lstm` agent: the habit reader's reply, or its meta layer's move.
 
     Against a person, hundreds of strategies scored on noisy rounds make the meta layer chase
     noise (the best of many decayed scores is mostly luck) and its fall-back to random play
-    trip on a bad patch. This layer compares only two: the move the meta layer's prediction
-    chose and the best reply to the habit model, each with a decayed score (every round, as
-    if it had been played). The reader's reply is played while its score leads by `margin`;
-    against a program that the meta layer reads, its own move keeps the lead. The reader's
-    reply is a plain function of the last round, which a program can learn to beat once it is
-    played: its score *while played* (decayed every round, so a bench ends) must stay above
-    `-bench_at`, else the meta layer plays until it recovers.
+    trip on a bad patch, so the reader's reply is the default. Both are scored every round
+    as if played (decayed by `decay`), and the meta layer's move is played while its score
+    leads the reader's by `meta_margin`: a program the meta layer reads gives it that lead
+    within a couple of dozen rounds, a person's noise hardly ever does.
+
+    The reader's reply is a plain function of the last round, which an adaptive program
+    learns to beat once it is played. So its results in the rounds it was played are kept
+    (`record`, over ~100 rounds): at `-suspect_at` the opponent is taken for a program
+    reading it (`suspect`, for the rest of the match), and from then on the reader has to
+    earn each round: it is played only while its score leads the meta layer's by
+    `suspect_margin` and its `recent` results (~33 rounds) stay above `-recent_floor`.
+    A person's bad patch rarely sinks the record that far (bench/rps_people.py), a program
+    that reads the reader does so within a few dozen to a few hundred rounds.
     """
 
     def __init__(
         self,
         model: HabitModel,
-        decay: float = 0.99,
-        margin: float = 1.0,
-        played_decay: float = 0.97,
-        bench_at: float = 3.0,
+        decay: float = 0.98,
+        meta_margin: float = 12.0,
+        suspect_at: float = 6.0,
+        suspect_margin: float = 1.0,
+        recent_floor: float = 3.0,
     ) -> None:
         self.model = model
         self.decay = decay
-        self.margin = margin
-        self.played_decay = played_decay
-        self.bench_at = bench_at
+        self.meta_margin = meta_margin
+        self.suspect_at = suspect_at
+        self.suspect_margin = suspect_margin
+        self.recent_floor = recent_floor
         self.reset()
 
     def reset(self) -> None:
         self.meta_score = 0.0
         self.reader_score = 0.0
-        self.played_score = 0.0  # the reader's results in the rounds it was played
+        # The reader's results in the rounds it was played, over ~33 and ~100 rounds.
+        self.recent = 0.0
+        self.record = 0.0
         self.using_reader = False
+        self.suspect = False  # the reader was beaten while played: a program reading it
         self._moves: tuple[int, int] | None = None  # (meta's chosen move, reader's reply)
 
     def choose(self, meta_move: int, reader_move: int) -> bool:
         """True when the reader's reply is to be played this round."""
         self._moves = (meta_move, reader_move)
-        leads = self.reader_score > self.meta_score + self.margin
-        self.using_reader = leads and self.played_score > -self.bench_at
+        if self.record <= -self.suspect_at:
+            self.suspect = True
+        if self.suspect:  # the reader has to earn each round: lead the meta layer
+            ok = self.reader_score > self.meta_score + self.suspect_margin
+            ok = ok and self.recent > -self.recent_floor
+        else:
+            ok = self.meta_score <= self.reader_score + self.meta_margin
+        self.using_reader = ok
         return self.using_reader
 
     def observe(self, opp: int) -> None:
@@ -201,7 +237,10 @@ class ReaderOverMeta:
         d = self.decay
         self.meta_score = self.meta_score * d + outcome(meta_move, opp)
         self.reader_score = self.reader_score * d + outcome(reader_move, opp)
-        self.played_score *= self.played_decay
+        self.recent *= RECENT_DECAY
+        self.record *= RECORD_DECAY
         if self.using_reader:
-            self.played_score += outcome(reader_move, opp)
+            result = outcome(reader_move, opp)
+            self.recent += result
+            self.record += result
         self._moves = None

@@ -2,9 +2,11 @@
 
 - Novice (`novice`): learns from scratch during the match, reads only your last few moves
   (which move you have played most lately), and plays at random a quarter of the time;
-- Standard (`lstm`): the full agent (LSTM, pattern-spotters, meta layer, habit reader);
+- Standard (`lstm`): the full agent (LSTM, pattern-spotters, meta layer, habit reader), its
+  habit reader starting from what people do on average (agents.rps.habits.PEOPLE_PRIOR);
 - Veteran (`veteran`): the same, its habit reader starting from everyone's saved games
-  (the habits pooled over every saved round: a prior, not a fixed rule).
+  (the habits pooled over every saved round: a prior, not a fixed rule; people on average
+  until there are saved games).
 
 `LEVEL_OF` maps an opponent name to its level, so a saved game knows it (agents.rps.games).
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import os
 
 from agents.rps.base import Decision, register, register_factory
-from agents.rps.habits import HabitPrior
+from agents.rps.habits import PEOPLE_PRIOR, HabitPrior
 from agents.rps.lstm_agents import LSTMAgent
 from agents.rps.predictors import FrequencyModel, HistoryModel, PredictorAgent, reply_decision
 from agents.rps.words import about_you
@@ -125,7 +127,8 @@ class VeteranAgent(LSTMAgent):
         model_path: str | os.PathLike[str] | None = None,
         prior: HabitPrior | None = None,
     ) -> None:
-        self.habit_prior = prior if prior is not None else prior_from_saved_games()
+        saved = prior if prior is not None else prior_from_saved_games()
+        self.habit_prior = saved or PEOPLE_PRIOR  # no saved games yet: people on average
         super().__init__(seed=seed, model_path=model_path)
 
 

@@ -40,7 +40,7 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 
 from agents.rps.base import Agent, Decision, register
-from agents.rps.habits import HabitModel, HabitPrior, ReaderOverMeta
+from agents.rps.habits import PEOPLE_PRIOR, HabitModel, HabitPrior, ReaderOverMeta
 from agents.rps.predictors import (
     UNIFORM,
     FrequencyModel,
@@ -456,7 +456,7 @@ class MetaPlayer:
         return self.meta.exploited
 
 
-READER_DETAIL = "habits, played over the meta layer while its score leads"
+READER_DETAIL = "habits, played unless the meta layer scores clearly better"
 
 
 class MetaAgent(Agent):
@@ -464,11 +464,12 @@ class MetaAgent(Agent):
 
     With `reads_people`, a habit reader sits on top (agents.rps.habits.ReaderOverMeta): its
     reply is played instead of the meta layer's move while its decayed score leads.
-    `habit_prior` starts the reader from pooled habits (e.g. everyone's saved games)."""
+    `habit_prior` starts the reader from pooled habits: what people do on average (the
+    default) or everyone's saved games (Veteran)."""
 
     is_predictor = True
     reads_people = False
-    habit_prior: HabitPrior | None = None
+    habit_prior: HabitPrior = PEOPLE_PRIOR
 
     def extra_sources(self) -> list[tuple[str, HistoryModel]]:
         return []

@@ -212,7 +212,7 @@ def test_lstm_agent_exposes_prediction_and_confidence(tiny_joint_path, cycle_mod
         agent.observe(own=agent.act(), opponent=k % 3)
     assert int(np.argmax(agent.last_prediction)) == 30 % 3
     assert agent.confidence == pytest.approx(float(max(agent.last_prediction)))
-    assert agent.confidence > 0.45
+    assert agent.confidence > 0.4  # chance is 1/3
 
 
 def test_train_classic_on_data_txt_smoke(tmp_path):

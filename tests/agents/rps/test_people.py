@@ -7,7 +7,7 @@ import pytest
 
 from agents.rps.base import Agent
 from agents.rps.card import learned_card, read_habits
-from agents.rps.habits import HabitModel, HabitPrior
+from agents.rps.habits import PEOPLE_PRIOR, PRIOR_STRENGTH, HabitModel, HabitPrior, ReaderOverMeta
 from agents.rps.people import RANGES, Ranges, SimPerson, draw_habit, make_person, population
 from agents.rps.predictors import counter_move
 from game.sim.rps import outcome
@@ -160,6 +160,49 @@ def test_a_prior_from_saved_games_is_the_pooled_shift_habits():
 
 
 # --- difficulty levels ---------------------------------------------------------------------------
+
+
+def test_the_people_prior_is_the_tune_peoples_pooled_habits():
+    from agents.rps.levels import prior_from_people
+
+    pooled = prior_from_people(50).scaled(PRIOR_STRENGTH)
+    for ours, measured in zip(PEOPLE_PRIOR.shifts, pooled.shifts, strict=True):
+        assert sum(ours) == pytest.approx(PRIOR_STRENGTH)
+        assert ours == pytest.approx(measured, abs=0.002 * PRIOR_STRENGTH)
+    # What the studies report: people repeat more after a win than after a loss.
+    assert PEOPLE_PRIOR.shifts[0][0] > PEOPLE_PRIOR.shifts[2][0]
+
+
+def test_the_reader_plays_first_and_yields_once_the_meta_layer_scores_clearly_better():
+    top = ReaderOverMeta(HabitModel())
+    played = 0
+    # The opponent always plays scissors: the meta layer's rock wins, the reader's scissors
+    # draw (so the reader is never beaten, only outscored).
+    while top.choose(meta_move=0, reader_move=2):
+        top.observe(2)
+        played += 1
+        assert played < 50
+    assert played == 14  # 14 wins decayed by 0.98 (12.3) first lead a draw's 0 by over 12
+    assert not top.suspect
+
+
+def test_a_reader_beaten_while_played_is_suspected_and_then_has_to_lead():
+    top = ReaderOverMeta(HabitModel())
+    beaten = 0
+    # The opponent beats the reader's paper with scissors; the meta layer's paper loses too.
+    while top.choose(meta_move=1, reader_move=1):
+        top.observe(2)
+        beaten += 1
+        assert beaten < 20
+    assert top.suspect and beaten == 7  # its record (decayed by 0.99) reached -6
+    for _ in range(5):  # level scores: the reader is no longer played
+        assert not top.choose(meta_move=1, reader_move=1)
+        top.observe(1)
+    for _ in range(40):  # the reader alone wins now, yet it stays benched while its
+        top.choose(meta_move=0, reader_move=2)  # recent results are poor...
+        top.observe(1)
+    assert top.reader_score > top.meta_score + top.suspect_margin
+    assert top.choose(meta_move=0, reader_move=2)  # ... and once they recover, it plays
 
 
 def test_novice_is_beaten_by_a_fixed_cycle_that_veteran_beats():
