@@ -186,8 +186,10 @@ class ReaderOverMeta:
     reading it (`suspect`, for the rest of the match), and from then on the reader has to
     earn each round: it is played only while its score leads the meta layer's by
     `suspect_margin` and its `recent` results (~33 rounds) stay above `-recent_floor`.
-    A person's bad patch rarely sinks the record that far (bench/rps_people.py), a program
-    that reads the reader does so within a few dozen to a few hundred rounds.
+    A person's bad patch sinks the record that far for about one person in ten (mostly the
+    noisiest, bench/rps_people.py); a program that reads the reader does so within a few
+    dozen to a few hundred rounds. Letting a suspected reader back in on a lead of 1 cost
+    ~50 per 1000 against dllu-like (bench/rps_population.py), hence the wide margin.
     """
 
     def __init__(
@@ -195,8 +197,8 @@ class ReaderOverMeta:
         model: HabitModel,
         decay: float = 0.98,
         meta_margin: float = 12.0,
-        suspect_at: float = 6.0,
-        suspect_margin: float = 1.0,
+        suspect_at: float = 7.0,
+        suspect_margin: float = 8.0,
         recent_floor: float = 3.0,
     ) -> None:
         self.model = model

@@ -456,7 +456,7 @@ class MetaPlayer:
         return self.meta.exploited
 
 
-READER_DETAIL = "habits, played unless the meta layer scores clearly better"
+READER_DETAIL = "habit reader, over the meta layer"
 
 
 class MetaAgent(Agent):

@@ -282,7 +282,7 @@ def draw_decision(surface: pygame.Surface, rect: pygame.Rect, why: Any, actual: 
     text_w = rect.w - bars_w - 16
     draw_decision_text(surface, (rect.x, rect.y + 4), text_w, why)
     col = pygame.Rect(rect.right - bars_w, rect.y + 4, bars_w, rect.h - 8)
-    head = fit_text("ODDS THAT CHOSE THE MOVE", theme.SMALL, col.w)
+    head = fit_text("ODDS IT USED", theme.SMALL, col.w)
     theme.blit_text(surface, head, (col.x, col.y + 8), theme.SMALL, theme.TEXT_DIM,
                     anchor="midleft")  # fmt: skip
     if why.bars is None:

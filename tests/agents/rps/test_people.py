@@ -194,7 +194,7 @@ def test_a_reader_beaten_while_played_is_suspected_and_then_has_to_lead():
         top.observe(2)
         beaten += 1
         assert beaten < 20
-    assert top.suspect and beaten == 7  # its record (decayed by 0.99) reached -6
+    assert top.suspect and beaten == 8  # its record (decayed by 0.99) reached -7 (-7.7)
     for _ in range(5):  # level scores: the reader is no longer played
         assert not top.choose(meta_move=1, reader_move=1)
         top.observe(1)
