@@ -112,9 +112,16 @@ def test_fine_tuning_starts_from_a_saved_model(session, tmp_path):
     save_model_atomic(build_model("pilotnet"), base)
     update_card(base, architecture="pilotnet")
     out = tmp_path / "tuned.h5"
+    # A learning rate too small to move the weights: what is saved is the start, so it must
+    # be the base model's weights, not a fresh initialisation.
     result = train(TrainConfig((session,), epochs=1, out_path=out, batch_size=32,
-                               initial_model=base))  # fmt: skip
+                               initial_model=base, learning_rate=1e-9))  # fmt: skip
     assert result.card.details["fine_tuned_from"] == str(base) and out.exists()
+    start = [w.numpy() for w in load_model_checked(base).weights]
+    tuned = [w.numpy() for w in load_model_checked(out).weights]
+    fresh = [w.numpy() for w in build_model("pilotnet").weights]
+    assert max(float(np.abs(a - b).max()) for a, b in zip(start, tuned, strict=True)) < 1e-4
+    assert max(float(np.abs(a - b).max()) for a, b in zip(start, fresh, strict=True)) > 1e-2
 
 
 def test_cli_mirrored_strategy_trains_two_replicas_over_two_logical_cpus(session, tmp_path):
