@@ -304,7 +304,8 @@ class RaceScene(Scene):
         theme.draw_panel(surface, card, theme.PANEL, theme.ACCENT, radius=16, alpha=240)
         top = (card.x + 24, card.y + 34)
         theme.blit_text(surface, "RACE", top, theme.TITLE, theme.ACCENT, anchor="midleft")
-        count = f"{len(s.chosen)}/{MAX_CARS} cars"
+        most = min(MAX_CARS, len(s.entries))  # "of 5" would promise drivers that are not there
+        count = f"{len(s.chosen)} of {most} cars"
         at = (card.right - 24, card.y + 36)
         theme.blit_text(surface, count, at, theme.BODY, theme.TEXT_MUTED, anchor="midright")
         slot = 0
