@@ -50,7 +50,8 @@ BUILD_TEACHER_GAIN = TEACHER_GAIN
 BUILD_NEAR_VIEWS = 0.25  # share of recovery views near the pose (expert_recorder.recovery_offsets)
 BUILD_COMMAND = "python main.py build-models"
 # Every conv layer's filters relative to PilotNet's (agents.driving.models.ConvNetRecipe.width;
-# 1.0 is the paper's 24-36-48-64-64). See BUILD_NETWORK_CHOICE for the run that chose it.
+# 1.0 is the paper's 24-36-48-64-64). The model lab's run that chose a width other than the
+# paper's goes in BUILD_NETWORK_CHOICE (and the card's build.network_chosen_by).
 BUILD_WIDTH = 1.0
 BUILD_NETWORK_CHOICE = ""
 SPEED_EPOCHS = 30  # at most: the branch trains on cached features and stops early
@@ -73,10 +74,11 @@ class BuildRecipe:
     width: float = BUILD_WIDTH  # the network's conv widths (ConvNetRecipe.width)
 
     def network(self):
-        """The steering network's agents.driving.models.ConvNetRecipe."""
+        """The steering network's agents.driving.models.ConvNetRecipe; None at width 1.0
+        (the architecture's own PilotNet, built as before)."""
         from agents.driving.models import ConvNetRecipe
 
-        return ConvNetRecipe(width=self.width)
+        return None if self.width == 1.0 else ConvNetRecipe(width=self.width)
 
 
 @dataclass(frozen=True)
@@ -369,7 +371,7 @@ def build_default_model(
         },
         build={
             "command": BUILD_COMMAND,
-            "network_chosen_by": BUILD_NETWORK_CHOICE,
+            **({"network_chosen_by": BUILD_NETWORK_CHOICE} if BUILD_NETWORK_CHOICE else {}),
             "seconds": round(time.monotonic() - started),
             "recording_seconds": round(record_s),
         },
