@@ -167,8 +167,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--width",
         type=argtypes.number(0.05, 4.0),
         default=BUILD_WIDTH,
-        help=f"every conv layer's filters relative to PilotNet's (default {BUILD_WIDTH:g}, "
-        "chosen by the model lab: see the README's 'Rebuilding the models')",
+        help=f"every conv layer's filters relative to PilotNet's (default {BUILD_WIDTH:g}; "
+        "the README's 'Rebuilding the models' has what narrower builds measured)",
     )
     b.add_argument(
         "--speed-epochs",
