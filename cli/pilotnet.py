@@ -15,6 +15,7 @@ from agents.driving.build import (
     BUILD_TIGHT_TRACKS,
     BUILD_TIME_LIMIT_S,
     BUILD_TRAIN_SEEDS,
+    BUILD_WIDTH,
     SPEED_EPOCHS,
 )
 from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
@@ -161,6 +162,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=BUILD_TEACHER_GAIN,
         help="how much harder than the reference expert the recorded expert steers back to "
         "the lane centre (its labels teach the model)",
+    )
+    b.add_argument(
+        "--width",
+        type=argtypes.number(0.05, 4.0),
+        default=BUILD_WIDTH,
+        help=f"every conv layer's filters relative to PilotNet's (default {BUILD_WIDTH:g}; "
+        "the README's 'Rebuilding the models' has what narrower builds measured)",
     )
     b.add_argument(
         "--speed-epochs",
@@ -312,6 +320,7 @@ def run_build_models(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         speed_epochs=args.speed_epochs,
         teacher_gain=args.teacher_gain,
+        width=args.width,
     )
     work = Path(args.work) if args.work else None
     if args.speed_only:

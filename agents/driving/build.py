@@ -49,6 +49,11 @@ BUILD_LOOK = "mixed"
 BUILD_TEACHER_GAIN = TEACHER_GAIN
 BUILD_NEAR_VIEWS = 0.25  # share of recovery views near the pose (expert_recorder.recovery_offsets)
 BUILD_COMMAND = "python main.py build-models"
+# Every conv layer's filters relative to PilotNet's (agents.driving.models.ConvNetRecipe.width;
+# 1.0 is the paper's 24-36-48-64-64). The model lab's run that chose a width other than the
+# paper's goes in BUILD_NETWORK_CHOICE (and the card's build.network_chosen_by).
+BUILD_WIDTH = 1.0
+BUILD_NETWORK_CHOICE = ""
 SPEED_EPOCHS = 30  # at most: the branch trains on cached features and stops early
 
 
@@ -66,6 +71,14 @@ class BuildRecipe:
     jobs: int = 2
     speed_epochs: int = SPEED_EPOCHS  # 0: a steering-only model
     teacher_gain: float = BUILD_TEACHER_GAIN
+    width: float = BUILD_WIDTH  # the network's conv widths (ConvNetRecipe.width)
+
+    def network(self):
+        """The steering network's agents.driving.models.ConvNetRecipe; None at width 1.0
+        (the architecture's own PilotNet, built as before)."""
+        from agents.driving.models import ConvNetRecipe
+
+        return None if self.width == 1.0 else ConvNetRecipe(width=self.width)
 
 
 @dataclass(frozen=True)
@@ -210,7 +223,7 @@ def train_speed_stage(
 
 STEERING_STAGE_KEYS = (
     "epochs", "best_val_loss", "training_seconds", "history", "frames", "batch_size",
-    "flip_prob", "lr_decay", "fine_tuned_from", "created", "steering_calibration",
+    "flip_prob", "lr_decay", "fine_tuned_from", "created", "steering_calibration", "network",
 )  # fmt: skip
 
 
@@ -316,6 +329,7 @@ def build_default_model(
             seed=recipe.seed,
             time_limit_s=recipe.time_limit_s,
             flip_prob=BUILD_FLIP_PROB,
+            network=recipe.network(),
         )
         result = train(config, progress=progress, extra_callbacks=extra_callbacks)
         calibration = calibrate_steering(out, [r.out_dir for r in recorded])
@@ -357,6 +371,7 @@ def build_default_model(
         },
         build={
             "command": BUILD_COMMAND,
+            **({"network_chosen_by": BUILD_NETWORK_CHOICE} if BUILD_NETWORK_CHOICE else {}),
             "seconds": round(time.monotonic() - started),
             "recording_seconds": round(record_s),
         },

@@ -84,6 +84,27 @@ class ConvNetRecipe:
         return [(max(1, round(f * self.width)), k, s) for f, k, s in rows]
 
 
+def network_from_card(card: dict, where: str = "model card") -> ConvNetRecipe | None:
+    """The ConvNetRecipe a model card names under "network" (a lab variant, or a default
+    model built narrower than PilotNet); None when it names none (the architecture's own).
+    A value that is not a recipe raises UserFacingError naming `where`."""
+    from dataclasses import fields
+
+    raw = card.get("network")
+    if raw is None:
+        return None
+    known = {f.name for f in fields(ConvNetRecipe)}
+    if not isinstance(raw, dict):
+        raise UserFacingError(f'{where}: "network" must be a JSON object of {", ".join(known)}')
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known}
+    try:
+        recipe = ConvNetRecipe(**values)
+        recipe.layers()  # wrong types fail here, not in Keras
+    except (TypeError, ValueError) as e:
+        raise UserFacingError(f'{where}: bad "network" ({e})') from e
+    return recipe
+
+
 def pilotnet_from(recipe: ConvNetRecipe, spec: InputSpec | None = None) -> keras.Model:
     """A PilotNet-shaped model built from `recipe` (ConvNetRecipe() is `pilotnet()`'s model:
     same layers, names and shapes). A recipe whose feature map shrinks to nothing raises

@@ -15,7 +15,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -213,8 +213,11 @@ def make_strategy(name: str = "default", devices: list[str] | None = None):
     raise UserFacingError(f"unknown strategy {name!r} (choose {', '.join(STRATEGIES)})")
 
 
-def _initial(initial_model: str | os.PathLike[str], arch: str | None) -> tuple[Any, str, InputSpec]:
-    """(model, arch, spec) of a saved model to fine-tune; a clear error when it cannot be.
+def _initial(
+    initial_model: str | os.PathLike[str], arch: str | None
+) -> tuple[Any, str, InputSpec, Any]:
+    """(model, arch, spec, network) of a saved model to fine-tune (network: the
+    ConvNetRecipe its card names, or None); a clear error when it cannot be.
 
     The model must be a driving model (one image in, one number out, matching its card) of
     an architecture this app builds; asking for another architecture is an error naming both.
@@ -237,10 +240,17 @@ def _initial(initial_model: str | os.PathLike[str], arch: str | None) -> tuple[A
             f"(or give --arch {own}) to fine-tune it, or train a new {arch} model"
         )
     # The weights must fit the architecture the card names (checked before any data loads).
-    from agents.driving.models import output_count, speed_far_rows, with_speed_head
+    from agents.driving.models import (
+        network_from_card,
+        output_count,
+        pilotnet_from,
+        speed_far_rows,
+        with_speed_head,
+    )
 
     theirs = [tuple(w.shape) for w in model.get_weights()]
-    reference = ARCHITECTURES[own](spec)
+    network = network_from_card(card, str(initial_model)) if own == "pilotnet" else None
+    reference = pilotnet_from(network, spec) if network is not None else ARCHITECTURES[own](spec)
     if output_count(model) == 2:  # its own kind of speed branch (older ones read no far rows)
         reference = with_speed_head(reference, speed_far_rows(model))
     ours = [tuple(v.shape) for v in reference.weights]
@@ -249,7 +259,7 @@ def _initial(initial_model: str | os.PathLike[str], arch: str | None) -> tuple[A
             f"{initial_model}: its weights do not fit the {own} architecture with input "
             f"{spec.shape} that its card names; cannot fine-tune it"
         )
-    return model, own, spec
+    return model, own, spec, network
 
 
 def speed_outputs_card() -> dict:
@@ -273,6 +283,7 @@ class Start:
     spec: InputSpec
     speed: bool
     speed_head: bool = False  # the start model has one: it may see data without speeds
+    network: Any = None  # the ConvNetRecipe of a narrower PilotNet to fine-tune (its card's)
 
 
 @dataclass(frozen=True)
@@ -294,9 +305,9 @@ def start_of(config: TrainConfig) -> Start:
     from agents.driving.models import DEFAULT_ARCHITECTURE, output_count
 
     if config.initial_model is not None:
-        model, arch, spec = _initial(config.initial_model, config.arch)
+        model, arch, spec, network = _initial(config.initial_model, config.arch)
         speed_head = output_count(model) == 2
-        return Start(model, arch, spec, config.speed or speed_head, speed_head)
+        return Start(model, arch, spec, config.speed or speed_head, speed_head, network)
     arch = config.arch or DEFAULT_ARCHITECTURE
     return Start(None, arch, spec_for(arch), config.speed)
 
@@ -371,10 +382,15 @@ def build(config: TrainConfig, start: Start, train_batches: int) -> Any:
     )
 
     if start.model is not None:
-        model = build_model(
-            start.arch, start.spec, speed=output_count(start.model) == 2,
-            far_rows=speed_far_rows(start.model),
-        )  # fmt: skip
+        if start.network is not None:  # the same narrower PilotNet, not the paper's
+            model = pilotnet_from(start.network, start.spec)
+            if output_count(start.model) == 2:
+                model = with_speed_head(model, speed_far_rows(start.model))
+        else:
+            model = build_model(
+                start.arch, start.spec, speed=output_count(start.model) == 2,
+                far_rows=speed_far_rows(start.model),
+            )  # fmt: skip
         model.set_weights(start.model.get_weights())
         if start.speed:
             model = with_speed_head(model)  # a no-op when it has one already
@@ -396,6 +412,8 @@ def describe(
     config: TrainConfig, start: Start, data: TrainingData, model: Any, dist: Any
 ) -> Callable[[FitOutcome, Path], ModelCard]:
     """The card maker atomic_fit calls once the fit finished."""
+
+    network = config.network or start.network
 
     def card(outcome: FitOutcome, checkpoint: Path) -> ModelCard:
         table, pipes = data.table, data.pipes
@@ -433,6 +451,8 @@ def describe(
                 ),
                 "recovery_views": data.recovery_frames,
                 "config": config.to_dict(),
+                # The PilotNet-shaped recipe it was built from (fine-tunes check against it).
+                **({"network": asdict(network)} if network is not None else {}),
                 **({"focus": data.focused} if data.focused is not None else {}),
                 **({"outputs": speed_outputs_card()} if start.speed else {}),
             },

@@ -40,3 +40,10 @@ def test_the_build_drives_left_and_right_bends_in_equal_measure():
             metres[left] += track.length
         # Each group within 15 % (as generated, the gentle tracks were 2.1 : 1 left).
         assert metres[True] == pytest.approx(metres[False], rel=0.15)
+
+
+def test_the_build_width_scales_every_conv_layer_and_1_is_the_papers_pilotnet():
+    assert BuildRecipe(width=1.0).network() is None  # built by the architecture's own function
+    narrow = BuildRecipe(width=0.5).network()
+    assert [f for f, _, _ in narrow.layers()] == [12, 18, 24, 32, 32]
+    assert [(k, s) for _, k, s in narrow.layers()] == [(5, 2), (5, 2), (5, 2), (3, 1), (3, 1)]

@@ -11,9 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.driving.models import build_model
+from agents.driving.models import ConvNetRecipe, build_model, network_from_card
 from agents.driving.train import TrainConfig, check_devices, train, update_card
-from agents.modelio import ModelFileError, load_model_checked, read_card, save_model_atomic
+from agents.modelio import (
+    ModelFileError,
+    load_model_checked,
+    read_card,
+    save_model_atomic,
+    write_card,
+)
 from agents.training import CARD_SCHEMA_VERSION, Phase, TrainingCancelled, read_model_card
 from game.errors import UserFacingError
 from tests.agents.driving.tiny_session import make_tiny_session
@@ -122,6 +128,34 @@ def test_fine_tuning_starts_from_a_saved_model(session, tmp_path):
     fresh = [w.numpy() for w in build_model("pilotnet").weights]
     assert max(float(np.abs(a - b).max()) for a, b in zip(start, tuned, strict=True)) < 1e-4
     assert max(float(np.abs(a - b).max()) for a, b in zip(start, fresh, strict=True)) > 1e-2
+
+
+def test_a_narrow_network_records_its_recipe_and_can_be_fine_tuned(session, tmp_path):
+    """A PilotNet built narrower (the default model's build may be) names its recipe in its
+    card, so a fine-tune checks the weights against that recipe, not the paper's widths."""
+    narrow = tmp_path / "narrow.h5"
+    recipe = ConvNetRecipe(width=0.5)
+    train(TrainConfig((session,), "pilotnet", epochs=1, out_path=narrow, batch_size=32,
+                      network=recipe))  # fmt: skip
+    card = read_card(narrow)
+    assert network_from_card(card) == recipe and card["params"] < 252_219
+    out = tmp_path / "tuned.h5"
+    result = train(TrainConfig((session,), epochs=1, out_path=out, batch_size=32,
+                               initial_model=narrow))  # fmt: skip
+    assert result.card.details["fine_tuned_from"] == str(narrow) and out.exists()
+    # Without the recipe the card names the paper's PilotNet, which these weights do not fit.
+    card.pop("network")
+    write_card(narrow, card)
+    with pytest.raises(ModelFileError, match="do not fit the pilotnet architecture"):
+        train(TrainConfig((session,), epochs=1, out_path=out, initial_model=narrow))
+
+
+def test_a_card_with_a_broken_network_recipe_is_one_clear_line():
+    with pytest.raises(UserFacingError, match='m.h5: bad "network"'):
+        network_from_card({"network": {"width": "wide"}}, "m.h5")
+    with pytest.raises(UserFacingError, match='m.h5: "network" must be a JSON object'):
+        network_from_card({"network": [1, 2]}, "m.h5")
+    assert network_from_card({}) is None
 
 
 def test_cli_mirrored_strategy_trains_two_replicas_over_two_logical_cpus(session, tmp_path):
