@@ -18,6 +18,19 @@ if TYPE_CHECKING:
     from game.app import App
 
 
+TYPING_KEYS = {
+    pygame.K_ESCAPE: "cancel",
+    pygame.K_RETURN: "commit",
+    pygame.K_KP_ENTER: "commit",
+    pygame.K_BACKSPACE: "erase",
+}
+
+
+def typing_key(event: pygame.event.Event) -> str | None:
+    """What a key press does to a line being typed: "cancel", "commit", "erase" or None."""
+    return TYPING_KEYS.get(event.key) if event.type == pygame.KEYDOWN else None
+
+
 class Scene:
     scene_name: str = ""  # set by @register_scene
     title: str = ""  # the help overlay's heading; defaults to the menu label

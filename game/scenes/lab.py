@@ -20,7 +20,7 @@ from game.render.scatter import draw_scatter
 from game.render.table import Cell, Column, Table, fit_text
 from game.render.widgets import MenuItem, MenuList
 from game.scenes import register_scene
-from game.scenes.base import Scene
+from game.scenes.base import Scene, typing_key
 from game.scenes.result_card import wrap
 from game.sessions.lab import LabSession, VariantRow
 from game.sessions.lab_edit import SpecEditor
@@ -151,12 +151,10 @@ class LabScene(Scene):
                     ed.type_text(event.text)
             elif event.type == pygame.KEYDOWN:
                 self._opening = ""
-                if event.key == pygame.K_ESCAPE:
-                    ed.cancel_typing()
-                elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-                    ed.commit()
-                elif event.key == pygame.K_BACKSPACE:
-                    ed.backspace()
+                actions = {"cancel": ed.cancel_typing, "commit": ed.commit, "erase": ed.backspace}
+                act = actions.get(typing_key(event))
+                if act is not None:
+                    act()
                 if ed.typing is None:
                     pygame.key.stop_text_input()
             return

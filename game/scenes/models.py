@@ -27,7 +27,7 @@ from game.render.hud import autonomy_color
 from game.render.table import Cell, Column, Table, fit_text
 from game.render.widgets import Button
 from game.scenes import register_scene
-from game.scenes.base import Scene
+from game.scenes.base import Scene, typing_key
 from game.scenes.result_card import draw_result_card, grade_color
 from game.sessions.grades import Grade, legend
 from game.sessions.model_export import CHOICES as EXPORT_CHOICES
@@ -254,12 +254,14 @@ class ModelsScene(Scene):
             st.type_text(event.text)
         elif event.type == pygame.KEYDOWN:
             st.key_pressed()
-            if event.key == pygame.K_ESCAPE:
-                st.cancel_rename()
-            elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-                st.commit_rename()
-            elif event.key == pygame.K_BACKSPACE:
-                st.backspace()
+            actions = {
+                "cancel": st.cancel_rename,
+                "commit": st.commit_rename,
+                "erase": st.backspace,
+            }
+            act = actions.get(typing_key(event))
+            if act is not None:
+                act()
 
     def _export_event(self, event: pygame.event.Event) -> None:
         st = self.state
