@@ -6,29 +6,18 @@ import pytest
 
 from agents.lab.runner import run_lab
 from agents.lab.spec import load_spec
+from tests.agents.lab.tiny_specs import TINY_RPS_SPEC
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("ray") is None,
     reason="Ray is not installed (pip install '.[cluster]' to run the cluster test)",
 )
 
-SPEC = """
-name = "tiny rps on ray"
-task = "rps"
-[base]
-units = 3
-epochs = 1
-[vary]
-window = [3, 4]
-[eval]
-games = 8
-rounds = 12
-"""
 
 
 def test_variants_run_as_ray_tasks_and_land_like_a_local_run(tmp_path):
     path = tmp_path / "spec.toml"
-    path.write_text(SPEC)
+    path.write_text(TINY_RPS_SPEC)
     seen = []
     records = run_lab(load_spec(path), tmp_path / "run", cluster="local", progress=seen.append)
     assert [r["knobs"]["window"] for r in records] == [3, 4]

@@ -14,6 +14,7 @@ from agents.modelio import card_path, read_card
 from game.paths import shipped_models_dir, user_dir
 from game.sessions.lab import LabSession
 from game.workers import Worker
+from tests.agents.lab.tiny_specs import TINY_RPS_SPEC
 
 SPEC = """
 name = "dropout mini"
@@ -22,18 +23,6 @@ description = "test preset"
 seeds = [0, 1]
 [vary]
 dropout = [0.0, 0.5]
-"""
-RPS_SPEC = """
-name = "rps mini"
-task = "rps"
-[base]
-units = 3
-epochs = 1
-[vary]
-window = [3, 4]
-[eval]
-games = 8
-rounds = 12
 """
 
 
@@ -101,7 +90,7 @@ def test_a_bad_preset_is_listed_with_its_error_and_does_not_run(tmp_path):
 
 
 def test_a_run_streams_each_variant_into_the_rows(tmp_path):
-    s = LabSession([preset(tmp_path, RPS_SPEC)], workers=1)
+    s = LabSession([preset(tmp_path, TINY_RPS_SPEC)], workers=1)
     assert [r.status for r in s.rows] == ["queued", "queued"]
     s.start()
     seen = set()
@@ -274,7 +263,7 @@ def test_without_two_measured_points_the_saliency_view_says_what_is_missing(tmp_
 
 
 def test_rps_presets_have_no_saliency_view(tmp_path):
-    s = LabSession([preset(tmp_path, RPS_SPEC)])
+    s = LabSession([preset(tmp_path, TINY_RPS_SPEC)])
     for _ in range(6):
         s.next_view()
         assert not s.showing_saliency

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from game.sessions.rps import ArenaSession, Phase
-
-
-def settle(session, done, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "timed out waiting for the session's workers"
-        session.update(1 / 60)
-        time.sleep(0.002)
+from tests.game.sessions.settle import settle
 
 
 def play_rounds(s: ArenaSession, moves: list[int]) -> None:

@@ -8,8 +8,6 @@ AI vs AI says the same for both sides."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -19,6 +17,7 @@ from game.sessions import rps_agents
 from game.sessions.rps import ArenaSession, Phase, VersusSession, explain
 from game.sessions.rps_arena import CHANCE_SERIES
 from game.sim.rps import MOVE_NAMES, beats
+from tests.game.sessions.settle import settle
 
 # Each round the fake agent predicts the person will play GUESSES[k] and plays the counter.
 GUESSES = [0, 0, 1, 2, 2, 1, 0, 2]
@@ -63,12 +62,6 @@ class Explainer(Agent):
         return self._why if self.explains else None
 
 
-def settle(session, done, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "timed out waiting for the session's workers"
-        session.update(1 / 60)
-        time.sleep(0.002)
 
 
 def play(session: ArenaSession, move: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -23,6 +22,7 @@ from game.sessions.rps import (
 )
 from game.sessions.rps_arena import AVERAGE_SERIES, CHANCE_SERIES
 from game.sessions.tournament import TournamentSession, matches_in
+from tests.game.sessions.settle import settle
 
 
 class Notices(list):
@@ -32,13 +32,6 @@ class Notices(list):
         self.append((text, kind))
 
 
-def settle(session, done, timeout: float = 20.0) -> None:
-    """Step the session (1/60 s per step) until `done()` holds (its workers finished)."""
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "timed out waiting for the session's workers"
-        session.update(1 / 60)
-        time.sleep(0.002)
 
 
 def test_sessions_import_no_pygame():
