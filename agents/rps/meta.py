@@ -463,7 +463,8 @@ class MetaAgent(Agent):
     """An agent played by a MetaPlayer; `extra_sources()` adds opponent predictors.
 
     With `reads_people`, a habit reader sits on top (agents.rps.habits.ReaderOverMeta): its
-    reply is played instead of the meta layer's move while its decayed score leads.
+    reply is played unless the meta layer's decayed score clearly leads, or the reader has
+    been beaten while played (a program reading it).
     `habit_prior` starts the reader from pooled habits: what people do on average (the
     default) or everyone's saved games (Veteran)."""
 
