@@ -246,7 +246,10 @@ class LabScene(Scene):
         theme.blit_text(surface, "FINDING", (text_rect.x + 14, text_rect.y + 18), theme.SMALL,
                         theme.ACCENT, "midleft")  # fmt: skip
         ty = text_rect.y + 36
-        text = s.finding() or "Run the preset (Enter) to measure its variants."
+        idle = "Run the preset (Enter) to measure its variants."
+        if s.presets and s.preset.error:
+            idle = "This spec cannot run: fix the file named above in a text editor."
+        text = s.finding() or idle
         for line in wrap(text, text_rect.w - 28, theme.SMALL):
             if ty > text_rect.bottom - 20:
                 break

@@ -99,3 +99,26 @@ def test_the_saliency_view_shows_both_panels_inside_the_window(app, lab, size):
         assert np.array_equal(pixels[:100], picture.frame[:100])
         assert not np.array_equal(pixels[100:, 200:], picture.frame[100:, 200:])
     assert [p.caption for p in lab.panels] == ["BASE", "BEST"]
+
+
+def test_a_broken_spec_says_it_cannot_run_instead_of_inviting_a_run(tmp_path, monkeypatch):
+    import pygame
+
+    from game.app import App
+    from game.scenes.lab import LabScene
+
+    monkeypatch.setenv("NEURAL_ARCADE_HOME", str(tmp_path))
+    specs = tmp_path / "lab-specs"
+    specs.mkdir()
+    (specs / "broken-mine.toml").write_text('name = "broken"\ntask = "driving"\n'
+                                           "[vary]\ndropout = [1.5]\n")  # fmt: skip
+    app = App(headless=True)
+    scene = LabScene(app)
+    s = scene.session
+    s.select(next(i for i, p in enumerate(s.presets) if p.error))
+    drawn: list[str] = []
+    monkeypatch.setattr("game.scenes.lab.wrap", lambda text, *a: drawn.append(text) or [text])
+    scene.draw(pygame.Surface((1280, 800)))
+    assert "vary.dropout: 1.5 is out of range" in s.preset.error
+    assert any("cannot run" in t for t in drawn)
+    assert not any("Run the preset" in t for t in drawn)
