@@ -1,12 +1,12 @@
 """Foreign-format data on the road: the shipped model fine-tuned on an imported Udacity folder
 and on an imported Donkey tub, driven closed loop on held-out tracks.
 
-    python -m bench.imported_data [--tracks gen:1007 gen:1009] [--epochs 1] [--teacher-gain 2.5]
+    python -m bench.imported_data [--tracks gen:1007 gen:1009] [--epochs 1]
                                   [--eval gen:5000 gen:5001 gen:5002] [--laps 1] [--work DIR]
 
 1. The expert drives the data tracks (training tracks of the shipped model) with recovery
-   views, as `record` does, pulling back to the lane as hard as the build's teacher
-   (--teacher-gain; a softer teacher's labels unlearn the shipped model's grip on the line).
+   views, as `record` does, pulling back to the lane as the build's teacher does
+   (expert.TEACHER; a softer teacher's labels unlearn the shipped model's grip on the line).
 2. Each session is written as a Udacity folder (export-data: center = the driven frame,
    left/right = the recovery views displaced furthest left/right, no header, absolute paths,
    mph) and as a Donkey tub (every row, the road window at 160x120).
@@ -40,13 +40,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eval", nargs="+", default=list(EVAL_TRACKS), help="held-out tracks")
     parser.add_argument("--laps", type=int, default=1, help="laps per held-out track")
     parser.add_argument("--epochs", type=int, default=1, help="fine-tune epochs (the app's: 1)")
-    parser.add_argument(
-        "--teacher-gain",
-        type=float,
-        default=2.5,
-        help="the recording expert's pull back to the lane (default 2.5: expert.TEACHER_GAIN, "
-        "what the shipped model was built with; 1.0 is the reference expert's)",
-    )
     parser.add_argument("--jobs", type=int, default=2, help="evaluation worker processes")
     parser.add_argument("--work", help="keep the data and models here (default: temp)")
     args = parser.parse_args(argv)
@@ -61,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
 def run(args: argparse.Namespace, work: Path) -> None:
     from agents.driving.cnn_driver import default_model_path
     from agents.driving.compare import EXPERT, EvalJob, run_jobs
+    from agents.driving.expert import TEACHER
     from agents.driving.expert_recorder import ExpertRecording, record_expert
     from agents.driving.formats import donkey, udacity
     from agents.driving.formats.importer import ImportOptions, import_dataset
@@ -73,7 +67,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
         session = work / "recorded" / name
         recipe = ExpertRecording(
             track, 1, session, look="mixed", rate_hz=RATE_HZ, seed=k, recovery=True,
-            feedback_gain=args.teacher_gain,
+            pursuit=TEACHER,
         )  # fmt: skip
         record_expert(recipe)
         recorded.append(session)

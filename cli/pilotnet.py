@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from agents.driving.build import (
     BUILD_EPOCHS,
     BUILD_LAPS,
     BUILD_RATE_HZ,
-    BUILD_TEACHER_GAIN,
+    BUILD_TEACHER,
     BUILD_TIGHT_TRACKS,
     BUILD_TIME_LIMIT_S,
     BUILD_TRAIN_SEEDS,
     BUILD_WIDTH,
     SPEED_EPOCHS,
+    SPEED_QUANTILE,
 )
 from agents.driving.models import ARCHITECTURE_NAMES, DEFAULT_ARCHITECTURE
 from agents.training import (
@@ -159,9 +161,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument(
         "--teacher-gain",
         type=argtypes.number(0.1, 10.0),
-        default=BUILD_TEACHER_GAIN,
-        help="how much harder than the reference expert the recorded expert steers back to "
-        "the lane centre (its labels teach the model)",
+        default=BUILD_TEACHER.feedback_gain,
+        help="how hard the recorded expert steers back to the lane centre, times the "
+        f"reference expert's pull (default {BUILD_TEACHER.feedback_gain:g}; its labels teach "
+        "the model)",
+    )
+    b.add_argument(
+        "--teacher-lookahead",
+        type=argtypes.number(0.5, 50.0),
+        default=BUILD_TEACHER.lookahead_min_m,
+        help="metres ahead (at a standstill, plus "
+        f"{BUILD_TEACHER.lookahead_per_mps:g} m per m/s) of the point the recorded expert "
+        f"steers for (default {BUILD_TEACHER.lookahead_min_m:g}; the reference expert's is "
+        "4 + 0.35 m per m/s)",
     )
     b.add_argument(
         "--width",
@@ -175,6 +187,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         type=argtypes.whole(0, 1000),
         default=SPEED_EPOCHS,
         help="epochs of the speed stage (racing expert data, steering frozen); 0 skips it",
+    )
+    b.add_argument(
+        "--speed-quantile",
+        type=argtypes.number(0.0, 0.99),
+        default=SPEED_QUANTILE,
+        help="the quantile of the racing expert's speed the speed output learns "
+        f"(default {SPEED_QUANTILE:g}; 0: their mean)",
     )
     b.add_argument(
         "--speed-only",
@@ -319,7 +338,12 @@ def run_build_models(args: argparse.Namespace) -> int:
         seed=args.seed,
         jobs=args.jobs,
         speed_epochs=args.speed_epochs,
-        teacher_gain=args.teacher_gain,
+        speed_quantile=args.speed_quantile or None,
+        teacher=replace(
+            BUILD_TEACHER,
+            feedback_gain=args.teacher_gain,
+            lookahead_min_m=args.teacher_lookahead,
+        ),
         width=args.width,
     )
     work = Path(args.work) if args.work else None

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.driving.expert import FEEDBACK_GAIN, ExpertDriver, expert_steering_from_pose
+from agents.driving.expert import REFERENCE, ExpertDriver, Pursuit, expert_steering_from_pose
 from agents.driving.loop import DrivingLoop
 from agents.driving.racing import RacingExpert
 from agents.driving.recording_log import LogRow
@@ -104,10 +104,10 @@ class _ExpertSamples:
     It renders its own views (the look changes per sample), so the loop needs no camera."""
 
     def __init__(self, rec: Recorder, cams: dict, rng: np.random.Generator, recovery: bool,
-                 views_per_sample: int, feedback_gain: float = FEEDBACK_GAIN,
+                 views_per_sample: int, pursuit: Pursuit = REFERENCE,
                  near_share: float = 0.0) -> None:  # fmt: skip
         self.rec = rec
-        self.feedback_gain = feedback_gain
+        self.pursuit = pursuit
         self.near_share = near_share
         self.cams = cams
         self.looks = list(cams)
@@ -133,7 +133,7 @@ class _ExpertSamples:
             offset, heading_error, self.hint = view_metrics(track, vx, vy, vyaw, self.hint)
             label = expert_steering_from_pose(
                 track, vx, vy, vyaw, st.speed, hint=self.hint, params=world.car.params,
-                feedback_gain=self.feedback_gain,
+                pursuit=self.pursuit,
             )
             view = LogRow(
                 steering=label, throttle=st.throttle, speed=st.speed, lane_offset=offset,
@@ -155,10 +155,10 @@ class ExpertRecording:
     recovery / views_per_sample: displaced-camera views per sample, labelled exactly.
     race: the racing expert drives (its own throttle and brakes, as fast as the grip allows)
     instead of the lane-keeping expert at cruise: data for a speed-aware model.
-    feedback_gain: how hard the lane-keeping expert steers back to the lane centre, in the
-    drive and in every label (with `race` the racing expert drives, and its views are labelled
-    by the reference expert). A stiffer teacher than the reference (expert.TEACHER_GAIN)
-    gives a CNN a steeper pull back: its small errors then leave less offset.
+    pursuit: how the lane-keeping expert steers back to the lane centre, in the drive and in
+    every label (with `race` the racing expert drives, and its views are labelled by the
+    reference expert). The teacher (expert.TEACHER) pulls back sooner and harder than the
+    reference: it keeps a tighter line, and a CNN's small errors leave less offset.
     near_share: the share of recovery views that are near ones (see `recovery_offsets`).
     """
 
@@ -171,7 +171,7 @@ class ExpertRecording:
     recovery: bool = True
     views_per_sample: int = 2
     race: bool = False
-    feedback_gain: float = FEEDBACK_GAIN
+    pursuit: Pursuit = REFERENCE
     near_share: float = 0.0
 
     def with_(self, **changes) -> ExpertRecording:
@@ -197,7 +197,7 @@ def record_expert(
     looks = list(LOOKS) if look == "mixed" else [look]
     params = CameraParams()
     cams = {name: Dashcam(track, params, look=name, seed=r.seed) for name in looks}
-    expert = RacingExpert() if r.race else ExpertDriver(r.feedback_gain)
+    expert = RacingExpert() if r.race else ExpertDriver(r.pursuit)
     world = World(track, start_speed=CarParams().default_cruise)
     expert.reset(world)
     total_m = laps * track.length
@@ -206,7 +206,7 @@ def record_expert(
     with Recorder(r.out_dir, params, track.name, look, r.rate_hz, source="expert") as rec:
         samples = _ExpertSamples(
             rec, cams, np.random.default_rng(r.seed), r.recovery, r.views_per_sample,
-            FEEDBACK_GAIN if r.race else r.feedback_gain, r.near_share,
+            REFERENCE if r.race else r.pursuit, r.near_share,
         )
         loop = DrivingLoop(world, expert, recorder=samples)
         while world.laps < laps and world.steps < max_steps:

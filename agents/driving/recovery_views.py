@@ -8,9 +8,8 @@ labels each with the person's steering plus the correction the expert would add 
     label = steering + expert(displaced pose) - expert(true pose), clipped to [-1, 1]
 
 so the person's own style (how early they turn in) stays and only the way back is added. The
-expert is the stiffer teacher (expert.TEACHER_GAIN) the default `build-models` labels with,
-so a fine-tune of the shipped model learns the same pull back to the lane: with the
-reference expert's softer pull, a fine-tune on a sloppy driver's 5 minutes went from 0.11 m
+expert pulls back 2.5x as hard as the reference expert (VIEW_PURSUIT): with the reference's
+softer pull, a fine-tune of the shipped model on a sloppy driver's 5 minutes went from 0.11 m
 to 0.20 m mean |offset| and 2 interventions.
 
 The views are a derived session in `<session>/recovery_views/` (its own meta.json, log.csv
@@ -43,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.driving.expert import Pursuit
 from agents.driving.formats.common import imported_origin
 from agents.driving.recording_log import COLUMNS, FRAMES_DIR, LOG_NAME, META_NAME, LogRow
 from agents.driving.recording_reader import load_session, summarize_session
@@ -56,6 +56,11 @@ STAMP_NAME = "stamp.json"
 RECIPE_VERSION = 2  # bump when labels or views change: every cached folder is then rebuilt
 PERSON_SOURCES = ("human", "takeover")
 POSE_COLUMNS = ("x", "y", "yaw", "speed")  # what a view is rendered and labelled from
+# The correction's expert: the reference's law with 2.5x its pull. Not the build's teacher
+# (expert.TEACHER): its nearer pursuit point puts the wheel at full lock a few decimetres off
+# the line, and a view's correction, the difference of two such labels, would then vanish for
+# the rows of a person who drove there.
+VIEW_PURSUIT = Pursuit(feedback_gain=2.5)
 DEFAULT_VIEWS_PER_SAMPLE = 2
 DEFAULT_SEED = 0
 WORKERS = 2
@@ -175,7 +180,7 @@ def _render_task(task: _Task) -> list[list[str]]:
     """Render and save the views of `task`'s rows; their log rows (COLUMNS order)."""
     from PIL import Image
 
-    from agents.driving.expert import TEACHER_GAIN, expert_steering_from_pose
+    from agents.driving.expert import expert_steering_from_pose
     from agents.driving.expert_recorder import displaced_pose, recovery_offsets, view_metrics
 
     track = task.track
@@ -184,14 +189,12 @@ def _render_task(task: _Task) -> list[list[str]]:
     for row_no, look, x, y, yaw, speed, steering, throttle, t in task.rows:
         cam = _dashcam(track, look, task.camera)
         rng = np.random.default_rng([task.seed, row_no])
-        base = expert_steering_from_pose(
-            track, x, y, yaw, speed, hint=hint, feedback_gain=TEACHER_GAIN
-        )
+        base = expert_steering_from_pose(track, x, y, yaw, speed, hint=hint, pursuit=VIEW_PURSUIT)
         for k, (dx, dyaw) in enumerate(recovery_offsets(rng, task.views_per_sample)):
             vx, vy, vyaw = displaced_pose(x, y, yaw, dx, dyaw)
             offset, heading_error, hint = view_metrics(track, vx, vy, vyaw, hint)
             expert = expert_steering_from_pose(
-                track, vx, vy, vyaw, speed, hint=hint, feedback_gain=TEACHER_GAIN
+                track, vx, vy, vyaw, speed, hint=hint, pursuit=VIEW_PURSUIT
             )
             label = min(max(steering + expert - base, -1.0), 1.0)
             rel = f"{FRAMES_DIR}/{row_no:06d}-{k}.png"

@@ -35,11 +35,23 @@ FEATURE_BATCH = 512  # frames per forward pass when the features are computed
 @dataclass
 class SpeedHeadResult:
     model_path: Path
-    best_val_loss: float  # mean squared error of speed / SPEED_SCALE
+    best_val_loss: float  # the loss (pinball or squared error) of speed / SPEED_SCALE
     epochs_run: int
     seconds: float  # training, after the features were computed
     feature_seconds: float
     restarts: list[float]  # each start's best validation loss; the lowest is kept
+    quantile: float | None = None  # the quantile the branch learned (None: the mean)
+
+
+def pinball_loss(quantile: float):
+    """The loss whose minimum is the `quantile` of the label given the input."""
+    import keras
+
+    def loss(y_true, y_pred):
+        error = y_true - y_pred
+        return keras.ops.mean(keras.ops.maximum(quantile * error, (quantile - 1.0) * error), -1)
+
+    return loss
 
 
 def _head_on(full, feature_dim: int, crop_shape: tuple[int, ...]):
@@ -66,12 +78,14 @@ def train_speed_head(
     extra_callbacks: Callable[[], list] | None = None,
     patience: int = PATIENCE,
     restarts: int = RESTARTS,
+    quantile: float | None = None,
 ) -> SpeedHeadResult:
     """Give the model at `model_path` a new speed branch (with its far-road convolutions)
     learned from `sessions`' speed labels; its steering weights stay exactly as they are.
     `restarts` branches start from seeds seed, seed + 1, ...; the one with the lowest
-    validation loss is kept. Writes the model and its card (keeping the card's other
-    entries) in place."""
+    validation loss is kept. `quantile`: the share of the racing expert's speeds at a frame
+    the branch's speed is above (None: their mean, by mean squared error). Writes the model
+    and its card (keeping the card's other entries) in place."""
     import keras
 
     from agents.driving.cnn_driver import load_driving_model
@@ -128,7 +142,8 @@ def train_speed_head(
             keras.utils.set_random_seed(seed + attempt)
             full = with_speed_head(steering_part(loaded), SPEED_FAR_ROWS)
         head = _head_on(full, feats.shape[1], crops.shape[1:])
-        head.compile(keras.optimizers.Adam(1e-3), "mse")
+        head.compile(keras.optimizers.Adam(1e-3),
+                     "mse" if quantile is None else pinball_loss(quantile))  # fmt: skip
         stop = keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
         slower = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=PLATEAU_PATIENCE)
         history = head.fit(
@@ -150,5 +165,6 @@ def train_speed_head(
     card.update(outputs=speed_outputs_card(), params=int(full.count_params()))
     save_model_with_card(full, model_path, card)
     return SpeedHeadResult(
-        model_path, best, epochs_run, time.monotonic() - t1, feature_s, [round(v, 6) for v in tries]
-    )
+        model_path, best, epochs_run, time.monotonic() - t1, feature_s,
+        [round(v, 6) for v in tries], quantile,
+    )  # fmt: skip

@@ -18,6 +18,7 @@ from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
 
+from agents.driving.expert import Pursuit
 from agents.lab.spec import DataPlan
 
 DONE = "done.json"
@@ -30,14 +31,14 @@ def data_folder(root: Path, plan: DataPlan) -> Path:
 
 def _record(args: tuple[str, str, int, float, int]) -> str:
     track, out, laps, rate_hz, seed = args
-    from agents.driving.build import BUILD_LOOK, BUILD_NEAR_VIEWS, BUILD_TEACHER_GAIN
+    from agents.driving.build import BUILD_LOOK, BUILD_NEAR_VIEWS, BUILD_TEACHER
     from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     shutil.rmtree(out, ignore_errors=True)  # a half-written session from a killed run
     summary = record_expert(
         ExpertRecording(
             track, laps, out, look=BUILD_LOOK, rate_hz=rate_hz, seed=seed, recovery=True,
-            feedback_gain=BUILD_TEACHER_GAIN, near_share=BUILD_NEAR_VIEWS,
+            pursuit=BUILD_TEACHER, near_share=BUILD_NEAR_VIEWS,
         )
     )  # fmt: skip
     Path(out, DONE).write_text(json.dumps({"frames": summary.frames,
@@ -115,3 +116,46 @@ def _cut_session(src: Path, dst: Path, seconds: float) -> None:
             if float(row["t"]) <= seconds:
                 writer.writerow(row)
     (dst / DONE).write_text(json.dumps({"seconds": seconds}))
+
+
+def relabelled(sessions: list[Path], teacher: Pursuit) -> list[Path]:
+    """The sessions with every row's steering that `teacher` gives from the row's pose (its
+    own view's pose for a recovery view), in sibling folders whose frames link to the
+    originals'. The sessions themselves when `teacher` is the one that recorded them."""
+    from agents.driving.build import BUILD_TEACHER
+
+    if teacher == BUILD_TEACHER:
+        return sessions
+    t = teacher
+    tag = f"teacher-{t.lookahead_min_m:g}m-{t.lookahead_per_mps:g}-x{t.feedback_gain:g}"
+    tag += "-cg" if t.cg_on_line else ""
+    out = []
+    for s in sessions:
+        dst = s.parent / tag / s.name
+        if not (dst / DONE).is_file():
+            _relabel_session(s, dst, teacher)
+        out.append(dst)
+    return out
+
+
+def _relabel_session(src: Path, dst: Path, teacher: Pursuit) -> None:
+    from agents.driving.expert import expert_steering_from_pose
+    from game.sim.tracks_catalog import resolve_track
+
+    shutil.rmtree(dst, ignore_errors=True)
+    dst.mkdir(parents=True)
+    shutil.copy(src / "meta.json", dst / "meta.json")
+    os.symlink((src / "frames").resolve(), dst / "frames")
+    tracks: dict = {}
+    with open(src / "log.csv", newline="") as fin, open(dst / "log.csv", "w", newline="") as fout:
+        reader = csv.DictReader(fin)
+        writer = csv.DictWriter(fout, fieldnames=reader.fieldnames or [])
+        writer.writeheader()
+        for row in reader:
+            name = row["track"]
+            track = tracks[name] if name in tracks else tracks.setdefault(name, resolve_track(name))
+            pose = (float(row[k]) for k in ("x", "y", "yaw", "speed"))
+            steering = expert_steering_from_pose(track, *pose, pursuit=teacher)
+            row["steering"] = f"{steering:.7g}"
+            writer.writerow(row)
+    (dst / DONE).write_text((src / DONE).read_text())

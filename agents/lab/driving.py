@@ -133,14 +133,14 @@ def summarise(rows: list[dict]) -> dict[str, Any]:
 def run_variant(recipe_dict: dict, seed: int, sessions: list[Path], plan: EvalPlan,
                 out: Path) -> dict[str, Any]:  # fmt: skip
     """Train and judge one variant; every figure of its record but the recipe."""
-    from agents.lab.data import minutes_of
+    from agents.lab.data import minutes_of, relabelled
 
     recipe = recipe_from("driving", recipe_dict)
     if not recipe.fine_tune:
         from agents.driving.models import pilotnet_from
 
         pilotnet_from(recipe.network())  # a network that cannot be built fails before the data
-    used = minutes_of(sessions, recipe.minutes)
+    used = relabelled(minutes_of(sessions, recipe.minutes), recipe.pursuit())
     model_path = out / "model.h5"
     figures = train_variant(recipe, used, seed, model_path)
     figures |= model_size(model_path)

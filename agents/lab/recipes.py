@@ -38,6 +38,9 @@ class DrivingRecipe:
     minutes: float = 0.0  # minutes of the recorded driving to train on (0: all of it)
     fine_tune: bool = False  # start from the shipped model (its own architecture) instead
     flip_prob: float = 0.0  # augmentation: share of frames mirrored with negated steering
+    # Who labels the frames (TEACHERS). The data is recorded by the build's teacher; another
+    # relabels the same frames from their poses (agents.lab.data.relabelled).
+    teacher: str = "near_cg"
 
     def as_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -58,6 +61,15 @@ class DrivingRecipe:
         return TrainConfig(tuple(sessions), arch="pilotnet", out_path=out,
                            learning_rate=self.learning_rate, network=self.network(),
                            **common)  # fmt: skip
+
+    def pursuit(self):
+        """The agents.driving.expert.Pursuit that labels this variant's frames."""
+        from dataclasses import replace
+
+        from agents.driving.expert import REFERENCE, TEACHER
+
+        near = replace(TEACHER, cg_on_line=False)
+        return {"reference": REFERENCE, "near": near, "near_cg": TEACHER}[self.teacher]
 
     def network(self):
         """The agents.driving.models.ConvNetRecipe of this recipe."""
@@ -85,7 +97,14 @@ class RpsRecipe:
 RECIPES = {"driving": DrivingRecipe, "rps": RpsRecipe}
 
 # Knobs with a fixed set of values.
-CHOICES = {"padding": ("valid", "same"), "downsample": ("stride", "pool")}
+CHOICES = {
+    "padding": ("valid", "same"),
+    "downsample": ("stride", "pool"),
+    # reference: the expert every model is judged against (4 m + 0.35 m per m/s ahead, rear
+    # axle on the line); near: its pursuit point at 2 m + 0.1 m per m/s; near_cg: that, with
+    # the centre of gravity on the line (the build's teacher, agents.driving.expert.TEACHER).
+    "teacher": ("reference", "near", "near_cg"),
+}
 # Knobs that must be >= 1 (whole numbers) or > 0 (numbers); the rest >= 0.
 AT_LEAST_ONE = {"conv_layers", "epochs", "batch_size", "units", "layers", "window"}
 POSITIVE = {"learning_rate", "width"}

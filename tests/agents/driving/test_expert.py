@@ -10,7 +10,7 @@ import pytest
 
 from agents.driving.drivers import Driver, driver_names, make_driver, register_driver
 from agents.driving.evaluate import EvalResult, compare_table, run_driver
-from agents.driving.expert import ExpertDriver, expert_steering_from_pose
+from agents.driving.expert import TEACHER, ExpertDriver, Pursuit, expert_steering_from_pose
 from game.errors import UserFacingError
 from game.sim.tracks_catalog import list_tracks, resolve_track
 from game.sim.world import World
@@ -18,8 +18,8 @@ from game.sim.world import World
 MAX_MEAN_OFFSET_M = 0.15
 
 
-def assert_clean_laps(spec: str) -> None:
-    result = run_driver(ExpertDriver(), resolve_track(spec), laps=3)
+def assert_clean_laps(spec: str, pursuit: Pursuit = Pursuit()) -> None:
+    result = run_driver(ExpertDriver(pursuit), resolve_track(spec), laps=3)
     assert result.laps_completed == 3, result
     assert result.interventions == 0, result
     assert result.autonomy_pct == 100.0
@@ -30,6 +30,11 @@ def assert_clean_laps(spec: str) -> None:
 @pytest.mark.parametrize("name", list_tracks())
 def test_expert_drives_three_clean_laps_on_every_shipped_track(name):
     assert_clean_laps(name)
+
+
+@pytest.mark.parametrize("name", list_tracks())
+def test_the_teacher_drives_three_clean_laps_on_every_shipped_track(name):
+    assert_clean_laps(name, TEACHER)
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -59,14 +64,44 @@ def test_a_stiffer_expert_pulls_back_harder_and_agrees_on_the_lane_centre():
     track = resolve_track("oval")
     s = 100.0  # straight: the whole command is feedback
     on_centre = displaced(track, s, 0.0, 0.0)
-    for gain in (1.0, 2.5):
-        assert expert_steering_from_pose(track, *on_centre, 12.0, feedback_gain=gain) == (
+    for pursuit in (Pursuit(feedback_gain=2.5), TEACHER):
+        assert expert_steering_from_pose(track, *on_centre, 12.0, pursuit=pursuit) == (
             pytest.approx(expert_steering_from_pose(track, *on_centre, 12.0), abs=1e-9)
         )
     off = displaced(track, s, 0.3, 0.0)  # 30 cm right of the lane centre
     soft = expert_steering_from_pose(track, *off, 12.0)
-    stiff = expert_steering_from_pose(track, *off, 12.0, feedback_gain=2.5)
+    stiff = expert_steering_from_pose(track, *off, 12.0, pursuit=Pursuit(feedback_gain=2.5))
     assert soft < 0 and stiff == pytest.approx(2.5 * soft, rel=0.05)
+    # A nearer pursuit point pulls back harder: the teacher's 3.2 m against the reference's
+    # 8.2 m at 12 m/s, roughly (8.2 / 3.2)^2 times as hard for a small offset.
+    near = expert_steering_from_pose(track, *off, 12.0, pursuit=TEACHER)
+    assert near < 3.0 * soft
+
+
+def offsets_in_bends(pursuit: Pursuit, track_name: str = "oval") -> np.ndarray:
+    """Signed lane offsets (right +) of the centre of gravity in the left bends of lap 2."""
+    track = resolve_track(track_name)
+    out = []
+
+    def on_step(world, steering, frame):
+        i = int(world.metrics.s / track.length * track.n) % track.n
+        if world.laps == 1 and track.curvature[i] > 0.005:
+            out.append(world.metrics.offset)
+
+    run_driver(ExpertDriver(pursuit), track, laps=2, on_step=on_step)
+    return np.array(out)
+
+
+def test_the_teacher_holds_its_centre_of_gravity_on_the_line_in_bends():
+    """The reference keeps its rear axle on the lane centre: its centre of gravity runs
+    outside in a bend (~b^2 / 2R). The teacher's (cg_on_line) runs on the lane centre."""
+    reference = offsets_in_bends(Pursuit())
+    teacher = offsets_in_bends(TEACHER)
+    rear_axle_near = offsets_in_bends(replace(TEACHER, cg_on_line=False))
+    assert reference.mean() > 0.02  # outside (right of) the oval's left bends
+    assert rear_axle_near.mean() > 0.015  # a nearer pursuit point alone leaves it outside
+    assert abs(teacher.mean()) < 0.25 * reference.mean()
+    assert np.abs(teacher).mean() < 0.5 * np.abs(reference).mean()
 
 
 @pytest.mark.parametrize(

@@ -320,13 +320,13 @@ def test_near_views_sit_close_to_the_pose_in_the_share_asked_for():
 
 
 def test_recovery_labels_point_back_to_the_lane_centre(tmp_path):
-    from agents.driving.expert import expert_steering_from_pose
+    from agents.driving.expert import TEACHER, expert_steering_from_pose
     from agents.driving.expert_recorder import ExpertRecording, record_expert
 
     track = generate_track(11)
     out = tmp_path / "rec"
-    gain = 2.5  # a stiffer teacher than the reference, as the build uses
-    summary = record_expert(ExpertRecording(track, 1, out, rate_hz=2.0, seed=3, feedback_gain=gain))
+    teacher = TEACHER  # a stiffer teacher than the reference, as the build uses
+    summary = record_expert(ExpertRecording(track, 1, out, rate_hz=2.0, seed=3, pursuit=teacher))
     assert summary.interventions == 0
     s = load_session(out)
     c = s.columns
@@ -354,13 +354,13 @@ def test_recovery_labels_point_back_to_the_lane_centre(tmp_path):
     assert (np.sign(c["lane_offset"][rec][shifted]) == np.sign(dx[shifted])).mean() > 0.95
     # Every label, the drive's and the views', is that teacher's steering from the row's pose.
     poses = zip(c["x"], c["y"], c["yaw"], c["speed"], strict=True)
-    teacher = [expert_steering_from_pose(track, *p, feedback_gain=gain) for p in poses]
+    labels = [expert_steering_from_pose(track, *p, pursuit=teacher) for p in poses]
     # (Poses are stored to 7 digits and the drive projects from a hint: a few differ a little.)
-    diff = np.abs(c["steering"] - np.clip(teacher, -1.0, 1.0))
+    diff = np.abs(c["steering"] - np.clip(labels, -1.0, 1.0))
     assert np.mean(diff < 1e-4) > 0.98 and diff.max() < 2e-3
     views = zip(c["x"][rec], c["y"][rec], c["yaw"][rec], c["speed"][rec], strict=True)
     soft = [expert_steering_from_pose(track, *p) for p in views]
-    assert np.abs(c["steering"][rec] - np.clip(soft, -1.0, 1.0)).mean() > 0.05  # not gain 1
+    assert np.abs(c["steering"][rec] - np.clip(soft, -1.0, 1.0)).mean() > 0.05  # not the reference
 
 
 # --- the off_lane column ------------------------------------------------------------------------

@@ -89,14 +89,14 @@ def test_labels_point_back_to_the_lane(session):
         # Displaced or turned to the right: steer more to the left than the person did.
         direction = math.copysign(1.0, dx if dx else dyaw)
         assert correction * direction < -0.01, (v, row)
-    # The correction is the build's stiffer teacher's, the pull the shipped model learnt.
-    from agents.driving.expert import TEACHER_GAIN, expert_steering_from_pose
+    # The correction is the stiffer expert's (VIEW_PURSUIT), not the reference's.
+    from agents.driving.expert import expert_steering_from_pose
 
     track = resolve_track(person[0]["track"])
 
-    def teacher(r, gain=TEACHER_GAIN):
+    def teacher(r):
         pose = (float(r[k]) for k in ("x", "y", "yaw", "speed"))
-        return expert_steering_from_pose(track, *pose, feedback_gain=gain)
+        return expert_steering_from_pose(track, *pose, pursuit=rv.VIEW_PURSUIT)
 
     for frame, vs in by_row.items():
         row = next(r for r in person if r["frame"] == frame)

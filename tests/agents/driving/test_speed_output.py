@@ -161,3 +161,19 @@ def test_fine_tuning_a_steering_model_with_speed_adds_the_speed_output(race_sess
     train(TrainConfig((race_session,), epochs=1, out_path=again, batch_size=32,
                       initial_model=out))  # fmt: skip
     assert output_count(load_model_checked(again)) == 2 and "outputs" in read_card(again)
+
+
+@pytest.mark.parametrize("quantile", [0.5, 0.8])
+def test_pinball_loss_is_lowest_at_the_labels_quantile(quantile):
+    """The speed branch's loss: the constant guess it scores best is the labels' quantile
+    (0.8: above most speeds of an ambiguous frame, not their mean)."""
+    from agents.driving.speed_head import pinball_loss
+
+    labels = np.arange(1.0, 11.0, dtype=np.float32)[:, None]  # 1..10
+    loss = pinball_loss(quantile)
+    guesses = np.arange(0.0, 11.01, 0.25, dtype=np.float32)
+    scores = [float(np.mean(np.asarray(loss(labels, np.full_like(labels, g))))) for g in guesses]
+    best = guesses[int(np.argmin(scores))]
+    assert np.quantile(labels, quantile, method="inverted_cdf") - 1 <= best
+    assert best <= np.quantile(labels, quantile, method="inverted_cdf")
+    assert (best > 6.0) == (quantile == 0.8)  # the mean is 5.5

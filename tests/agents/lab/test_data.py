@@ -38,3 +38,44 @@ def test_zero_or_more_than_recorded_means_all_of_it(tmp_path):
     a = session(tmp_path / "a", 60.0)
     assert minutes_of([a], 0) == [a]
     assert minutes_of([a], 5) == [a]
+
+
+def test_relabelled_rows_carry_the_other_teachers_steering_from_their_poses(tmp_path):
+    """The teacher knob: the same frames, every label the given teacher's from the row's pose;
+    the build's own teacher (which recorded the data) leaves the sessions as they are."""
+    import math
+
+    import pytest
+
+    from agents.driving.build import BUILD_TEACHER
+    from agents.driving.expert import REFERENCE, Pursuit, expert_steering_from_pose
+    from agents.lab.data import relabelled
+    from game.sim.tracks_catalog import resolve_track
+
+    track = resolve_track("oval")
+    a = tmp_path / "a"
+    (a / "frames").mkdir(parents=True)
+    (a / "meta.json").write_text("{}")
+    poses = []  # on the lane centre, then 0.3 m to the right of it, at three places
+    for s in (20.0, 150.0, 300.0):
+        x, y, heading = track.lane_center(s)
+        for right in (0.0, 0.3):
+            poses.append((x + right * math.sin(heading), y - right * math.cos(heading), heading))
+    with open(a / "log.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["frame", "steering", "t", "x", "y", "yaw", "speed", "track", "source"])
+        for i, (x, y, yaw) in enumerate(poses):
+            w.writerow([f"frames/{i:06d}.png", 0.5, float(i), x, y, yaw, 12.0, "oval", "expert"])
+    (a / DONE).write_text(json.dumps({"seconds": 5.0}))
+    assert relabelled([a], BUILD_TEACHER) == [a]
+    (out,) = relabelled([a], REFERENCE)
+    assert out != a and (out / "frames").resolve() == (a / "frames").resolve()
+    got = [float(r["steering"]) for r in rows(out)]
+    for label, (x, y, yaw) in zip(got, poses, strict=True):
+        want = expert_steering_from_pose(track, x, y, yaw, 12.0, pursuit=REFERENCE)
+        assert label == pytest.approx(want, abs=1e-6)
+    # Right of the lane centre steers left of the centre's label, and the teachers differ.
+    assert all(got[i + 1] < got[i] - 0.005 for i in range(0, 6, 2))
+    (stiffer,) = relabelled([a], Pursuit(feedback_gain=2.5))
+    stiff = [float(r["steering"]) for r in rows(stiffer)]
+    assert stiff[1] < got[1] and rows(a)[0]["steering"] == "0.5"  # the original is untouched

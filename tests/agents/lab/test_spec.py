@@ -67,6 +67,7 @@ def test_sampling_is_a_seeded_subset_and_seeds_override(tmp_path):
         ("[vary]\ndropout = [1.5]\n", "vary.dropout"),
         ("[vary]\ndropout = []\n", "vary.dropout"),
         ("[vary]\npadding = ['round']\n", "vary.padding"),
+        ("[vary]\nteacher = ['oracle']\n", "vary.teacher"),
         ("[base]\nepochs = 0\n", "base.epochs"),
         ("[base]\nstrides = [2, 'x']\n", "base.strides"),
         ("[eval]\ntrack = ['oval']\n", "eval.'track'"),
@@ -86,6 +87,19 @@ def test_a_broken_spec_gets_one_line_naming_the_file_and_key(tmp_path, text, nam
     assert "\n" not in message
     assert message.startswith(str(path))
     assert named in message
+
+
+def test_the_teacher_knob_names_the_experts_that_label_the_frames():
+    from agents.driving.expert import REFERENCE, TEACHER
+    from agents.lab.recipes import recipe_from
+
+    def pursuit(name):
+        return recipe_from("driving", {"teacher": name}).pursuit()
+
+    assert pursuit("reference") == REFERENCE and pursuit("near_cg") == TEACHER
+    near = pursuit("near")
+    assert not near.cg_on_line and near.lookahead_min_m == TEACHER.lookahead_min_m
+    assert recipe_from("driving", {}).pursuit() == TEACHER  # the build's, unless varied
 
 
 def test_not_toml_and_a_missing_file_name_the_file(tmp_path):
