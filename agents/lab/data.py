@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict
 from multiprocessing import get_context
@@ -50,7 +51,7 @@ def ensure_data(
     root: Path, plan: DataPlan, workers: int = 1, log=print, cancel: threading.Event | None = None
 ) -> list[Path]:
     """The plan's expert sessions under `root` (recorded now if missing); one per track,
-    recorded like `make models` records (mixed looks, recovery views, the teacher's gain).
+    recorded like `make models` records (mixed looks, recovery views, the build's teacher).
     With `cancel` set it stops waiting and raises Cancelled (a track being recorded
     finishes in its process; it is recorded again next time)."""
     folder = data_folder(root, plan)
@@ -89,7 +90,7 @@ def session_minutes(session: Path) -> float:
 def minutes_of(sessions: list[Path], minutes: float) -> list[Path]:
     """The sessions cut to `minutes` of driving in all (0 or more than there is: all of
     them): each keeps the same leading share of its rows, in a sibling folder whose frames
-    link to the original's (nothing is copied but the log)."""
+    are hard links to the original's (nothing is copied but the log)."""
     total = sum(session_minutes(s) for s in sessions)
     if minutes <= 0 or minutes >= total:
         return sessions
@@ -103,25 +104,38 @@ def minutes_of(sessions: list[Path], minutes: float) -> list[Path]:
     return out
 
 
-def _cut_session(src: Path, dst: Path, seconds: float) -> None:
+def _derived_session(src: Path, dst: Path, rows: Callable[[Iterator[dict]], Iterator[dict]],
+                     done: str) -> None:  # fmt: skip
+    """Write `dst`: src's meta, its frames hard-linked (the session reader follows no symbolic
+    link; a copy where the file system cannot link), and the log rows `rows` makes of src's;
+    `done` is its DONE stamp (written last: a half-made folder is made again next time)."""
     shutil.rmtree(dst, ignore_errors=True)
-    dst.mkdir(parents=True)
+    (dst / "frames").mkdir(parents=True)
     shutil.copy(src / "meta.json", dst / "meta.json")
-    os.symlink((src / "frames").resolve(), dst / "frames")
+    for frame in (src / "frames").iterdir():
+        try:
+            os.link(frame, dst / "frames" / frame.name)
+        except OSError:
+            shutil.copy2(frame, dst / "frames" / frame.name)
     with open(src / "log.csv", newline="") as fin, open(dst / "log.csv", "w", newline="") as fout:
         reader = csv.DictReader(fin)
         writer = csv.DictWriter(fout, fieldnames=reader.fieldnames or [])
         writer.writeheader()
-        for row in reader:
-            if float(row["t"]) <= seconds:
-                writer.writerow(row)
-    (dst / DONE).write_text(json.dumps({"seconds": seconds}))
+        writer.writerows(rows(reader))
+    (dst / DONE).write_text(done)
+
+
+def _cut_session(src: Path, dst: Path, seconds: float) -> None:
+    def first_rows(rows):
+        return (row for row in rows if float(row["t"]) <= seconds)
+
+    _derived_session(src, dst, first_rows, json.dumps({"seconds": seconds}))
 
 
 def relabelled(sessions: list[Path], teacher: Pursuit) -> list[Path]:
     """The sessions with every row's steering that `teacher` gives from the row's pose (its
-    own view's pose for a recovery view), in sibling folders whose frames link to the
-    originals'. The sessions themselves when `teacher` is the one that recorded them."""
+    own view's pose for a recovery view), in sibling folders whose frames are hard links to
+    the originals'. The sessions themselves when `teacher` is the one that recorded them."""
     from agents.driving.build import BUILD_TEACHER
 
     if teacher == BUILD_TEACHER:
@@ -142,20 +156,14 @@ def _relabel_session(src: Path, dst: Path, teacher: Pursuit) -> None:
     from agents.driving.expert import expert_steering_from_pose
     from game.sim.tracks_catalog import resolve_track
 
-    shutil.rmtree(dst, ignore_errors=True)
-    dst.mkdir(parents=True)
-    shutil.copy(src / "meta.json", dst / "meta.json")
-    os.symlink((src / "frames").resolve(), dst / "frames")
     tracks: dict = {}
-    with open(src / "log.csv", newline="") as fin, open(dst / "log.csv", "w", newline="") as fout:
-        reader = csv.DictReader(fin)
-        writer = csv.DictWriter(fout, fieldnames=reader.fieldnames or [])
-        writer.writeheader()
-        for row in reader:
+
+    def labelled(rows):
+        for row in rows:
             name = row["track"]
             track = tracks[name] if name in tracks else tracks.setdefault(name, resolve_track(name))
             pose = (float(row[k]) for k in ("x", "y", "yaw", "speed"))
-            steering = expert_steering_from_pose(track, *pose, pursuit=teacher)
-            row["steering"] = f"{steering:.7g}"
-            writer.writerow(row)
-    (dst / DONE).write_text((src / DONE).read_text())
+            row["steering"] = f"{expert_steering_from_pose(track, *pose, pursuit=teacher):.7g}"
+            yield row
+
+    _derived_session(src, dst, labelled, (src / DONE).read_text())

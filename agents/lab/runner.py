@@ -1,6 +1,7 @@
 """Run a lab spec: expand the grid, make the data once, train and judge every variant on
 local worker processes (or a Ray cluster, agents.lab.cluster), write each record as it
-finishes, and gather results.json / results.csv. A rerun skips the finished variants.
+finishes, and gather results.json / results.csv. A rerun skips the finished variants and
+tries the failed ones again.
 
 The parent never imports TensorFlow: each worker process (spawn) loads it and limits its
 threads so W workers share the machine's cores instead of fighting over them.
@@ -143,13 +144,15 @@ def run_lab(
     progress: Callable[[LabEvent], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every variant not finished yet; all records of the grid, in grid order."""
+    """Run every variant not finished yet (a failed one is tried again); all records of the
+    grid, in grid order."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     emit = progress or (lambda e: None)
     variants = expand(spec, quick=quick, samples=samples, seeds=seeds)
     by_key = {v.key: v for v in variants}
-    finished = {k: r for k, r in load_records(out).items() if k in by_key}
+    finished = {k: r for k, r in load_records(out).items()
+                if k in by_key and r.get("status") == "ok"}  # fmt: skip
     for k in finished:
         emit(LabEvent("skip", key=k, label=by_key[k].label, record=finished[k],
                       done=len(finished), total=len(variants)))  # fmt: skip

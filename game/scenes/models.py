@@ -40,12 +40,12 @@ MODEL_COLUMNS = [
     Column("MODEL", 2.8, max_chars=28), Column("FROM", 1.1), Column("ARCH", 1.0),
     Column("DATA", 2.0), Column("TRAINED", 1.0, "right"), Column("CREATED", 1.9, "right"),
     Column("AUTONOMY", 1.3, "right"), Column("|OFFSET|", 1.2, "right"),
-    Column("LAP SUM", 1.4, "right"), Column("RACE INT", 1.2, "right"),
+    Column("LAP SUM", 1.4, "right"), Column("OFF LANE", 1.2, "right"),
 ]  # fmt: skip
 # Lane keeping (autonomy, |offset|) comes from the cruise runs, pace from the race runs.
 SCORE_COLUMNS = [
     Column("TRACK", 1.3), Column("AUTONOMY", 1.2, "right"), Column("|OFFSET|", 1.1, "right"),
-    Column("RACE LAP", 1.2, "right"), Column("RACE INT", 1.1, "right"),
+    Column("RACE LAP", 1.2, "right"), Column("OFF LANE", 1.1, "right"),
 ]  # fmt: skip
 RUNNING = "running..."
 BUTTONS = (("drive", "DRIVE  Enter"), ("rename", "RENAME  R"), ("delete", "DELETE  X"),
@@ -104,7 +104,7 @@ def model_row(
         "AUTONOMY": Cell(m.autonomy_text, autonomy_color(auto) if auto is not None else dim),
         "|OFFSET|": Cell(m.offset_text, grade_color(offset, dim)),
         "LAP SUM": laps,
-        "RACE INT": Cell(m.race_interventions_text, theme.WARN if race_int else dim),
+        "OFF LANE": Cell(m.race_interventions_text, theme.WARN if race_int else dim),
     }
 
 
@@ -124,12 +124,12 @@ def score_row(track: str, cruise: TrackScore | None, race: TrackScore | None,
                          autonomy_color(auto) if auto is not None else theme.TEXT_DIM),
         "|OFFSET|": Cell("-" if off is None else f"{off * 100:.1f} cm", grade_color(offset)),
         "RACE LAP": Cell("-" if lap is None else theme.format_time(lap), grade_color(lap_g)),
-        "RACE INT": Cell("-" if n is None else str(n), theme.WARN if n else theme.TEXT),
+        "OFF LANE": Cell("-" if n is None else str(n), theme.WARN if n else theme.TEXT),
     }  # fmt: skip
     if "cruise" in running:
         row["AUTONOMY"], row["|OFFSET|"] = Cell(RUNNING, theme.WARN), Cell("")
     if "race" in running:
-        row["RACE LAP"], row["RACE INT"] = Cell(RUNNING, theme.WARN), Cell("")
+        row["RACE LAP"], row["OFF LANE"] = Cell(RUNNING, theme.WARN), Cell("")
     return row
 
 

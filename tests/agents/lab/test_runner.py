@@ -82,6 +82,21 @@ def test_a_killed_run_resumes_without_redoing_finished_variants(tmp_path):
     assert [r["knobs"]["window"] for r in records] == [3, 4, 5]
 
 
+def test_a_rerun_tries_a_failed_variant_again_and_keeps_the_finished_ones(tmp_path):
+    from agents.lab.results import save_record
+
+    spec = load_spec(spec_file(tmp_path, RPS_SPEC))
+    out = tmp_path / "run"
+    first = run_lab(spec, out, workers=1)
+    broken = {**first[1], "status": "error", "error": "the machine ran out of memory"}
+    save_record(out, broken)
+    seen = []
+    again = run_lab(spec, out, workers=1, progress=seen.append)
+    assert {e.key for e in seen if e.kind == "start"} == {broken["key"]}
+    assert {e.key for e in seen if e.kind == "skip"} == {first[0]["key"], first[2]["key"]}
+    assert [r["status"] for r in again] == ["ok"] * 3 and again[0] == first[0]
+
+
 def test_rps_records_are_complete_and_written_to_json_and_csv(tmp_path):
     out = tmp_path / "run"
     records = run_lab(load_spec(spec_file(tmp_path, RPS_SPEC)), out, workers=2)

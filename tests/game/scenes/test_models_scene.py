@@ -132,7 +132,7 @@ def test_s_fills_the_table_live_and_esc_stops_then_leaves(app, monkeypatch):
         time.sleep(0.002)
     assert [m.autonomy_text for m in scene.state.models] == ["100.0%"] * 3
     assert all(m.laps_text.endswith(" s") for m in scene.state.models)
-    assert [model_row(m, False, "")["RACE INT"].text for m in scene.state.models] == ["0"] * 3
+    assert [model_row(m, False, "")["OFF LANE"].text for m in scene.state.models] == ["0"] * 3
     # Esc while scoring stops the scoreboard and stays; Esc again goes back to the menu.
     make_model("another", "2026-11-30T11:00:00+00:00")
     press(app, key(pygame.K_F5))  # read again: the cursor stays on its model
@@ -163,7 +163,7 @@ def test_a_tracks_row_shows_cruise_lane_keeping_race_pace_and_what_is_running():
                                        "interventions": 2, "best_lap_s": 61.25})  # fmt: skip
     row = {k: c.text for k, c in score_row("oval", cruise, race).items()}
     assert row == {"TRACK": "oval", "AUTONOMY": "97.5%", "|OFFSET|": "12.3 cm",
-                   "RACE LAP": "1:01.2", "RACE INT": "2"}  # fmt: skip
+                   "RACE LAP": "1:01.2", "OFF LANE": "2"}  # fmt: skip
     racing = score_row("oval", cruise, None, running=("race",))
     assert racing["AUTONOMY"].text == "97.5%" and racing["RACE LAP"].text == RUNNING
     both = score_row("oval", None, None, running=("cruise", "race"))
