@@ -284,6 +284,24 @@ class ModelInfo:
         return self.card.details.get(key) if self.card is not None else None
 
     @property
+    def network_text(self) -> str:
+        """The conv filters the card's network recipe gives (e.g. "filters 12-18-24-32-32,
+        PilotNet x0.5") and the parameter count; "" when the card names no recipe."""
+        from agents.driving.models import network_from_card
+        from game.errors import UserFacingError
+
+        try:
+            recipe = network_from_card(self.card.details) if self.card is not None else None
+        except UserFacingError:
+            return ""
+        if recipe is None:
+            return ""
+        filters = "-".join(str(f) for f, _, _ in recipe.layers())
+        text = f"filters {filters}, PilotNet x{recipe.width:g}"
+        params = self._detail("params")
+        return text + (f", {params:,} params" if isinstance(params, int) else "")
+
+    @property
     def sessions(self) -> int | None:
         s = self._detail("sessions")
         return len(s) if isinstance(s, list) else None

@@ -387,6 +387,8 @@ class ModelsScene(Scene):
             loss = f"val loss {card.best_val_loss:.5f}" if card.best_val_loss is not None else ""
             lines.append("  ".join(x for x in (m.architecture, epochs, loss) if x))
             lines.append(f"data  {m.data_text}     trained in {m.time_text}")
+            if m.network_text:
+                lines.append(f"network  {m.network_text}")
         lines.append(f"created  {m.created_text}")
         result = self.state.result_card(m)
         if result is not None:

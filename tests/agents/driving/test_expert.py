@@ -10,7 +10,13 @@ import pytest
 
 from agents.driving.drivers import Driver, driver_names, make_driver, register_driver
 from agents.driving.evaluate import EvalResult, compare_table, run_driver
-from agents.driving.expert import TEACHER, ExpertDriver, Pursuit, expert_steering_from_pose
+from agents.driving.expert import (
+    REFERENCE,
+    TEACHER,
+    ExpertDriver,
+    Pursuit,
+    expert_steering_from_pose,
+)
 from game.errors import UserFacingError
 from game.sim.tracks_catalog import list_tracks, resolve_track
 from game.sim.world import World
@@ -18,7 +24,7 @@ from game.sim.world import World
 MAX_MEAN_OFFSET_M = 0.15
 
 
-def assert_clean_laps(spec: str, pursuit: Pursuit = Pursuit()) -> None:
+def assert_clean_laps(spec: str, pursuit: Pursuit = REFERENCE) -> None:
     result = run_driver(ExpertDriver(pursuit), resolve_track(spec), laps=3)
     assert result.laps_completed == 3, result
     assert result.interventions == 0, result

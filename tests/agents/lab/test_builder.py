@@ -18,14 +18,20 @@ def test_the_base_recipe_gives_the_shipped_pilotnet():
     assert ours.count_params() == theirs.count_params() == 252_219
 
 
-def test_the_shipped_model_file_fits_the_base_recipe():
+def test_the_shipped_model_file_fits_the_recipe_its_card_names():
+    """The shipped model is PilotNet at the build's width (the lab's `default_model` run),
+    built by the same builder from the recipe its card records."""
+    from agents.driving.build import BUILD_WIDTH
     from agents.driving.cnn_driver import default_model_path, load_driving_model
-    from agents.driving.models import steering_part
+    from agents.driving.models import network_from_card, steering_part
 
-    shipped, _, _ = load_driving_model(default_model_path())
+    shipped, _, card = load_driving_model(default_model_path())
+    recipe = network_from_card(card)
+    assert recipe == ConvNetRecipe(width=BUILD_WIDTH)
     steering = steering_part(shipped)
-    base = pilotnet_from(ConvNetRecipe())
-    assert [tuple(w.shape) for w in base.weights] == [tuple(w.shape) for w in steering.weights]
+    built = pilotnet_from(recipe)
+    assert [tuple(w.shape) for w in built.weights] == [tuple(w.shape) for w in steering.weights]
+    assert steering.get_layer("conv1").filters == 12 and built.count_params() == 96_617
 
 
 def test_macs_count_the_conv_and_dense_layers():

@@ -253,6 +253,11 @@ def test_the_details_show_the_file_in_the_user_folder_and_count_epochs_right(app
     assert any("1 epoch (best 1)" in line for line in lines)
     shipped = next(m for m in scene.state.models if m.shipped)
     assert scene.detail_lines(shipped)[0] == f"file  {shipped.path.name}"
+    # The shipped model is PilotNet at half width: its card's recipe says so.
+    assert "network  filters 12-18-24-32-32, PilotNet x0.5, 216,604 params" in (
+        scene.detail_lines(shipped)
+    )
+    assert not any(line.startswith("network") for line in lines)  # no recipe in its card
 
 
 def test_export_keys_open_the_choice_move_start_and_esc_stops(app, monkeypatch):
