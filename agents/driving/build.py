@@ -149,15 +149,11 @@ def training_track(
 
     points = stadium_points(seed) if stadium else generate_points(seed)
     reverse = clockwise is not None and loop_turns_left(points) == clockwise
-    if stadium:
-        name, source = f"stadium:{seed}", f"stadium, seed {seed}"
-        if reverse:
-            points, name, source = points[::-1].copy(), name + "r", source + ", clockwise"
-        return build_track(name, points, source=source, license="generated")
-    if scale == 1.0 and not reverse:
+    if scale == 1.0 and not reverse and not stadium:
         return generate_track(seed)
-    name = f"gen:{seed}" if scale == 1.0 else f"gen:{seed}x{scale:.2f}"
-    source = f"procedural generator, seed {seed}"
+    kind, source = ("stadium", "stadium") if stadium else ("gen", "procedural generator")
+    name = f"{kind}:{seed}" if scale == 1.0 else f"{kind}:{seed}x{scale:.2f}"
+    source += f", seed {seed}"
     if scale != 1.0:
         source += f", scaled {scale:.2f}"
     if reverse:

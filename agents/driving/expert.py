@@ -72,6 +72,8 @@ def _line_point(track: Track, s: float, inside_m_per_curvature: float):
     """(x, y, heading) of the line to follow at arc length s: the lane centre, moved towards
     the inside of the bend by inside_m_per_curvature * the lane's curvature."""
     x, y, heading = track.lane_center(s)
+    if inside_m_per_curvature == 0.0:  # the reference's line: the lane centre itself
+        return x, y, heading
     d = inside_m_per_curvature * lane_curvature(track, s)  # left +: a left bend's inside
     return x - d * math.sin(heading), y + d * math.cos(heading), heading
 

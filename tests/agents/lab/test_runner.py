@@ -13,21 +13,11 @@ import pytest
 from agents.lab.results import DRIVING_FIGURES, RECORD_KEYS, RPS_FIGURES, load_records
 from agents.lab.runner import run_lab
 from agents.lab.spec import load_spec
+from tests.agents.lab.tiny_specs import tiny_rps_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 
-RPS_SPEC = """
-name = "tiny rps"
-task = "rps"
-[base]
-units = 3
-epochs = 1
-[vary]
-window = [3, 4, 5]
-[eval]
-games = 8
-rounds = 12
-"""
+RPS_SPEC = tiny_rps_spec((3, 4, 5))  # three: a run can be killed after one
 
 DRIVING_SPEC = """
 name = "tiny driving"
