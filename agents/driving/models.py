@@ -97,6 +97,10 @@ def network_from_card(card: dict, where: str = "model card") -> ConvNetRecipe | 
     if not isinstance(raw, dict):
         raise UserFacingError(f'{where}: "network" must be a JSON object of {", ".join(known)}')
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known}
+    for key in ("width", "dropout"):  # a string here fails deep inside round() otherwise
+        value = values.get(key, 0.0)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UserFacingError(f'{where}: "network.{key}" must be a number, not {value!r:.40}')
     try:
         recipe = ConvNetRecipe(**values)
         recipe.layers()  # wrong types fail here, not in Keras

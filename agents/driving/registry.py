@@ -286,14 +286,17 @@ class ModelInfo:
     @property
     def network_text(self) -> str:
         """The conv filters the card's network recipe gives (e.g. "filters 12-18-24-32-32,
-        PilotNet x0.5") and the parameter count; "" when the card names no recipe."""
+        PilotNet x0.5") and the parameter count; "" when the card names no recipe, and what
+        is wrong with it when it cannot be read."""
         from agents.driving.models import network_from_card
         from game.errors import UserFacingError
 
         try:
-            recipe = network_from_card(self.card.details) if self.card is not None else None
-        except UserFacingError:
-            return ""
+            where = f"{self.path.stem}.card.json"
+            card = self.card
+            recipe = network_from_card(card.details, where) if card is not None else None
+        except UserFacingError as e:
+            return str(e)
         if recipe is None:
             return ""
         filters = "-".join(str(f) for f, _, _ in recipe.layers())

@@ -151,8 +151,10 @@ def test_a_narrow_network_records_its_recipe_and_can_be_fine_tuned(session, tmp_
 
 
 def test_a_card_with_a_broken_network_recipe_is_one_clear_line():
-    with pytest.raises(UserFacingError, match='m.h5: bad "network"'):
+    with pytest.raises(UserFacingError, match='m.h5: "network.width" must be a number'):
         network_from_card({"network": {"width": "wide"}}, "m.h5")
+    with pytest.raises(UserFacingError, match='m.h5: bad "network"'):
+        network_from_card({"network": {"filters": "wide"}}, "m.h5")
     with pytest.raises(UserFacingError, match='m.h5: "network" must be a JSON object'):
         network_from_card({"network": [1, 2]}, "m.h5")
     assert network_from_card({}) is None

@@ -258,6 +258,12 @@ def test_the_details_show_the_file_in_the_user_folder_and_count_epochs_right(app
         scene.detail_lines(shipped)
     )
     assert not any(line.startswith("network") for line in lines)  # no recipe in its card
+    card["network"] = {"width": "wide"}  # a hand-edited card: the panel says what is wrong
+    card_path.write_text(json.dumps(card))
+    scene = app.push("models")
+    mine = next(m for m in scene.state.models if m.name == "one")
+    bad = [line for line in scene.detail_lines(mine) if line.startswith("network")]
+    assert bad == ["network  one.card.json: \"network.width\" must be a number, not 'wide'"]
 
 
 def test_export_keys_open_the_choice_move_start_and_esc_stops(app, monkeypatch):
